@@ -1,0 +1,1 @@
+"""atd: case management and electronic monitoring for Alternatives to Detention."""

@@ -1,0 +1,1 @@
+"""Alert rules, lifecycle, SLA and escalation, notifications."""

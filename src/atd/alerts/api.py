@@ -1,0 +1,5 @@
+"""HTTP API of alerts."""
+
+from ninja import Router
+
+router = Router(tags=["alerts"])

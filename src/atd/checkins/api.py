@@ -1,0 +1,5 @@
+"""HTTP API of checkins."""
+
+from ninja import Router
+
+router = Router(tags=["checkins"])

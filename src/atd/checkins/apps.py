@@ -1,0 +1,8 @@
+"""App config for checkins."""
+
+from django.apps import AppConfig
+
+
+class CheckinsConfig(AppConfig):
+    name = "atd.checkins"
+    label = "checkins"

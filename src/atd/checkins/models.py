@@ -1,0 +1,1 @@
+"""Tables of checkins (none yet)."""

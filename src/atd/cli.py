@@ -1,0 +1,61 @@
+"""The `atd` command: friendly names for Django management commands."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+COMMANDS = {
+    "serve": "serve",
+    "worker": "db_worker",
+    "migrate": "migrate",
+    "demo": "demo",
+    "demo-codes": "demo_codes",
+    "import-releases": "import_releases",
+    "simulate": "simulate",
+    "audit": "audit",
+    "apikey": "apikey",
+    "staff": "staff",
+}
+
+USAGE = """usage: atd COMMAND [options]
+
+commands:
+  serve                 start the web server (uvicorn) at 127.0.0.1:8000
+  worker                run the background task worker (django-tasks db_worker)
+  migrate               create or update the database tables
+  demo                  migrate, seed synthetic data, start web + worker (make demo)
+  demo-codes            print the demo users' current one-time codes (demo only)
+  import-releases FILE  import release records from CSV or JSON
+  simulate people       make synthetic participants (--count N)
+  audit verify          check the audit log's hash chain
+  apikey issue|revoke   manage integration API keys
+  staff create          create a staff account
+  manage ARGS...        any Django management command
+"""
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = list(sys.argv[1:] if argv is None else argv)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "atd.config.settings")
+    if not args or args[0] in {"-h", "--help", "help"}:
+        print(USAGE)
+        return
+    name, rest = args[0], args[1:]
+    if name == "demo":
+        # Demo-only conveniences are switched on here, before settings load, never by default.
+        os.environ.setdefault("ATD_DEMO", "1")
+        os.environ.setdefault("ATD_HTTPS", "0")
+    from django.core.management import execute_from_command_line
+
+    if name == "manage":
+        execute_from_command_line(["atd", *rest])
+        return
+    if name not in COMMANDS:
+        print(f"atd: unknown command {name!r}\n\n{USAGE}", file=sys.stderr)
+        sys.exit(2)
+    execute_from_command_line(["atd", COMMANDS[name], *rest])
+
+
+if __name__ == "__main__":
+    main()

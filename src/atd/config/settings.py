@@ -1,0 +1,253 @@
+"""Django settings, read from the environment; a bad value stops start-up with a clear message."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+from atd.config.env import (
+    SettingsError,
+    database_from_url,
+    env_bool,
+    env_int,
+    env_list,
+    secret_key_from_file,
+)
+
+BASE_DIR = Path(__file__).resolve().parents[3]
+VAR_DIR = Path(os.environ.get("ATD_VAR_DIR", BASE_DIR / "var")).resolve()
+VAR_DIR.mkdir(parents=True, exist_ok=True)
+
+DEBUG = env_bool("ATD_DEBUG", False)
+# Demo-only conveniences (printed TOTP codes, live simulation). Never set in production.
+ATD_DEMO = env_bool("ATD_DEMO", False)
+_testing = "pytest" in sys.modules or os.environ.get("ATD_TASKS_IMMEDIATE") == "1"
+ATD_HTTPS = env_bool("ATD_HTTPS", not (DEBUG or ATD_DEMO or _testing))
+
+SECRET_KEY = os.environ.get("ATD_SECRET_KEY") or secret_key_from_file(VAR_DIR / "secret_key")
+if len(SECRET_KEY) < 50:
+    raise SettingsError("ATD_SECRET_KEY must be at least 50 characters")
+
+ALLOWED_HOSTS = env_list("ATD_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
+CSRF_TRUSTED_ORIGINS = env_list("ATD_CSRF_TRUSTED_ORIGINS", [])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
+    "axes",
+    "django_tasks",
+    "django_tasks_db",
+    "ninja",
+    "atd.core",
+    "atd.people",
+    "atd.court",
+    "atd.supervision",
+    "atd.devices",
+    "atd.telemetry",
+    "atd.checkins",
+    "atd.scheduling",
+    "atd.alerts",
+    "atd.matching",
+    "atd.reviews",
+    "atd.reporting",
+    "atd.portal",
+    "atd.console",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "atd.core.middleware.RequestContextMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    "atd.core.middleware.StaffMfaRequiredMiddleware",
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "atd.config.urls"
+WSGI_APPLICATION = "atd.config.wsgi.application"
+ASGI_APPLICATION = "atd.config.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "src" / "atd" / "core" / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
+                "atd.core.context.site",
+            ],
+        },
+    },
+]
+
+# --- database -------------------------------------------------------------
+_default_db = f"sqlite:///{VAR_DIR / 'atd.sqlite3'}"
+DATABASES = {
+    "default": database_from_url(os.environ.get("DATABASE_URL") or _default_db, base_dir=BASE_DIR)
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["OPTIONS"] = {
+        # WAL lets the web server, the worker and the simulator read while one writes;
+        # IMMEDIATE avoids the "database is locked" upgrade deadlock between writers.
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=20000;",
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+    }
+# Each checkout gets its own test database so parallel runs on one server do not collide.
+_checkout = hashlib.sha1(str(BASE_DIR).encode(), usedforsecurity=False).hexdigest()[:8]
+DATABASES["default"]["TEST"] = {"NAME": f"test_atd_{_checkout}"}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test_{_checkout}.sqlite3")}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- auth -----------------------------------------------------------------
+AUTH_USER_MODEL = "core.User"
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "account_login"
+LOGIN_REDIRECT_URL = "console:home"
+LOGOUT_REDIRECT_URL = "account_login"
+
+ACCOUNT_ADAPTER = "atd.core.auth_adapter.AccountAdapter"
+ACCOUNT_LOGIN_METHODS = {"username"}
+ACCOUNT_SIGNUP_FIELDS = ["username*", "password1*"]
+ACCOUNT_EMAIL_VERIFICATION = "none"
+ACCOUNT_LOGOUT_ON_GET = False
+ACCOUNT_SESSION_REMEMBER = False
+ACCOUNT_LOGIN_BY_CODE_ENABLED = False
+ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED = False
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
+MFA_PASSKEY_LOGIN_ENABLED = False
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG or ATD_DEMO
+MFA_TOTP_ISSUER = "atd"
+
+AXES_FAILURE_LIMIT = env_int("ATD_LOCKOUT_FAILURES", 5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("ATD_LOCKOUT_COOLOFF_MINUTES", 15, minimum=1))
+# Lock the account name after N failures from anywhere (the combination entry keeps axes'
+# IP-aware check satisfied without locking a whole office behind one NAT address).
+AXES_LOCKOUT_PARAMETERS = ["username", ["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_USERNAME_FORM_FIELD = "login"
+AXES_VERBOSE = False
+AXES_LOCKOUT_CALLABLE = "atd.core.auth_adapter.lockout_response"
+
+SESSION_COOKIE_AGE = env_int("ATD_SESSION_IDLE_MINUTES", 30, minimum=1) * 60
+SESSION_SAVE_EVERY_REQUEST = True  # the age is an inactivity timeout, not an absolute one
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = False
+
+if ATD_HTTPS:
+    SECURE_SSL_REDIRECT = env_bool("ATD_SSL_REDIRECT", True)
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_HSTS_SECONDS = 31536000
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+# --- i18n -----------------------------------------------------------------
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("es", "Español"), ("pt", "Português"), ("fr", "Français")]
+LOCALE_PATHS = [BASE_DIR / "src" / "atd" / "locale"]
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+# --- static ---------------------------------------------------------------
+STATIC_URL = "/static/"
+STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+MEDIA_ROOT = VAR_DIR / "media"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"
+        if not DEBUG
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
+
+# --- tasks ----------------------------------------------------------------
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks.backends.immediate.ImmediateBackend"
+        if _testing
+        else "django_tasks_db.DatabaseBackend",
+        "QUEUES": ["default", "telemetry", "notifications"],
+    }
+}
+
+if _testing:
+    # Argon2 is deliberately slow; the suite builds hundreds of users.
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# --- email ----------------------------------------------------------------
+EMAIL_BACKEND = os.environ.get(
+    "ATD_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
+)
+DEFAULT_FROM_EMAIL = os.environ.get("ATD_FROM_EMAIL", "atd@localhost")
+
+# --- logging --------------------------------------------------------------
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("ATD_LOG_LEVEL", "INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
+}
+
+# --- atd domain settings --------------------------------------------------
+# OIG found single addresses reused by 20 to 500 released people; above this count an
+# address is flagged as shared (flagged, never rejected).
+ATD_ADDRESS_SHARED_THRESHOLD = env_int("ATD_ADDRESS_SHARED_THRESHOLD", 5, minimum=2)
+ATD_API_MAX_PAGE_SIZE = env_int("ATD_API_MAX_PAGE_SIZE", 200, minimum=10)
+ATD_INTAKE_MAX_ROWS = env_int("ATD_INTAKE_MAX_ROWS", 50_000, minimum=1)
+ATD_REPORT_BY_DAYS = env_int("ATD_REPORT_BY_DAYS", 60, minimum=1)
+ATD_MQTT_URL = os.environ.get("ATD_MQTT_URL", "mqtt://127.0.0.1:1883")
+ATD_MAP_TILE_URL = os.environ.get("ATD_MAP_TILE_URL", "")

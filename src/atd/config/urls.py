@@ -1,0 +1,28 @@
+"""URL map: console at /, participant portal at /portal/, API at /api/, accounts, admin."""
+
+from django.contrib import admin
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import include, path
+
+from atd.config.api import api
+
+
+def healthz(request: HttpRequest) -> HttpResponse:
+    return HttpResponse("ok", content_type="text/plain")
+
+
+def admin_login_redirect(request: HttpRequest) -> HttpResponse:
+    # The admin site has no second factor of its own: every staff login goes through allauth.
+    return redirect(f"/accounts/login/?next={request.GET.get('next', '/admin/')}")
+
+
+urlpatterns = [
+    path("healthz", healthz, name="healthz"),
+    path("admin/login/", admin_login_redirect),
+    path("admin/", admin.site.urls),
+    path("accounts/", include("allauth.urls")),
+    path("api/", api.urls),
+    path("portal/", include("atd.portal.urls")),
+    path("", include("atd.console.urls")),
+]

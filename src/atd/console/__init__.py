@@ -1,0 +1,1 @@
+"""The officer web app: caseload, alert queue, participant page."""

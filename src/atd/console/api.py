@@ -1,0 +1,5 @@
+"""HTTP API of console."""
+
+from ninja import Router
+
+router = Router(tags=["console"])

@@ -1,0 +1,8 @@
+"""App config for console."""
+
+from django.apps import AppConfig
+
+
+class ConsoleConfig(AppConfig):
+    name = "atd.console"
+    label = "console"

@@ -1,0 +1,17 @@
+"""Officer console URLs."""
+
+from django.urls import path
+
+from atd.console import views
+
+app_name = "console"
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("participants/", views.participant_list, name="participant_list"),
+    path("participants/<int:participant_id>/", views.participant_detail, name="participant_detail"),
+    path("cases/<int:case_id>/status/", views.case_status, name="case_status"),
+    path("cases/<int:case_id>/assignment/", views.case_assignment, name="case_assignment"),
+    path("intake/", views.intake_list, name="intake_list"),
+    path("intake/<int:batch_id>/", views.intake_detail, name="intake_detail"),
+    path("audit/", views.audit_search, name="audit_search"),
+]

@@ -1,0 +1,240 @@
+"""Officer console pages: thin adapters over people's selectors and services."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.dateparse import parse_datetime
+from django.views.decorators.http import require_POST
+
+from atd.core.audit_selectors import AuditFilters, audit_search_read
+from atd.core.errors import DomainError, NotFound
+from atd.core.roles import Role
+from atd.core.scope import Scope
+from atd.people import selectors, services
+from atd.people.choices import CaseStatus, ClosureReason
+from atd.people.rules import AddressFlagKind
+
+PAGE = 50
+CASE_ROLES = (Role.CASE_OFFICER, Role.CONTRACTOR_SPECIALIST, Role.SUPERVISOR, Role.ADMIN)
+
+
+def _scope(request: HttpRequest, *roles: str) -> Scope:
+    scope = Scope.for_user(request.user)
+    if roles and scope.role not in roles:
+        raise PermissionDenied
+    return scope
+
+
+def _int(value: str | None) -> int | None:
+    try:
+        return int(value) if value else None
+    except ValueError:
+        return None
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    scope = Scope.for_user(request.user)
+    if scope.role == Role.PARTICIPANT:
+        return redirect("portal:home")
+    if scope.role == Role.AUDITOR:
+        return redirect("console:audit_search")
+    if scope.role == Role.RECORDS_ANALYST:
+        return redirect("console:intake_list")
+    counts = selectors.caseload_counts(scope)
+    flags = selectors.address_flag_counts(scope)
+    return render(
+        request,
+        "console/home.html",
+        {
+            "counts": [(s.label, counts.get(s.value, 0), s.value) for s in CaseStatus],
+            "total": sum(counts.values()),
+            "flags": [(AddressFlagKind(k).value, n) for k, n in sorted(flags.items())],
+        },
+    )
+
+
+@login_required
+def participant_list(request: HttpRequest) -> HttpResponse:
+    scope = _scope(request, *CASE_ROLES)
+    page_no = max(_int(request.GET.get("page")) or 1, 1)
+    filters = selectors.ParticipantFilters(
+        q=request.GET.get("q", "")[:100],
+        office_id=_int(request.GET.get("office")),
+        officer_id=_int(request.GET.get("officer")),
+        status=request.GET.get("status", "")
+        if request.GET.get("status") in CaseStatus.values
+        else "",
+        flag=request.GET.get("flag", "")
+        if request.GET.get("flag") in [k.value for k in AddressFlagKind]
+        else "",
+    )
+    items, total = selectors.participant_list_read(
+        scope=scope, actor=request.user, filters=filters, offset=(page_no - 1) * PAGE, limit=PAGE
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "console/participant_list.html",
+        {
+            "items": items,
+            "total": total,
+            "page": page_no,
+            "pages": max((total + PAGE - 1) // PAGE, 1),
+            "filters": filters,
+            "statuses": CaseStatus.choices,
+            "flag_kinds": [k.value for k in AddressFlagKind],
+            "offices": selectors.office_list() if scope.role in (Role.ADMIN,) else [],
+            "officers": selectors.officer_list_for(scope)
+            if scope.role in (Role.SUPERVISOR, Role.ADMIN)
+            else [],
+            "query": query.urlencode(),
+        },
+    )
+
+
+@login_required
+def participant_detail(request: HttpRequest, participant_id: int) -> HttpResponse:
+    scope = _scope(request, *CASE_ROLES)
+    try:
+        participant = selectors.participant_detail_read(
+            scope=scope, actor=request.user, participant_id=participant_id
+        )
+    except NotFound:
+        raise Http404 from None
+    cases = list(participant.cases.all())
+    return render(
+        request,
+        "console/participant_detail.html",
+        {
+            "p": participant,
+            "cases": cases,
+            "addresses": list(participant.addresses.all()),
+            "aliases": list(participant.aliases.all()),
+            "closure_reasons": ClosureReason.choices,
+            "statuses": CaseStatus.choices,
+            "officers": selectors.officer_list_for(scope)
+            if scope.role in (Role.SUPERVISOR, Role.ADMIN)
+            else [],
+            "can_reassign": scope.role in (Role.SUPERVISOR, Role.ADMIN),
+        },
+    )
+
+
+def _redirect_to_case_participant(scope: Scope, case_id: int) -> HttpResponse:
+    case = selectors.case_get_in_scope(scope=scope, case_id=case_id)
+    return redirect(reverse("console:participant_detail", args=[case.participant_id]))
+
+
+@login_required
+@require_POST
+def case_status(request: HttpRequest, case_id: int) -> HttpResponse:
+    scope = _scope(request, *CASE_ROLES)
+    try:
+        services.case_change_status(
+            actor=request.user,
+            scope=scope,
+            case_id=case_id,
+            to_status=request.POST.get("to_status", ""),
+            closure_reason=request.POST.get("closure_reason", ""),
+            reason=request.POST.get("reason", ""),
+        )
+        messages.success(request, "Case status changed.")
+    except NotFound:
+        raise Http404 from None
+    except DomainError as exc:
+        messages.error(request, f"Not changed: {exc}")
+    return _redirect_to_case_participant(scope, case_id)
+
+
+@login_required
+@require_POST
+def case_assignment(request: HttpRequest, case_id: int) -> HttpResponse:
+    scope = _scope(request, Role.SUPERVISOR, Role.ADMIN)
+    try:
+        case = services.case_reassign(
+            actor=request.user,
+            scope=scope,
+            case_id=case_id,
+            officer_id=_int(request.POST.get("officer_id")),
+            reason=request.POST.get("reason", ""),
+        )
+        messages.success(request, "Case reassigned.")
+    except NotFound:
+        raise Http404 from None
+    except DomainError as exc:
+        messages.error(request, f"Not reassigned: {exc}")
+        return _redirect_to_case_participant(scope, case_id)
+    try:
+        return _redirect_to_case_participant(scope, case.pk)
+    except NotFound:
+        # Reassigned outside the caller's own scope (admin moving offices is still in scope).
+        return redirect("console:participant_list")
+
+
+@login_required
+def intake_list(request: HttpRequest) -> HttpResponse:
+    scope = _scope(request, Role.RECORDS_ANALYST, Role.SUPERVISOR, Role.ADMIN)
+    return render(
+        request, "console/intake_list.html", {"batches": selectors.intake_batch_list(scope=scope)}
+    )
+
+
+@login_required
+def intake_detail(request: HttpRequest, batch_id: int) -> HttpResponse:
+    scope = _scope(request, Role.RECORDS_ANALYST, Role.SUPERVISOR, Role.ADMIN)
+    try:
+        batch = selectors.intake_batch_get(scope=scope, batch_id=batch_id)
+    except NotFound:
+        raise Http404 from None
+    return render(
+        request,
+        "console/intake_detail.html",
+        {"batch": batch, "errors": list(batch.row_errors.all()[:2000])},
+    )
+
+
+def _dt(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return parse_datetime(value if "T" in value else f"{value}T00:00:00+00:00")
+    except ValueError:
+        return None
+
+
+@login_required
+def audit_search(request: HttpRequest) -> HttpResponse:
+    _scope(request, Role.AUDITOR, Role.ADMIN)
+    page_no = max(_int(request.GET.get("page")) or 1, 1)
+    filters = AuditFilters(
+        actor=request.GET.get("actor", "")[:150],
+        action=request.GET.get("action", "")[:64],
+        object_type=request.GET.get("object_type", "")[:64],
+        object_id=request.GET.get("object_id", "")[:64],
+        since=_dt(request.GET.get("since")),
+        until=_dt(request.GET.get("until")),
+    )
+    items, total = audit_search_read(
+        actor=request.user, filters=filters, offset=(page_no - 1) * PAGE, limit=PAGE
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
+    context: dict[str, Any] = {
+        "items": items,
+        "total": total,
+        "page": page_no,
+        "pages": max((total + PAGE - 1) // PAGE, 1),
+        "f": request.GET,
+        "query": query.urlencode(),
+    }
+    return render(request, "console/audit_search.html", context)

@@ -1,0 +1,1 @@
+"""The shared kernel: audit log, roles and scope, errors, clock, geo helpers."""

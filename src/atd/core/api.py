@@ -1,0 +1,136 @@
+"""API plumbing shared by every router: authentication, scope, problem+json, pagination."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from django.conf import settings
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import NinjaAPI, Schema
+from ninja.errors import AuthenticationError, AuthorizationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+from ninja.security import APIKeyHeader, SessionAuth
+from pydantic import Field
+
+from atd.core.apikeys import api_key_authenticate
+from atd.core.errors import DomainError, FieldError, Forbidden, NotFound, Unauthorized
+from atd.core.middleware import staff_has_mfa
+from atd.core.models import ApiKey
+from atd.core.roles import Role
+from atd.core.scope import Scope
+
+log = logging.getLogger(__name__)
+PROBLEM_JSON = "application/problem+json"
+
+
+class StaffOrParticipantSession(SessionAuth):
+    """Django session (CSRF-checked). Staff sessions count only once a second factor exists."""
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> Any:
+        user = request.user
+        if not user.is_authenticated:
+            return None
+        if getattr(user, "is_staff_role", False) and not staff_has_mfa(user):
+            return None
+        return user
+
+
+class IntegrationKey(APIKeyHeader):
+    param_name = "X-API-Key"
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> Any:
+        return api_key_authenticate(key)
+
+
+session_auth = StaffOrParticipantSession()
+api_key_auth = IntegrationKey()
+
+
+def principal_of(request: HttpRequest) -> Any:
+    """The authenticated user or API key that ninja put on the request."""
+    return getattr(request, "auth", None)
+
+
+def scope_of(request: HttpRequest) -> Scope:
+    principal = getattr(request, "auth", None)
+    if isinstance(principal, ApiKey):
+        return Scope(role=Role.INTEGRATION, user_id=None, office_id=None)
+    return Scope.for_user(principal if principal is not None else request.user)
+
+
+def require_key_scope(request: HttpRequest, scope: str) -> ApiKey:
+    principal = getattr(request, "auth", None)
+    if not isinstance(principal, ApiKey) or scope not in principal.scopes:
+        raise Forbidden(detail="this API key is not allowed to use this endpoint")
+    return principal
+
+
+def problem_response(request: HttpRequest, body: dict[str, Any]) -> HttpResponse:
+    body.setdefault("instance", request.path)
+    return HttpResponse(
+        json.dumps(body, default=str), status=body["status"], content_type=PROBLEM_JSON
+    )
+
+
+def install_problem_handlers(api: NinjaAPI) -> None:
+    @api.exception_handler(DomainError)
+    def _domain(request: HttpRequest, exc: DomainError) -> HttpResponse:
+        return problem_response(request, exc.problem())
+
+    @api.exception_handler(NinjaValidationError)
+    def _validation(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
+        errors = []
+        for err in exc.errors:
+            loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path")]
+            errors.append(FieldError(field=".".join(loc) or "request", reason=str(err.get("msg"))))
+        problem = DomainError(
+            status=422, title="Validation failed", type="/problems/validation", errors=errors
+        )
+        return problem_response(request, problem.problem())
+
+    @api.exception_handler(AuthenticationError)
+    def _unauth(request: HttpRequest, exc: Exception) -> HttpResponse:
+        return problem_response(request, Unauthorized().problem())
+
+    @api.exception_handler(AuthorizationError)
+    def _forbidden(request: HttpRequest, exc: Exception) -> HttpResponse:
+        return problem_response(request, Forbidden().problem())
+
+    @api.exception_handler(Http404)
+    def _not_found(request: HttpRequest, exc: Exception) -> HttpResponse:
+        return problem_response(request, NotFound().problem())
+
+    @api.exception_handler(HttpError)
+    def _http(request: HttpRequest, exc: HttpError) -> HttpResponse:
+        title = {403: "Forbidden", 405: "Method not allowed"}.get(exc.status_code, "Error")
+        return problem_response(
+            request,
+            {"type": "about:blank", "title": title, "status": exc.status_code, "detail": str(exc)},
+        )
+
+    @api.exception_handler(Exception)
+    def _unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
+        log.exception("unhandled error on %s", request.path)
+        return problem_response(
+            request,
+            {
+                "type": "about:blank",
+                "title": "Internal error",
+                "status": 500,
+                "detail": "The server could not complete the request; nothing was changed.",
+            },
+        )
+
+
+class PageParams(Schema):
+    limit: int = Field(50, ge=1, le=settings.ATD_API_MAX_PAGE_SIZE)
+    offset: int = Field(0, ge=0, le=10_000_000)
+
+
+def page_of(queryset: Any, params: PageParams) -> tuple[list[Any], int]:
+    """Returns the slice and the total; callers audit the ids they actually return."""
+    count = queryset.count()
+    items = list(queryset[params.offset : params.offset + params.limit])
+    return items, count

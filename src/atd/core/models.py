@@ -1,0 +1,85 @@
+"""Tables of the shared kernel: users, the hash-chained audit log, integration API keys."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+
+from atd.core.roles import Role
+
+
+class User(AbstractUser):
+    """A person who logs in: staff (one role each) or a participant (role=participant)."""
+
+    role = models.CharField(max_length=32, choices=Role.choices)
+    organisation = models.ForeignKey(
+        "people.Organisation", null=True, blank=True, on_delete=models.PROTECT, related_name="users"
+    )
+    office = models.ForeignKey(
+        "people.Office", null=True, blank=True, on_delete=models.PROTECT, related_name="staff"
+    )
+    preferred_language = models.CharField(max_length=8, default="en")
+
+    class Meta:
+        indexes = [models.Index(fields=["role", "office"])]
+
+    @property
+    def is_staff_role(self) -> bool:
+        return self.role != Role.PARTICIPANT and self.role != Role.INTEGRATION
+
+
+class AuditEntry(models.Model):
+    """One append-only, hash-chained row per change of state or read of personal data.
+
+    Never holds personal values: only ids, kinds and reasons chosen by staff.
+    """
+
+    at = models.DateTimeField(db_index=True)
+    actor_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    actor_label = models.CharField(max_length=150)
+    role = models.CharField(max_length=32)
+    action = models.CharField(max_length=64, db_index=True)
+    object_type = models.CharField(max_length=64, db_index=True)
+    object_ids = models.TextField(blank=True, default="")
+    outcome = models.CharField(max_length=16, default="ok")
+    reason = models.CharField(max_length=500, blank=True, default="")
+    request_id = models.CharField(max_length=64, blank=True, default="")
+    source_ip = models.CharField(max_length=64, blank=True, default="")
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["object_type", "object_ids"])]
+        ordering = ["id"]
+
+
+class AuditChainHead(models.Model):
+    """Single row holding the last hash and count: appends lock it, so the chain stays linear
+    and a deleted tail row is detected."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    last_id = models.BigIntegerField(default=0)
+    last_hash = models.CharField(max_length=64, default="0" * 64)
+    count = models.BigIntegerField(default=0)
+
+
+class ApiKey(models.Model):
+    """A machine client's key: only a SHA-256 of the secret is stored; scoped and revocable."""
+
+    class Scope(models.TextChoices):
+        INTAKE = "intake", "Release-record intake"
+        TELEMETRY = "telemetry", "Telemetry"
+        MATCHING_FEED = "matching_feed", "Arrest/booking feed"
+        REPORTING = "reporting", "Reporting export"
+
+    name = models.CharField(max_length=100)
+    prefix = models.CharField(max_length=12, unique=True)
+    secret_hash = models.CharField(max_length=64)
+    scopes = models.JSONField(default=list)
+    created_at = models.DateTimeField()
+    created_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix})"

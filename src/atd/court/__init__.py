@@ -1,0 +1,1 @@
+"""Notices, report-by deadlines, hearings, outcomes and legal status."""

@@ -1,0 +1,5 @@
+"""HTTP API of court."""
+
+from ninja import Router
+
+router = Router(tags=["court"])

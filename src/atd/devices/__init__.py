@@ -1,0 +1,1 @@
+"""Device inventory, shipments, assignment and return, device credentials."""

@@ -1,0 +1,5 @@
+"""HTTP API of devices."""
+
+from ninja import Router
+
+router = Router(tags=["devices"])

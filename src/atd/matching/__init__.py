@@ -1,0 +1,1 @@
+"""Arrest/booking feeds, record linkage and the review queue."""

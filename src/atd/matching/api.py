@@ -1,0 +1,5 @@
+"""HTTP API of matching."""
+
+from ninja import Router
+
+router = Router(tags=["matching"])

@@ -1,0 +1,8 @@
+"""App config for matching."""
+
+from django.apps import AppConfig
+
+
+class MatchingConfig(AppConfig):
+    name = "atd.matching"
+    label = "matching"

@@ -1,0 +1,1 @@
+"""Participants, aliases, addresses, offices, officers, cases and intake."""

@@ -1,0 +1,33 @@
+"""Statuses and kinds of people and cases, importable without the tables."""
+
+from django.db import models
+
+
+class Sex(models.TextChoices):
+    FEMALE = "F", "Female"
+    MALE = "M", "Male"
+    OTHER = "X", "Other / not recorded"
+
+
+class ReleaseType(models.TextChoices):
+    PAROLE = "parole", "Parole"
+    NOTICE_TO_REPORT = "ntr", "Notice to report"
+    NOTICE_TO_APPEAR = "nta", "Notice to appear"
+    RECOGNIZANCE = "recognizance", "Order of recognizance"
+    OTHER = "other", "Other"
+
+
+class CaseStatus(models.TextChoices):
+    PENDING_FIRST_REPORT = "pending_first_report", "Pending first report"
+    ACTIVE = "active", "Active"
+    CLOSED = "closed", "Closed"
+
+
+class ClosureReason(models.TextChoices):
+    REMOVED = "removed", "Removed"
+    VOLUNTARILY_DEPARTED = "voluntarily_departed", "Voluntarily departed"
+    DECEASED = "deceased", "Deceased"
+    TAKEN_INTO_CUSTODY = "taken_into_custody", "Taken into custody"
+    RELIEF_GRANTED = "relief_granted", "Relief granted"
+    TRANSFERRED = "transferred", "Transferred"
+    OTHER = "other", "Other"

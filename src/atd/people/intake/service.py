@@ -1,0 +1,385 @@
+"""The batch import of release records: validate every row, store the good ones once.
+
+Idempotency rests on unique constraints, not on look-ups alone: a participant is unique by
+A-number and a case by (participant, release date). A concurrent import of the same record
+trips the constraint; the batch is retried and then finds the row already there.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, transaction
+from django.db.models import Count
+
+from atd.core import clock
+from atd.core.actors import actor_for
+from atd.core.audit import audit_record
+from atd.core.errors import FieldError, ValidationFailed
+from atd.core.roles import CASELOAD_ROLES
+from atd.people.addresses import (
+    AddressContext,
+    address_flags_write,
+    address_prepare,
+    address_shared_flags_refresh,
+)
+from atd.people.intake.schema import ReleaseRecord, release_record_parse
+from atd.people.models import (
+    Address,
+    Alias,
+    Case,
+    CaseAssignment,
+    CaseStatus,
+    CaseStatusChange,
+    IntakeBatch,
+    IntakeRowError,
+    Office,
+    Participant,
+)
+from atd.people.rules import participant_search_name
+
+CHUNK = 900  # below SQLite's 999-variable limit for IN (...) lists
+
+
+@dataclass
+class IntakeResult:
+    batch: IntakeBatch
+    errors: list[FieldError]
+
+
+def _chunks(items: Sequence[Any], size: int = CHUNK) -> Any:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+class _OfficerPicker:
+    """Assigns cases without a named officer to the office's least-loaded officer."""
+
+    def __init__(self) -> None:
+        users = get_user_model().objects.filter(role__in=list(CASELOAD_ROLES), is_active=True)
+        self.by_username = {u.username: u for u in users.exclude(office=None)}
+        load = dict(
+            Case.objects.exclude(status=CaseStatus.CLOSED)
+            .exclude(officer=None)
+            .values_list("officer_id")
+            .annotate(n=Count("id"))
+        )
+        self.load: Counter[int] = Counter(
+            {u.pk: load.get(u.pk, 0) for u in self.by_username.values()}
+        )
+        self.by_office: dict[int, list[int]] = {}
+        for u in self.by_username.values():
+            if u.office_id is not None:
+                self.by_office.setdefault(u.office_id, []).append(u.pk)
+
+    def pick(self, office_id: int, username: str) -> tuple[int | None, str | None]:
+        if username:
+            user = self.by_username.get(username)
+            if user is None:
+                return None, "is not an active officer"
+            if user.office_id != office_id:
+                return None, "belongs to another office"
+            self.load[user.pk] += 1
+            return user.pk, None
+        candidates = self.by_office.get(office_id)
+        if not candidates:
+            return None, None
+        chosen = min(candidates, key=lambda pk: (self.load[pk], pk))
+        self.load[chosen] += 1
+        return chosen, None
+
+
+def intake_import(
+    *,
+    actor: Any,
+    rows: Sequence[dict[str, Any]],
+    source: str,
+    filename: str = "",
+    content: bytes | None = None,
+    progress: Callable[[int], None] | None = None,
+    max_rows: int = 50_000,
+) -> IntakeResult:
+    if len(rows) > max_rows:
+        raise ValidationFailed(detail=f"a batch holds at most {max_rows} records; split the file")
+    digest = hashlib.sha256(content or repr(rows).encode()).hexdigest()
+    for attempt in range(3):
+        try:
+            return _intake_import_once(
+                actor=actor,
+                rows=rows,
+                source=source,
+                filename=filename,
+                digest=digest,
+                progress=progress,
+            )
+        except IntegrityError:
+            # Another import stored some of the same records first; the next pass sees them.
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+@transaction.atomic
+def _intake_import_once(
+    *,
+    actor: Any,
+    rows: Sequence[dict[str, Any]],
+    source: str,
+    filename: str,
+    digest: str,
+    progress: Callable[[int], None] | None,
+) -> IntakeResult:
+    now = clock.now()
+    today = now.date()
+    who = actor_for(actor)
+    offices = {o.code: o.pk for o in Office.objects.all()}
+    office_codes = set(offices)
+    errors: list[FieldError] = []
+    records: list[ReleaseRecord] = []
+    seen: dict[tuple[str, Any], int] = {}
+    for index, row in enumerate(rows, start=1):
+        record, row_errors = release_record_parse(
+            row, row_number=index, today=today, office_codes=office_codes
+        )
+        if record is None:
+            errors.extend(row_errors)
+            continue
+        key = (record.a_number, record.release_date)
+        if key in seen:
+            errors.append(FieldError("a_number", f"same release record as row {seen[key]}", index))
+            continue
+        seen[key] = index
+        records.append(record)
+    if progress:
+        progress(len(rows) // 4)
+
+    # Existing participants and cases, in chunks.
+    existing: dict[str, Participant] = {}
+    a_numbers = sorted({r.a_number for r in records})
+    for chunk in _chunks(a_numbers):
+        for p in Participant.objects.filter(a_number__in=chunk).only("id", "a_number"):
+            existing[p.a_number] = p
+    existing_ids = [p.pk for p in existing.values()]
+    case_keys: set[tuple[int, Any]] = set()
+    open_case: set[int] = set()
+    for chunk in _chunks(existing_ids):
+        for pid, rdate, status in Case.objects.filter(participant_id__in=chunk).values_list(
+            "participant_id", "release_date", "status"
+        ):
+            case_keys.add((pid, rdate))
+            if status != CaseStatus.CLOSED:
+                open_case.add(pid)
+
+    picker = _OfficerPicker()
+    unchanged = 0
+    to_create: list[ReleaseRecord] = []
+    new_case_for_existing: list[tuple[ReleaseRecord, int]] = []
+    for record in records:
+        participant = existing.get(record.a_number)
+        if participant is None:
+            to_create.append(record)
+        elif (participant.pk, record.release_date) in case_keys:
+            unchanged += 1
+        elif participant.pk in open_case:
+            errors.append(
+                FieldError(
+                    "release_date", "the participant already has an open case", record.row_number
+                )
+            )
+        else:
+            new_case_for_existing.append((record, participant.pk))
+            open_case.add(participant.pk)
+
+    # Officers are resolved before anything is written so a bad name rejects only its row.
+    assignments: dict[int, int | None] = {}
+    accepted_new: list[ReleaseRecord] = []
+    accepted_existing: list[tuple[ReleaseRecord, int]] = []
+    for record in to_create:
+        officer_id, problem = picker.pick(offices[record.office_code], record.officer_username)
+        if problem:
+            errors.append(FieldError("officer_username", problem, record.row_number))
+            continue
+        assignments[record.row_number] = officer_id
+        accepted_new.append(record)
+    for record, pid in new_case_for_existing:
+        officer_id, problem = picker.pick(offices[record.office_code], record.officer_username)
+        if problem:
+            errors.append(FieldError("officer_username", problem, record.row_number))
+            continue
+        assignments[record.row_number] = officer_id
+        accepted_existing.append((record, pid))
+
+    participants = [
+        Participant(
+            a_number=r.a_number,
+            given_names=r.given_names,
+            first_surname=r.first_surname,
+            second_surname=r.second_surname,
+            date_of_birth=r.date_of_birth,
+            sex=r.sex,
+            country_of_citizenship=r.country_of_citizenship,
+            languages=list(r.languages),
+            preferred_language=r.preferred_language,
+            phone=r.phone,
+            email=r.email,
+            search_name=participant_search_name(
+                r.given_names,
+                r.first_surname,
+                r.second_surname,
+                [f"{a.given_names} {a.first_surname} {a.second_surname}" for a in r.aliases],
+            ),
+            created_at=now,
+        )
+        for r in accepted_new
+    ]
+    Participant.objects.bulk_create(participants, batch_size=CHUNK)
+    if any(p.pk is None for p in participants):  # backends without RETURNING
+        ids = dict(
+            Participant.objects.filter(a_number__in=[p.a_number for p in participants]).values_list(
+                "a_number", "id"
+            )
+        )
+        for p in participants:
+            p.pk = ids[p.a_number]
+    if progress:
+        progress(len(rows) // 4)
+
+    # Addresses and their flags, evaluated in bulk against the stored ones and each other.
+    prepared = [address_prepare(r.address) for r in accepted_new]
+    context = AddressContext(prepared)
+    address_rows = [
+        Address(
+            participant_id=p.pk,
+            line1=a.value.line1,
+            unit=a.value.unit,
+            city=a.value.city,
+            state=a.value.state,
+            postal_code=a.value.postal_code,
+            country=a.value.country,
+            normalized_key=a.key,
+            building_key=a.building_key,
+            valid_from=now,
+            recorded_by=who.label,
+        )
+        for p, a in zip(participants, prepared, strict=True)
+    ]
+    Address.objects.bulk_create(address_rows, batch_size=CHUNK)
+    if any(a.pk is None for a in address_rows):
+        address_ids: dict[int, int] = dict(
+            Address.objects.filter(
+                participant_id__in=[p.pk for p in participants], is_current=True
+            ).values_list("participant_id", "id")
+        )
+        for a in address_rows:
+            a.pk = address_ids[a.participant_id]
+    findings = [(a.pk, context.findings(p)) for a, p in zip(address_rows, prepared, strict=True)]
+    flagged = sum(1 for _, f in findings if f)
+    address_flags_write(findings, now=now)
+    address_shared_flags_refresh([p.key for p in prepared], now=now)
+
+    Alias.objects.bulk_create(
+        [
+            Alias(
+                participant_id=p.pk,
+                given_names=a.given_names,
+                first_surname=a.first_surname,
+                second_surname=a.second_surname,
+                source="intake",
+            )
+            for p, r in zip(participants, accepted_new, strict=True)
+            for a in r.aliases
+        ],
+        batch_size=CHUNK,
+        ignore_conflicts=True,
+    )
+
+    batch = IntakeBatch.objects.create(
+        source=source,
+        filename=filename[:300],
+        content_sha256=digest,
+        received_at=now,
+        actor_label=who.label,
+        rows_total=len(rows),
+    )
+    case_specs = [
+        (r, p.pk) for r, p in zip(accepted_new, participants, strict=True)
+    ] + accepted_existing
+    cases = [
+        Case(
+            participant_id=pid,
+            release_type=r.release_type,
+            release_date=r.release_date,
+            releasing_facility=r.releasing_facility,
+            office_id=offices[r.office_code],
+            officer_id=assignments[r.row_number],
+            status=CaseStatus.PENDING_FIRST_REPORT,
+            opened_at=now,
+            intake_batch=batch,
+        )
+        for r, pid in case_specs
+    ]
+    Case.objects.bulk_create(cases, batch_size=CHUNK)
+    if any(c.pk is None for c in cases):
+        case_ids: dict[int, int] = dict(
+            Case.objects.filter(intake_batch=batch).values_list("participant_id", "id")
+        )
+        for c in cases:
+            c.pk = case_ids[c.participant_id]
+    CaseStatusChange.objects.bulk_create(
+        [
+            CaseStatusChange(
+                case_id=c.pk,
+                from_status="",
+                to_status=CaseStatus.PENDING_FIRST_REPORT,
+                reason=f"release record imported in intake batch {batch.pk}",
+                actor_label=who.label,
+                actor_id=who.id,
+                at=now,
+            )
+            for c in cases
+        ],
+        batch_size=CHUNK,
+    )
+    CaseAssignment.objects.bulk_create(
+        [
+            CaseAssignment(
+                case_id=c.pk,
+                office_id=c.office_id,
+                officer_id=c.officer_id,
+                reason="initial assignment at intake",
+                actor_label=who.label,
+                at=now,
+            )
+            for c in cases
+        ],
+        batch_size=CHUNK,
+    )
+    IntakeRowError.objects.bulk_create(
+        [
+            IntakeRowError(batch=batch, row_number=e.row or 0, field=e.field, reason=e.reason[:300])
+            for e in errors
+        ],
+        batch_size=CHUNK,
+    )
+    batch.rows_imported = len(cases)
+    batch.rows_unchanged = unchanged
+    batch.rows_rejected = len({e.row for e in errors})
+    batch.addresses_flagged = flagged
+    batch.save(
+        update_fields=["rows_imported", "rows_unchanged", "rows_rejected", "addresses_flagged"]
+    )
+    audit_record(
+        actor=actor,
+        action="intake.import",
+        object_type="intake_batch",
+        object_ids=[batch.pk],
+        reason=f"{len(cases)} imported, {unchanged} unchanged, {batch.rows_rejected} rejected",
+    )
+    if progress:
+        progress(len(rows) - 2 * (len(rows) // 4))
+    return IntakeResult(batch=batch, errors=errors)

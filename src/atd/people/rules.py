@@ -1,0 +1,217 @@
+"""Pure rules for people and cases: A-numbers, names, address checks, the case lifecycle."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from enum import StrEnum
+
+# --- A-number -------------------------------------------------------------
+
+_A_NUMBER_NOISE = re.compile(r"[\s\-.]")
+
+
+def a_number_normalize(raw: str) -> str:
+    """Returns the 9-digit A-number or raises ValueError with a reason.
+
+    Accepts an optional leading 'A' and separators; older 7- and 8-digit numbers are
+    left-padded with zeros, as the agency does.
+    """
+    value = _A_NUMBER_NOISE.sub("", (raw or "").strip()).upper()
+    if value.startswith("A"):
+        value = value[1:]
+    if not value:
+        raise ValueError("A-number is required")
+    if not value.isdigit() or not value.isascii():
+        raise ValueError("A-number must contain only digits")
+    if len(value) in (7, 8):
+        value = value.zfill(9)
+    if len(value) != 9:
+        raise ValueError("A-number must have 9 digits")
+    if set(value) == {"0"}:
+        raise ValueError("A-number cannot be all zeros")
+    return value
+
+
+# --- names ----------------------------------------------------------------
+
+
+def text_fold(value: str) -> str:
+    """Lower case, accents removed, spaces collapsed: 'José  Núñez' -> 'jose nunez'."""
+    decomposed = unicodedata.normalize("NFKD", value or "")
+    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(stripped.lower().replace("-", " ").split())
+
+
+def participant_search_name(
+    given_names: str, first_surname: str, second_surname: str, aliases: list[str] | None = None
+) -> str:
+    parts = [given_names, first_surname, second_surname, *(aliases or [])]
+    return text_fold(" ".join(p for p in parts if p))[:500]
+
+
+# --- addresses ------------------------------------------------------------
+
+_STREET_WORDS = {
+    "street": "st",
+    "avenue": "ave",
+    "av": "ave",
+    "road": "rd",
+    "boulevard": "blvd",
+    "drive": "dr",
+    "lane": "ln",
+    "court": "ct",
+    "place": "pl",
+    "highway": "hwy",
+    "north": "n",
+    "south": "s",
+    "east": "e",
+    "west": "w",
+    "apartment": "apt",
+    "suite": "ste",
+}
+_UNIT_IN_LINE = re.compile(r"\b(apt|unit|ste|#|no|rm|fl)\s*\.?\s*[0-9a-z-]+$", re.IGNORECASE)
+_MULTI_UNIT_WORDS = re.compile(
+    r"\b(apartments?|apts|towers?|condominiums?|condos?|residences|lofts|plaza|manor)\b",
+    re.IGNORECASE,
+)
+_US_ZIP = re.compile(r"^[0-9]{5}(-[0-9]{4})?$")
+_HOUSE_NUMBER = re.compile(r"^\s*[0-9]+[a-z]?\b", re.IGNORECASE)
+_PO_BOX = re.compile(r"\bp\.?\s*o\.?\s*box\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class AddressInput:
+    line1: str
+    unit: str
+    city: str
+    state: str
+    postal_code: str
+    country: str = "US"
+
+
+class AddressFlagKind(StrEnum):
+    BLANK = "blank"
+    UNDELIVERABLE = "undeliverable"
+    MISSING_UNIT = "missing_unit"
+    SHARED = "shared"
+    NON_RESIDENTIAL = "non_residential"
+
+
+@dataclass(frozen=True)
+class AddressFinding:
+    kind: AddressFlagKind
+    detail: str
+
+
+def _fold_street(value: str) -> str:
+    words = re.sub(r"[^\w# ]", " ", text_fold(value)).split()
+    return " ".join(_STREET_WORDS.get(w, w) for w in words)
+
+
+def address_split_unit(address: AddressInput) -> AddressInput:
+    """Moves a unit written at the end of line 1 ('12 Main St Apt 4') into the unit field."""
+    if address.unit.strip():
+        return address
+    match = _UNIT_IN_LINE.search(address.line1.strip())
+    if not match or not _HOUSE_NUMBER.match(address.line1):
+        return address
+    return AddressInput(
+        line1=address.line1[: match.start()].strip().rstrip(","),
+        unit=match.group(0).strip(),
+        city=address.city,
+        state=address.state,
+        postal_code=address.postal_code,
+        country=address.country,
+    )
+
+
+def address_building_key(address: AddressInput) -> str:
+    """The building, without the unit: used to find multi-unit buildings."""
+    zip5 = address.postal_code.strip()[:5]
+    return "|".join([_fold_street(address.line1), text_fold(address.city), zip5])[:300]
+
+
+def address_key(address: AddressInput) -> str:
+    """The dwelling: building plus unit. Two participants at one key share a dwelling."""
+    unit = re.sub(r"^(apt|unit|ste|no|rm|fl|#)\s*\.?\s*", "", _fold_street(address.unit))
+    return f"{address_building_key(address)}|{unit}"[:300]
+
+
+def address_findings(
+    address: AddressInput,
+    *,
+    others_at_dwelling: int,
+    shared_threshold: int,
+    building_has_units: bool,
+    known_kind: str | None,
+) -> list[AddressFinding]:
+    """Every problem with an address; flags, never rejections.
+
+    others_at_dwelling: other participants whose current address has the same key.
+    building_has_units: another address at this building carries a unit number.
+    """
+    findings: list[AddressFinding] = []
+    line1 = address.line1.strip()
+    if not line1 or not address.city.strip():
+        findings.append(AddressFinding(AddressFlagKind.BLANK, "street or city is missing"))
+        return findings
+    if _PO_BOX.search(line1):
+        findings.append(
+            AddressFinding(AddressFlagKind.UNDELIVERABLE, "a post-office box is not a residence")
+        )
+    elif not _HOUSE_NUMBER.match(line1):
+        findings.append(AddressFinding(AddressFlagKind.UNDELIVERABLE, "no house number"))
+    elif address.country == "US" and not _US_ZIP.match(address.postal_code.strip()):
+        findings.append(
+            AddressFinding(AddressFlagKind.UNDELIVERABLE, "ZIP code is missing or invalid")
+        )
+    if not address.unit.strip() and (building_has_units or _MULTI_UNIT_WORDS.search(line1)):
+        findings.append(
+            AddressFinding(
+                AddressFlagKind.MISSING_UNIT, "multi-unit building without a unit number"
+            )
+        )
+    if others_at_dwelling + 1 > shared_threshold:
+        findings.append(
+            AddressFinding(
+                AddressFlagKind.SHARED, f"{others_at_dwelling + 1} participants at this address"
+            )
+        )
+    if known_kind:
+        findings.append(AddressFinding(AddressFlagKind.NON_RESIDENTIAL, f"known {known_kind}"))
+    return findings
+
+
+# --- case lifecycle -------------------------------------------------------
+
+
+class CaseStatusValue(StrEnum):
+    PENDING_FIRST_REPORT = "pending_first_report"
+    ACTIVE = "active"
+    CLOSED = "closed"
+
+
+_TRANSITIONS: dict[str, set[str]] = {
+    CaseStatusValue.PENDING_FIRST_REPORT: {CaseStatusValue.ACTIVE, CaseStatusValue.CLOSED},
+    CaseStatusValue.ACTIVE: {CaseStatusValue.CLOSED},
+    CaseStatusValue.CLOSED: set(),
+}
+
+
+def case_transition_problem(
+    current: str, target: str, *, closure_reason: str, reason: str
+) -> str | None:
+    """None if the change is allowed, else why not."""
+    if not reason.strip():
+        return "a reason is required for every status change"
+    if target not in _TRANSITIONS:
+        return f"unknown status {target!r}"
+    if target not in _TRANSITIONS.get(current, set()):
+        return f"a case cannot go from {current} to {target}"
+    if target == CaseStatusValue.CLOSED and not closure_reason:
+        return "closing a case needs a closure reason"
+    if target != CaseStatusValue.CLOSED and closure_reason:
+        return "a closure reason is only given when closing"
+    return None

@@ -1,0 +1,247 @@
+"""Reads of people and cases. Each applies the caller's scope; reads of personal data are
+audited by the functions named `*_read` (the unaudited `*_in_scope` ones are for services)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+
+from atd.core.audit import audit_record
+from atd.core.errors import NotFound
+from atd.core.roles import CASELOAD_ROLES, Role
+from atd.core.scope import Scope
+from atd.people.models import (
+    Address,
+    AddressFlag,
+    Case,
+    IntakeBatch,
+    Office,
+    Participant,
+)
+from atd.people.rules import text_fold
+
+
+def case_queryset_in_scope(scope: Scope) -> QuerySet[Case]:
+    if not scope.sees_cases:
+        return Case.objects.none()
+    return Case.objects.filter(scope.case_q())
+
+
+def participant_queryset_in_scope(scope: Scope) -> QuerySet[Participant]:
+    """Participants with at least one case the caller may see. Other apps use
+    `participant_ids_in_scope` to filter their own tables by participant."""
+    if scope.role == Role.PARTICIPANT:
+        return Participant.objects.filter(pk=scope.participant_id or -1)
+    if scope.role == Role.ADMIN:
+        return Participant.objects.all()
+    if not scope.sees_cases:
+        return Participant.objects.none()
+    visible = Case.objects.filter(participant=OuterRef("pk")).filter(scope.case_q())
+    return Participant.objects.filter(Exists(visible))
+
+
+def participant_ids_in_scope(scope: Scope) -> QuerySet[Any]:
+    """A subquery of visible participant ids, for `filter(participant_id__in=...)` elsewhere."""
+    return participant_queryset_in_scope(scope).values("pk")
+
+
+def participant_get_in_scope(*, scope: Scope, participant_id: int) -> Participant:
+    participant = participant_queryset_in_scope(scope).filter(pk=participant_id).first()
+    if participant is None:
+        raise NotFound()
+    return participant
+
+
+def case_get_in_scope(*, scope: Scope, case_id: int, for_update: bool = False) -> Case:
+    qs = case_queryset_in_scope(scope).filter(pk=case_id)
+    if for_update:
+        qs = qs.select_for_update()
+    case = qs.first()
+    if case is None:
+        raise NotFound()
+    return case
+
+
+def participant_exists_in_scope(*, scope: Scope, participant_id: int) -> bool:
+    return participant_queryset_in_scope(scope).filter(pk=participant_id).exists()
+
+
+@dataclass(frozen=True)
+class ParticipantFilters:
+    q: str = ""
+    office_id: int | None = None
+    officer_id: int | None = None
+    status: str = ""
+    flag: str = ""
+
+
+def participant_list_read(
+    *, scope: Scope, actor: Any, filters: ParticipantFilters, offset: int, limit: int
+) -> tuple[list[Participant], int]:
+    """One page of the caller's caseload; the ids shown are audited."""
+    qs = participant_queryset_in_scope(scope)
+    if filters.q:
+        folded = text_fold(filters.q)
+        digits = "".join(c for c in filters.q if c.isdigit())
+        condition = Q(search_name__contains=folded)
+        if len(digits) >= 4:
+            condition |= Q(a_number__contains=digits)
+        qs = qs.filter(condition)
+    case_filter = Q()
+    if filters.office_id:
+        case_filter &= Q(office_id=filters.office_id)
+    if filters.officer_id:
+        case_filter &= Q(officer_id=filters.officer_id)
+    if filters.status:
+        case_filter &= Q(status=filters.status)
+    if case_filter:
+        cases = (
+            Case.objects.filter(participant=OuterRef("pk"))
+            .filter(case_filter)
+            .filter(scope.case_q())
+        )
+        qs = qs.filter(Exists(cases))
+    if filters.flag:
+        flagged = AddressFlag.objects.filter(
+            address__participant=OuterRef("pk"),
+            address__is_current=True,
+            kind=filters.flag,
+            cleared_at__isnull=True,
+        )
+        qs = qs.filter(Exists(flagged))
+    qs = qs.order_by("first_surname", "given_names", "pk")
+    total = qs.count()
+    page = list(
+        qs.prefetch_related(
+            Prefetch(
+                "cases",
+                queryset=Case.objects.select_related("office", "officer").order_by("-release_date"),
+            ),
+            Prefetch(
+                "addresses",
+                queryset=Address.objects.filter(is_current=True).prefetch_related("flags"),
+            ),
+        )[offset : offset + limit]
+    )
+    audit_record(
+        actor=actor,
+        action="participant.list",
+        object_type="participant",
+        object_ids=[p.pk for p in page],
+        reason=f"caseload page offset={offset}",
+    )
+    return page, total
+
+
+def participant_detail_read(
+    *, scope: Scope, actor: Any, participant_id: int, reason: str = ""
+) -> Participant:
+    """The whole record of one participant; every call is audited."""
+    qs = (
+        participant_queryset_in_scope(scope)
+        .filter(pk=participant_id)
+        .prefetch_related(
+            "aliases",
+            Prefetch(
+                "addresses",
+                queryset=Address.objects.order_by("-valid_from").prefetch_related("flags"),
+            ),
+            Prefetch(
+                "cases",
+                queryset=Case.objects.select_related("office", "officer")
+                .prefetch_related("status_changes", "assignments")
+                .order_by("-release_date"),
+            ),
+        )
+    )
+    participant = qs.first()
+    if participant is None:
+        audit_record(
+            actor=actor,
+            action="participant.read",
+            object_type="participant",
+            object_ids=[participant_id],
+            outcome="not_found",
+        )
+        raise NotFound()
+    audit_record(
+        actor=actor,
+        action="participant.read",
+        object_type="participant",
+        object_ids=[participant_id],
+        reason=reason,
+    )
+    return participant
+
+
+def case_detail_read(*, scope: Scope, actor: Any, case_id: int) -> Case:
+    case = (
+        case_queryset_in_scope(scope)
+        .select_related("office", "officer", "participant")
+        .prefetch_related("status_changes", "assignments")
+        .filter(pk=case_id)
+        .first()
+    )
+    audit_record(
+        actor=actor,
+        action="case.read",
+        object_type="case",
+        object_ids=[case_id],
+        outcome="ok" if case else "not_found",
+    )
+    if case is None:
+        raise NotFound()
+    return case
+
+
+def office_list() -> QuerySet[Office]:
+    return Office.objects.order_by("name")
+
+
+def officer_list_for(scope: Scope) -> QuerySet[Any]:
+    """Officers a supervisor may assign to (own office) or an admin (all)."""
+    from django.contrib.auth import get_user_model
+
+    users = get_user_model().objects.filter(role__in=list(CASELOAD_ROLES), is_active=True)
+    if scope.role == Role.SUPERVISOR:
+        return users.filter(office_id=scope.office_id or -1).order_by("last_name", "first_name")
+    if scope.role == Role.ADMIN:
+        return users.order_by("last_name", "first_name")
+    return users.filter(pk=scope.user_id or -1)
+
+
+def caseload_counts(scope: Scope) -> dict[str, int]:
+    rows = case_queryset_in_scope(scope).values("status").annotate(n=Count("id"))
+    return {row["status"]: row["n"] for row in rows}
+
+
+def address_flag_counts(scope: Scope) -> dict[str, int]:
+    """Open flags on current addresses of visible participants, by kind (reportable)."""
+    rows = (
+        AddressFlag.objects.filter(
+            cleared_at__isnull=True,
+            address__is_current=True,
+            address__participant__in=participant_ids_in_scope(scope),
+        )
+        .values("kind")
+        .annotate(n=Count("id"))
+    )
+    return {row["kind"]: row["n"] for row in rows}
+
+
+def intake_batch_get(*, scope: Scope, batch_id: int) -> IntakeBatch:
+    """Batch counts and row errors (row, field, reason: no personal values)."""
+    if scope.role not in {Role.RECORDS_ANALYST, Role.ADMIN, Role.SUPERVISOR, Role.INTEGRATION}:
+        raise NotFound()
+    batch = IntakeBatch.objects.filter(pk=batch_id).first()
+    if batch is None:
+        raise NotFound()
+    return batch
+
+
+def intake_batch_list(*, scope: Scope, limit: int = 50) -> list[IntakeBatch]:
+    if scope.role not in {Role.RECORDS_ANALYST, Role.ADMIN, Role.SUPERVISOR}:
+        return []
+    return list(IntakeBatch.objects.order_by("-received_at")[:limit])

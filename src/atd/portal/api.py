@@ -1,0 +1,5 @@
+"""HTTP API of portal."""
+
+from ninja import Router
+
+router = Router(tags=["portal"])

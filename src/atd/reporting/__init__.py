@@ -1,0 +1,1 @@
+"""Cohort status reports, KPIs, cost reports and exports."""

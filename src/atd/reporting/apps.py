@@ -1,0 +1,8 @@
+"""App config for reporting."""
+
+from django.apps import AppConfig
+
+
+class ReportingConfig(AppConfig):
+    name = "atd.reporting"
+    label = "reporting"

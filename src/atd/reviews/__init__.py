@@ -1,0 +1,1 @@
+"""Review and de-escalation requests, decisions and appeals."""

@@ -1,0 +1,5 @@
+"""HTTP API of reviews."""
+
+from ninja import Router
+
+router = Router(tags=["reviews"])

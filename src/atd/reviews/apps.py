@@ -1,0 +1,8 @@
+"""App config for reviews."""
+
+from django.apps import AppConfig
+
+
+class ReviewsConfig(AppConfig):
+    name = "atd.reviews"
+    label = "reviews"

@@ -1,0 +1,1 @@
+"""Office capacity, appointments, backlog horizon and planner."""

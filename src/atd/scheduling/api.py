@@ -1,0 +1,5 @@
+"""HTTP API of scheduling."""
+
+from ninja import Router
+
+router = Router(tags=["scheduling"])

@@ -1,0 +1,8 @@
+"""App config for scheduling."""
+
+from django.apps import AppConfig
+
+
+class SchedulingConfig(AppConfig):
+    name = "atd.scheduling"
+    label = "scheduling"

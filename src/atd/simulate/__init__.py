@@ -1,0 +1,1 @@
+"""Synthetic people, devices and movement for the demo, tests and benchmarks."""

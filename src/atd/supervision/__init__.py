@@ -1,0 +1,1 @@
+"""Supervision plans: technology, cadence, zones, curfew, level changes, cost rates."""

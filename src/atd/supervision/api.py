@@ -1,0 +1,5 @@
+"""HTTP API of supervision."""
+
+from ninja import Router
+
+router = Router(tags=["supervision"])

@@ -1,0 +1,8 @@
+"""App config for supervision."""
+
+from django.apps import AppConfig
+
+
+class SupervisionConfig(AppConfig):
+    name = "atd.supervision"
+    label = "supervision"

@@ -1,0 +1,1 @@
+"""Tables of supervision (none yet)."""

@@ -1,0 +1,1 @@
+"""Telemetry ingestion, positions, device events, geofence evaluation, retention."""

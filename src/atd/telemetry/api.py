@@ -1,0 +1,5 @@
+"""HTTP API of telemetry."""
+
+from ninja import Router
+
+router = Router(tags=["telemetry"])

@@ -1,0 +1,8 @@
+"""App config for telemetry."""
+
+from django.apps import AppConfig
+
+
+class TelemetryConfig(AppConfig):
+    name = "atd.telemetry"
+    label = "telemetry"

@@ -1,0 +1,43 @@
+"""pytest fixtures shared by all tests (registered in the root conftest.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from atd.core import clock
+from atd.core.apikeys import api_key_issue
+from atd.testing.world import World, build_world
+
+
+@pytest.fixture(autouse=True)
+def _clock_reset() -> Iterator[None]:
+    clock.reset()
+    yield
+    clock.reset()
+
+
+@pytest.fixture
+def world(db: Any) -> World:
+    return build_world()
+
+
+@pytest.fixture
+def client_for(world: World) -> Any:
+    """client_for("supervisor") -> a logged-in test client for that role's user."""
+
+    def make(key: str) -> Client:
+        client = Client()
+        client.force_login(world.user(key), backend="django.contrib.auth.backends.ModelBackend")
+        return client
+
+    return make
+
+
+@pytest.fixture
+def intake_key(db: Any) -> str:
+    _, plain = api_key_issue(actor=None, name="test intake feed", scopes=["intake"])
+    return plain

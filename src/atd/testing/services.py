@@ -1,0 +1,44 @@
+"""Service availability for tests: skip with a reason, or fail when CI requires the service."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from django.db import connection
+
+from atd.core.services_probe import service_answers
+
+
+def services_required() -> bool:
+    return os.environ.get("ATD_REQUIRE_SERVICES") == "1"
+
+
+def require_postgres() -> None:
+    """Skips (or, in CI, fails) unless the test database is PostgreSQL."""
+    if connection.vendor == "postgresql":
+        return
+    message = "needs PostgreSQL: run with DATABASE_URL=postgres://postgres@127.0.0.1:5432/test"
+    if services_required() and os.environ.get("DATABASE_URL", "").startswith("postgres"):
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+def require_mqtt() -> None:
+    if service_answers("mqtt"):
+        return
+    message = "needs an MQTT broker at ATD_MQTT_URL (default 127.0.0.1:1883)"
+    if services_required():
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+def require_chromium() -> str:
+    path = os.environ.get("ATD_CHROMIUM", "/usr/bin/chromium")
+    if os.path.exists(path):
+        return path
+    message = f"needs Debian's Chromium at {path} (apt-get install chromium)"
+    if services_required():
+        pytest.fail(message)
+    pytest.skip(message)
+    return path
