@@ -20,7 +20,20 @@ from atd.config.api import api
 from atd.testing.access import ALL_ROLES, GLOBAL_ROLES, Rule
 from atd.testing.world import World
 
-UI_NAMESPACES = {"console", "portal"}
+UI_NAMESPACES = {
+    "console",
+    "portal",
+    "court",
+    "supervision",
+    "devices",
+    "telemetry",
+    "checkins",
+    "scheduling",
+    "alerts",
+    "matching",
+    "reviews",
+    "reporting",
+}
 
 
 def _registries() -> tuple[dict[str, Any], dict[str, Rule]]:

@@ -1,1 +1,91 @@
-"""Tables of alerts (none yet)."""
+"""Tables for alerts and the events that raised them."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from atd.alerts.choices import AlertKind, AlertStatus, Disposition, Severity
+
+OPEN_STATES = ("open", "acknowledged")
+
+
+class Alert(models.Model):
+    """Something an officer must look at. One open alert per participant and kind: repeats add
+    events and raise `occurrence_count` instead of flooding the queue."""
+
+    participant = models.ForeignKey(
+        "people.Participant", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    case = models.ForeignKey(
+        "people.Case", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    office = models.ForeignKey(
+        "people.Office", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    officer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    kind = models.CharField(max_length=24, choices=AlertKind.choices)
+    severity = models.CharField(max_length=10, choices=Severity.choices)
+    status = models.CharField(max_length=14, choices=AlertStatus.choices, default=AlertStatus.OPEN)
+    title = models.CharField(max_length=200)
+    opened_at = models.DateTimeField(db_index=True)
+    first_event_at = models.DateTimeField()
+    last_event_at = models.DateTimeField()
+    occurrence_count = models.PositiveIntegerField(default=1)
+    ack_due_at = models.DateTimeField()
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    disposition = models.CharField(max_length=24, choices=Disposition.choices, blank=True)
+    resolution_note = models.TextField(blank=True)
+    escalation_level = models.PositiveSmallIntegerField(default=0)
+    # Evidence at the latest occurrence: last positions, device health, match explanation...
+    evidence = models.JSONField(default=dict)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["participant", "kind"],
+                condition=Q(status__in=OPEN_STATES) & Q(participant__isnull=False),
+                name="alert_one_open_per_participant_kind",
+            ),
+            models.UniqueConstraint(
+                fields=["office", "kind"],
+                condition=Q(status__in=OPEN_STATES) & Q(participant__isnull=True),
+                name="alert_one_open_per_office_kind",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "severity", "ack_due_at"]),
+            models.Index(fields=["officer", "status"]),
+            models.Index(fields=["office", "status"]),
+        ]
+
+
+class AlertEvent(models.Model):
+    """One underlying occurrence. (kind, source, source_ref) is unique, so re-processing the
+    same device event, window or match never counts twice."""
+
+    alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=24)
+    occurred_at = models.DateTimeField()
+    recorded_at = models.DateTimeField()
+    source = models.CharField(max_length=32)
+    source_ref = models.CharField(max_length=200)
+    detail = models.JSONField(default=dict)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "source", "source_ref"], name="alert_event_unique_source"
+            )
+        ]
+        ordering = ["occurred_at", "id"]

@@ -24,5 +24,20 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("api/", api.urls),
     path("portal/", include("atd.portal.urls")),
+    *[
+        path(f"{app}/", include(f"atd.{app}.urls"))
+        for app in (
+            "court",
+            "supervision",
+            "devices",
+            "telemetry",
+            "checkins",
+            "scheduling",
+            "alerts",
+            "matching",
+            "reviews",
+            "reporting",
+        )
+    ],
     path("", include("atd.console.urls")),
 ]

@@ -259,7 +259,11 @@ def participant_list(request: HttpRequest, query: Query[ParticipantListQuery]) -
         flag=query.flag,
     )
     items, count = selectors.participant_list_read(
-        scope=scope, actor=principal_of(request), filters=filters, offset=query.offset, limit=query.limit
+        scope=scope,
+        actor=principal_of(request),
+        filters=filters,
+        offset=query.offset,
+        limit=query.limit,
     )
     return {"count": count, "limit": query.limit, "offset": query.offset, "items": items}
 
@@ -313,7 +317,9 @@ def participant_enrollment_code(request: HttpRequest, participant_id: int) -> An
 
 @router.get("/cases/{case_id}", response=CaseDetailOut)
 def case_detail(request: HttpRequest, case_id: int) -> Any:
-    return selectors.case_detail_read(scope=scope_of(request), actor=principal_of(request), case_id=case_id)
+    return selectors.case_detail_read(
+        scope=scope_of(request), actor=principal_of(request), case_id=case_id
+    )
 
 
 @router.post("/cases/{case_id}/status", response=CaseOut)

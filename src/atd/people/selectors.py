@@ -245,3 +245,24 @@ def intake_batch_list(*, scope: Scope, limit: int = 50) -> list[IntakeBatch]:
     if scope.role not in {Role.RECORDS_ANALYST, Role.ADMIN, Role.SUPERVISOR}:
         return []
     return list(IntakeBatch.objects.order_by("-received_at")[:limit])
+
+
+def case_routing_for_participants(
+    participant_ids: set[int] | list[int],
+) -> dict[int, tuple[int, int, int | None]]:
+    """participant id -> (open case id, office id, officer id), for routing alerts and tasks.
+    A participant with no open case routes to their latest case."""
+    out: dict[int, tuple[int, int, int | None]] = {}
+    ids = sorted(set(participant_ids))
+    for start in range(0, len(ids), 900):
+        rows = (
+            Case.objects.filter(participant_id__in=ids[start : start + 900])
+            .order_by("participant_id", "closed_at", "-release_date")
+            .values_list("participant_id", "id", "office_id", "officer_id", "status")
+        )
+        for pid, case_id, office_id, officer_id, status in rows:
+            if status != "closed":
+                out[pid] = (case_id, office_id, officer_id)
+            else:
+                out.setdefault(pid, (case_id, office_id, officer_id))
+    return out

@@ -1,0 +1,165 @@
+"""Raising alerts (used by every detector) — in the caller's transaction, idempotent."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+
+from atd.alerts.choices import AlertKind
+from atd.alerts.models import OPEN_STATES, Alert, AlertEvent
+from atd.alerts.rules import ack_due_at, severity_for
+from atd.core import clock
+from atd.core.audit import audit_record
+from atd.people.selectors import case_routing_for_participants
+
+
+@dataclass(frozen=True)
+class AlertSignal:
+    """What a detector saw. `source_ref` identifies the occurrence in its source (e.g. a device
+    event id, a check-in window id) and makes raising it again a no-op."""
+
+    kind: str
+    occurred_at: datetime
+    source: str
+    source_ref: str
+    participant_id: int | None = None
+    office_id: int | None = None
+    detail: dict[str, Any] = field(default_factory=dict)
+    evidence: dict[str, Any] = field(default_factory=dict)
+    severity: str | None = None
+    title: str = ""
+
+
+@dataclass
+class RaiseResult:
+    created: list[int] = field(default_factory=list)
+    updated: list[int] = field(default_factory=list)
+    duplicates: int = 0
+
+
+def alert_raise_many(*, actor: Any, signals: Sequence[AlertSignal]) -> RaiseResult:
+    """Groups signals by (participant or office, kind): one open alert per group, one event per
+    signal. Joins the caller's transaction, so alerts commit with the events that raised them."""
+    result = RaiseResult()
+    if not signals:
+        return result
+    with transaction.atomic():
+        fresh = _without_known_events(signals)
+        result.duplicates = len(signals) - len(fresh)
+        routing = case_routing_for_participants(
+            {s.participant_id for s in fresh if s.participant_id}
+        )
+        groups: dict[tuple[str, int | None, int | None], list[AlertSignal]] = defaultdict(list)
+        for s in fresh:
+            office = s.office_id if s.participant_id is None else None
+            groups[(s.kind, s.participant_id, office)].append(s)
+        now = clock.now()
+        events: list[AlertEvent] = []
+        for (kind, participant_id, office_id), items in groups.items():
+            items.sort(key=lambda s: s.occurred_at)
+            alert, created = _open_alert(kind, participant_id, office_id, items, routing, now)
+            (result.created if created else result.updated).append(alert.pk)
+            events.extend(
+                AlertEvent(
+                    alert=alert,
+                    kind=s.kind,
+                    occurred_at=s.occurred_at,
+                    recorded_at=now,
+                    source=s.source[:32],
+                    source_ref=s.source_ref[:200],
+                    detail=s.detail,
+                )
+                for s in items
+            )
+        AlertEvent.objects.bulk_create(events, ignore_conflicts=True, batch_size=1000)
+        if result.created or result.updated:
+            audit_record(
+                actor=actor,
+                action="alert.raise",
+                object_type="alert",
+                object_ids=sorted(result.created + result.updated),
+                reason=f"{len(fresh)} occurrence(s)",
+            )
+    return result
+
+
+def alert_raise(*, actor: Any, signal: AlertSignal) -> RaiseResult:
+    return alert_raise_many(actor=actor, signals=[signal])
+
+
+def _without_known_events(signals: Sequence[AlertSignal]) -> list[AlertSignal]:
+    seen: set[tuple[str, str, str]] = set()
+    by_source: dict[str, list[str]] = defaultdict(list)
+    for s in signals:
+        by_source[s.source].append(s.source_ref)
+    for source, refs in by_source.items():
+        for start in range(0, len(refs), 900):
+            seen.update(
+                AlertEvent.objects.filter(
+                    source=source, source_ref__in=refs[start : start + 900]
+                ).values_list("kind", "source", "source_ref")
+            )
+    out: list[AlertSignal] = []
+    for s in signals:
+        key = (s.kind, s.source, s.source_ref)
+        if key not in seen:
+            seen.add(key)
+            out.append(s)
+    return out
+
+
+def _open_alert(
+    kind: str,
+    participant_id: int | None,
+    office_id: int | None,
+    items: list[AlertSignal],
+    routing: dict[int, tuple[int, int, int | None]],
+    now: datetime,
+) -> tuple[Alert, bool]:
+    latest = items[-1]
+    lookup: dict[str, Any] = {"kind": kind, "status__in": OPEN_STATES}
+    if participant_id is not None:
+        lookup["participant_id"] = participant_id
+    else:
+        lookup.update(participant__isnull=True, office_id=office_id)
+    existing = Alert.objects.select_for_update().filter(**lookup).first()
+    if existing is None:
+        case_id, route_office, officer_id = routing.get(
+            participant_id or -1, (None, office_id, None)
+        )
+        severity = severity_for(kind, latest.severity)
+        try:
+            with transaction.atomic():  # a savepoint: a concurrent raise may win the race
+                alert = Alert.objects.create(
+                    participant_id=participant_id,
+                    case_id=case_id,
+                    office_id=route_office,
+                    officer_id=officer_id,
+                    kind=kind,
+                    severity=severity,
+                    title=(
+                        latest.title or AlertKind(kind).label if kind in AlertKind.values else kind
+                    )[:200],
+                    opened_at=now,
+                    first_event_at=items[0].occurred_at,
+                    last_event_at=latest.occurred_at,
+                    occurrence_count=len(items),
+                    ack_due_at=ack_due_at(severity, now),
+                    evidence=latest.evidence,
+                )
+            return alert, True
+        except IntegrityError:
+            existing = Alert.objects.select_for_update().get(**lookup)
+    Alert.objects.filter(pk=existing.pk).update(
+        occurrence_count=F("occurrence_count") + len(items),
+        last_event_at=max(existing.last_event_at, latest.occurred_at),
+        evidence=latest.evidence or existing.evidence,
+    )
+    existing.refresh_from_db()
+    return existing, False

@@ -1,0 +1,6 @@
+"""Pages of alerts (console side); mounted at /alerts/."""
+
+from django.urls import path  # noqa: F401
+
+app_name = "alerts"
+urlpatterns: list = []

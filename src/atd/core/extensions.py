@@ -1,0 +1,99 @@
+"""Extension points: apps plug pages, cards, periodic jobs and demo steps in without the
+console, the scheduler or the demo knowing them by name (core imports no app).
+
+Apps register in their AppConfig.ready(). Each registry keeps insertion order, sorted by `order`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+
+@dataclass(frozen=True)
+class ParticipantPanel:
+    """A section of the officer's participant page. `context(request, scope, participant_id)`
+    returns the template context (it must apply scope and audit its own reads), or None to
+    hide the panel."""
+
+    name: str
+    template: str
+    context: Callable[[Any, Any, int], dict[str, Any] | None]
+    order: int = 100
+
+
+@dataclass(frozen=True)
+class DashboardCard:
+    name: str
+    template: str
+    context: Callable[[Any, Any], dict[str, Any] | None]
+    order: int = 100
+
+
+@dataclass(frozen=True)
+class NavLink:
+    label: str
+    url_name: str
+    roles: frozenset[str]
+    order: int = 100
+
+
+@dataclass(frozen=True)
+class PeriodicJob:
+    """Run by `atd scheduler` every `every`. Jobs must be restart-safe: they derive what to do
+    from stored state (e.g. windows closed and not yet marked), never from wall-clock ticks."""
+
+    name: str
+    every: timedelta
+    run: Callable[[], Any]
+
+
+@dataclass(frozen=True)
+class DemoStep:
+    """`seed(ctx)` adds an app's synthetic data to the demo; `processes()` names extra long-running
+    commands (argv lists for `atd ...`) that `make demo` starts beside the web server."""
+
+    name: str
+    seed: Callable[[dict[str, Any]], None]
+    order: int = 100
+    processes: Callable[[], list[list[str]]] = field(default=lambda: [])
+
+
+participant_panels: list[ParticipantPanel] = []
+dashboard_cards: list[DashboardCard] = []
+nav_links: list[NavLink] = []
+periodic_jobs: list[PeriodicJob] = []
+demo_steps: list[DemoStep] = []
+
+
+def _add(registry: list[Any], item: Any) -> None:
+    if any(existing.name == item.name for existing in registry if hasattr(existing, "name")):
+        return  # ready() can run twice in some test set-ups
+    registry.append(item)
+
+
+def register_participant_panel(panel: ParticipantPanel) -> None:
+    _add(participant_panels, panel)
+
+
+def register_dashboard_card(card: DashboardCard) -> None:
+    _add(dashboard_cards, card)
+
+
+def register_nav_link(link: NavLink) -> None:
+    if link not in nav_links:
+        nav_links.append(link)
+
+
+def register_periodic_job(job: PeriodicJob) -> None:
+    _add(periodic_jobs, job)
+
+
+def register_demo_step(step: DemoStep) -> None:
+    _add(demo_steps, step)
+
+
+def ordered(registry: list[Any]) -> list[Any]:
+    return sorted(registry, key=lambda item: getattr(item, "order", 100))

@@ -1,0 +1,6 @@
+"""Pages of reporting (console side); mounted at /reporting/."""
+
+from django.urls import path  # noqa: F401
+
+app_name = "reporting"
+urlpatterns: list = []
