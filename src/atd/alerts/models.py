@@ -89,3 +89,39 @@ class AlertEvent(models.Model):
             )
         ]
         ordering = ["occurred_at", "id"]
+
+
+class Notification(models.Model):
+    """A message to a staff user or a participant, queued for delivery by the channel plug-ins.
+
+    Other apps enqueue through `alerts.services.notification_enqueue`; `dedupe_key` is unique so
+    a reminder job that runs twice queues one message.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+        CANCELLED = "cancelled", "Cancelled"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    participant = models.ForeignKey(
+        "people.Participant", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    kind = models.CharField(max_length=40)
+    channel = models.CharField(max_length=16, blank=True)  # empty: the recipient's preference
+    language = models.CharField(max_length=8, default="en")
+    subject = models.CharField(max_length=200)
+    body = models.TextField()
+    dedupe_key = models.CharField(max_length=200, unique=True)
+    send_after = models.DateTimeField(db_index=True)
+    created_at = models.DateTimeField()
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.QUEUED)
+    alert = models.ForeignKey(
+        Alert, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        indexes = [models.Index(fields=["status", "send_after"])]

@@ -163,3 +163,40 @@ def _open_alert(
     )
     existing.refresh_from_db()
     return existing, False
+
+
+def notification_enqueue(
+    *,
+    kind: str,
+    subject: str,
+    body: str,
+    dedupe_key: str,
+    user_id: int | None = None,
+    participant_id: int | None = None,
+    language: str = "en",
+    channel: str = "",
+    send_after: datetime | None = None,
+    alert_id: int | None = None,
+) -> bool:
+    """Queues a message (already written in the recipient's language). Returns False when the
+    same dedupe_key was queued before. Delivery is the channel workers' job."""
+    from atd.alerts.models import Notification
+
+    if (user_id is None) == (participant_id is None):
+        raise ValueError("a notification has exactly one recipient: a user or a participant")
+    _, created = Notification.objects.get_or_create(
+        dedupe_key=dedupe_key[:200],
+        defaults={
+            "kind": kind[:40],
+            "subject": subject[:200],
+            "body": body,
+            "user_id": user_id,
+            "participant_id": participant_id,
+            "language": language,
+            "channel": channel,
+            "send_after": send_after or clock.now(),
+            "created_at": clock.now(),
+            "alert_id": alert_id,
+        },
+    )
+    return created

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from atd.core.audit_selectors import AuditFilters, audit_search_read
 from atd.core.errors import DomainError, NotFound
+from atd.core.extensions import dashboard_cards, ordered, participant_panels
 from atd.core.roles import Role
 from atd.core.scope import Scope
 from atd.people import selectors, services
@@ -51,6 +52,11 @@ def home(request: HttpRequest) -> HttpResponse:
         return redirect("console:intake_list")
     counts = selectors.caseload_counts(scope)
     flags = selectors.address_flag_counts(scope)
+    cards = []
+    for card in ordered(dashboard_cards):
+        context = card.context(request, scope)
+        if context is not None:
+            cards.append((card.template, context))
     return render(
         request,
         "console/home.html",
@@ -58,6 +64,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "counts": [(s.label, counts.get(s.value, 0), s.value) for s in CaseStatus],
             "total": sum(counts.values()),
             "flags": [(AddressFlagKind(k).value, n) for k, n in sorted(flags.items())],
+            "cards": cards,
         },
     )
 
@@ -112,6 +119,11 @@ def participant_detail(request: HttpRequest, participant_id: int) -> HttpRespons
     except NotFound:
         raise Http404 from None
     cases = list(participant.cases.all())
+    panels = []
+    for panel in ordered(participant_panels):
+        context = panel.context(request, scope, participant.pk)
+        if context is not None:
+            panels.append((panel.template, context))
     return render(
         request,
         "console/participant_detail.html",
@@ -126,6 +138,7 @@ def participant_detail(request: HttpRequest, participant_id: int) -> HttpRespons
             if scope.role in (Role.SUPERVISOR, Role.ADMIN)
             else [],
             "can_reassign": scope.role in (Role.SUPERVISOR, Role.ADMIN),
+            "panels": panels,
         },
     )
 

@@ -6,7 +6,23 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest
+from django.urls import NoReverseMatch, reverse
+
+from atd.core.extensions import nav_links, ordered
 
 
 def site(request: HttpRequest) -> dict[str, Any]:
-    return {"ATD_DEMO": settings.ATD_DEMO, "ATD_MAP_TILE_URL": settings.ATD_MAP_TILE_URL}
+    user = getattr(request, "user", None)
+    role = getattr(user, "role", None) if user is not None and user.is_authenticated else None
+    links = []
+    for link in ordered(nav_links):
+        if role in link.roles:
+            try:
+                links.append((link.label, reverse(link.url_name)))
+            except NoReverseMatch:
+                continue
+    return {
+        "ATD_DEMO": settings.ATD_DEMO,
+        "ATD_MAP_TILE_URL": settings.ATD_MAP_TILE_URL,
+        "app_nav_links": links,
+    }

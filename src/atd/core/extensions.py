@@ -61,7 +61,38 @@ class DemoStep:
     processes: Callable[[], list[list[str]]] = field(default=lambda: [])
 
 
+@dataclass(frozen=True)
+class PortalSection:
+    """A section of the participant's portal home. `context(request, scope)` returns the
+    template context for the signed-in participant (scope.participant_id), or None to hide."""
+
+    name: str
+    template: str
+    context: Callable[[Any, Any], dict[str, Any] | None]
+    order: int = 100
+
+
+@dataclass(frozen=True)
+class TimelineItem:
+    at: Any  # aware datetime
+    kind: str  # e.g. "checkin", "alert", "plan_change", "device_event", "court", "review"
+    title: str
+    detail: str = ""
+    url: str = ""
+
+
+@dataclass(frozen=True)
+class TimelineSource:
+    """`items(scope, participant_id, since)` returns TimelineItems for the participant page's
+    single timeline; it must apply scope (the page has already audited the read)."""
+
+    name: str
+    items: Callable[[Any, int, Any], list[TimelineItem]]
+
+
 participant_panels: list[ParticipantPanel] = []
+portal_sections: list[PortalSection] = []
+timeline_sources: list[TimelineSource] = []
 dashboard_cards: list[DashboardCard] = []
 nav_links: list[NavLink] = []
 periodic_jobs: list[PeriodicJob] = []
@@ -76,6 +107,14 @@ def _add(registry: list[Any], item: Any) -> None:
 
 def register_participant_panel(panel: ParticipantPanel) -> None:
     _add(participant_panels, panel)
+
+
+def register_portal_section(section: PortalSection) -> None:
+    _add(portal_sections, section)
+
+
+def register_timeline_source(source: TimelineSource) -> None:
+    _add(timeline_sources, source)
 
 
 def register_dashboard_card(card: DashboardCard) -> None:
