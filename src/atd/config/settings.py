@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "atd.reporting",
     "atd.portal",
     "atd.console",
+    "atd.simulate",
 ]
 
 MIDDLEWARE = [
