@@ -83,7 +83,11 @@ def install_problem_handlers(api: NinjaAPI) -> None:
     def _validation(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
         errors = []
         for err in exc.errors:
-            loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path")]
+            loc = [str(p) for p in err.get("loc", ())]
+            if loc and loc[0] in {"body", "query", "path", "form", "header", "cookie"}:
+                loc = loc[1:]
+                if len(loc) > 1:
+                    loc = loc[1:]  # drop the handler's parameter name ("payload", "query")
             errors.append(FieldError(field=".".join(loc) or "request", reason=str(err.get("msg"))))
         problem = DomainError(
             status=422, title="Validation failed", type="/problems/validation", errors=errors

@@ -7,8 +7,7 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest
-from ninja import File, Query, Router, Schema
-from ninja.files import UploadedFile
+from ninja import Query, Router, Schema
 from pydantic import Field
 
 from atd.core.api import PageParams, api_key_auth, principal_of, require_key_scope, scope_of
@@ -350,17 +349,39 @@ def case_reassign(request: HttpRequest, case_id: int, payload: ReassignIn) -> An
 # --- intake ---------------------------------------------------------------
 
 
+_RELEASES_BODY = {
+    "requestBody": {
+        "required": True,
+        "description": "Release records (docs/intake.md): a JSON array, NDJSON, CSV text, "
+        "or a multipart upload in the field `file`.",
+        "content": {
+            "application/json": {"schema": {"type": "array", "items": {"type": "object"}}},
+            "application/x-ndjson": {"schema": {"type": "string"}},
+            "text/csv": {"schema": {"type": "string"}},
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "properties": {"file": {"type": "string", "format": "binary"}},
+                }
+            },
+        },
+    }
+}
+
+
 @intake_router.post(
     "/releases",
     response={201: IntakeBatchOut},
     auth=[api_key_auth],
-    summary="Import release records (JSON array, NDJSON, or a CSV file upload)",
+    summary="Import release records",
+    openapi_extra=_RELEASES_BODY,
 )
-def intake_releases(request: HttpRequest, file: File[UploadedFile] | None = None) -> Any:
+def intake_releases(request: HttpRequest) -> Any:
     key = require_key_scope(request, ApiKey.Scope.INTAKE)
-    if file is not None:
-        content = file.read(settings.DATA_UPLOAD_MAX_MEMORY_SIZE * 20 + 1)
-        name = file.name or "upload"
+    upload = request.FILES.get("file")
+    if upload is not None:
+        content = upload.read()
+        name = upload.name or "upload"
         fmt = "csv" if name.lower().endswith(".csv") else "json"
     else:
         content = request.body
