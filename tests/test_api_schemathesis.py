@@ -47,6 +47,33 @@ def _credentials(world: World, role: str) -> tuple[dict[str, str], dict[str, str
     return {"X-CSRFToken": token}, cookies
 
 
+def _run_operation(
+    operation: Any, headers: dict[str, str], cookies: dict[str, str]
+) -> tuple[int, str]:
+    """Runs the generated cases of one operation; returns (cases run, first failure or "")."""
+    counter = {"n": 0}
+
+    @hyp_settings(
+        max_examples=EXAMPLES,
+        deadline=None,
+        database=None,
+        derandomize=True,
+        phases=[Phase.explicit, Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(case=operation.as_strategy())
+    def run(case: Any) -> None:
+        counter["n"] += 1
+        response = case.call(headers=headers, cookies=cookies)
+        case.validate_response(response, checks=CHECKS, headers=headers)
+
+    try:
+        run()
+    except Exception as exc:  # collect every failing operation, then fail once
+        return counter["n"], str(exc)[:600]
+    return counter["n"], ""
+
+
 @pytest.mark.django_db(transaction=True)
 def test_api_has_no_server_errors_or_schema_violations(world: World, capsys: Any) -> None:
     schema = schemathesis.openapi.from_wsgi("/api/openapi.json", application)
@@ -56,29 +83,10 @@ def test_api_has_no_server_errors_or_schema_violations(world: World, capsys: Any
     for role in sorted(ALL_ROLES | {"integration"}):
         headers, cookies = _credentials(world, role)
         for operation in operations:
-            counter = {"n": 0}
-
-            @hyp_settings(
-                max_examples=EXAMPLES,
-                deadline=None,
-                database=None,
-                derandomize=True,
-                phases=[Phase.explicit, Phase.generate],
-                suppress_health_check=list(HealthCheck),
-            )
-            @given(case=operation.as_strategy())
-            def run(case: Any) -> None:
-                counter["n"] += 1
-                response = case.call(headers=headers, cookies=cookies)
-                case.validate_response(response, checks=CHECKS, headers=headers)
-
-            try:
-                run()
-            except Exception as exc:  # collect every failing operation, then fail once
-                failures.append(
-                    f"{role} {operation.method.upper()} {operation.path}: {str(exc)[:600]}"
-                )
-            total += counter["n"]
+            count, failure = _run_operation(operation, headers, cookies)
+            total += count
+            if failure:
+                failures.append(f"{role} {operation.method.upper()} {operation.path}: {failure}")
     with capsys.disabled():
         print(
             f"\nschemathesis: {total} generated cases over {len(operations)} operations x {len(ALL_ROLES) + 1} roles"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -55,14 +57,14 @@ def _address(
 
 
 def _kinds(address: AddressInput, **kw: object) -> set[str]:
-    args = {
+    args: dict[str, Any] = {
         "others_at_dwelling": 0,
         "shared_threshold": 5,
         "building_has_units": False,
         "known_kind": None,
     }
     args.update(kw)
-    return {f.kind for f in address_findings(address, **args)}  # type: ignore[arg-type]
+    return {f.kind for f in address_findings(address, **args)}
 
 
 def test_clean_address_has_no_flags() -> None:
