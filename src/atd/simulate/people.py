@@ -135,8 +135,9 @@ def release_records(
     return rows
 
 
-def corrupt(rows: list[dict[str, Any]], rate: float, *, seed: int = 11) -> int:
-    """Makes `rate` of the rows invalid in one field each, as real feeds do; returns how many."""
+def corrupt(rows: list[dict[str, Any]], rate: float, *, seed: int = 11) -> set[int]:
+    """Makes `rate` of the rows invalid in one field each, as real feeds do; returns their
+    1-based row numbers."""
     rng = random.Random(seed)
     breakers = [
         ("a_number", lambda v: "A12-34"),
@@ -148,7 +149,8 @@ def corrupt(rows: list[dict[str, Any]], rate: float, *, seed: int = 11) -> int:
         ("release_date", lambda v: "2999-01-01"),
     ]
     n = int(len(rows) * rate)
-    for index in rng.sample(range(len(rows)), n):
+    picked = rng.sample(range(len(rows)), n)
+    for index in picked:
         field, breaker = rng.choice(breakers)
         rows[index][field] = breaker(rows[index][field])
-    return n
+    return {i + 1 for i in picked}
