@@ -11,7 +11,7 @@ from ninja import Query, Router, Schema
 from pydantic import Field
 
 from atd.core.api import PageParams, api_key_auth, principal_of, require_key_scope, scope_of
-from atd.core.errors import ValidationFailed
+from atd.core.errors import FieldError, ValidationFailed
 from atd.core.models import ApiKey
 from atd.core.roles import Role
 from atd.people import selectors, services
@@ -378,7 +378,12 @@ _RELEASES_BODY = {
 )
 def intake_releases(request: HttpRequest) -> Any:
     key = require_key_scope(request, ApiKey.Scope.INTAKE)
-    upload = request.FILES.get("file")
+    multipart = (request.content_type or "").startswith("multipart/")
+    upload = request.FILES.get("file") if multipart else None
+    if multipart and upload is None:
+        raise ValidationFailed(
+            errors=[FieldError("file", "upload the release file in the field `file`")]
+        )
     if upload is not None:
         content = upload.read()
         name = upload.name or "upload"
