@@ -202,6 +202,7 @@ def demo_seed_foundation(*, participants: int = 2000, seed: int = 7) -> dict[str
         source=IntakeBatch.Source.CLI,
         filename="demo-releases.csv",
     )
+    _demo_case_histories(rng)
     _, api_key = api_key_issue(
         actor=Actor(id=None, label="demo-seed", role="admin"),
         name="demo intake feed",
@@ -214,6 +215,73 @@ def demo_seed_foundation(*, participants: int = 2000, seed: int = 7) -> dict[str
         "rng": rng,
         "api_key": api_key,
     }
+
+
+CLOSURES = [
+    ("removed", 30),
+    ("voluntarily_departed", 25),
+    ("relief_granted", 15),
+    ("transferred", 10),
+    ("taken_into_custody", 10),
+    ("other", 8),
+    ("deceased", 2),
+]
+
+
+def _demo_case_histories(rng: random.Random) -> None:
+    """Most people released more than 45 days ago have reported (active); some cases closed.
+    Written in bulk with their status history, as the seed of a demo, with one audit entry."""
+    from datetime import UTC, datetime, time, timedelta
+
+    from atd.core import clock
+    from atd.core.audit import audit_record
+    from atd.people.models import Case, CaseStatusChange
+
+    today = clock.now().date()
+    changes = []
+    updated = []
+    for case in Case.objects.filter(release_date__lt=today - timedelta(days=45)):
+        if rng.random() > 0.88:
+            continue
+        reported = datetime.combine(
+            case.release_date + timedelta(days=rng.randint(3, 55)), time(15), tzinfo=UTC
+        )
+        changes.append(
+            CaseStatusChange(
+                case=case,
+                from_status=case.status,
+                to_status="active",
+                reason="first report made at the office",
+                actor_label="demo-seed",
+                at=reported,
+            )
+        )
+        case.status = "active"
+        if rng.random() < 0.12:
+            reason = rng.choices([c for c, _ in CLOSURES], weights=[w for _, w in CLOSURES])[0]
+            closed = reported + timedelta(days=rng.randint(30, 300))
+            if closed.date() < today:
+                changes.append(
+                    CaseStatusChange(
+                        case=case,
+                        from_status="active",
+                        to_status="closed",
+                        closure_reason=reason,
+                        reason="recorded from the court/agency record",
+                        actor_label="demo-seed",
+                        at=closed,
+                    )
+                )
+                case.status, case.closure_reason, case.closed_at = "closed", reason, closed
+        updated.append(case)
+    Case.objects.bulk_update(updated, ["status", "closure_reason", "closed_at"], batch_size=500)
+    CaseStatusChange.objects.bulk_create(changes, batch_size=1000)
+    audit_record(
+        actor=Actor(id=None, label="demo-seed", role="system"),
+        action="case.status_change",
+        object_type="case",
+        reason=f"demo histories for {len(updated)} cases",
+    )
 
 
 def demo_participant_account(ctx: dict[str, Any]) -> tuple[str, str]:
