@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Literal
 
 from django.conf import settings
 from django.http import HttpRequest
@@ -203,6 +203,15 @@ class ReassignIn(Schema):
     reason: str = Field(..., min_length=1, max_length=500)
 
 
+class VerificationIn(Schema):
+    verification: Literal["unverified", "verified", "failed"]
+    reason: str = Field(..., min_length=1, max_length=400)
+
+
+class FlagCountsOut(Schema):
+    counts: dict[str, int]
+
+
 class EnrollmentCodeOut(Schema):
     participant_id: int
     code: str
@@ -297,6 +306,30 @@ def participant_address_change(
         reason=payload.reason,
     )
     return 201, address
+
+
+@router.post(
+    "/participants/{participant_id}/addresses/{address_id}/verification", response=AddressOut
+)
+def participant_address_verification(
+    request: HttpRequest, participant_id: int, address_id: int, payload: VerificationIn
+) -> Any:
+    return services.address_verification_set(
+        actor=principal_of(request),
+        scope=scope_of(request),
+        participant_id=participant_id,
+        address_id=address_id,
+        verification=payload.verification,
+        reason=payload.reason,
+    )
+
+
+@router.get("/address-flags", response=FlagCountsOut)
+def address_flag_counts(request: HttpRequest) -> dict[str, Any]:
+    """Open flags on current addresses of the participants the caller may see, by kind."""
+    scope = scope_of(request)
+    scope.require(Role.CASE_OFFICER, Role.CONTRACTOR_SPECIALIST, Role.SUPERVISOR, Role.ADMIN)
+    return {"counts": selectors.address_flag_counts(scope)}
 
 
 @router.post("/participants/{participant_id}/enrollment-code", response={201: EnrollmentCodeOut})
