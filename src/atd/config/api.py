@@ -36,6 +36,7 @@ class AtdNinjaAPI(NinjaAPI):
                 "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}
             },
         }
+        _time_without_offset(schema)
         for operations in schema["paths"].values():
             for operation in operations.values():
                 responses = operation.setdefault("responses", {})
@@ -43,6 +44,23 @@ class AtdNinjaAPI(NinjaAPI):
                     responses.setdefault(code, problem)
                 responses.setdefault("400", problem)
         return schema
+
+
+TIME_PATTERN = r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]+)?)?$"
+
+
+def _time_without_offset(node: Any) -> None:
+    """Times of day (office hours, curfews) are local wall-clock times without an offset;
+    JSON Schema's "time" format demands one, so they are described by a pattern instead."""
+    if isinstance(node, dict):
+        if node.get("format") == "time" and node.get("type") == "string":
+            del node["format"]
+            node["pattern"] = TIME_PATTERN
+        for value in node.values():
+            _time_without_offset(value)
+    elif isinstance(node, list):
+        for value in node:
+            _time_without_offset(value)
 
 
 PROBLEM_SCHEMA = {
