@@ -69,7 +69,10 @@ def _run_operation(
 
     try:
         run()
-    except (Exception, BaseExceptionGroup) as exc:  # collect every failing operation, then fail once
+    except (
+        Exception,
+        BaseExceptionGroup,
+    ) as exc:  # collect every failing operation, then fail once
         return counter["n"], str(exc)[:600]
     return counter["n"], ""
 
