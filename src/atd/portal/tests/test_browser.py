@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
@@ -26,6 +27,9 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+PNG = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg=="
+)
 HOME = {"latitude": 41.8781, "longitude": -87.6298, "accuracy": 18}
 
 
@@ -85,10 +89,18 @@ def test_granted_location_fix_gives_a_verified_checkin(
         permissions=["geolocation"],
     )
     page = context.new_page()
-    code = _check_in(page, live_server)
+    page.goto(f"{live_server.url}/portal/checkin/")
+    page.set_input_files(
+        "#photo", files=[{"name": "me.png", "mimeType": "image/png", "buffer": PNG}]
+    )
+    page.locator("#checkin-form button[type=submit]").click()
+    page.locator("[data-receipt]").wait_for(timeout=20_000)
+    code = page.locator("[data-receipt]").get_attribute("data-receipt")
     c = Checkin.objects.get(participant_id=pid)
     assert c.receipt_code == code
     assert c.location_status == "verified"
+    # The optional camera photo arrives scaled and re-encoded as JPEG.
+    assert c.photo.content_type == "image/jpeg" and bytes(c.photo.data)[:2] == b"\xff\xd8"
     assert c.latitude == pytest.approx(HOME["latitude"])
     assert c.accuracy_m == pytest.approx(18)
     assert "Android" in c.user_agent
@@ -130,7 +142,11 @@ def test_offline_then_online_sends_exactly_one_checkin_and_shows_a_receipt(
     )
     page = context.new_page()
     page.goto(f"{live_server.url}/portal/checkin/")
+    # Installed PWA: once the service worker is active, the page itself opens offline.
+    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
     context.set_offline(True)
+    page.reload()
+    assert page.locator("#checkin-form").is_visible()
     page.locator("#checkin-form button[type=submit]").click()
     page.locator("#checkin-pending").wait_for(state="visible", timeout=20_000)
     assert Checkin.objects.filter(participant_id=pid).count() == 0

@@ -1,7 +1,7 @@
 /* atd portal service worker: keeps the portal pages and assets available offline.
  * Navigations go to the network first (fresh data), falling back to the cached copy; check-in
  * submissions are never intercepted: the page's IndexedDB queue owns them. */
-const CACHE = "atd-portal-v1";
+const CACHE = "atd-portal-v2";
 const SHELL = ["/portal/", "/portal/checkin/", "/static/portal/checkin.js", "/static/portal/portal.css", "/static/atd/atd.css"];
 
 self.addEventListener("install", (event) => {
@@ -27,7 +27,9 @@ self.addEventListener("fetch", (event) => {
           caches.open(CACHE).then((c) => c.put(req, copy));
         }
         return resp;
-      }).catch(() => caches.match(req).then((hit) => hit || caches.match("/portal/")))
+      // Django answers with Vary: Cookie, Accept-Language; offline, any cached copy will do.
+      }).catch(() => caches.match(req, { ignoreVary: true })
+        .then((hit) => hit || caches.match("/portal/", { ignoreVary: true })))
     );
   }
 });
