@@ -12,10 +12,10 @@ COMMANDS = {
     "demo": "demo",
     "demo-codes": "demo_codes",
     "import-releases": "import_releases",
-    "simulate": "simulate",
     "audit": "audit",
     "apikey": "apikey",
     "staff": "staff",
+    "scheduler": "scheduler",
 }
 
 USAGE = """usage: atd COMMAND [options]
@@ -28,6 +28,9 @@ commands:
   demo-codes            print the demo users' current one-time codes (demo only)
   import-releases FILE  import release records from CSV or JSON
   simulate people       make synthetic participants (--count N)
+  simulate devices      synthetic device tracks (--count N --hours H --via http|mqtt|osmand)
+  ingest mqtt           subscribe to device telemetry on the MQTT broker
+  scheduler             run periodic jobs (missed check-ins, escalations, retention)
   audit verify          check the audit log's hash chain
   apikey issue|revoke   manage integration API keys
   staff create          create a staff account
@@ -50,6 +53,10 @@ def main(argv: list[str] | None = None) -> None:
 
     if name == "manage":
         execute_from_command_line(["atd", *rest])
+        return
+    if name in {"simulate", "ingest"} and rest and not rest[0].startswith("-"):
+        # `atd simulate people ...` -> simulate_people; `atd ingest mqtt` -> ingest_mqtt
+        execute_from_command_line(["atd", f"{name}_{rest[0].replace('-', '_')}", *rest[1:]])
         return
     if name not in COMMANDS:
         print(f"atd: unknown command {name!r}\n\n{USAGE}", file=sys.stderr)

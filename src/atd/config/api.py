@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from ninja import NinjaAPI
 
 from atd.alerts.api import router as alerts_router
@@ -20,7 +22,54 @@ from atd.scheduling.api import router as scheduling_router
 from atd.supervision.api import router as supervision_router
 from atd.telemetry.api import router as telemetry_router
 
-api = NinjaAPI(
+
+class AtdNinjaAPI(NinjaAPI):
+    """Documents the problem+json error responses every operation can give."""
+
+    def get_openapi_schema(self, *args: Any, **kwargs: Any) -> Any:
+        schema = super().get_openapi_schema(*args, **kwargs)
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        components["Problem"] = PROBLEM_SCHEMA
+        problem = {
+            "description": "RFC 9457 problem details",
+            "content": {
+                "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}
+            },
+        }
+        for operations in schema["paths"].values():
+            for operation in operations.values():
+                responses = operation.setdefault("responses", {})
+                for code in ("401", "403", "404", "409", "422", "429"):
+                    responses.setdefault(code, problem)
+                responses.setdefault("400", problem)
+        return schema
+
+
+PROBLEM_SCHEMA = {
+    "type": "object",
+    "required": ["type", "title", "status"],
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "instance": {"type": "string"},
+        "errors": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["field", "reason"],
+                "properties": {
+                    "field": {"type": "string"},
+                    "reason": {"type": "string"},
+                    "row": {"type": "integer"},
+                },
+            },
+        },
+    },
+}
+
+api = AtdNinjaAPI(
     title="atd API",
     version="1",
     description="Alternatives to Detention: case management and electronic monitoring. "

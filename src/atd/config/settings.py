@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "atd.reporting",
     "atd.portal",
     "atd.console",
+    "atd.simulate",
 ]
 
 MIDDLEWARE = [
@@ -165,7 +166,7 @@ AXES_COOLOFF_TIME = timedelta(minutes=env_int("ATD_LOCKOUT_COOLOFF_MINUTES", 15,
 # IP-aware check satisfied without locking a whole office behind one NAT address).
 AXES_LOCKOUT_PARAMETERS = ["username", ["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-AXES_USERNAME_FORM_FIELD = "login"
+AXES_USERNAME_CALLABLE = "atd.core.auth_adapter.lockout_username"
 AXES_VERBOSE = False
 AXES_LOCKOUT_CALLABLE = "atd.core.auth_adapter.lockout_response"
 

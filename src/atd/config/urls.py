@@ -1,5 +1,6 @@
 """URL map: console at /, participant portal at /portal/, API at /api/, accounts, admin."""
 
+from django.conf import settings
 from django.contrib import admin
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
@@ -41,3 +42,8 @@ urlpatterns = [
     ],
     path("", include("atd.console.urls")),
 ]
+
+if settings.ATD_DEMO:
+    from atd.simulate.views import demo_codes
+
+    urlpatterns.insert(0, path("demo/codes", demo_codes, name="demo_codes"))

@@ -4,18 +4,27 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import Any
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any
 
 from django.conf import settings
+from django.db import DataError
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import APIKeyHeader, SessionAuth
-from pydantic import Field
+from pydantic import AfterValidator, Field
 
 from atd.core.apikeys import api_key_authenticate
-from atd.core.errors import DomainError, FieldError, Forbidden, NotFound, Unauthorized
+from atd.core.errors import (
+    DomainError,
+    FieldError,
+    Forbidden,
+    NotFound,
+    Unauthorized,
+    ValidationFailed,
+)
 from atd.core.middleware import staff_has_mfa
 from atd.core.models import ApiKey
 from atd.core.roles import Role
@@ -83,7 +92,11 @@ def install_problem_handlers(api: NinjaAPI) -> None:
     def _validation(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
         errors = []
         for err in exc.errors:
-            loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path")]
+            loc = [str(p) for p in err.get("loc", ())]
+            if loc and loc[0] in {"body", "query", "path", "form", "header", "cookie"}:
+                loc = loc[1:]
+                if len(loc) > 1:
+                    loc = loc[1:]  # drop the handler's parameter name ("payload", "query")
             errors.append(FieldError(field=".".join(loc) or "request", reason=str(err.get("msg"))))
         problem = DomainError(
             status=422, title="Validation failed", type="/problems/validation", errors=errors
@@ -110,6 +123,18 @@ def install_problem_handlers(api: NinjaAPI) -> None:
             {"type": "about:blank", "title": title, "status": exc.status_code, "detail": str(exc)},
         )
 
+    @api.exception_handler(DataError)
+    def _data(request: HttpRequest, exc: DataError) -> HttpResponse:
+        # The database refused a value the schema let through (a NUL byte, an out-of-range
+        # number or date). That is the caller's input, not a server fault; nothing was stored.
+        log.info("database refused a value on %s: %s", request.path, exc)
+        return problem_response(
+            request,
+            ValidationFailed(
+                detail="a value in the request cannot be stored or compared"
+            ).problem(),
+        )
+
     @api.exception_handler(Exception)
     def _unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
         log.exception("unhandled error on %s", request.path)
@@ -122,6 +147,21 @@ def install_problem_handlers(api: NinjaAPI) -> None:
                 "detail": "The server could not complete the request; nothing was changed.",
             },
         )
+
+
+def _utc_in_range(value: datetime) -> datetime:
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    offset = value.utcoffset() or timedelta(0)
+    if abs(offset) > timedelta(hours=14):
+        raise ValueError("time zone offset must be within ±14 hours")
+    if not 1900 <= value.year <= 2200:
+        raise ValueError("year must be between 1900 and 2200")
+    return value.astimezone(UTC)
+
+
+# A timestamp parameter: offsets a real clock can have, years a case can have, stored as UTC.
+SafeDatetime = Annotated[datetime, AfterValidator(_utc_in_range)]
 
 
 class PageParams(Schema):

@@ -9,7 +9,7 @@ from django.http import HttpRequest
 from ninja import Query, Router, Schema
 from pydantic import Field
 
-from atd.core.api import PageParams, principal_of, scope_of
+from atd.core.api import PageParams, SafeDatetime, principal_of, scope_of
 from atd.core.audit_selectors import AuditFilters, audit_search_read
 from atd.core.roles import Role
 
@@ -43,8 +43,8 @@ class AuditQuery(PageParams):
     action: str = Field("", max_length=64)
     object_type: str = Field("", max_length=64)
     object_id: str = Field("", max_length=64)
-    since: datetime | None = None
-    until: datetime | None = None
+    since: SafeDatetime | None = None
+    until: SafeDatetime | None = None
 
 
 @router.get("/entries", response=AuditPage)

@@ -8,7 +8,7 @@ from allauth.account.adapter import DefaultAccountAdapter
 from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
-from django.template.response import TemplateResponse
+from django.shortcuts import render
 
 from atd.core.actors import Actor
 from atd.core.audit import audit_record
@@ -20,8 +20,19 @@ class AccountAdapter(DefaultAccountAdapter):
         return False
 
 
+def lockout_username(request: HttpRequest, credentials: dict[str, Any] | None) -> str | None:
+    """allauth authenticates with credentials {"username": ...}; its form field is "login"."""
+    if credentials:
+        value = credentials.get("username") or credentials.get("login")
+        if value:
+            return str(value)
+    return (
+        request.POST.get("login") or request.POST.get("username") if request is not None else None
+    )
+
+
 def lockout_response(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-    return TemplateResponse(request, "core/locked_out.html", status=429)
+    return render(request, "core/locked_out.html", status=429)
 
 
 @receiver(user_logged_in)

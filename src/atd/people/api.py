@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Literal
 
 from django.conf import settings
 from django.http import HttpRequest
-from ninja import File, Query, Router, Schema
-from ninja.files import UploadedFile
+from ninja import Query, Router, Schema
 from pydantic import Field
 
 from atd.core.api import PageParams, api_key_auth, principal_of, require_key_scope, scope_of
-from atd.core.errors import ValidationFailed
+from atd.core.errors import FieldError, ValidationFailed
 from atd.core.models import ApiKey
 from atd.core.roles import Role
 from atd.people import selectors, services
@@ -204,6 +203,15 @@ class ReassignIn(Schema):
     reason: str = Field(..., min_length=1, max_length=500)
 
 
+class VerificationIn(Schema):
+    verification: Literal["unverified", "verified", "failed"]
+    reason: str = Field(..., min_length=1, max_length=400)
+
+
+class FlagCountsOut(Schema):
+    counts: dict[str, int]
+
+
 class EnrollmentCodeOut(Schema):
     participant_id: int
     code: str
@@ -300,6 +308,30 @@ def participant_address_change(
     return 201, address
 
 
+@router.post(
+    "/participants/{participant_id}/addresses/{address_id}/verification", response=AddressOut
+)
+def participant_address_verification(
+    request: HttpRequest, participant_id: int, address_id: int, payload: VerificationIn
+) -> Any:
+    return services.address_verification_set(
+        actor=principal_of(request),
+        scope=scope_of(request),
+        participant_id=participant_id,
+        address_id=address_id,
+        verification=payload.verification,
+        reason=payload.reason,
+    )
+
+
+@router.get("/address-flags", response=FlagCountsOut)
+def address_flag_counts(request: HttpRequest) -> dict[str, Any]:
+    """Open flags on current addresses of the participants the caller may see, by kind."""
+    scope = scope_of(request)
+    scope.require(Role.CASE_OFFICER, Role.CONTRACTOR_SPECIALIST, Role.SUPERVISOR, Role.ADMIN)
+    return {"counts": selectors.address_flag_counts(scope)}
+
+
 @router.post("/participants/{participant_id}/enrollment-code", response={201: EnrollmentCodeOut})
 def participant_enrollment_code(request: HttpRequest, participant_id: int) -> Any:
     code = services.participant_enrollment_code_issue(
@@ -350,17 +382,44 @@ def case_reassign(request: HttpRequest, case_id: int, payload: ReassignIn) -> An
 # --- intake ---------------------------------------------------------------
 
 
+_RELEASES_BODY = {
+    "requestBody": {
+        "required": True,
+        "description": "Release records (docs/intake.md): a JSON array, NDJSON, CSV text, "
+        "or a multipart upload in the field `file`.",
+        "content": {
+            "application/json": {"schema": {"type": "array", "items": {"type": "object"}}},
+            "application/x-ndjson": {"schema": {"type": "string"}},
+            "text/csv": {"schema": {"type": "string"}},
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "properties": {"file": {"type": "string", "format": "binary"}},
+                }
+            },
+        },
+    }
+}
+
+
 @intake_router.post(
     "/releases",
     response={201: IntakeBatchOut},
     auth=[api_key_auth],
-    summary="Import release records (JSON array, NDJSON, or a CSV file upload)",
+    summary="Import release records",
+    openapi_extra=_RELEASES_BODY,
 )
-def intake_releases(request: HttpRequest, file: File[UploadedFile] | None = None) -> Any:
+def intake_releases(request: HttpRequest) -> Any:
     key = require_key_scope(request, ApiKey.Scope.INTAKE)
-    if file is not None:
-        content = file.read(settings.DATA_UPLOAD_MAX_MEMORY_SIZE * 20 + 1)
-        name = file.name or "upload"
+    multipart = (request.content_type or "").startswith("multipart/")
+    upload = request.FILES.get("file") if multipart else None
+    if multipart and upload is None:
+        raise ValidationFailed(
+            errors=[FieldError("file", "upload the release file in the field `file`")]
+        )
+    if upload is not None:
+        content = upload.read()
+        name = upload.name or "upload"
         fmt = "csv" if name.lower().endswith(".csv") else "json"
     else:
         content = request.body

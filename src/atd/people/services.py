@@ -15,7 +15,7 @@ from django.db import transaction
 from atd.core import clock
 from atd.core.actors import actor_for
 from atd.core.audit import audit_record
-from atd.core.errors import Conflict, FieldError, ValidationFailed
+from atd.core.errors import Conflict, FieldError, NotFound, ValidationFailed
 from atd.core.roles import CASELOAD_ROLES, Role
 from atd.core.scope import Scope
 from atd.people.addresses import (
@@ -74,6 +74,38 @@ def address_change(
         reason=reason,
     )
     return row
+
+
+@transaction.atomic
+def address_verification_set(
+    *,
+    actor: Any,
+    scope: Scope,
+    participant_id: int,
+    address_id: int,
+    verification: str,
+    reason: str,
+) -> Address:
+    """Records that an officer verified (or failed to verify) an address, e.g. at a home visit."""
+    scope.require(Role.CASE_OFFICER, Role.CONTRACTOR_SPECIALIST, Role.SUPERVISOR, Role.ADMIN)
+    participant = participant_get_in_scope(scope=scope, participant_id=participant_id)
+    address = (
+        Address.objects.select_for_update().filter(pk=address_id, participant=participant).first()
+    )
+    if address is None:
+        raise NotFound()
+    if verification not in Address.Verification.values or not reason.strip():
+        raise ValidationFailed(detail="give a verification state and a reason")
+    address.verification = verification
+    address.save(update_fields=["verification"])
+    audit_record(
+        actor=actor,
+        action="address.verification",
+        object_type="participant",
+        object_ids=[participant.pk],
+        reason=f"{verification}: {reason}"[:500],
+    )
+    return address
 
 
 @transaction.atomic

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from atd.core import clock
-from atd.people.models import IntakeBatch
+from atd.people.models import Address, IntakeBatch
 from atd.testing.access import CASE_ROLES, SUPERVISION_ROLES, Rule, case_ids, participant_ids
 from atd.testing.world import World
 
@@ -18,6 +18,14 @@ def intake_batch_ids(world: World, role: str) -> tuple[int | None, int]:
     return inside, 999_999_999
 
 
+def address_ids(world: World, role: str) -> tuple[int | None, int]:
+    inside_participant, _ = participant_ids(world, role)
+    outside = Address.objects.get(participant=world.participants["office_b"], is_current=True).pk
+    if inside_participant is None:
+        return None, outside
+    return Address.objects.get(participant_id=inside_participant, is_current=True).pk, outside
+
+
 def _reassign_body(world: World) -> dict[str, Any]:
     return {"officer_id": world.users["case_officer"].pk, "reason": "balancing caseloads"}
 
@@ -26,6 +34,7 @@ OBJECTS = {
     "participant_id": participant_ids,
     "case_id": case_ids,
     "batch_id": intake_batch_ids,
+    "address_id": address_ids,
 }
 
 ENDPOINTS = {
@@ -40,6 +49,9 @@ ENDPOINTS = {
             "postal_code": "62704",
             "reason": "moved",
         },
+    ),
+    "POST /api/people/participants/{participant_id}/addresses/{address_id}/verification": Rule(
+        roles=CASE_ROLES, body={"verification": "verified", "reason": "home visit"}
     ),
     "POST /api/people/participants/{participant_id}/enrollment-code": Rule(roles=CASE_ROLES),
     "GET /api/people/cases/{case_id}": Rule(roles=CASE_ROLES | {"participant"}),

@@ -1,0 +1,122 @@
+"""`atd demo` (make demo): migrate, seed synthetic data once, then run the whole system —
+web server, task worker, scheduler and every process an app registered — until Ctrl-C."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from typing import Any
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandParser
+
+from atd.core.extensions import demo_steps, ordered
+from atd.people.models import Office, Participant
+
+
+class Command(BaseCommand):
+    help = "Seed synthetic data and run the whole system at http://127.0.0.1:8000"
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--participants", type=int, default=2000)
+        parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument("--seed-only", action="store_true", help="seed and exit (no servers)")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        from atd.simulate.demo import (
+            DEMO_PASSWORD,
+            demo_participant_account,
+            demo_run_steps,
+            demo_seed_foundation,
+        )
+
+        call_command("migrate", verbosity=0)
+        if not Office.objects.exists():
+            self.stdout.write(f"demo: seeding {options['participants']} synthetic participants ...")
+            started = time.monotonic()
+            ctx = demo_seed_foundation(participants=options["participants"])
+            username, a_number = demo_participant_account(ctx)
+            ctx["participant_login"] = (username, a_number)
+            demo_run_steps(ctx, self.stdout.write)
+            key_file = settings.VAR_DIR / "demo_api_key"
+            key_file.write_text(ctx["api_key"])
+            key_file.chmod(0o600)
+            self.stdout.write(f"demo: seeded in {time.monotonic() - started:.1f} s")
+        else:
+            self.stdout.write(
+                "demo: database already seeded (delete var/atd.sqlite3 to start over)"
+            )
+        self._print_logins(DEMO_PASSWORD)
+        if options["seed_only"]:
+            return
+        self._run(options["port"])
+
+    def _print_logins(self, password: str) -> None:
+        participant = Participant.objects.filter(user__isnull=False).order_by("pk").first()
+        key_file = settings.VAR_DIR / "demo_api_key"
+        lines = [
+            "",
+            "=" * 72,
+            " atd demo — synthetic data only — http://127.0.0.1:8000",
+            "=" * 72,
+            f" Password for every demo login: {password}",
+            " Staff sign-in then asks for a one-time code (TOTP): open",
+            "   http://127.0.0.1:8000/demo/codes  or run  .venv/bin/atd demo-codes",
+            "",
+            "  case officer              officer_hou_1   (caseload in Houston)",
+            "  contractor case specialist specialist_hou",
+            "  supervisor                supervisor_hou  (the whole Houston office)",
+            "  records analyst           analyst         (intake and review queues)",
+            "  auditor                   auditor         (audit log)",
+            "  admin                     admin           (/admin/)",
+        ]
+        if participant is not None and participant.user is not None:
+            lines.append(
+                f"  participant (portal)      {participant.user.username}  -> http://127.0.0.1:8000/portal/"
+            )
+        if key_file.exists():
+            lines.append(f"  intake API key (X-API-Key): {key_file.read_text().strip()}")
+        lines += ["=" * 72, ""]
+        self.stdout.write("\n".join(lines))
+
+    def _run(self, port: int) -> None:
+        atd = [sys.executable, "-m", "atd.cli"]
+        env = dict(os.environ, ATD_DEMO="1", ATD_HTTPS="0")
+        commands = [
+            ("web", [*atd, "serve", "--port", str(port)]),
+            ("worker", [*atd, "worker", "--queue-name", "*"]),
+            ("scheduler", [*atd, "manage", "scheduler"]),
+        ]
+        for step in ordered(demo_steps):
+            for argv in step.processes():
+                commands.append((f"{step.name}:{' '.join(argv)}", [*atd, *argv]))
+        children: list[tuple[str, subprocess.Popen[bytes]]] = []
+        for name, argv in commands:
+            self.stdout.write(f"demo: starting {name}")
+            children.append((name, subprocess.Popen(argv, env=env)))  # noqa: S603 (our own CLI)
+
+        def stop(*_: Any) -> None:
+            for _name, child in children:
+                if child.poll() is None:
+                    child.terminate()
+            for _name, child in children:
+                try:
+                    child.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    child.kill()
+            sys.exit(0)
+
+        signal.signal(signal.SIGINT, stop)
+        signal.signal(signal.SIGTERM, stop)
+        self.stdout.write(f"demo: running at http://127.0.0.1:{port} — Ctrl-C stops everything")
+        while True:
+            time.sleep(2)
+            for name, child in children:
+                code = child.poll()
+                if code is not None:
+                    self.stderr.write(f"demo: {name} exited with {code}; stopping the demo")
+                    stop()
