@@ -259,7 +259,7 @@ ATD_MAP_TILE_URL = os.environ.get("ATD_MAP_TILE_URL", "")
 ATD_CHECKIN_GRACE_BEFORE_DAYS = env_int("ATD_CHECKIN_GRACE_BEFORE_DAYS", 2, minimum=0)
 ATD_CHECKIN_GRACE_AFTER_DAYS = env_int("ATD_CHECKIN_GRACE_AFTER_DAYS", 2, minimum=0)
 # Windows are generated this far ahead, and missed ones caught up this far back after downtime.
-ATD_CHECKIN_HORIZON_DAYS = env_int("ATD_CHECKIN_HORIZON_DAYS", 90, minimum=1)
+ATD_CHECKIN_HORIZON_DAYS = env_int("ATD_CHECKIN_HORIZON_DAYS", 35, minimum=1)
 ATD_CHECKIN_CATCHUP_DAYS = env_int("ATD_CHECKIN_CATCHUP_DAYS", 120, minimum=1)
 # A fix worse than this (metres) stores the check-in as location unverified.
 ATD_CHECKIN_MAX_ACCURACY_M = env_int("ATD_CHECKIN_MAX_ACCURACY_M", 150, minimum=1)
