@@ -104,7 +104,7 @@ def _questionnaire_clean(raw: dict[str, Any]) -> tuple[dict[str, Any], AddressIn
     return out, address
 
 
-def _priors(participant_id: int, before: datetime) -> list[PriorPoint]:
+def _priors(participant_id: int, before: datetime, scope: Scope) -> list[PriorPoint]:
     rows = (
         Checkin.objects.filter(
             participant_id=participant_id, latitude__isnull=False, fix_at__lt=before
@@ -117,34 +117,44 @@ def _priors(participant_id: int, before: datetime) -> list[PriorPoint]:
         for lat, lon, at, acc in rows
         if at is not None
     ]
-    device = _device_last_position(participant_id)
-    if device is not None:
+    device = _device_last_position(participant_id, scope)
+    if device is not None and device.at < before:
         priors.insert(0, device)
     return priors
 
 
-def _device_last_position(participant_id: int) -> PriorPoint | None:
-    """The last device position, when the telemetry app offers
-    `atd.telemetry.selectors.position_last_for_participant(participant_id)` returning an
-    object with latitude, longitude, at (aware) and accuracy_m. Looked up by name so the
-    check-in path works whether or not telemetry is installed yet."""
+def _attr(obj: Any, *names: str) -> Any:
+    for name in names:
+        value = getattr(obj, name, None)
+        if value is not None:
+            return value
+    return None
+
+
+def _device_last_position(participant_id: int, scope: Scope) -> PriorPoint | None:
+    """The participant's last device position from the telemetry app, looked up by name so
+    the check-in path works whether or not telemetry is installed: either
+    `position_last_for_participant(participant_id)` or `last_positions_in_scope(scope)` (a
+    queryset of rows with lat/lon/fix_time/accuracy_m)."""
     try:
         module = importlib.import_module("atd.telemetry.selectors")
     except ModuleNotFoundError:
         return None
+    pos = None
     reader = getattr(module, "position_last_for_participant", None)
-    if reader is None:
-        return None
-    pos = reader(participant_id)
+    if reader is not None:
+        pos = reader(participant_id)
+    else:
+        in_scope = getattr(module, "last_positions_in_scope", None)
+        if in_scope is not None:
+            pos = in_scope(scope).filter(participant_id=participant_id).first()
     if pos is None:
         return None
-    return PriorPoint(
-        "device",
-        float(pos.latitude),
-        float(pos.longitude),
-        pos.at,
-        float(getattr(pos, "accuracy_m", 0.0) or 0.0),
-    )
+    lat, lon = _attr(pos, "latitude", "lat"), _attr(pos, "longitude", "lon")
+    at = _attr(pos, "at", "fix_time")
+    if lat is None or lon is None or at is None:
+        return None
+    return PriorPoint("device", float(lat), float(lon), at, float(_attr(pos, "accuracy_m") or 0))
 
 
 def _existing(participant_id: int, key: str) -> Checkin | None:
@@ -242,7 +252,9 @@ def checkin_remote_submit(*, actor: Any, scope: Scope, data: CheckinInput) -> Ch
     flags: list[dict[str, Any]] = []
     if fix is not None and status == LocationStatus.VERIFIED:
         flags = plausibility_flags(
-            fix, _priors(participant.pk, fix.at), max_speed_kmh=settings.ATD_CHECKIN_MAX_SPEED_KMH
+            fix,
+            _priors(participant.pk, fix.at, scope),
+            max_speed_kmh=settings.ATD_CHECKIN_MAX_SPEED_KMH,
         )
     checkin = Checkin(
         participant=participant,

@@ -346,3 +346,34 @@ def test_a_photo_that_is_not_an_image_is_refused_before_anything_is_stored(world
     with pytest.raises(ValidationFailed):
         _submit(pid, fix=_fix(), photo_data_url="data:text/html;base64,PGI+")
     assert not Checkin.objects.filter(participant_id=pid).exists()
+
+
+def test_travel_from_the_last_device_position_is_compared_when_telemetry_offers_it(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import types
+
+    from atd.checkins.services import checkin as checkin_module
+
+    pid = world.participants["officer_a"].pk
+    plan_for(pid)
+
+    class Rows:
+        def filter(self, **kw: Any) -> Rows:
+            return self
+
+        def first(self) -> Any:
+            # The device reported from New York ten minutes before a Chicago check-in.
+            return types.SimpleNamespace(
+                lat=40.71, lon=-74.0, fix_time=IN_WINDOW - timedelta(minutes=10), accuracy_m=5
+            )
+
+    fake = types.SimpleNamespace(last_positions_in_scope=lambda scope: Rows())
+    real = checkin_module.importlib.import_module
+    monkeypatch.setattr(
+        checkin_module.importlib,
+        "import_module",
+        lambda name: fake if name == "atd.telemetry.selectors" else real(name),
+    )
+    c = _submit(pid, fix=_fix()).checkin
+    assert c.flags[0]["kind"] == "impossible_speed" and c.flags[0]["against"] == "device"
