@@ -12,9 +12,11 @@ class CheckinsConfig(AppConfig):
     def ready(self) -> None:
         from atd.checkins import demo, panels, tasks
         from atd.core.extensions import (
+            DashboardCard,
             DemoStep,
             ParticipantPanel,
             PeriodicJob,
+            register_dashboard_card,
             register_demo_step,
             register_participant_panel,
             register_periodic_job,
@@ -45,4 +47,12 @@ class CheckinsConfig(AppConfig):
             )
         )
         register_timeline_source(panels.TIMELINE)
+        register_dashboard_card(
+            DashboardCard(
+                name="checkins",
+                template="checkins/card.html",
+                context=panels.dashboard_card_context,
+                order=30,
+            )
+        )
         register_demo_step(DemoStep(name="checkins", seed=demo.demo_seed, order=60))

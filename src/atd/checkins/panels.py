@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.urls import reverse
@@ -28,6 +28,21 @@ def participant_panel_context(request: Any, scope: Scope, participant_id: int) -
         "checkins": checkins,
         "now": clock.now(),
         "in_person_url": reverse("checkins:in_person", args=[participant_id]),
+    }
+
+
+def dashboard_card_context(request: Any, scope: Scope) -> dict[str, Any] | None:
+    """Check-in outcomes of the caller's caseload over the last 30 days (no personal data)."""
+    if scope.role not in ("case_officer", "contractor_specialist", "supervisor", "admin"):
+        return None
+    now = clock.now()
+    since = now - timedelta(days=30)
+    counts = selectors.window_status_counts(scope=scope, since=since, until=now)
+    return {
+        "completed": counts.get("completed", 0),
+        "attempted": counts.get("attempted", 0),
+        "missed": counts.get("missed", 0),
+        "unverified": selectors.checkin_unverified_count(scope=scope, since=since),
     }
 
 

@@ -116,11 +116,13 @@ def window_next_for_participant(*, participant_id: int, now: datetime) -> NextWi
     )
 
 
-def window_status_counts(*, scope: Scope, since: datetime) -> dict[str, int]:
-    """Closed windows by outcome for the caller's participants (compliance KPIs)."""
+def window_status_counts(*, scope: Scope, since: datetime, until: datetime) -> dict[str, int]:
+    """Windows that closed in [since, until) by outcome, for the caller's participants."""
     rows = (
         CheckinWindow.objects.filter(
-            participant_id__in=participant_ids_in_scope(scope), closes_at__gte=since
+            participant_id__in=participant_ids_in_scope(scope),
+            closes_at__gte=since,
+            closes_at__lt=until,
         )
         .values("status")
         .annotate(n=Count("id"))
@@ -137,3 +139,12 @@ def checkin_receipts_for_participant(*, scope: Scope, limit: int = 10) -> list[C
             "-received_at", "-pk"
         )[:limit]
     )
+
+
+def checkin_unverified_count(*, scope: Scope, since: datetime) -> int:
+    return Checkin.objects.filter(
+        participant_id__in=participant_ids_in_scope(scope),
+        received_at__gte=since,
+        location_status="unverified",
+        status="completed",
+    ).count()

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from atd.checkins.models import Checkin
+from atd.checkins.services import windows_close_due
 from atd.checkins.tests.support import T0, key, plan_for
 from atd.core import clock
 from atd.testing.world import World
@@ -113,3 +114,13 @@ def test_officer_records_in_person_checkin_from_the_console(world: World, client
     )
     assert r.status_code == 302
     assert Checkin.objects.get(participant_id=pid).kind == "in_person"
+
+
+def test_dashboard_card_counts_outcomes_of_the_caseload(world: World, client_for: Any) -> None:
+    pid = world.participants["officer_a"].pk
+    plan_for(pid, at=clock.now() - timedelta(days=20))
+    windows_close_due()
+    page = client_for("case_officer").get("/")
+    assert page.status_code == 200
+    assert b"Check-ins, last 30 days" in page.content
+    assert b"2 missed" in page.content
