@@ -19,7 +19,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from atd.alerts.services import AlertSignal, alert_raise_many
-from atd.checkins.choices import CheckinKind, CheckinStatus, WindowStatus
+from atd.checkins.choices import CheckinKind, CheckinStatus, WindowSource, WindowStatus
 from atd.checkins.models import Checkin, CheckinPhoto, CheckinWindow
 from atd.checkins.rules import (
     Fix,
@@ -40,8 +40,8 @@ from atd.core.errors import FieldError, ValidationFailed
 from atd.core.roles import Role
 from atd.core.scope import Scope
 from atd.people.rules import AddressInput
-from atd.people.selectors import participant_get_in_scope
-from atd.people.services import address_change
+from atd.people.selectors import case_get_in_scope, participant_get_in_scope
+from atd.people.services import address_change, case_change_status
 
 PHOTO_TYPES = {"image/jpeg", "image/png", "image/webp"}
 ATTEMPT_REASONS = {"server_error", "network", "location_service"}
@@ -178,10 +178,13 @@ def _insert(checkin: Checkin) -> tuple[Checkin, bool]:
     raise IntegrityError("could not allocate a receipt code")
 
 
-def _windows_update(checkin: Checkin, *, kind: str, counts: bool) -> CheckinWindow | None:
+def _windows_update(
+    checkin: Checkin, *, kind: str, counts: bool, completed: list[CheckinWindow] | None = None
+) -> CheckinWindow | None:
     """Moves the windows this check-in concerns out of `open`: completed when it counts,
     attempted when it is a technical attempt or was captured in time but delivered late.
-    Returns the window the check-in is filed under."""
+    Returns the window the check-in is filed under; `completed` collects the windows it
+    completed."""
     windows = window_matching(checkin.participant_id, checkin.received_at)
     late = False
     if not windows and checkin.captured_at < checkin.received_at:
@@ -212,6 +215,8 @@ def _windows_update(checkin: Checkin, *, kind: str, counts: bool) -> CheckinWind
         else:
             new, allowed = WindowStatus.ATTEMPTED, [WindowStatus.OPEN, WindowStatus.MISSED]
         CheckinWindow.objects.filter(pk=w.pk, status__in=allowed).update(status=new)
+        if completed is not None and new == WindowStatus.COMPLETED:
+            completed.append(w)
     if late:
         checkin.flags = [*checkin.flags, {"kind": "delivered_late"}]
     return primary
@@ -346,6 +351,25 @@ def _signals_raise(actor: Any, checkin: Checkin) -> None:
         alert_raise_many(actor=actor, signals=signals)
 
 
+def _first_report_record(
+    actor: Any, scope: Scope, checkin: Checkin, completed: list[CheckinWindow]
+) -> None:
+    """A first report made in person moves its case from "pending first report" to active,
+    in the same transaction (one system of record)."""
+    for w in completed:
+        if w.source != WindowSource.FIRST_REPORT or w.case_id is None:
+            continue
+        case = case_get_in_scope(scope=scope, case_id=w.case_id)
+        if case.status == "pending_first_report":
+            case_change_status(
+                actor=actor,
+                scope=scope,
+                case_id=case.pk,
+                to_status="active",
+                reason=f"first report made in person, check-in {checkin.receipt_code}",
+            )
+
+
 @transaction.atomic
 def checkin_attempt_record(
     *,
@@ -420,9 +444,13 @@ def checkin_in_person_record(
         recorded_by_label=who.label,
         note=note.strip()[:500],
     )
-    checkin.window = _windows_update(checkin, kind=CheckinKind.IN_PERSON, counts=True)
+    done: list[CheckinWindow] = []
+    checkin.window = _windows_update(
+        checkin, kind=CheckinKind.IN_PERSON, counts=True, completed=done
+    )
     checkin, created = _insert(checkin)
     if created:
+        _first_report_record(actor, scope, checkin, done)
         audit_record(
             actor=actor,
             action="checkin.in_person",

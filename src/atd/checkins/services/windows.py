@@ -216,6 +216,25 @@ def _close_batch(*, actor: Any, batch: int, result: WindowCloseResult) -> int:
     )
     if not windows:
         return 0
+    fetched = len(windows)
+    # A first-report window whose case has left "pending first report" another way (the officer
+    # recorded the report, the case closed) is moot, not missed.
+    report_cases = {w.case_id for w in windows if w.source == WindowSource.FIRST_REPORT}
+    still_pending = set(
+        case_queryset_in_scope(SYSTEM_SCOPE)
+        .filter(pk__in=report_cases, status="pending_first_report")
+        .values_list("pk", flat=True)
+    )
+    moot = [
+        w
+        for w in windows
+        if w.source == WindowSource.FIRST_REPORT and w.case_id not in still_pending
+    ]
+    if moot:
+        CheckinWindow.objects.filter(pk__in=[w.pk for w in moot], status=WindowStatus.OPEN).update(
+            status=WindowStatus.CANCELLED, closed_at=now
+        )
+        windows = [w for w in windows if w not in moot]
     ids = [w.pk for w in windows]
     # Conditional update: a check-in committed meanwhile moved the row out of `open`.
     CheckinWindow.objects.filter(pk__in=ids, status=WindowStatus.OPEN).update(
@@ -255,9 +274,9 @@ def _close_batch(*, actor: Any, batch: int, result: WindowCloseResult) -> int:
         action="checkin_window.missed",
         object_type="checkin_window",
         object_ids=ids,
-        reason="window closed without a check-in",
+        reason=f"window closed without a check-in; {len(moot)} moot first-report window(s)",
     )
-    return len(windows)
+    return fetched
 
 
 def window_matching(

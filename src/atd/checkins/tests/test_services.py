@@ -377,3 +377,53 @@ def test_travel_from_the_last_device_position_is_compared_when_telemetry_offers_
     )
     c = _submit(pid, fix=_fix()).checkin
     assert c.flags[0]["kind"] == "impossible_speed" and c.flags[0]["against"] == "device"
+
+
+def _pending_first_report(world: World) -> Any:
+    case = world.cases["officer_a"]
+    case.status = "pending_first_report"
+    case.save(update_fields=["status"])
+    with clock.frozen_at(T0):
+        windows_generate()
+    return case
+
+
+def test_first_report_in_person_activates_the_case(world: World) -> None:
+    case = _pending_first_report(world)
+    officer = world.users["case_officer"]
+    with clock.frozen_at(T0):
+        checkin_in_person_record(
+            actor=officer,
+            scope=Scope.for_user(officer),
+            participant_id=case.participant_id,
+            idempotency_key=key(),
+        )
+    case.refresh_from_db()
+    assert case.status == "active"
+    w = CheckinWindow.objects.get(participant_id=case.participant_id, source="first_report")
+    assert w.status == "completed"
+
+
+def test_first_report_deadline_passing_raises_one_report_deadline_alert(world: World) -> None:
+    case = _pending_first_report(world)
+    w = CheckinWindow.objects.get(participant_id=case.participant_id, source="first_report")
+    with clock.frozen_at(w.closes_at + timedelta(minutes=5)):
+        windows_close_due()
+        windows_close_due()
+    w.refresh_from_db()
+    assert w.status == "missed"
+    assert AlertEvent.objects.filter(kind="report_deadline").count() == 1
+
+
+def test_first_report_window_of_a_case_activated_elsewhere_is_moot_not_missed(
+    world: World,
+) -> None:
+    case = _pending_first_report(world)
+    case.status = "active"
+    case.save(update_fields=["status"])
+    w = CheckinWindow.objects.get(participant_id=case.participant_id, source="first_report")
+    with clock.frozen_at(w.closes_at + timedelta(minutes=5)):
+        result = windows_close_due()
+    w.refresh_from_db()
+    assert w.status == "cancelled" and result.missed == []
+    assert not AlertEvent.objects.filter(kind="report_deadline").exists()
