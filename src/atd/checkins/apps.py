@@ -38,6 +38,13 @@ class CheckinsConfig(AppConfig):
                 run=tasks.windows_close_job,
             )
         )
+        register_periodic_job(
+            PeriodicJob(
+                name="checkins.window_reminders",
+                every=timedelta(minutes=15),
+                run=tasks.window_reminders_job,
+            )
+        )
         register_participant_panel(
             ParticipantPanel(
                 name="checkins",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from atd.checkins.services import windows_close_due, windows_generate
+from atd.checkins.services import window_reminders_enqueue, windows_close_due, windows_generate
 
 
 def windows_generate_job() -> int:
@@ -11,3 +11,7 @@ def windows_generate_job() -> int:
 
 def windows_close_job() -> int:
     return len(windows_close_due().missed)
+
+
+def window_reminders_job() -> int:
+    return window_reminders_enqueue()

@@ -8,6 +8,7 @@ from atd.checkins.services.checkin import (
     checkin_in_person_record,
     checkin_remote_submit,
 )
+from atd.checkins.services.reminders import window_reminders_enqueue
 from atd.checkins.services.windows import (
     SYSTEM_SCOPE,
     WindowCloseResult,
@@ -23,6 +24,7 @@ __all__ = [
     "checkin_attempt_record",
     "checkin_in_person_record",
     "checkin_remote_submit",
+    "window_reminders_enqueue",
     "windows_close_due",
     "windows_generate",
 ]

@@ -427,3 +427,17 @@ def test_first_report_window_of_a_case_activated_elsewhere_is_moot_not_missed(
     w.refresh_from_db()
     assert w.status == "cancelled" and result.missed == []
     assert not AlertEvent.objects.filter(kind="report_deadline").exists()
+
+
+def test_open_window_queues_one_reminder_in_the_participants_language(world: World) -> None:
+    from atd.alerts.models import Notification
+    from atd.checkins.services import window_reminders_enqueue
+
+    pid = world.participants["officer_a"].pk  # prefers Spanish
+    plan_for(pid)
+    with clock.frozen_at(IN_WINDOW):
+        assert window_reminders_enqueue() == 1
+        assert window_reminders_enqueue() == 0
+    note = Notification.objects.get(participant_id=pid)
+    assert note.language == "es"
+    assert note.subject == "Su periodo de registro está abierto"
