@@ -10,6 +10,7 @@ from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib import messages
@@ -18,7 +19,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import ensure_csrf_cookie
@@ -48,6 +49,14 @@ def _language_for(request: HttpRequest, preferred: str) -> str:
     return preferred if preferred in PORTAL_LANGUAGES else settings.LANGUAGE_CODE
 
 
+def _office_timezone(participant_id: int) -> str:
+    route = selectors.case_routing_for_participants([participant_id]).get(participant_id)
+    if route is not None:
+        for office in selectors.office_list().filter(pk=route[1]):
+            return office.timezone
+    return settings.TIME_ZONE
+
+
 def participant_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     """Signed-in participants only (staff go to the console); activates their language."""
 
@@ -63,6 +72,8 @@ def participant_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpRes
         language = _language_for(request, me.preferred_language)
         translation.activate(language)
         request.LANGUAGE_CODE = language
+        # Windows open and close at local midnight of the participant's office: show its clock.
+        timezone.activate(ZoneInfo(_office_timezone(me.pk)))
         response = view(request, scope, *args, **kwargs)
         response.headers.setdefault("Content-Language", language)
         return response

@@ -75,3 +75,13 @@ def test_registered_portal_sections_are_rendered(world: World, client_for: Any) 
         assert b"Hearing on 2026-05-01" in r.content
     finally:
         portal_sections.remove(section)
+
+
+def test_window_times_are_shown_in_the_offices_timezone(world: World, client_for: Any) -> None:
+    # Office A is in Chicago: a window opening at local midnight reads 00:00, not 06:00 UTC.
+    plan_for(world.participants["officer_a"].pk, at=clock.now() - timedelta(days=7))
+    client = client_for("participant")
+    client.post("/portal/language/", {"language": "en"})
+    page = client.get("/portal/checkin/").content.decode()
+    assert "midnight" in page or "12:00 a.m." in page or "00:00" in page
+    assert "6 a.m." not in page and "06:00" not in page
