@@ -188,3 +188,40 @@ def test_the_checkin_page_in_spanish(
     page.wait_for_load_state()
     assert page.locator("#checkin-form button[type=submit]").inner_text() == "Send my check-in"
     context.close()
+
+
+def test_server_error_records_an_attempt_with_a_receipt_then_the_checkin_goes_through(
+    world: World, live_server: Any, playwright_browser: Any
+) -> None:
+    pid = _open_window(world)
+    context = _phone(
+        playwright_browser,
+        live_server,
+        world.users["participant"],
+        geolocation=HOME,
+        permissions=["geolocation"],
+    )
+    page = context.new_page()
+    page.goto(f"{live_server.url}/portal/checkin/")
+    # The server fails once: the page keeps the check-in and records the attempt.
+    page.route(
+        "**/api/checkins/remote",
+        lambda route: route.fulfill(status=503, body="unavailable"),
+    )
+    page.locator("#checkin-form button[type=submit]").click()
+    page.locator("[data-receipt]").wait_for(timeout=20_000)
+    attempt = Checkin.objects.get(participant_id=pid)
+    assert attempt.status == "attempted" and attempt.attempt_reason == "server_error"
+    assert attempt.window is not None
+    # The server recovers: the queued check-in is sent, and the window counts as checked in.
+    page.unroute("**/api/checkins/remote")
+    page.evaluate("window.atdCheckinFlush()")
+    page.wait_for_function(
+        "document.querySelector('#checkin-pending') && document.querySelector('#checkin-pending').hidden"
+    )
+    done = Checkin.objects.filter(participant_id=pid, status="completed")
+    assert done.count() == 1
+    assert done.get().window_id == attempt.window_id
+    attempt.window.refresh_from_db()
+    assert attempt.window.status == "completed"
+    context.close()
