@@ -69,7 +69,7 @@ def _run_operation(
 
     try:
         run()
-    except Exception as exc:  # collect every failing operation, then fail once
+    except (Exception, BaseExceptionGroup) as exc:  # collect every failing operation, then fail once
         return counter["n"], str(exc)[:600]
     return counter["n"], ""
 

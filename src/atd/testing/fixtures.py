@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from typing import Any
 
@@ -11,6 +12,10 @@ from django.test import Client
 from atd.core import clock
 from atd.core.apikeys import api_key_issue
 from atd.testing.world import World, build_world
+
+# Playwright's sync API runs an event loop in the test thread; the test's own ORM calls are
+# still synchronous, so Django's async-safety guard is relaxed for the test process only.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
 @pytest.fixture(autouse=True)
