@@ -1,4 +1,6 @@
-"""App config for checkins."""
+"""App config for checkins: periodic jobs, the participant-page panel, the demo step."""
+
+from datetime import timedelta
 
 from django.apps import AppConfig
 
@@ -6,3 +8,58 @@ from django.apps import AppConfig
 class CheckinsConfig(AppConfig):
     name = "atd.checkins"
     label = "checkins"
+
+    def ready(self) -> None:
+        from atd.checkins import demo, panels, tasks
+        from atd.core.extensions import (
+            DashboardCard,
+            DemoStep,
+            ParticipantPanel,
+            PeriodicJob,
+            register_dashboard_card,
+            register_demo_step,
+            register_participant_panel,
+            register_periodic_job,
+            register_timeline_source,
+        )
+
+        register_periodic_job(
+            PeriodicJob(
+                name="checkins.windows_generate",
+                every=timedelta(hours=1),
+                run=tasks.windows_generate_job,
+            )
+        )
+        # Closes windows whose time is up; after downtime one run catches up on all of them.
+        register_periodic_job(
+            PeriodicJob(
+                name="checkins.windows_close",
+                every=timedelta(minutes=1),
+                run=tasks.windows_close_job,
+            )
+        )
+        register_periodic_job(
+            PeriodicJob(
+                name="checkins.window_reminders",
+                every=timedelta(minutes=15),
+                run=tasks.window_reminders_job,
+            )
+        )
+        register_participant_panel(
+            ParticipantPanel(
+                name="checkins",
+                template="checkins/panel.html",
+                context=panels.participant_panel_context,
+                order=30,
+            )
+        )
+        register_timeline_source(panels.TIMELINE)
+        register_dashboard_card(
+            DashboardCard(
+                name="checkins",
+                template="checkins/card.html",
+                context=panels.dashboard_card_context,
+                order=30,
+            )
+        )
+        register_demo_step(DemoStep(name="checkins", seed=demo.demo_seed, order=60))

@@ -1,1 +1,106 @@
-"""Tables of checkins (none yet)."""
+"""Tables of check-ins: scheduled windows, check-ins (remote and in person) and their photos."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from atd.checkins.choices import (
+    CheckinKind,
+    CheckinStatus,
+    LocationStatus,
+    WindowSource,
+    WindowStatus,
+)
+
+
+class CheckinWindow(models.Model):
+    """A period in which a check-in is due. Generated from the plan cadence or an intake
+    deadline; (participant, source, due_date) is unique so regenerating changes nothing."""
+
+    participant = models.ForeignKey(
+        "people.Participant", on_delete=models.PROTECT, related_name="+"
+    )
+    case = models.ForeignKey(
+        "people.Case", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    plan = models.ForeignKey(
+        "supervision.Plan", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    source = models.CharField(max_length=16, choices=WindowSource.choices)
+    mode = models.CharField(max_length=16)  # remote | in_person (from the plan)
+    due_date = models.DateField()
+    opens_at = models.DateTimeField()
+    closes_at = models.DateTimeField()
+    status = models.CharField(max_length=12, choices=WindowStatus.choices, default="open")
+    closed_at = models.DateTimeField(null=True, blank=True)  # when the job marked the outcome
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["participant", "source", "due_date"], name="checkin_window_unique_due"
+            ),
+            models.CheckConstraint(
+                condition=Q(closes_at__gt=models.F("opens_at")), name="checkin_window_ordered"
+            ),
+        ]
+        indexes = [
+            # The missed-window job: open windows whose close time has passed.
+            models.Index(fields=["status", "closes_at"]),
+            models.Index(fields=["participant", "opens_at"]),
+        ]
+
+
+class Checkin(models.Model):
+    """One check-in (or one recorded technical attempt). Idempotent per participant by the
+    client's key: a retried or re-queued submission returns the first receipt."""
+
+    participant = models.ForeignKey(
+        "people.Participant", on_delete=models.PROTECT, related_name="+"
+    )
+    window = models.ForeignKey(
+        CheckinWindow, null=True, blank=True, on_delete=models.SET_NULL, related_name="checkins"
+    )
+    kind = models.CharField(max_length=12, choices=CheckinKind.choices)
+    status = models.CharField(max_length=12, choices=CheckinStatus.choices)
+    attempt_reason = models.CharField(max_length=20, blank=True)
+    idempotency_key = models.CharField(max_length=64)
+    receipt_code = models.CharField(max_length=16, unique=True)
+    captured_at = models.DateTimeField()  # on the device (participant's clock)
+    received_at = models.DateTimeField(db_index=True)  # on the server
+    location_status = models.CharField(max_length=12, choices=LocationStatus.choices)
+    unverified_reason = models.CharField(max_length=16, blank=True)
+    latitude = models.FloatField(null=True, blank=True)
+    longitude = models.FloatField(null=True, blank=True)
+    accuracy_m = models.FloatField(null=True, blank=True)
+    fix_at = models.DateTimeField(null=True, blank=True)
+    flags = models.JSONField(default=list)
+    questionnaire = models.JSONField(default=dict)
+    user_agent = models.CharField(max_length=300, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    recorded_by_label = models.CharField(max_length=150, blank=True)
+    note = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["participant", "idempotency_key"], name="checkin_unique_idempotency_key"
+            )
+        ]
+        indexes = [models.Index(fields=["participant", "received_at"])]
+
+
+class CheckinPhoto(models.Model):
+    """An optional camera photo for officer review. Stored outside the web root and only
+    served through an audited view."""
+
+    checkin = models.OneToOneField(Checkin, on_delete=models.CASCADE, related_name="photo")
+    content_type = models.CharField(max_length=32)
+    size_bytes = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    data = models.BinaryField()
+    created_at = models.DateTimeField()

@@ -252,3 +252,19 @@ ATD_INTAKE_MAX_ROWS = env_int("ATD_INTAKE_MAX_ROWS", 50_000, minimum=1)
 ATD_REPORT_BY_DAYS = env_int("ATD_REPORT_BY_DAYS", 60, minimum=1)
 ATD_MQTT_URL = os.environ.get("ATD_MQTT_URL", "mqtt://127.0.0.1:1883")
 ATD_MAP_TILE_URL = os.environ.get("ATD_MAP_TILE_URL", "")
+
+# --- checkins ---
+# A window opens this many days before the due date and closes at the end of this many days
+# after it (office local time).
+ATD_CHECKIN_GRACE_BEFORE_DAYS = env_int("ATD_CHECKIN_GRACE_BEFORE_DAYS", 2, minimum=0)
+ATD_CHECKIN_GRACE_AFTER_DAYS = env_int("ATD_CHECKIN_GRACE_AFTER_DAYS", 2, minimum=0)
+# Windows are generated this far ahead, and missed ones caught up this far back after downtime.
+ATD_CHECKIN_HORIZON_DAYS = env_int("ATD_CHECKIN_HORIZON_DAYS", 35, minimum=1)
+ATD_CHECKIN_CATCHUP_DAYS = env_int("ATD_CHECKIN_CATCHUP_DAYS", 120, minimum=1)
+# A fix worse than this (metres) stores the check-in as location unverified.
+ATD_CHECKIN_MAX_ACCURACY_M = env_int("ATD_CHECKIN_MAX_ACCURACY_M", 150, minimum=1)
+# A fix older than this relative to the check-in is stale (unverified).
+ATD_CHECKIN_MAX_FIX_AGE_MINUTES = env_int("ATD_CHECKIN_MAX_FIX_AGE_MINUTES", 10, minimum=1)
+# Faster than this between two known positions is flagged as implausible travel.
+ATD_CHECKIN_MAX_SPEED_KMH = env_int("ATD_CHECKIN_MAX_SPEED_KMH", 900, minimum=10)
+ATD_CHECKIN_PHOTO_MAX_BYTES = env_int("ATD_CHECKIN_PHOTO_MAX_BYTES", 3_000_000, minimum=10_000)

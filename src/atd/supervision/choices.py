@@ -26,3 +26,15 @@ class ZonePurpose(models.TextChoices):
     WORK = "work", "Work"
     AREA = "area", "Area"
     EXCLUDED = "excluded", "Excluded place"
+
+
+class DeviceTaskKind(models.TextChoices):
+    ASSIGN = "assign", "Assign a device"
+    RETURN = "return", "Collect the device"
+    SWAP = "swap", "Swap the device for another kind"
+
+
+class DeviceTaskStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    DONE = "done", "Done"
+    CANCELLED = "cancelled", "Cancelled"

@@ -6,7 +6,14 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from atd.supervision.choices import CheckinMode, Technology, ZoneKind, ZonePurpose
+from atd.supervision.choices import (
+    CheckinMode,
+    DeviceTaskKind,
+    DeviceTaskStatus,
+    Technology,
+    ZoneKind,
+    ZonePurpose,
+)
 
 
 class Plan(models.Model):
@@ -113,3 +120,29 @@ class CostRate(models.Model):
                 fields=["technology", "effective_from"], name="cost_rate_unique_from"
             )
         ]
+
+
+class DeviceTask(models.Model):
+    """A plan change that changes technology opens a device assignment, return or swap task.
+    The devices app consumes open tasks through `supervision.selectors` / `services`; one task
+    per plan change."""
+
+    participant = models.ForeignKey(
+        "people.Participant", on_delete=models.PROTECT, related_name="+"
+    )
+    plan_change = models.OneToOneField(
+        PlanChange, on_delete=models.PROTECT, related_name="device_task"
+    )
+    kind = models.CharField(max_length=8, choices=DeviceTaskKind.choices)
+    from_technology = models.CharField(max_length=16, blank=True)
+    to_technology = models.CharField(max_length=16)
+    status = models.CharField(
+        max_length=10, choices=DeviceTaskStatus.choices, default=DeviceTaskStatus.OPEN
+    )
+    created_at = models.DateTimeField()
+    closed_at = models.DateTimeField(null=True, blank=True)
+    closed_by_label = models.CharField(max_length=150, blank=True)
+    note = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["status", "created_at"])]

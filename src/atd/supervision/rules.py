@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -20,6 +20,19 @@ DEFAULT_COST_PER_DAY: dict[str, Decimal] = {
 
 # Step-down order, most restrictive first.
 TECHNOLOGY_LADDER = ("gps_ankle", "wrist", "smartphone", "telephone", "in_person")
+
+
+@dataclass(frozen=True)
+class PlanSpec:
+    """A participant's active plan as plain values, for other apps (check-in windows, costs)."""
+
+    id: int
+    participant_id: int
+    technology: str
+    cadence_days: int
+    checkin_mode: str
+    start_date: date
+    recorded_on: date
 
 
 @dataclass(frozen=True)
@@ -56,6 +69,34 @@ def curfew_active_at(curfew: CurfewSpec, moment: datetime) -> bool:
     if local.time() < curfew.end:
         return (local - timedelta(days=1)).weekday() in curfew.weekdays
     return False
+
+
+# Technologies that need a program-issued device on the participant.
+DEVICE_TECHNOLOGIES = frozenset({"gps_ankle", "wrist"})
+CADENCE_PRESETS_WEEKS = (4, 8, 12)
+
+
+def device_task_kind(from_technology: str, to_technology: str) -> str | None:
+    """What a change of technology asks of the devices team: assign a device, collect it,
+    swap it for another kind, or nothing."""
+    had = from_technology in DEVICE_TECHNOLOGIES
+    needs = to_technology in DEVICE_TECHNOLOGIES
+    if from_technology == to_technology or (not had and not needs):
+        return None
+    if had and needs:
+        return "swap"
+    return "assign" if needs else "return"
+
+
+def cost_rate_on(
+    rates: list[tuple[str, date, Decimal]], technology: str, on: date
+) -> Decimal | None:
+    """The newest rate for `technology` effective on or before `on`; None without one."""
+    best: tuple[date, Decimal] | None = None
+    for tech, since, per_day in rates:
+        if tech == technology and since <= on and (best is None or since > best[0]):
+            best = (since, per_day)
+    return best[1] if best else None
 
 
 def cadence_is_valid(days: int) -> bool:

@@ -4,9 +4,19 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
 
-from atd.supervision.models import CurfewWindow, Plan, Zone
-from atd.supervision.rules import CurfewSpec, ZoneSpec
+from atd.core.audit import audit_record
+from atd.core.errors import NotFound
+from atd.core.roles import Role
+from atd.core.scope import Scope
+from atd.people.selectors import participant_get_in_scope, participant_ids_in_scope
+from atd.supervision.choices import DeviceTaskStatus
+from atd.supervision.models import CostRate, CurfewWindow, DeviceTask, Plan, PlanChange, Zone
+from atd.supervision.rules import DEFAULT_COST_PER_DAY, CurfewSpec, PlanSpec, ZoneSpec, cost_rate_on
 
 
 def zones_for_participants(participant_ids: Iterable[int]) -> dict[int, list[ZoneSpec]]:
@@ -52,3 +62,101 @@ def curfews_for_participants(participant_ids: Iterable[int]) -> dict[int, list[C
 
 def plan_current(participant_id: int) -> Plan | None:
     return Plan.objects.filter(participant_id=participant_id, is_active=True).first()
+
+
+def _plan_spec(p: Plan) -> PlanSpec:
+    return PlanSpec(
+        id=p.pk,
+        participant_id=p.participant_id,
+        technology=p.technology,
+        cadence_days=p.cadence_days,
+        checkin_mode=p.checkin_mode,
+        start_date=p.start_date,
+        recorded_on=p.created_at.date(),
+    )
+
+
+def plan_specs_active(*, after_id: int = 0, limit: int = 2000) -> list[PlanSpec]:
+    """Active plans in id order, one page at a time (for system jobs such as window
+    generation; callers apply no scope because they act for the system, not a user)."""
+    rows = Plan.objects.filter(is_active=True, pk__gt=after_id).order_by("pk")[:limit]
+    return [_plan_spec(p) for p in rows]
+
+
+def plan_spec_current(participant_id: int) -> PlanSpec | None:
+    plan = plan_current(participant_id)
+    return _plan_spec(plan) if plan is not None else None
+
+
+@dataclass
+class PlanHistory:
+    current: Plan | None
+    changes: list[PlanChange]
+    device_tasks: list[DeviceTask]
+
+
+def plan_history_read(*, scope: Scope, actor: Any, participant_id: int) -> PlanHistory:
+    """The current plan, every change (who, when, why) and the device tasks they opened."""
+    scope.require(Role.CASE_OFFICER, Role.CONTRACTOR_SPECIALIST, Role.SUPERVISOR, Role.ADMIN)
+    participant_get_in_scope(scope=scope, participant_id=participant_id)
+    history = PlanHistory(
+        current=plan_current(participant_id),
+        changes=list(
+            PlanChange.objects.filter(participant_id=participant_id)
+            .select_related("plan")
+            .order_by("-at", "-id")
+        ),
+        device_tasks=list(
+            DeviceTask.objects.filter(participant_id=participant_id).order_by("-created_at")
+        ),
+    )
+    audit_record(
+        actor=actor, action="plan.read", object_type="participant", object_ids=[participant_id]
+    )
+    return history
+
+
+def device_tasks_open(*, scope: Scope, limit: int = 200) -> list[DeviceTask]:
+    """Open device assignment/return/swap tasks in the caller's scope, oldest first (for the
+    devices app's work queue)."""
+    return list(
+        DeviceTask.objects.filter(
+            status=DeviceTaskStatus.OPEN, participant_id__in=participant_ids_in_scope(scope)
+        ).order_by("created_at", "pk")[:limit]
+    )
+
+
+def device_task_get(*, scope: Scope, task_id: int) -> DeviceTask:
+    task = DeviceTask.objects.filter(
+        pk=task_id, participant_id__in=participant_ids_in_scope(scope)
+    ).first()
+    if task is None:
+        raise NotFound()
+    return task
+
+
+def cost_rates_list() -> list[CostRate]:
+    return list(CostRate.objects.order_by("technology", "-effective_from"))
+
+
+def cost_rate_table(on: date) -> dict[str, Decimal]:
+    """Rate per participant-day for every technology and detention on a date; a technology
+    with no stored rate falls back to the documented default."""
+    rates = [(r.technology, r.effective_from, r.per_day) for r in CostRate.objects.all()]
+    table: dict[str, Decimal] = {}
+    for tech, default in DEFAULT_COST_PER_DAY.items():
+        found = cost_rate_on(rates, tech, on)
+        table[tech] = found if found is not None else default
+    return table
+
+
+def plan_technology_counts(scope: Scope) -> dict[str, int]:
+    """Active plans by technology among the caller's participants (costs, dashboards)."""
+    from django.db.models import Count
+
+    rows = (
+        Plan.objects.filter(is_active=True, participant_id__in=participant_ids_in_scope(scope))
+        .values("technology")
+        .annotate(n=Count("id"))
+    )
+    return {r["technology"]: r["n"] for r in rows}

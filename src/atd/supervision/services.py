@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, time
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import transaction
@@ -10,12 +11,19 @@ from django.db import transaction
 from atd.core import clock
 from atd.core.actors import actor_for
 from atd.core.audit import audit_record
-from atd.core.errors import FieldError, ValidationFailed
+from atd.core.errors import FieldError, NotFound, ValidationFailed
+from atd.core.roles import Role
 from atd.core.scope import Scope
-from atd.people.selectors import participant_get_in_scope
-from atd.supervision.choices import CheckinMode, Technology, ZoneKind, ZonePurpose
-from atd.supervision.models import CurfewWindow, Plan, PlanChange, Zone
-from atd.supervision.rules import cadence_is_valid
+from atd.people.selectors import participant_get_in_scope, participant_ids_in_scope
+from atd.supervision.choices import (
+    CheckinMode,
+    DeviceTaskStatus,
+    Technology,
+    ZoneKind,
+    ZonePurpose,
+)
+from atd.supervision.models import CostRate, CurfewWindow, DeviceTask, Plan, PlanChange, Zone
+from atd.supervision.rules import cadence_is_valid, device_task_kind
 
 
 @transaction.atomic
@@ -60,7 +68,7 @@ def plan_set(
         created_at=now,
     )
     who = actor_for(actor)
-    PlanChange.objects.create(
+    change = PlanChange.objects.create(
         participant=participant,
         plan=plan,
         previous_plan=previous,
@@ -71,6 +79,16 @@ def plan_set(
         actor_label=who.label,
         at=now,
     )
+    task_kind = device_task_kind(previous.technology if previous else "", technology)
+    if task_kind is not None:
+        DeviceTask.objects.create(
+            participant=participant,
+            plan_change=change,
+            kind=task_kind,
+            from_technology=previous.technology if previous else "",
+            to_technology=technology,
+            created_at=now,
+        )
     audit_record(
         actor=actor,
         action="plan.set",
@@ -155,3 +173,73 @@ def curfew_create(
         actor=actor, action="curfew.create", object_type="participant", object_ids=[participant.pk]
     )
     return window
+
+
+@transaction.atomic
+def device_task_close(
+    *, actor: Any, scope: Scope, task_id: int, status: str = DeviceTaskStatus.DONE, note: str = ""
+) -> DeviceTask:
+    """Marks a device task done (the devices app calls this when it assigns or collects the
+    device) or cancelled."""
+    scope.require(Role.CASE_OFFICER, Role.CONTRACTOR_SPECIALIST, Role.SUPERVISOR, Role.ADMIN)
+    task = (
+        DeviceTask.objects.select_for_update()
+        .filter(pk=task_id, participant_id__in=participant_ids_in_scope(scope))
+        .first()
+    )
+    if task is None:
+        raise NotFound()
+    if status not in (DeviceTaskStatus.DONE, DeviceTaskStatus.CANCELLED):
+        raise ValidationFailed(errors=[FieldError("status", "must be done or cancelled")])
+    if task.status != DeviceTaskStatus.OPEN:
+        return task
+    task.status = status
+    task.closed_at = clock.now()
+    task.closed_by_label = actor_for(actor).label
+    task.note = note.strip()[:500]
+    task.save(update_fields=["status", "closed_at", "closed_by_label", "note"])
+    audit_record(
+        actor=actor,
+        action=f"device_task.{status}",
+        object_type="participant",
+        object_ids=[task.participant_id],
+        reason=f"task {task.pk} {task.kind}",
+    )
+    return task
+
+
+@transaction.atomic
+def cost_rate_set(
+    *,
+    actor: Any,
+    scope: Scope,
+    technology: str,
+    per_day: Decimal | str,
+    effective_from: date,
+    source: str,
+) -> CostRate:
+    """Adds (or corrects) a rate from a date; earlier rates stay for historical reports."""
+    scope.require(Role.ADMIN)
+    if technology not in [*Technology.values, "detention"]:
+        raise ValidationFailed(errors=[FieldError("technology", "unknown technology")])
+    try:
+        amount = Decimal(str(per_day))
+    except InvalidOperation:
+        raise ValidationFailed(errors=[FieldError("per_day", "must be a number")]) from None
+    if not amount.is_finite() or amount < 0 or amount >= Decimal("100000"):
+        raise ValidationFailed(errors=[FieldError("per_day", "must be between 0 and 99999")])
+    if not source.strip():
+        raise ValidationFailed(errors=[FieldError("source", "say where the rate comes from")])
+    rate, _ = CostRate.objects.update_or_create(
+        technology=technology,
+        effective_from=effective_from,
+        defaults={"per_day": amount.quantize(Decimal("0.01")), "source": source.strip()[:200]},
+    )
+    audit_record(
+        actor=actor,
+        action="cost_rate.set",
+        object_type="cost_rate",
+        object_ids=[rate.pk],
+        reason=f"{technology} {amount} from {effective_from.isoformat()}",
+    )
+    return rate

@@ -1,0 +1,80 @@
+"""What checkins adds to the officer's participant page: a panel and timeline items."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.urls import reverse
+
+from atd.checkins import selectors
+from atd.checkins.models import Checkin, CheckinWindow
+from atd.core import clock
+from atd.core.extensions import TimelineItem, TimelineSource
+from atd.core.scope import Scope
+from atd.people.selectors import participant_ids_in_scope
+
+
+def participant_panel_context(request: Any, scope: Scope, participant_id: int) -> dict[str, Any]:
+    windows = selectors.windows_for_participant_read(
+        scope=scope, actor=request.user, participant_id=participant_id, limit=12
+    )
+    checkins = selectors.checkins_for_participant_read(
+        scope=scope, actor=request.user, participant_id=participant_id, limit=12
+    )
+    return {
+        "participant_id": participant_id,
+        "windows": windows,
+        "checkins": checkins,
+        "now": clock.now(),
+        "in_person_url": reverse("checkins:in_person", args=[participant_id]),
+    }
+
+
+def dashboard_card_context(request: Any, scope: Scope) -> dict[str, Any] | None:
+    """Check-in outcomes of the caller's caseload over the last 30 days (no personal data)."""
+    if scope.role not in ("case_officer", "contractor_specialist", "supervisor", "admin"):
+        return None
+    now = clock.now()
+    since = now - timedelta(days=30)
+    counts = selectors.window_status_counts(scope=scope, since=since, until=now)
+    return {
+        "completed": counts.get("completed", 0),
+        "attempted": counts.get("attempted", 0),
+        "missed": counts.get("missed", 0),
+        "unverified": selectors.checkin_unverified_count(scope=scope, since=since),
+    }
+
+
+def timeline_items(scope: Scope, participant_id: int, since: datetime | None) -> list[TimelineItem]:
+    visible = participant_ids_in_scope(scope)
+    checkins = Checkin.objects.filter(participant_id=participant_id, participant_id__in=visible)
+    windows = CheckinWindow.objects.filter(
+        participant_id=participant_id, participant_id__in=visible, status="missed"
+    )
+    if since is not None:
+        checkins = checkins.filter(received_at__gte=since)
+        windows = windows.filter(closes_at__gte=since)
+    items = [
+        TimelineItem(
+            at=c.received_at,
+            kind="checkin",
+            title=f"{c.get_kind_display()} check-in {c.get_status_display().lower()}",
+            detail=f"{c.receipt_code} · {c.get_location_status_display()}"
+            + (f" ({c.unverified_reason})" if c.unverified_reason else ""),
+        )
+        for c in checkins.order_by("-received_at")[:200]
+    ]
+    items += [
+        TimelineItem(
+            at=w.closes_at,
+            kind="checkin",
+            title="Missed check-in window",
+            detail=f"due {w.due_date.isoformat()} ({w.get_source_display()})",
+        )
+        for w in windows.order_by("-closes_at")[:200]
+    ]
+    return items
+
+
+TIMELINE = TimelineSource(name="checkins", items=timeline_items)

@@ -1,0 +1,150 @@
+"""Reads of check-in windows and check-ins, scoped; reads of a participant's data are audited."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db.models import Count
+
+from atd.checkins.choices import WindowStatus
+from atd.checkins.models import Checkin, CheckinPhoto, CheckinWindow
+from atd.core.audit import audit_record
+from atd.core.errors import NotFound
+from atd.core.roles import Role
+from atd.core.scope import Scope
+from atd.people.selectors import participant_get_in_scope, participant_ids_in_scope
+
+
+def _audit(actor: Any, action: str, participant_id: int, reason: str = "") -> None:
+    audit_record(
+        actor=actor,
+        action=action,
+        object_type="participant",
+        object_ids=[participant_id],
+        reason=reason,
+    )
+
+
+def windows_for_participant_read(
+    *, scope: Scope, actor: Any, participant_id: int, limit: int = 50
+) -> list[CheckinWindow]:
+    participant_get_in_scope(scope=scope, participant_id=participant_id)
+    rows = list(
+        CheckinWindow.objects.filter(participant_id=participant_id)
+        .exclude(status=WindowStatus.CANCELLED)
+        .order_by("-opens_at", "-pk")[:limit]
+    )
+    _audit(actor, "checkin_window.list", participant_id)
+    return rows
+
+
+def checkins_for_participant_read(
+    *, scope: Scope, actor: Any, participant_id: int, limit: int = 50
+) -> list[Checkin]:
+    participant_get_in_scope(scope=scope, participant_id=participant_id)
+    rows: list[Checkin] = list(
+        Checkin.objects.filter(participant_id=participant_id)
+        .select_related("window")
+        .annotate(has_photo=Count("photo"))
+        .order_by("-received_at", "-pk")[:limit]
+    )
+    _audit(actor, "checkin.list", participant_id)
+    return rows
+
+
+def checkin_detail_read(*, scope: Scope, actor: Any, checkin_id: int) -> Checkin:
+    checkin = (
+        Checkin.objects.filter(pk=checkin_id, participant_id__in=participant_ids_in_scope(scope))
+        .select_related("window")
+        .annotate(has_photo=Count("photo"))
+        .first()
+    )
+    if checkin is None:
+        raise NotFound()
+    _audit(actor, "checkin.read", checkin.participant_id, reason=f"checkin {checkin_id}")
+    return checkin
+
+
+def checkin_photo_read(*, scope: Scope, actor: Any, checkin_id: int) -> CheckinPhoto:
+    """The photo of a check-in, for officer review; every view is an audit entry."""
+    scope.require(Role.CASE_OFFICER, Role.CONTRACTOR_SPECIALIST, Role.SUPERVISOR, Role.ADMIN)
+    photo = (
+        CheckinPhoto.objects.filter(
+            checkin_id=checkin_id, checkin__participant_id__in=participant_ids_in_scope(scope)
+        )
+        .select_related("checkin")
+        .first()
+    )
+    if photo is None:
+        raise NotFound()
+    _audit(actor, "checkin.photo_read", photo.checkin.participant_id, f"checkin {checkin_id}")
+    return photo
+
+
+@dataclass(frozen=True)
+class NextWindow:
+    id: int
+    due_date: Any
+    opens_at: datetime
+    closes_at: datetime
+    mode: str
+    source: str
+    is_open: bool
+
+
+def window_next_for_participant(*, participant_id: int, now: datetime) -> NextWindow | None:
+    """The participant's current or next window (the portal's own scope check precedes it)."""
+    w = (
+        CheckinWindow.objects.filter(
+            participant_id=participant_id, closes_at__gt=now, status=WindowStatus.OPEN
+        )
+        .order_by("closes_at", "pk")
+        .first()
+    )
+    if w is None:
+        return None
+    return NextWindow(
+        id=w.pk,
+        due_date=w.due_date,
+        opens_at=w.opens_at,
+        closes_at=w.closes_at,
+        mode=w.mode,
+        source=w.source,
+        is_open=w.opens_at <= now,
+    )
+
+
+def window_status_counts(*, scope: Scope, since: datetime, until: datetime) -> dict[str, int]:
+    """Windows that closed in [since, until) by outcome, for the caller's participants."""
+    rows = (
+        CheckinWindow.objects.filter(
+            participant_id__in=participant_ids_in_scope(scope),
+            closes_at__gte=since,
+            closes_at__lt=until,
+        )
+        .values("status")
+        .annotate(n=Count("id"))
+    )
+    return {r["status"]: r["n"] for r in rows}
+
+
+def checkin_receipts_for_participant(*, scope: Scope, limit: int = 10) -> list[Checkin]:
+    """The signed-in participant's own recent receipts (the portal audits its page read)."""
+    if scope.role != Role.PARTICIPANT:
+        return []
+    return list(
+        Checkin.objects.filter(participant_id=scope.participant_id or -1).order_by(
+            "-received_at", "-pk"
+        )[:limit]
+    )
+
+
+def checkin_unverified_count(*, scope: Scope, since: datetime) -> int:
+    return Checkin.objects.filter(
+        participant_id__in=participant_ids_in_scope(scope),
+        received_at__gte=since,
+        location_status="unverified",
+        status="completed",
+    ).count()

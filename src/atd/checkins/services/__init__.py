@@ -1,0 +1,30 @@
+"""Writes of checkins: submitting check-ins and attempts, recording in-person check-ins,
+generating windows and closing them (missed check-ins)."""
+
+from atd.checkins.services.checkin import (
+    CheckinInput,
+    CheckinResult,
+    checkin_attempt_record,
+    checkin_in_person_record,
+    checkin_remote_submit,
+)
+from atd.checkins.services.reminders import window_reminders_enqueue
+from atd.checkins.services.windows import (
+    SYSTEM_SCOPE,
+    WindowCloseResult,
+    windows_close_due,
+    windows_generate,
+)
+
+__all__ = [
+    "SYSTEM_SCOPE",
+    "CheckinInput",
+    "CheckinResult",
+    "WindowCloseResult",
+    "checkin_attempt_record",
+    "checkin_in_person_record",
+    "checkin_remote_submit",
+    "window_reminders_enqueue",
+    "windows_close_due",
+    "windows_generate",
+]

@@ -1,0 +1,58 @@
+"""Access matrix entries for checkins (see atd.testing.access)."""
+
+from __future__ import annotations
+
+import uuid
+
+from atd.checkins.models import Checkin, CheckinPhoto
+from atd.core import clock
+from atd.testing.access import CASE_ROLES, Rule, participant_ids
+from atd.testing.world import World
+
+PNG = bytes.fromhex("89504e470d0a1a0a")
+
+
+def _checkin(participant_id: int) -> int:
+    now = clock.now()
+    c = Checkin.objects.create(
+        participant_id=participant_id,
+        kind="remote",
+        status="completed",
+        idempotency_key=uuid.uuid4().hex,
+        receipt_code=f"CK-{uuid.uuid4().hex[:8].upper()}",
+        captured_at=now,
+        received_at=now,
+        location_status="verified",
+        latitude=41.0,
+        longitude=-87.0,
+        accuracy_m=10,
+        fix_at=now,
+    )
+    CheckinPhoto.objects.create(
+        checkin=c, content_type="image/png", size_bytes=8, sha256="0" * 64, data=PNG, created_at=now
+    )
+    return c.pk
+
+
+def checkin_ids(world: World, role: str) -> tuple[int | None, int]:
+    inside_participant, outside_participant = participant_ids(world, role)
+    inside = _checkin(inside_participant) if inside_participant is not None else None
+    return inside, _checkin(outside_participant)
+
+
+OBJECTS = {"checkin_id": checkin_ids}
+
+ENDPOINTS = {
+    "GET /api/checkins/participants/{participant_id}/windows": Rule(
+        roles=CASE_ROLES | {"participant"}
+    ),
+    "GET /api/checkins/participants/{participant_id}/checkins": Rule(
+        roles=CASE_ROLES | {"participant"}
+    ),
+    "GET /api/checkins/checkins/{checkin_id}": Rule(roles=CASE_ROLES | {"participant"}),
+    "POST /api/checkins/participants/{participant_id}/in-person": Rule(
+        roles=CASE_ROLES, body={"idempotency_key": "matrix-in-person-1", "note": "at the desk"}
+    ),
+    "GET /checkins/participants/<participant_id>/in-person/": Rule(roles=CASE_ROLES),
+    "GET /checkins/checkins/<checkin_id>/photo/": Rule(roles=CASE_ROLES),
+}
