@@ -251,3 +251,17 @@ ATD_INTAKE_MAX_ROWS = env_int("ATD_INTAKE_MAX_ROWS", 50_000, minimum=1)
 ATD_REPORT_BY_DAYS = env_int("ATD_REPORT_BY_DAYS", 60, minimum=1)
 ATD_MQTT_URL = os.environ.get("ATD_MQTT_URL", "mqtt://127.0.0.1:1883")
 ATD_MAP_TILE_URL = os.environ.get("ATD_MAP_TILE_URL", "")
+
+# --- scheduling ---
+# Check-ins are bookable from GRACE_BEFORE days before their due date and late after
+# GRACE_AFTER days; the scheduler books what falls due in the next HORIZON days, into a
+# calendar CALENDAR_DAYS long (a badly under-capacity office books years ahead).
+ATD_SCHEDULING_GRACE_BEFORE_DAYS = env_int("ATD_SCHEDULING_GRACE_BEFORE_DAYS", 7, minimum=0)
+ATD_SCHEDULING_GRACE_AFTER_DAYS = env_int("ATD_SCHEDULING_GRACE_AFTER_DAYS", 7, minimum=0)
+ATD_SCHEDULING_HORIZON_DAYS = env_int("ATD_SCHEDULING_HORIZON_DAYS", 365, minimum=1)
+ATD_SCHEDULING_CALENDAR_DAYS = env_int("ATD_SCHEDULING_CALENDAR_DAYS", 365 * 12, minimum=30)
+# Capacity of an office with no capacity row of its own.
+ATD_SCHEDULING_DEFAULT_SLOTS_PER_STAFF_DAY = env_int(
+    "ATD_SCHEDULING_DEFAULT_SLOTS_PER_STAFF_DAY", 16, minimum=0
+)
+ATD_SCHEDULING_DEFAULT_STAFF = env_int("ATD_SCHEDULING_DEFAULT_STAFF", 2, minimum=0)

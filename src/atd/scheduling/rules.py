@@ -161,6 +161,46 @@ def first_report_obligation(
     )
 
 
+KINDS = (KIND_CHECKIN, KIND_FIRST_REPORT, KIND_AD_HOC)
+
+
+@dataclass(frozen=True)
+class Demand:
+    """Obligations as parallel arrays (dates as proleptic ordinals, kinds as KINDS indexes), the
+    form a million of them can be scheduled in."""
+
+    participant: IntArray
+    kind: IntArray
+    due: IntArray
+    earliest: IntArray
+    deadline: IntArray
+
+    def __len__(self) -> int:
+        return int(self.participant.shape[0])
+
+    def subset(self, mask: npt.NDArray[np.bool_]) -> Demand:
+        return Demand(
+            participant=self.participant[mask],
+            kind=self.kind[mask],
+            due=self.due[mask],
+            earliest=self.earliest[mask],
+            deadline=self.deadline[mask],
+        )
+
+
+def demand_from_obligations(obligations: Sequence[Obligation]) -> Demand:
+    def column(values: Iterable[int]) -> IntArray:
+        return np.fromiter(values, dtype=np.int64, count=len(obligations))
+
+    return Demand(
+        participant=column(o.participant_id for o in obligations),
+        kind=column(KINDS.index(o.kind) for o in obligations),
+        due=column(o.due.toordinal() for o in obligations),
+        earliest=column(o.earliest.toordinal() for o in obligations),
+        deadline=column(o.deadline.toordinal() for o in obligations),
+    )
+
+
 # --- the assignment queue ------------------------------------------------------------------
 
 
