@@ -313,16 +313,18 @@ class OfficeBacklog:
     horizon: rules.Horizon
 
 
-def backlog_report(scope: Scope) -> list[OfficeBacklog]:
+def backlog_report(scope: Scope, *, office_id: int | None = None) -> list[OfficeBacklog]:
     """Per visible office: last booked day, days of backlog, booked and late appointments from
     today. Counts only, no personal data: not audited. Three aggregate queries in all."""
     offices = offices_in_scope(scope)
+    if office_id is not None:
+        offices = [o for o in offices if o.pk == office_id]
     if not offices:
         return []
     todays = {o.pk: office_today(o) for o in offices}
     since = min(todays.values())
     booked = Appointment.objects.filter(status=AppointmentStatus.BOOKED, day__gte=since)
-    if scope.role != Role.ADMIN:
+    if scope.role != Role.ADMIN or office_id is not None:
         booked = booked.filter(office_id__in=list(todays))
     totals = {
         row["office_id"]: (row["last"], row["n"])
