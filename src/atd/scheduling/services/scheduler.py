@@ -8,9 +8,10 @@ with one multi-row INSERT per chunk because a large office books hundreds of tho
 
 from __future__ import annotations
 
+import functools
 import itertools
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -51,12 +52,20 @@ def _utc_strings(epoch_seconds: Any) -> list[str]:
 
 
 def _day_start_epochs(calendar: selectors.OfficeCalendar, days: int) -> Any:
+    return _day_start_epochs_cached(
+        calendar.timezone, calendar.start, days, calendar.spec.day_start
+    )
+
+
+@functools.lru_cache(maxsize=64)
+def _day_start_epochs_cached(timezone: str, start: date, days: int, day_start: time) -> Any:
     """UTC epoch seconds of each calendar day's first slot, in the office's timezone (DST)."""
-    zone = ZoneInfo(calendar.timezone)
+    zone = ZoneInfo(timezone)
     out = np.empty(days, dtype=np.int64)
     for i in range(days):
-        local = datetime.combine(calendar.day_of(i), calendar.spec.day_start, tzinfo=zone)
+        local = datetime.combine(start + timedelta(days=i), day_start, tzinfo=zone)
         out[i] = int(local.timestamp())
+    out.flags.writeable = False
     return out
 
 
