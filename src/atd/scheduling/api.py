@@ -92,7 +92,7 @@ class BacklogOut(Schema):
     today: date
     last_booked: date | None
     backlog_days: int
-    booked: int
+    booked: int | None
     late: int
 
 

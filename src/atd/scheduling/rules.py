@@ -267,7 +267,7 @@ def is_late(day: date, deadline: date) -> bool:
 class Horizon:
     last_booked: date | None
     backlog_days: int
-    booked: int
+    booked: int | None  # None when not counted (the all-offices report)
     late: int
 
     @property
@@ -275,7 +275,9 @@ class Horizon:
         return round(self.backlog_days / 365.25, 1)
 
 
-def backlog_horizon(*, today: date, last_booked: date | None, booked: int, late: int) -> Horizon:
+def backlog_horizon(
+    *, today: date, last_booked: date | None, booked: int | None, late: int
+) -> Horizon:
     """Days of backlog: how far ahead the office is booked (0 when nothing is booked)."""
     days = max((last_booked - today).days, 0) if last_booked else 0
     return Horizon(last_booked=last_booked, backlog_days=days, booked=booked, late=late)

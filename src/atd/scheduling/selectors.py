@@ -314,37 +314,38 @@ class OfficeBacklog:
 
 
 def backlog_report(scope: Scope, *, office_id: int | None = None) -> list[OfficeBacklog]:
-    """Per visible office: last booked day, days of backlog, booked and late appointments from
-    today. Counts only, no personal data: not audited. Three aggregate queries in all."""
+    """Per visible office: last booked day, days of backlog and people booked after their
+    deadline (from each office's today). Counts only, no personal data: not audited.
+
+    Built to stay fast at millions of appointments: the last day is one index seek per office
+    (MAX over the slot constraint's (office, day, slot) index) and the late count reads only
+    the partial index of late rows. The number booked needs a range count, so it is only
+    given for a single office (`office_id`)."""
     offices = offices_in_scope(scope)
     if office_id is not None:
         offices = [o for o in offices if o.pk == office_id]
     if not offices:
         return []
     todays = {o.pk: office_today(o) for o in offices}
-    since = min(todays.values())
-    booked = Appointment.objects.filter(status=AppointmentStatus.BOOKED, day__gte=since)
+    booked = Appointment.objects.filter(status=AppointmentStatus.BOOKED)
+    late_qs = booked.filter(is_late=True, day__gte=min(todays.values()))
     if scope.role != Role.ADMIN or office_id is not None:
-        booked = booked.filter(office_id__in=list(todays))
-    totals = {
-        row["office_id"]: (row["last"], row["n"])
-        for row in booked.values("office_id").annotate(last=Max("day"), n=Count("id"))
-    }
-    late = dict(
-        booked.filter(is_late=True)
-        .values("office_id")
-        .annotate(n=Count("id"))
-        .values_list("office_id", "n")
-    )
+        late_qs = late_qs.filter(office_id__in=list(todays))
+    late = dict(late_qs.values("office_id").annotate(n=Count("id")).values_list("office_id", "n"))
     out = []
     for office in offices:
-        last, n = totals.get(office.pk, (None, 0))
+        mine = booked.filter(office_id=office.pk)
+        last = mine.aggregate(last=Max("day"))["last"]
+        count = mine.filter(day__gte=todays[office.pk]).count() if office_id is not None else None
         out.append(
             OfficeBacklog(
                 office=office,
                 today=todays[office.pk],
                 horizon=rules.backlog_horizon(
-                    today=todays[office.pk], last_booked=last, booked=n, late=late.get(office.pk, 0)
+                    today=todays[office.pk],
+                    last_booked=last,
+                    booked=count,
+                    late=late.get(office.pk, 0),
                 ),
             )
         )

@@ -47,8 +47,8 @@ def _day_strings(ordinals: Any) -> list[str]:
 def _utc_strings(epoch_seconds: Any) -> list[str]:
     # The database form Django itself writes for an aware datetime: naive UTC text, which both
     # SQLite and PostgreSQL (session time zone UTC) read back as the same instant.
-    text = np.datetime_as_string(epoch_seconds.astype("datetime64[s]"), unit="s")
-    return np.char.replace(text, "T", " ").tolist()
+    text = np.datetime_as_string(epoch_seconds.astype("datetime64[s]"), unit="s").tolist()
+    return [t.replace("T", " ") for t in text]
 
 
 def _day_start_epochs(calendar: selectors.OfficeCalendar, days: int) -> Any:
@@ -183,12 +183,12 @@ _COLUMNS = (
 )
 
 
-def insert_statement(rows: int) -> str:
+def insert_statement() -> str:
     quote = connection.ops.quote_name
     columns = ", ".join(quote(c) for c in _COLUMNS)
-    one = "(" + ", ".join(["%s"] * len(_COLUMNS)) + ")"
+    values = ", ".join(["%s"] * len(_COLUMNS))
     table = quote(Appointment._meta.db_table)
-    return f"INSERT INTO {table} ({columns}) VALUES " + ", ".join([one] * rows)  # noqa: S608
+    return f"INSERT INTO {table} ({columns}) VALUES ({values})"  # noqa: S608
 
 
 def _insert(
@@ -224,18 +224,10 @@ def _insert(
         itertools.repeat(stamp),
         strict=False,
     )
-    # Rows per statement stay under SQLite's bound-parameter limit (32766 since 3.32).
-    per_statement = max(1, 30_000 // len(_COLUMNS))
-    full = insert_statement(per_statement)
+    sql = insert_statement()
     with connection.cursor() as cursor:
-        while True:
-            batch = list(itertools.islice(rows, CHUNK))
-            if not batch:
-                break
-            for start in range(0, len(batch), per_statement):
-                part = batch[start : start + per_statement]
-                sql = full if len(part) == per_statement else insert_statement(len(part))
-                cursor.execute(sql, list(itertools.chain.from_iterable(part)))
+        while batch := list(itertools.islice(rows, CHUNK)):
+            cursor.executemany(sql, batch)
 
 
 def appointments_schedule_office(*, actor: Any, office_id: int) -> SchedulerRun:

@@ -124,7 +124,9 @@ def test_scheduler_never_exceeds_day_capacity_and_flags_late_people(world: World
     assert run.late == 12
     report = {r.office.pk: r for r in selectors.backlog_report(_scope(world, "admin"))}
     horizon = report[world.office_a.pk].horizon
-    assert horizon.booked == 12 and horizon.late == 12
+    assert horizon.late == 12 and horizon.booked is None
+    single = selectors.backlog_report(_scope(world, "supervisor"), office_id=world.office_a.pk)
+    assert single[0].horizon.booked == 12
     assert horizon.last_booked == max(days)
     assert horizon.backlog_days == (max(days) - TODAY).days
 
