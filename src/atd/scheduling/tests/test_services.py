@@ -287,3 +287,15 @@ def test_holiday_and_staff_leave_change_the_calendar(world: World) -> None:
     )
     calendar = selectors.office_calendar(world.office_a, TODAY, 3)
     assert calendar.capacity.tolist() == [0, 3, 6]
+
+
+def test_schedule_command_books_and_reports(world: World) -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    _in_person(world, "officer_a")
+    out = StringIO()
+    call_command("schedule_appointments", "--office", "AAA", stdout=out)
+    assert "booked 13" in out.getvalue()
+    assert Appointment.objects.count() == 13
