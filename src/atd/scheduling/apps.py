@@ -12,11 +12,13 @@ class SchedulingConfig(AppConfig):
     def ready(self) -> None:
         from atd.core.actors import SYSTEM
         from atd.core.extensions import (
+            DashboardCard,
             DemoStep,
             NavLink,
             ParticipantPanel,
             PeriodicJob,
             PortalSection,
+            register_dashboard_card,
             register_demo_step,
             register_nav_link,
             register_participant_panel,
@@ -47,6 +49,14 @@ class SchedulingConfig(AppConfig):
                 template="scheduling/portal_appointments.html",
                 context=panels.portal_section_context,
                 order=30,
+            )
+        )
+        register_dashboard_card(
+            DashboardCard(
+                name="scheduling.backlog",
+                template="scheduling/dashboard_card.html",
+                context=panels.dashboard_card_context,
+                order=60,
             )
         )
         register_periodic_job(

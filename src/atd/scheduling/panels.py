@@ -49,3 +49,11 @@ def portal_section_context(request: Any, scope: Scope) -> dict[str, Any] | None:
             options[appointment.office_id] = selectors.day_options(office, start=first, count=10)
         rows.append({"appointment": appointment, "options": options[appointment.office_id]})
     return {"rows": rows}
+
+
+def dashboard_card_context(request: Any, scope: Scope) -> dict[str, Any] | None:
+    """The caller's office(s) most backlogged first: days booked ahead and late people."""
+    if scope.role not in selectors.OFFICE_READ_ROLES:
+        return None
+    rows = selectors.backlog_report(scope)[:5]
+    return {"rows": rows} if rows else None

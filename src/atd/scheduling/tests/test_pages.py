@@ -192,3 +192,20 @@ def test_chart_escapes_labels() -> None:
         [charts.Bar(label="<b>x</b>", value=3)], title="t & u", unit="days"
     )
     assert "<b>" not in svg and "&lt;b&gt;" in svg and "t &amp; u" in svg
+
+
+def test_participant_page_and_dashboard_show_appointments(world: World, client_for: Any) -> None:
+    officer = world.user("case_officer")
+    pid = world.participants["officer_a"].pk
+    services.appointment_book(
+        actor=officer,
+        scope=Scope.for_user(officer),
+        participant_id=pid,
+        day=date(2026, 11, 26),
+        reason="check-in",
+    )
+    client = client_for("case_officer")
+    page = client.get(f"/participants/{pid}/").content.decode()
+    assert "In-person appointments" in page and "2026-11-26" in page
+    home = client_for("supervisor").get("/").content.decode()
+    assert "In-person appointment backlog" in home
