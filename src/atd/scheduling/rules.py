@@ -84,6 +84,12 @@ def slot_local_time(spec: CapacitySpec, slot: int, staff: int) -> time:
     return (start + timedelta(minutes=step * spec.slot_minutes)).time()
 
 
+def office_day_fits(day_start: time, slots_per_staff_day: int, slot_minutes: int) -> bool:
+    """The last appointment of a staff member's day ends by midnight."""
+    start = day_start.hour * 60 + day_start.minute
+    return start + slots_per_staff_day * slot_minutes <= 24 * 60
+
+
 def free_slot_numbers(capacity: int, taken: Iterable[int]) -> list[int]:
     used = set(taken)
     return [s for s in range(capacity) if s not in used]

@@ -11,7 +11,7 @@ from atd.core import clock
 from atd.core.audit import audit_record
 from atd.core.errors import FieldError, ValidationFailed
 from atd.core.scope import Scope
-from atd.scheduling import selectors
+from atd.scheduling import rules, selectors
 from atd.scheduling.models import OfficeCapacity, OfficeHoliday, StaffAvailability
 
 
@@ -42,6 +42,12 @@ def capacity_set(
         errors.append(FieldError("open_weekdays", "weekdays are 0 (Monday) to 6 (Sunday)"))
     if not 5 <= slot_minutes <= 240:
         errors.append(FieldError("slot_minutes", "must be between 5 and 240"))
+    if day_start.tzinfo is not None:
+        errors.append(FieldError("day_start", "a local office time, without a time zone"))
+    elif not rules.office_day_fits(day_start, slots_per_staff_day, slot_minutes):
+        errors.append(
+            FieldError("slots_per_staff_day", "the last appointment would end after midnight")
+        )
     if errors:
         raise ValidationFailed(errors=errors)
     row, _ = OfficeCapacity.objects.update_or_create(

@@ -21,6 +21,7 @@ from atd.scheduling.rules import (
     day_capacity,
     first_report_obligation,
     free_slot_numbers,
+    office_day_fits,
     participants_to_move,
     planner_projection,
     slot_local_time,
@@ -72,6 +73,11 @@ def test_parallel_staff_share_slot_times() -> None:
     assert slot_local_time(spec, 0, 2) == time(9, 0)
     assert slot_local_time(spec, 1, 2) == time(9, 0)
     assert slot_local_time(spec, 2, 2) == time(9, 20)
+
+
+def test_office_day_must_end_by_midnight() -> None:
+    assert office_day_fits(time(8, 0), 16, 30)
+    assert not office_day_fits(time(20, 0), 16, 30)
 
 
 def test_free_slot_numbers_skip_taken_ones() -> None:
