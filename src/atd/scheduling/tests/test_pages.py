@@ -13,7 +13,7 @@ from atd.core import clock
 from atd.core.extensions import PortalSection, portal_sections
 from atd.core.models import AuditEntry
 from atd.core.scope import Scope
-from atd.people.models import Case
+from atd.people.selectors import case_queryset_in_scope
 from atd.scheduling import charts, demo, planner, selectors, services
 from atd.scheduling.models import Appointment
 from atd.supervision.services import plan_set
@@ -44,7 +44,9 @@ def _in_person_office(world: World, people: int, *, release: date) -> list[int]:
     ids = []
     for i in range(people):
         p, case = participant_with_case(world.office_a, world.user("case_officer"))
-        Case.objects.filter(pk=case.pk).update(release_date=release + timedelta(days=i * 40))
+        case_queryset_in_scope(selectors.SYSTEM_SCOPE).filter(pk=case.pk).update(
+            release_date=release + timedelta(days=i * 40)
+        )
         plan_set(
             actor=admin,
             scope=scope,
