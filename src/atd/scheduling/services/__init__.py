@@ -3,6 +3,7 @@
 from atd.scheduling.services.booking import (
     appointment_book,
     appointment_cancel,
+    appointment_record_outcome,
     appointment_reschedule,
 )
 from atd.scheduling.services.capacity import (
@@ -22,6 +23,7 @@ __all__ = [
     "SchedulerRun",
     "appointment_book",
     "appointment_cancel",
+    "appointment_record_outcome",
     "appointment_reschedule",
     "appointments_schedule_all",
     "appointments_schedule_office",

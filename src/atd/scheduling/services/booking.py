@@ -178,3 +178,29 @@ def appointment_cancel(
         reason=reason.strip(),
     )
     return appointment
+
+
+@transaction.atomic
+def appointment_record_outcome(
+    *, actor: Any, scope: Scope, appointment_id: int, attended: bool
+) -> Appointment:
+    """Marks a booked appointment attended or missed, from its day on (office time). Meant for
+    the check-ins app when an officer records an in-person check-in or a window closes."""
+    scope.require(*STAFF_CASE_ROLES)
+    appointment = selectors.appointment_get_in_scope(
+        scope=scope, appointment_id=appointment_id, for_update=True
+    )
+    if appointment.status != AppointmentStatus.BOOKED:
+        raise Conflict(detail="only a booked appointment can be marked attended or missed")
+    if appointment.day > selectors.office_today(selectors.office_get(appointment.office_id)):
+        raise Conflict(detail="an appointment can be marked only on or after its day")
+    appointment.status = AppointmentStatus.ATTENDED if attended else AppointmentStatus.MISSED
+    appointment.updated_at = clock.now()
+    appointment.save(update_fields=["status", "updated_at"])
+    audit_record(
+        actor=actor,
+        action="appointment.attended" if attended else "appointment.missed",
+        object_type="appointment",
+        object_ids=[appointment.pk],
+    )
+    return appointment

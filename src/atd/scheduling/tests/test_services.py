@@ -299,3 +299,25 @@ def test_schedule_command_books_and_reports(world: World) -> None:
     call_command("schedule_appointments", "--office", "AAA", stdout=out)
     assert "booked 13" in out.getvalue()
     assert Appointment.objects.count() == 13
+
+
+def test_attendance_is_recorded_from_the_appointment_day_on(world: World) -> None:
+    officer = world.user("case_officer")
+    scope = _scope(world, "case_officer")
+    appointment = services.appointment_book(
+        actor=officer,
+        scope=scope,
+        participant_id=world.participants["officer_a"].pk,
+        day=TODAY + timedelta(days=1),
+        reason="check-in",
+    )
+    with pytest.raises(Conflict):
+        services.appointment_record_outcome(
+            actor=officer, scope=scope, appointment_id=appointment.pk, attended=True
+        )
+    clock.reset()
+    with clock.frozen_at(NOW + timedelta(days=1)):
+        done = services.appointment_record_outcome(
+            actor=officer, scope=scope, appointment_id=appointment.pk, attended=True
+        )
+    assert done.status == AppointmentStatus.ATTENDED
