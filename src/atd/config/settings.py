@@ -268,3 +268,16 @@ ATD_CHECKIN_MAX_FIX_AGE_MINUTES = env_int("ATD_CHECKIN_MAX_FIX_AGE_MINUTES", 10,
 # Faster than this between two known positions is flagged as implausible travel.
 ATD_CHECKIN_MAX_SPEED_KMH = env_int("ATD_CHECKIN_MAX_SPEED_KMH", 900, minimum=10)
 ATD_CHECKIN_PHOTO_MAX_BYTES = env_int("ATD_CHECKIN_PHOTO_MAX_BYTES", 3_000_000, minimum=10_000)
+# --- scheduling ---
+# Check-ins are bookable from GRACE_BEFORE days before their due date and late after
+# GRACE_AFTER days; the scheduler books what falls due in the next HORIZON days, into a
+# calendar CALENDAR_DAYS long (a badly under-capacity office books years ahead).
+ATD_SCHEDULING_GRACE_BEFORE_DAYS = env_int("ATD_SCHEDULING_GRACE_BEFORE_DAYS", 7, minimum=0)
+ATD_SCHEDULING_GRACE_AFTER_DAYS = env_int("ATD_SCHEDULING_GRACE_AFTER_DAYS", 7, minimum=0)
+ATD_SCHEDULING_HORIZON_DAYS = env_int("ATD_SCHEDULING_HORIZON_DAYS", 365, minimum=1)
+ATD_SCHEDULING_CALENDAR_DAYS = env_int("ATD_SCHEDULING_CALENDAR_DAYS", 365 * 12, minimum=30)
+# Capacity of an office with no capacity row of its own.
+ATD_SCHEDULING_DEFAULT_SLOTS_PER_STAFF_DAY = env_int(
+    "ATD_SCHEDULING_DEFAULT_SLOTS_PER_STAFF_DAY", 16, minimum=0
+)
+ATD_SCHEDULING_DEFAULT_STAFF = env_int("ATD_SCHEDULING_DEFAULT_STAFF", 2, minimum=0)

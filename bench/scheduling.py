@@ -1,0 +1,300 @@
+"""Scheduling benchmark: a year of in-person check-ins for 1,000,000 participants over 200
+offices, booked by the real booking service (capacity calendars with holidays, the vectorised
+queue, database writes, one audit entry per office), then the backlog report for all offices.
+
+Synthetic participants and offices are bulk-inserted straight into the bench's own database
+(not timed). The demand (due check-ins from each participant's cadence, plus first reports) is
+built with numpy and IS timed, as part of scheduling.
+
+Baseline, measured in the same run: a raw executemany of the same number of appointment rows
+into the same table with the same indexes (what the database alone costs); the ratio is
+scheduling seconds / baseline seconds. `BENCH_SCALE=small`: 20,000 participants, 20 offices.
+Last line: `scheduling participants=<int> offices=<int> seconds=<float> horizon_report_seconds=<float>`.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import sys
+import tempfile
+import time
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+SMALL = os.environ.get("BENCH_SCALE", "full") == "small"
+PARTICIPANTS = 20_000 if SMALL else 1_000_000
+OFFICES = 20 if SMALL else 200
+TIMEZONES = ["America/New_York", "America/Chicago", "America/Denver", "America/Los_Angeles"]
+CADENCES = np.array([28, 56, 84])  # every 4, 8 or 12 weeks
+CADENCE_WEIGHTS = np.array([0.3, 0.4, 0.3])
+FIRST_REPORT_SHARE = 0.03
+UNDER_CAPACITY_SHARE = 0.05  # offices staffed well below their demand
+CACHE_MB = 1024
+NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+TODAY = NOW.date()
+
+
+def django_setup() -> Path:
+    var = Path(tempfile.mkdtemp(prefix="atd-bench-scheduling-"))
+    os.environ["ATD_VAR_DIR"] = str(var)
+    os.environ["DATABASE_URL"] = f"sqlite:///{var / 'bench.sqlite3'}"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "atd.config.settings")
+    sys.path.insert(0, str(ROOT / "src"))
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    call_command("migrate", verbosity=0)
+    # A page cache big enough for the appointment indexes: without it SQLite re-reads index
+    # pages from disk for every random participant key (about 3x slower at this size). The
+    # same setting is recommended for the process that runs the scheduler (docs/scheduling.md).
+    with connection.cursor() as cursor:
+        cursor.execute(f"PRAGMA cache_size=-{CACHE_MB * 1024}")
+    return var
+
+
+def seed_people() -> list[int]:
+    """Offices and participants, bulk-inserted (not timed)."""
+    from django.db import connection, transaction
+
+    from atd.people.models import Office, Participant
+
+    offices = Office.objects.bulk_create(
+        Office(code=f"O{i:03d}", name=f"Office {i:03d}", timezone=TIMEZONES[i % len(TIMEZONES)])
+        for i in range(OFFICES)
+    )
+    stamp = NOW.replace(tzinfo=None).isoformat(" ")
+    table = Participant._meta.db_table
+    sql = (
+        f"INSERT INTO {table} (id, a_number, given_names, first_surname, second_surname, "  # noqa: S608
+        "date_of_birth, sex, country_of_citizenship, languages, preferred_language, phone, "
+        "email, search_name, enrollment_code_hash, created_at) "
+        "VALUES (%s, %s, 'Ana', 'Pérez', '', '1990-01-01', 'X', 'HN', '[]', 'es', '', '', "
+        "'ana perez', '', %s)"
+    )
+    with transaction.atomic(), connection.cursor() as cursor:
+        rows = ((i, f"{200_000_000 + i:09d}", stamp) for i in range(1, PARTICIPANTS + 1))
+        while batch := list(itertools.islice(rows, 50_000)):
+            cursor.executemany(sql, batch)
+    return [o.pk for o in offices]
+
+
+def seed_capacity(office_ids: list[int], per_office_yearly: np.ndarray) -> list[int]:
+    """Staff each office for its demand; a few offices get well under half of it."""
+    from atd.scheduling.models import OfficeCapacity, OfficeHoliday
+
+    under = office_ids[: max(1, int(len(office_ids) * UNDER_CAPACITY_SHARE))]
+    rows, holidays = [], []
+    for office_id, yearly in zip(office_ids, per_office_yearly.tolist(), strict=True):
+        per_day = yearly / 250
+        staff = max(1, int(np.ceil(per_day * (0.4 if office_id in under else 1.15) / 16)))
+        rows.append(
+            OfficeCapacity(
+                office_id=office_id, slots_per_staff_day=16, staff_on_duty=staff, updated_at=NOW
+            )
+        )
+        for month, day in [(1, 1), (1, 19), (2, 16), (5, 25), (7, 3), (9, 7), (11, 26), (12, 25)]:
+            holidays.append(
+                OfficeHoliday(
+                    office_id=office_id, day=date(2027, month, day), name="Federal holiday"
+                )
+            )
+    OfficeCapacity.objects.bulk_create(rows)
+    OfficeHoliday.objects.bulk_create(holidays)
+    return under
+
+
+def build_demand(rng: np.random.Generator, office_ids: list[int]):  # noqa: ANN201
+    """Every participant's due in-person obligations for the next year, as arrays."""
+    from atd.scheduling import rules
+
+    n = PARTICIPANTS
+    participant = np.arange(1, n + 1, dtype=np.int64)
+    office = np.asarray(office_ids, dtype=np.int64)[rng.integers(0, len(office_ids), n)]
+    cadence = rng.choice(CADENCES, size=n, p=CADENCE_WEIGHTS)
+    today = TODAY.toordinal()
+    start = today - rng.integers(0, 365, n)
+    grace_before, grace_after, horizon = 7, 7, 365
+    since, until = today - grace_after, today + horizon
+    first_k = np.maximum(1, -(-(since - start) // cadence))
+    last_k = (until - start) // cadence
+    count = np.maximum(last_k - first_k + 1, 0)
+    idx = np.repeat(np.arange(n), count)
+    offset = np.arange(idx.shape[0]) - np.repeat(np.cumsum(count) - count, count)
+    due = start[idx] + (first_k[idx] + offset) * cadence[idx]
+    checkins = {
+        "participant": participant[idx],
+        "office": office[idx],
+        "kind": np.zeros(idx.shape[0], dtype=np.int64),
+        "due": due,
+        "earliest": np.maximum(due - grace_before, today),
+        "deadline": due + grace_after,
+    }
+    first = rng.random(n) < FIRST_REPORT_SHARE
+    release = today - rng.integers(0, 30, int(first.sum()))
+    reports = {
+        "participant": participant[first],
+        "office": office[first],
+        "kind": np.ones(int(first.sum()), dtype=np.int64),
+        "due": release + 60,
+        "earliest": np.full(int(first.sum()), today),
+        "deadline": release + 60,
+    }
+    merged = {k: np.concatenate([checkins[k], reports[k]]) for k in checkins}
+    order = np.argsort(merged["office"], kind="stable")
+    merged = {k: v[order] for k, v in merged.items()}
+    bounds = np.searchsorted(merged["office"], np.asarray(office_ids), side="left")
+    ends = np.searchsorted(merged["office"], np.asarray(office_ids), side="right")
+    per_office = {}
+    for office_id, lo, hi in zip(office_ids, bounds.tolist(), ends.tolist(), strict=True):
+        per_office[office_id] = rules.Demand(
+            participant=merged["participant"][lo:hi],
+            kind=merged["kind"][lo:hi],
+            due=merged["due"][lo:hi],
+            earliest=merged["earliest"][lo:hi],
+            deadline=merged["deadline"][lo:hi],
+        )
+    return per_office
+
+
+def baseline_insert(rows_total: int, office_ids: list[int]) -> float:
+    """Raw executemany of `rows_total` appointment rows (row building not timed)."""
+    from django.db import connection, transaction
+
+    from atd.scheduling.models import Appointment
+
+    table = Appointment._meta.db_table
+    columns = (
+        "participant_id, office_id, kind, status, day, slot, starts_at, due_date, deadline, "
+        "is_late, booked_by, reschedule_count, cancel_reason, created_at, updated_at"
+    )
+    sql = f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * 15)})"  # noqa: S608
+    stamp = NOW.replace(tzinfo=None).isoformat(" ")
+    day0 = TODAY + timedelta(days=1)
+    days = [(day0 + timedelta(days=i)).isoformat() for i in range(4000)]
+    per_day = 200
+    seconds = 0.0
+    with transaction.atomic(), connection.cursor() as cursor:
+        for start in range(0, rows_total, 50_000):
+            batch = []
+            for i in range(start, min(start + 50_000, rows_total)):
+                office = office_ids[i % len(office_ids)]
+                k = i // len(office_ids)
+                d = days[(k // per_day) % len(days)]
+                batch.append(
+                    (
+                        i % PARTICIPANTS + 1,
+                        office,
+                        "checkin",
+                        "booked",
+                        d,
+                        k % per_day,
+                        d + " 14:00:00",
+                        d,
+                        d,
+                        False,
+                        "scheduler",
+                        0,
+                        "",
+                        stamp,
+                        stamp,
+                    )
+                )
+            t = time.perf_counter()
+            cursor.executemany(sql, batch)
+            seconds += time.perf_counter() - t
+    return seconds
+
+
+def main() -> None:
+    django_setup()
+    from django.db import connection
+
+    from atd.core import clock
+    from atd.core.actors import Actor
+    from atd.scheduling import selectors, services
+    from atd.scheduling.models import Appointment
+
+    load = os.getloadavg()[0]
+    print(f"SQLite page cache {CACHE_MB} MB; load average {load:.1f} on {os.cpu_count()} cores")
+    t = time.perf_counter()
+    office_ids = seed_people()
+    print(
+        f"seeded {PARTICIPANTS:,} participants and {OFFICES} offices in "
+        f"{time.perf_counter() - t:.1f} s (not timed)"
+    )
+    actor = Actor(id=None, label="bench", role="system")
+    from atd.people.models import Office
+
+    offices = {o.pk: o for o in Office.objects.all()}
+
+    with clock.frozen_at(NOW):
+        # Capacity is configuration: sized from a first (untimed) look at the demand.
+        sizing = build_demand(np.random.default_rng(11), office_ids)
+        under = seed_capacity(office_ids, np.array([len(sizing[o]) for o in office_ids]))
+        del sizing
+        started = time.perf_counter()
+        demand = build_demand(np.random.default_rng(11), office_ids)
+        demand_seconds = time.perf_counter() - started
+        started = time.perf_counter()
+        runs = [
+            services.obligations_book(actor=actor, office=offices[o], demand=demand[o])
+            for o in office_ids
+        ]
+        book_seconds = time.perf_counter() - started
+        seconds = demand_seconds + book_seconds
+        obligations = sum(r.considered for r in runs)
+        booked = sum(r.booked for r in runs)
+        late = sum(r.late for r in runs)
+        unplaced = sum(r.unplaced for r in runs)
+
+        started = time.perf_counter()
+        report = selectors.backlog_report(selectors.SYSTEM_SCOPE)
+        horizon_seconds = time.perf_counter() - started
+        # Again, once SQLite's page cache holds the index pages (the contract reports the first).
+        started = time.perf_counter()
+        selectors.backlog_report(selectors.SYSTEM_SCOPE)
+        horizon_warm_seconds = time.perf_counter() - started
+
+    worst = report[0]
+    print(
+        f"obligations {obligations:,}; booked {booked:,} appointments "
+        f"({late:,} after their deadline, {unplaced:,} beyond the calendar)"
+    )
+    print(
+        f"demand build {demand_seconds:.2f} s + booking {book_seconds:.2f} s = {seconds:.2f} s "
+        f"({booked / max(book_seconds, 1e-9):,.0f} appointments/s)"
+    )
+    print(
+        f"under-capacity offices: {len(under)}; longest horizon {worst.office.code}: booked to "
+        f"{worst.horizon.last_booked} ({worst.horizon.backlog_days} days, "
+        f"{worst.horizon.late:,} late)"
+    )
+    print(
+        f"backlog report for {len(report)} offices: {horizon_seconds:.3f} s "
+        f"(again, warm: {horizon_warm_seconds:.3f} s)"
+    )
+    assert Appointment.objects.count() == booked
+
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {Appointment._meta.db_table}")  # noqa: S608
+    baseline = baseline_insert(booked, office_ids)
+    print(
+        f"baseline: raw executemany of {booked:,} appointment rows: {baseline:.2f} s "
+        f"({booked / max(baseline, 1e-9):,.0f} rows/s)"
+    )
+    print(f"ratio scheduling / raw insert: {seconds / max(baseline, 1e-9):.2f}x")
+    print(
+        f"scheduling participants={PARTICIPANTS} offices={OFFICES} seconds={seconds:.3f} "
+        f"horizon_report_seconds={horizon_seconds:.3f}"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,323 @@
+"""Capacity, booking and the automatic scheduler against the database."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from atd.core import clock
+from atd.core.errors import Conflict, Forbidden, NotFound
+from atd.core.models import AuditEntry
+from atd.core.scope import Scope
+from atd.scheduling import selectors, services
+from atd.scheduling.choices import AppointmentKind, AppointmentStatus
+from atd.scheduling.models import Appointment
+from atd.supervision.services import plan_set
+from atd.testing.world import World, participant_with_case
+
+NOW = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)  # a Monday
+TODAY = date(2026, 11, 23)
+
+
+@pytest.fixture(autouse=True)
+def _frozen() -> Iterator[None]:
+    with clock.frozen_at(NOW):
+        yield
+
+
+def _scope(world: World, key: str) -> Scope:
+    return Scope.for_user(world.user(key))
+
+
+def _in_person(world: World, participant_key: str, cadence: int = 28) -> None:
+    admin = world.user("admin")
+    plan_set(
+        actor=admin,
+        scope=Scope.for_user(admin),
+        participant_id=world.participants[participant_key].pk,
+        technology="in_person",
+        cadence_days=cadence,
+        checkin_mode="in_person",
+        start_date=TODAY - timedelta(days=20),
+        reason="reports in person",
+    )
+
+
+def _capacity(world: World, office_id: int, *, staff: int, slots: int) -> None:
+    admin = world.user("admin")
+    services.capacity_set(
+        actor=admin,
+        scope=Scope.for_user(admin),
+        office_id=office_id,
+        slots_per_staff_day=slots,
+        staff_on_duty=staff,
+        open_weekdays=[0, 1, 2, 3, 4],
+        day_start=time(9, 0),
+    )
+
+
+def test_scheduler_books_in_person_checkins_inside_their_window(world: World) -> None:
+    _in_person(world, "officer_a", cadence=28)
+    run = services.appointments_schedule_office(actor=None, office_id=world.office_a.pk)
+    rows = list(
+        Appointment.objects.filter(participant=world.participants["officer_a"]).order_by("day")
+    )
+    assert run.booked == len(rows) == 13
+    first = rows[0]
+    assert first.kind == AppointmentKind.CHECKIN
+    assert first.due_date == TODAY + timedelta(days=8)
+    assert first.due_date - timedelta(days=7) <= first.day <= first.deadline
+    assert not any(r.is_late for r in rows)
+
+
+def test_remote_plan_books_nothing(world: World) -> None:
+    admin = world.user("admin")
+    plan_set(
+        actor=admin,
+        scope=Scope.for_user(admin),
+        participant_id=world.participants["officer_a"].pk,
+        technology="smartphone",
+        cadence_days=7,
+        checkin_mode="remote",
+        start_date=TODAY,
+        reason="app check-ins",
+    )
+    run = services.appointments_schedule_office(actor=None, office_id=world.office_a.pk)
+    assert run.booked == 0
+
+
+def test_first_report_is_booked_for_people_who_have_not_reported(world: World) -> None:
+    p, _ = participant_with_case(
+        world.office_a, world.user("case_officer"), status="pending_first_report"
+    )
+    services.appointments_schedule_office(actor=None, office_id=world.office_a.pk)
+    appointment = Appointment.objects.get(participant=p)
+    assert appointment.kind == AppointmentKind.FIRST_REPORT
+    assert appointment.day == TODAY + timedelta(days=1)
+    # The world releases everyone on 2026-01-05: the 60-day deadline passed long ago.
+    assert appointment.deadline == date(2026, 3, 6)
+    assert appointment.is_late
+
+
+def test_rerunning_the_scheduler_books_nothing_twice(world: World) -> None:
+    _in_person(world, "officer_a")
+    services.appointments_schedule_office(actor=None, office_id=world.office_a.pk)
+    again = services.appointments_schedule_office(actor=None, office_id=world.office_a.pk)
+    assert again.booked == 0
+    assert again.already_booked == again.considered == 13
+    assert Appointment.objects.count() == 13
+
+
+def test_scheduler_never_exceeds_day_capacity_and_flags_late_people(world: World) -> None:
+    _capacity(world, world.office_a.pk, staff=1, slots=1)
+    for _ in range(12):
+        p, _case = participant_with_case(
+            world.office_a, world.user("case_officer"), status="pending_first_report"
+        )
+    run = services.appointments_schedule_office(actor=None, office_id=world.office_a.pk)
+    days = list(Appointment.objects.values_list("day", flat=True))
+    assert len(days) == len(set(days)) == run.booked == 12
+    assert all(d.weekday() < 5 for d in days)
+    assert run.late == 12
+    report = {r.office.pk: r for r in selectors.backlog_report(_scope(world, "admin"))}
+    horizon = report[world.office_a.pk].horizon
+    assert horizon.late == 12 and horizon.booked is None
+    single = selectors.backlog_report(_scope(world, "supervisor"), office_id=world.office_a.pk)
+    assert single[0].horizon.booked == 12
+    assert horizon.last_booked == max(days)
+    assert horizon.backlog_days == (max(days) - TODAY).days
+
+
+def test_slot_times_are_in_the_office_timezone(world: World) -> None:
+    _capacity(world, world.office_a.pk, staff=1, slots=4)
+    for _ in range(2):
+        participant_with_case(
+            world.office_a, world.user("case_officer"), status="pending_first_report"
+        )
+    services.appointments_schedule_office(actor=None, office_id=world.office_a.pk)
+    times = sorted(
+        a.starts_at.astimezone(ZoneInfo("America/Chicago")).time()
+        for a in Appointment.objects.all()
+    )
+    assert times == [time(9, 0), time(9, 30)]
+
+
+def test_scheduler_fills_around_existing_bookings(world: World) -> None:
+    _capacity(world, world.office_a.pk, staff=1, slots=2)
+    tomorrow = TODAY + timedelta(days=1)
+    booked = services.appointment_book(
+        actor=world.user("case_officer"),
+        scope=_scope(world, "case_officer"),
+        participant_id=world.participants["officer_a"].pk,
+        day=tomorrow,
+        reason="document review",
+    )
+    for _ in range(2):
+        participant_with_case(
+            world.office_a, world.user("case_officer"), status="pending_first_report"
+        )
+    services.appointments_schedule_office(actor=None, office_id=world.office_a.pk)
+    slots = sorted(Appointment.objects.values_list("day", "slot"))
+    assert slots == [(tomorrow, 0), (tomorrow, 1), (tomorrow + timedelta(days=1), 0)]
+    assert booked.slot == 0
+
+
+def test_officer_booking_on_a_full_day_is_refused(world: World) -> None:
+    _capacity(world, world.office_a.pk, staff=1, slots=1)
+    tomorrow = TODAY + timedelta(days=1)
+    officer = world.user("case_officer")
+    services.appointment_book(
+        actor=officer,
+        scope=_scope(world, "case_officer"),
+        participant_id=world.participants["officer_a"].pk,
+        day=tomorrow,
+        reason="intake interview",
+    )
+    with pytest.raises(Conflict):
+        services.appointment_book(
+            actor=world.user("contractor_specialist"),
+            scope=_scope(world, "contractor_specialist"),
+            participant_id=world.participants["specialist_a"].pk,
+            day=tomorrow,
+            reason="intake interview",
+        )
+
+
+def test_participant_reschedules_and_cancels_own_appointment(world: World) -> None:
+    appointment = services.appointment_book(
+        actor=world.user("case_officer"),
+        scope=_scope(world, "case_officer"),
+        participant_id=world.participants["officer_a"].pk,
+        day=TODAY + timedelta(days=2),
+        reason="check-in",
+    )
+    participant = _scope(world, "participant")
+    moved = services.appointment_reschedule(
+        actor=world.user("participant"),
+        scope=participant,
+        appointment_id=appointment.pk,
+        day=TODAY + timedelta(days=3),
+    )
+    assert moved.day == TODAY + timedelta(days=3)
+    assert moved.reschedule_count == 1
+    services.appointment_cancel(
+        actor=world.user("participant"),
+        scope=participant,
+        appointment_id=appointment.pk,
+        reason="sick",
+    )
+    appointment.refresh_from_db()
+    assert appointment.status == AppointmentStatus.CANCELLED
+    assert AuditEntry.objects.filter(action="appointment.reschedule").count() == 1
+
+
+def test_participant_cannot_touch_someone_elses_appointment(world: World) -> None:
+    other = services.appointment_book(
+        actor=world.user("officer_b"),
+        scope=_scope(world, "officer_b"),
+        participant_id=world.participants["office_b"].pk,
+        day=TODAY + timedelta(days=2),
+        reason="check-in",
+    )
+    with pytest.raises(NotFound):
+        services.appointment_cancel(
+            actor=world.user("participant"),
+            scope=_scope(world, "participant"),
+            appointment_id=other.pk,
+            reason="not mine",
+        )
+
+
+def test_past_appointment_cannot_be_rescheduled(world: World) -> None:
+    appointment = services.appointment_book(
+        actor=world.user("case_officer"),
+        scope=_scope(world, "case_officer"),
+        participant_id=world.participants["officer_a"].pk,
+        day=TODAY + timedelta(days=1),
+        reason="check-in",
+    )
+    clock.reset()
+    with clock.frozen_at(NOW + timedelta(days=3)), pytest.raises(Conflict):
+        services.appointment_reschedule(
+            actor=world.user("case_officer"),
+            scope=_scope(world, "case_officer"),
+            appointment_id=appointment.pk,
+            day=TODAY + timedelta(days=10),
+        )
+
+
+def test_only_supervisors_and_admins_set_capacity(world: World) -> None:
+    with pytest.raises(Forbidden):
+        services.capacity_set(
+            actor=world.user("case_officer"),
+            scope=_scope(world, "case_officer"),
+            office_id=world.office_a.pk,
+            slots_per_staff_day=10,
+            staff_on_duty=1,
+            open_weekdays=[0],
+        )
+    with pytest.raises(NotFound):
+        services.capacity_set(
+            actor=world.user("supervisor"),
+            scope=_scope(world, "supervisor"),
+            office_id=world.office_b.pk,
+            slots_per_staff_day=10,
+            staff_on_duty=1,
+            open_weekdays=[0],
+        )
+
+
+def test_holiday_and_staff_leave_change_the_calendar(world: World) -> None:
+    sup = world.user("supervisor")
+    scope = _scope(world, "supervisor")
+    _capacity(world, world.office_a.pk, staff=2, slots=3)
+    services.holiday_set(
+        actor=sup, scope=scope, office_id=world.office_a.pk, day=TODAY, name="Office closure"
+    )
+    services.staffing_set(
+        actor=sup,
+        scope=scope,
+        office_id=world.office_a.pk,
+        day=TODAY + timedelta(days=1),
+        staff_on_duty=1,
+        note="training",
+    )
+    calendar = selectors.office_calendar(world.office_a, TODAY, 3)
+    assert calendar.capacity.tolist() == [0, 3, 6]
+
+
+def test_schedule_command_books_and_reports(world: World) -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    _in_person(world, "officer_a")
+    out = StringIO()
+    call_command("schedule_appointments", "--office", "AAA", stdout=out)
+    assert "booked 13" in out.getvalue()
+    assert Appointment.objects.count() == 13
+
+
+def test_attendance_is_recorded_from_the_appointment_day_on(world: World) -> None:
+    officer = world.user("case_officer")
+    scope = _scope(world, "case_officer")
+    appointment = services.appointment_book(
+        actor=officer,
+        scope=scope,
+        participant_id=world.participants["officer_a"].pk,
+        day=TODAY + timedelta(days=1),
+        reason="check-in",
+    )
+    with pytest.raises(Conflict):
+        services.appointment_record_outcome(
+            actor=officer, scope=scope, appointment_id=appointment.pk, attended=True
+        )
+    clock.reset()
+    with clock.frozen_at(NOW + timedelta(days=1)):
+        done = services.appointment_record_outcome(
+            actor=officer, scope=scope, appointment_id=appointment.pk, attended=True
+        )
+    assert done.status == AppointmentStatus.ATTENDED
