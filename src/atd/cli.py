@@ -16,6 +16,8 @@ COMMANDS = {
     "apikey": "apikey",
     "staff": "staff",
     "scheduler": "scheduler",
+    "checkins": "checkins",
+    "schedule": "schedule_appointments",
 }
 
 USAGE = """usage: atd COMMAND [options]
@@ -31,6 +33,8 @@ commands:
   simulate devices      synthetic device tracks (--count N --hours H --via http|mqtt|osmand)
   ingest mqtt           subscribe to device telemetry on the MQTT broker
   scheduler             run periodic jobs (missed check-ins, escalations, retention)
+  checkins windows|close|all   generate check-in windows / close the ones that ended
+  schedule [--office CODE]     book due in-person check-ins into office capacity
   audit verify          check the audit log's hash chain
   apikey issue|revoke   manage integration API keys
   staff create          create a staff account
