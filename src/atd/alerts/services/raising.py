@@ -12,7 +12,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 
 from atd.alerts.choices import AlertKind
-from atd.alerts.models import OPEN_STATES, Alert, AlertEvent
+from atd.alerts.models import OPEN_STATES, Alert, AlertEvent, Notification
+from atd.alerts.policy import alert_policy
 from atd.alerts.rules import ack_due_at, severity_for
 from atd.core import clock
 from atd.core.audit import audit_record
@@ -78,6 +79,8 @@ def alert_raise_many(*, actor: Any, signals: Sequence[AlertSignal]) -> RaiseResu
                 for s in items
             )
         AlertEvent.objects.bulk_create(events, ignore_conflicts=True, batch_size=1000)
+        if result.created:
+            _page_new_alerts(result.created, now)
         if result.created or result.updated:
             audit_record(
                 actor=actor,
@@ -133,7 +136,8 @@ def _open_alert(
         case_id, route_office, officer_id = routing.get(
             participant_id or -1, (None, office_id, None)
         )
-        severity = severity_for(kind, latest.severity)
+        policy = alert_policy()
+        severity = severity_for(kind, latest.severity, policy.severities)
         try:
             with transaction.atomic():  # a savepoint: a concurrent raise may win the race
                 alert = Alert.objects.create(
@@ -150,7 +154,7 @@ def _open_alert(
                     first_event_at=items[0].occurred_at,
                     last_event_at=latest.occurred_at,
                     occurrence_count=len(items),
-                    ack_due_at=ack_due_at(severity, now),
+                    ack_due_at=ack_due_at(severity, now, policy.ack_sla),
                     evidence=latest.evidence,
                 )
             return alert, True
@@ -163,6 +167,46 @@ def _open_alert(
     )
     existing.refresh_from_db()
     return existing, False
+
+
+def _page_new_alerts(alert_ids: list[int], now: datetime) -> None:
+    """Queues one message per new alert for its officer (the channels follow their preferences,
+    in `delivery`) and one for the agency webhook when configured. Same transaction as the
+    alert: the outbox row exists exactly when the alert does."""
+    policy = alert_policy()
+    rows = []
+    for alert in Alert.objects.filter(pk__in=alert_ids).only(
+        "pk", "officer_id", "severity", "title", "kind", "participant_id", "office_id"
+    ):
+        subject = f"[{alert.severity}] {alert.title}"[:200]
+        body = f"Alert #{alert.pk} ({alert.kind}) needs acknowledgement."
+        if alert.officer_id:
+            rows.append(
+                Notification(
+                    user_id=alert.officer_id,
+                    kind="alert.new",
+                    subject=subject,
+                    body=body,
+                    dedupe_key=f"alert-new:{alert.pk}:{alert.officer_id}",
+                    send_after=now,
+                    created_at=now,
+                    alert_id=alert.pk,
+                )
+            )
+        if policy.webhook_url:
+            rows.append(
+                Notification(
+                    kind="alert.new",
+                    channel="webhook",
+                    subject=subject,
+                    body=body,
+                    dedupe_key=f"alert-webhook:{alert.pk}",
+                    send_after=now,
+                    created_at=now,
+                    alert_id=alert.pk,
+                )
+            )
+    Notification.objects.bulk_create(rows, ignore_conflicts=True)
 
 
 def notification_enqueue(
@@ -180,8 +224,6 @@ def notification_enqueue(
 ) -> bool:
     """Queues a message (already written in the recipient's language). Returns False when the
     same dedupe_key was queued before. Delivery is the channel workers' job."""
-    from atd.alerts.models import Notification
-
     if (user_id is None) == (participant_id is None):
         raise ValueError("a notification has exactly one recipient: a user or a participant")
     _, created = Notification.objects.get_or_create(
