@@ -250,3 +250,22 @@ def on_call_list(office_id: int | None) -> list[OnCallEntry]:
     return list(
         OnCallEntry.objects.filter(office_id=office_id, user__is_active=True).select_related("user")
     )
+
+
+def alert_daily_counts(
+    scope: Scope, participant_id: int, since: datetime
+) -> dict[Any, dict[str, int]]:
+    """{date: {severity: alerts raised that day}} for one participant (the compliance chart)."""
+    from django.db.models.functions import TruncDate
+
+    rows = (
+        alert_queryset_in_scope(scope)
+        .filter(participant_id=participant_id, opened_at__gte=since)
+        .annotate(day=TruncDate("opened_at"))
+        .values("day", "severity")
+        .annotate(n=Count("id"))
+    )
+    out: dict[Any, dict[str, int]] = {}
+    for row in rows:
+        out.setdefault(row["day"], {})[row["severity"]] = row["n"]
+    return out
