@@ -50,3 +50,21 @@ def register_all() -> None:
             order=10,
         )
     )
+    register_nav_link(
+        NavLink(
+            label="Officers",
+            url_name="console:officers",
+            roles=frozenset({Role.SUPERVISOR, Role.ADMIN}),
+            order=11,
+        )
+    )
+    register_nav_link(
+        NavLink(
+            label="My alert settings",
+            url_name="alerts:preferences",
+            roles=frozenset(
+                {Role.CASE_OFFICER, Role.CONTRACTOR_SPECIALIST, Role.SUPERVISOR, Role.ADMIN}
+            ),
+            order=90,
+        )
+    )

@@ -137,12 +137,28 @@ def alert_detail(request: HttpRequest, alert_id: int) -> HttpResponse:
             "row": alert_rows([alert])[0],
             "events": list(alert.events.all()[:200]),
             "transitions": list(alert.transitions.all()),
-            "positions": positions if isinstance(positions, list) else [],
+            "positions": _positions(positions),
             "evidence": other,
             "dispositions": Disposition.choices,
             "server_now": clock.now(),
         },
     )
+
+
+def _positions(raw: Any) -> list[dict[str, Any]]:
+    """Evidence positions as the template shows them, whatever keys the detector used."""
+    out = []
+    for p in raw if isinstance(raw, list) else []:
+        if isinstance(p, dict):
+            out.append(
+                {
+                    "at": p.get("at") or p.get("t") or p.get("fix_at") or "",
+                    "lat": p.get("lat", p.get("latitude")),
+                    "lon": p.get("lon", p.get("longitude")),
+                    "accuracy": p.get("accuracy_m", p.get("acc", p.get("accuracy"))),
+                }
+            )
+    return out[:50]
 
 
 def _back(request: HttpRequest, alert_id: int) -> HttpResponse:
