@@ -1,10 +1,12 @@
 """Real-browser tests (Playwright driving Debian's Chromium) of the officer console: a strap
 tamper alert appears on the dashboard by itself, is acknowledged and resolved, shows on the
-timeline; a supervisor sees an alert escalated past its SLA. Screenshots go to
-docs/screenshots/ (committed, linked from the README tour)."""
+timeline; a supervisor sees an alert escalated past its SLA. Screenshots are test artifacts in
+test-artifacts/screenshots/; refresh the committed ones (linked from the README tour) with
+`ATD_SCREENSHOT_DIR=docs/screenshots pytest -m browser src/atd/console`."""
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Iterator
 from datetime import timedelta
@@ -22,7 +24,8 @@ from atd.testing.world import World
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-SHOTS = Path(__file__).resolve().parents[4] / "docs" / "screenshots"
+ROOT = Path(__file__).resolve().parents[4]
+SHOTS = ROOT / os.environ.get("ATD_SCREENSHOT_DIR", "test-artifacts/screenshots")
 ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -97,8 +100,49 @@ def shot(page: Any, name: str) -> None:
     page.screenshot(path=str(SHOTS / name), full_page=True)
 
 
+def _zones_and_track(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    import atd.console.track as track
+    from atd.core.scope import Scope
+    from atd.supervision.services import zone_create
+
+    officer = world.users["case_officer"]
+    pid = world.participants["officer_a"].pk
+    zone_create(
+        actor=officer,
+        scope=Scope.for_user(officer),
+        participant_id=pid,
+        name="Home",
+        kind="inclusion",
+        center_lat=41.8781,
+        center_lon=-87.6298,
+        radius_m=1500,
+    )
+    zone_create(
+        actor=officer,
+        scope=Scope.for_user(officer),
+        participant_id=pid,
+        name="Restricted area",
+        kind="exclusion",
+        polygon=[[-87.61, 41.89], [-87.60, 41.89], [-87.60, 41.895], [-87.61, 41.895]],
+    )
+    now = clock.now()
+    points = [
+        {
+            "lat": 41.8781 + 0.004 * math.sin(i / 9),
+            "lon": -87.6298 + 0.006 * math.cos(i / 13),
+            "at": now - timedelta(minutes=30 * (300 - i)),
+        }
+        for i in range(300)
+    ]
+    monkeypatch.setattr(
+        track,
+        "optional_function",
+        lambda module, name: (lambda *a: points) if name == "track_for_participant" else None,
+    )
+
+
 def test_tamper_alert_appears_live_and_is_resolved_with_a_disposition(
-    browser: Any, live_server: Any, world: World
+    browser: Any, live_server: Any, world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     page = page_for(browser, live_server, world.users["case_officer"])
     page.goto(f"{live_server.url}/")
@@ -147,6 +191,13 @@ def test_tamper_alert_appears_live_and_is_resolved_with_a_disposition(
     assert "Device fault" in timeline
     page.wait_for_selector("#track-status:not(:has-text('Loading'))")
     assert "No track data" in page.locator("#track-status").inner_text()
+
+    # With zones and a synthetic track (standing in for telemetry's selector) the map draws
+    # the line, the zones and the current position.
+    _zones_and_track(world, monkeypatch)
+    page.reload()
+    page.wait_for_selector("#track-status:has-text('positions since')")
+    assert page.locator("#track-map path.leaflet-interactive").count() >= 3
     shot(page, "participant.png")
 
     tablet = page_for(browser, live_server, world.users["case_officer"], width=820)
