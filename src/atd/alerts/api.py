@@ -90,6 +90,7 @@ class QueueFilters(Schema):
     participant_id: int | None = None
     older_than_hours: int | None = Field(None, ge=1, le=24 * 365)
     sla_breached: bool = False
+    opened_after: datetime | None = None
 
 
 class NoteIn(Schema):

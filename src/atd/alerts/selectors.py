@@ -61,6 +61,7 @@ class AlertFilters:
     participant_id: int | None = None
     older_than_hours: int | None = None
     sla_breached: bool = False
+    opened_after: datetime | None = None  # integrations poll for what is new
 
 
 def alert_list(
@@ -88,6 +89,8 @@ def alert_list(
         qs = qs.filter(opened_at__lte=now - timedelta(hours=filters.older_than_hours))
     if filters.sla_breached:
         qs = qs.filter(status="open", ack_due_at__lt=now)
+    if filters.opened_after:
+        qs = qs.filter(opened_at__gt=filters.opened_after)
     total = qs.count()
     page = list(
         qs.select_related("participant", "officer", "office").order_by(
