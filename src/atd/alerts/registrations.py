@@ -6,9 +6,11 @@ from datetime import timedelta
 from typing import Any
 
 from atd.core.extensions import (
+    DemoStep,
     NavLink,
     PeriodicJob,
     TimelineSource,
+    register_demo_step,
     register_nav_link,
     register_periodic_job,
     register_timeline_source,
@@ -34,7 +36,15 @@ def _timeline(scope: Any, participant_id: int, since: Any) -> list[Any]:
     return alert_timeline_items(scope, participant_id, since)
 
 
+def _demo(ctx: dict[str, Any]) -> None:
+    from atd.alerts.demo import alerts_demo_seed
+
+    alerts_demo_seed(ctx)
+
+
 def register_all() -> None:
+    # After people (and telemetry/check-ins) have seeded participants.
+    register_demo_step(DemoStep("alerts", seed=_demo, order=500))
     register_periodic_job(PeriodicJob("alerts.escalate", every=timedelta(minutes=1), run=_escalate))
     register_periodic_job(
         PeriodicJob("alerts.deliver_notifications", every=timedelta(seconds=15), run=_deliver)

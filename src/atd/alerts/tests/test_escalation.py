@@ -94,3 +94,12 @@ def test_an_acknowledged_alert_does_not_escalate(world: World) -> None:
     alert_acknowledge(actor=user, scope=Scope.for_user(user), alert_id=alert.pk)
     with clock.frozen_at(clock.now() + timedelta(hours=1)):
         assert alert_escalate_due().escalated == 0
+
+
+@pytest.mark.django_db
+def test_demo_seed_raises_alerts_and_one_escalation(world: World) -> None:
+    from atd.alerts.demo import alerts_demo_seed
+
+    alerts_demo_seed({})
+    assert Alert.objects.count() == 3
+    assert Alert.objects.filter(escalation_level__gte=1).count() == 1
