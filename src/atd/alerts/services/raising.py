@@ -61,10 +61,11 @@ def alert_raise_many(*, actor: Any, signals: Sequence[AlertSignal]) -> RaiseResu
             office = s.office_id if s.participant_id is None else None
             groups[(s.kind, s.participant_id, office)].append(s)
         now = clock.now()
-        events: list[AlertEvent] = []
-        for (kind, participant_id, office_id), items in groups.items():
+        for items in groups.values():
             items.sort(key=lambda s: s.occurred_at)
-            alert, created = _open_alert(kind, participant_id, office_id, items, routing, now)
+        events: list[AlertEvent] = []
+
+        def record(alert: Alert, created: bool, items: list[AlertSignal]) -> None:
             (result.created if created else result.updated).append(alert.pk)
             events.extend(
                 AlertEvent(
@@ -78,6 +79,34 @@ def alert_raise_many(*, actor: Any, signals: Sequence[AlertSignal]) -> RaiseResu
                 )
                 for s in items
             )
+
+        # Participant alerts in bulk: one locking read of the open ones, one insert of the new
+        # ones (a telemetry batch raises many at once); the per-group path below is the
+        # fallback when a concurrent raise wins the race for the same (participant, kind).
+        per_participant = {k: v for k, v in groups.items() if k[1] is not None}
+        existing = _open_alerts_locked([(k[0], k[1]) for k in per_participant])
+        to_create = [(k, v) for k, v in per_participant.items() if (k[0], k[1]) not in existing]
+        for key, items in per_participant.items():
+            if (key[0], key[1]) in existing:
+                record(_fold(existing[(key[0], key[1])], items), False, items)
+        if to_create:
+            fresh_alerts = [
+                _new_alert(kind, pid, None, items, routing, now)
+                for (kind, pid, _), items in to_create
+            ]
+            try:
+                with transaction.atomic():  # a savepoint
+                    Alert.objects.bulk_create(fresh_alerts)
+                for (_, items), alert in zip(to_create, fresh_alerts, strict=True):
+                    record(alert, True, items)
+            except IntegrityError:
+                for (kind, pid, office_id), items in to_create:
+                    alert, created = _open_alert(kind, pid, office_id, items, routing, now)
+                    record(alert, created, items)
+        for (kind, participant_id, office_id), items in groups.items():
+            if participant_id is None:
+                alert, created = _open_alert(kind, participant_id, office_id, items, routing, now)
+                record(alert, created, items)
         AlertEvent.objects.bulk_create(events, ignore_conflicts=True, batch_size=1000)
         if result.created:
             _page_new_alerts(result.created, now)
@@ -117,6 +146,71 @@ def _without_known_events(signals: Sequence[AlertSignal]) -> list[AlertSignal]:
     return out
 
 
+def _open_alerts_locked(
+    keys: list[tuple[str, int | None]],
+) -> dict[tuple[str, int | None], Alert]:
+    if not keys:
+        return {}
+    kinds = {k for k, _ in keys}
+    wanted = set(keys)
+    out: dict[tuple[str, int | None], Alert] = {}
+    pids = sorted({p for _, p in keys if p is not None})
+    for start in range(0, len(pids), 900):
+        for alert in (
+            Alert.objects.select_for_update()
+            .filter(
+                kind__in=kinds,
+                participant_id__in=pids[start : start + 900],
+                status__in=OPEN_STATES,
+            )
+            .order_by("pk")
+        ):
+            if (alert.kind, alert.participant_id) in wanted and alert.participant_id is not None:
+                out[(alert.kind, alert.participant_id)] = alert
+    return out
+
+
+def _new_alert(
+    kind: str,
+    participant_id: int | None,
+    office_id: int | None,
+    items: list[AlertSignal],
+    routing: dict[int, tuple[int, int, int | None]],
+    now: datetime,
+) -> Alert:
+    latest = items[-1]
+    case_id, route_office, officer_id = routing.get(participant_id or -1, (None, office_id, None))
+    policy = alert_policy()
+    severity = severity_for(kind, latest.severity, policy.severities)
+    return Alert(
+        participant_id=participant_id,
+        case_id=case_id,
+        office_id=route_office,
+        officer_id=officer_id,
+        kind=kind,
+        severity=severity,
+        title=(latest.title or AlertKind(kind).label if kind in AlertKind.values else kind)[:200],
+        opened_at=now,
+        first_event_at=items[0].occurred_at,
+        last_event_at=latest.occurred_at,
+        occurrence_count=len(items),
+        ack_due_at=ack_due_at(severity, now, policy.ack_sla),
+        evidence=latest.evidence,
+    )
+
+
+def _fold(existing: Alert, items: list[AlertSignal]) -> Alert:
+    """Adds occurrences to an open alert (count, last event time, latest evidence)."""
+    latest = items[-1]
+    Alert.objects.filter(pk=existing.pk).update(
+        occurrence_count=F("occurrence_count") + len(items),
+        last_event_at=max(existing.last_event_at, latest.occurred_at),
+        evidence=latest.evidence or existing.evidence,
+    )
+    existing.refresh_from_db()
+    return existing
+
+
 def _open_alert(
     kind: str,
     participant_id: int | None,
@@ -125,7 +219,6 @@ def _open_alert(
     routing: dict[int, tuple[int, int, int | None]],
     now: datetime,
 ) -> tuple[Alert, bool]:
-    latest = items[-1]
     lookup: dict[str, Any] = {"kind": kind, "status__in": OPEN_STATES}
     if participant_id is not None:
         lookup["participant_id"] = participant_id
@@ -133,40 +226,14 @@ def _open_alert(
         lookup.update(participant__isnull=True, office_id=office_id)
     existing = Alert.objects.select_for_update().filter(**lookup).first()
     if existing is None:
-        case_id, route_office, officer_id = routing.get(
-            participant_id or -1, (None, office_id, None)
-        )
-        policy = alert_policy()
-        severity = severity_for(kind, latest.severity, policy.severities)
+        alert = _new_alert(kind, participant_id, office_id, items, routing, now)
         try:
             with transaction.atomic():  # a savepoint: a concurrent raise may win the race
-                alert = Alert.objects.create(
-                    participant_id=participant_id,
-                    case_id=case_id,
-                    office_id=route_office,
-                    officer_id=officer_id,
-                    kind=kind,
-                    severity=severity,
-                    title=(
-                        latest.title or AlertKind(kind).label if kind in AlertKind.values else kind
-                    )[:200],
-                    opened_at=now,
-                    first_event_at=items[0].occurred_at,
-                    last_event_at=latest.occurred_at,
-                    occurrence_count=len(items),
-                    ack_due_at=ack_due_at(severity, now, policy.ack_sla),
-                    evidence=latest.evidence,
-                )
+                alert.save(force_insert=True)
             return alert, True
         except IntegrityError:
             existing = Alert.objects.select_for_update().get(**lookup)
-    Alert.objects.filter(pk=existing.pk).update(
-        occurrence_count=F("occurrence_count") + len(items),
-        last_event_at=max(existing.last_event_at, latest.occurred_at),
-        evidence=latest.evidence or existing.evidence,
-    )
-    existing.refresh_from_db()
-    return existing, False
+    return _fold(existing, items), False
 
 
 def _page_new_alerts(alert_ids: list[int], now: datetime) -> None:
