@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Max, Q, QuerySet
+from django.db.models import Count, Max, Q, QuerySet, Sum
 
 from atd.alerts.models import (
     OPEN_STATES,
@@ -25,17 +25,18 @@ from atd.core.errors import NotFound
 from atd.core.extensions import TimelineItem
 from atd.core.roles import Role
 from atd.core.scope import STAFF_CASE_ROLES, Scope
-from atd.people.selectors import participant_ids_in_scope
+from atd.people.selectors import case_queryset_in_scope
 
 
 def alert_queryset_in_scope(scope: Scope) -> QuerySet[Alert]:
-    """Alerts about participants the caller may see; office-level alerts (no participant) for
-    that office's supervisor. Follows reassignment at once: scope comes from the case row."""
+    """Alerts on cases the caller may see (an alert is routed to the participant's case when
+    raised); office-level alerts (no participant) for that office's supervisor. Follows a
+    reassignment at once, because the case row says who supervises it now."""
     if scope.role not in STAFF_CASE_ROLES:
         return Alert.objects.none()
     if scope.role == Role.ADMIN:
         return Alert.objects.all()
-    condition = Q(participant_id__in=participant_ids_in_scope(scope))
+    condition = Q(case_id__in=case_queryset_in_scope(scope).values("pk"))
     if scope.role == Role.SUPERVISOR and scope.office_id is not None:
         condition |= Q(participant__isnull=True, office_id=scope.office_id)
     return Alert.objects.filter(condition)
@@ -65,7 +66,7 @@ class AlertFilters:
 
 
 def alert_list(
-    *, scope: Scope, filters: AlertFilters, offset: int = 0, limit: int = 50
+    *, scope: Scope, filters: AlertFilters, offset: int = 0, limit: int = 50, count: bool = True
 ) -> tuple[list[Alert], int]:
     """The queue: unacknowledged first, then by SLA due time. Shows titles and kinds only;
     the evidence is read (and audited) on the alert's own page."""
@@ -91,13 +92,17 @@ def alert_list(
         qs = qs.filter(status="open", ack_due_at__lt=now)
     if filters.opened_after:
         qs = qs.filter(opened_at__gt=filters.opened_after)
-    total = qs.count()
-    page = list(
-        qs.select_related("participant", "officer", "office").order_by(
-            "-status", "ack_due_at", "-pk"
-        )[offset : offset + limit]
+    total = qs.count() if count else -1
+    # Sort and cut the page on the alerts table alone, then join the 50 rows' participants
+    # and officers: joining first makes PostgreSQL hash the whole participant table.
+    ids = list(
+        qs.order_by("-status", "ack_due_at", "-pk").values_list("pk", flat=True)[
+            offset : offset + limit
+        ]
     )
-    return page, total
+    rows = Alert.objects.filter(pk__in=ids).select_related("participant", "officer", "office")
+    by_id = {a.pk: a for a in rows}
+    return [by_id[pk] for pk in ids if pk in by_id], total
 
 
 def alert_detail_read(*, scope: Scope, actor: Any, alert_id: int) -> Alert:
@@ -162,17 +167,19 @@ def alert_counts_by_officer(scope: Scope) -> dict[int | None, dict[str, int]]:
 
 
 def alert_change_stamp(scope: Scope) -> str:
-    """Changes whenever an alert the caller sees is raised, repeats or moves: the live views
-    poll this (one cheap aggregate) and fetch the rows only when it differs."""
+    """Changes whenever an alert the caller sees is raised, repeats, escalates or moves: the
+    live views poll this (one aggregate) and fetch the rows only when it differs."""
     agg = alert_queryset_in_scope(scope).aggregate(
-        n=Count("id", filter=Q(status__in=OPEN_STATES)),
-        last=Max("last_event_at"),
+        n_open=Count("id", filter=Q(status="open")),
+        n_ack=Count("id", filter=Q(status="acknowledged")),
         top=Max("pk"),
+        last=Max("last_event_at"),
+        acked=Max("acknowledged_at"),
+        resolved=Max("resolved_at"),
+        opened=Max("opened_at"),
+        levels=Sum("escalation_level", filter=Q(status="open")),
     )
-    moved = AlertTransition.objects.filter(
-        alert__in=alert_queryset_in_scope(scope).values("pk")
-    ).aggregate(m=Max("pk"))["m"]
-    return f"{agg['n']}:{agg['top']}:{agg['last'].isoformat() if agg['last'] else ''}:{moved}"
+    return ":".join(str(agg[k]) for k in sorted(agg))
 
 
 def escalated_alerts(scope: Scope, limit: int = 20) -> list[Alert]:

@@ -84,9 +84,11 @@ def _dashboard_alerts_context(request: HttpRequest, scope: Scope) -> dict[str, A
     if scope.role not in CASE_ROLES:
         return {"alert_counts": [], "alert_rows": [], "escalated": []}
     counts = alert_selectors.alert_counts_by_severity(scope)
-    items, total = alert_selectors.alert_list(
-        scope=scope, filters=alert_selectors.AlertFilters(status="open"), limit=10
+    # The total comes from the severity counts: no second count over the same alerts.
+    items, _ = alert_selectors.alert_list(
+        scope=scope, filters=alert_selectors.AlertFilters(status="open"), limit=10, count=False
     )
+    total = sum(c["open"] for c in counts.values())
     escalated = (
         alert_selectors.escalated_alerts(scope)
         if scope.role in (Role.SUPERVISOR, Role.ADMIN)
