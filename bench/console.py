@@ -17,10 +17,10 @@ import random
 import statistics
 import sys
 import tempfile
-import threading
 import time
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 SCALE = os.environ.get("BENCH_SCALE", "full")
 SMALL = SCALE == "small"
@@ -83,7 +83,7 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
 
 
-def build() -> dict[str, object]:
+def build() -> dict[str, Any]:
     started = time.perf_counter()
     call_command("migrate", verbosity=0)
     users = get_user_model()
@@ -222,7 +222,7 @@ def time_get(client: Client, url: str) -> float:
     return elapsed
 
 
-def page_times(world: dict[str, object]) -> tuple[dict[str, list[float]], list[float]]:
+def page_times(world: dict[str, Any]) -> tuple[dict[str, list[float]], list[float]]:
     officer_client = client_for(world["officer"])
     supervisor_client = client_for(world["supervisor"])
     caseload = list(
@@ -251,84 +251,96 @@ def page_times(world: dict[str, object]) -> tuple[dict[str, list[float]], list[f
     return times, baseline
 
 
-def alert_latency(world: dict[str, object]) -> tuple[list[float], int, float]:
-    """A writer raises tamper events at EVENT_RATE through alert_raise_many (the telemetry
-    pipeline's call; no telemetry API in this branch) while a poller reads the supervisor's
-    queue API for new alerts; latency = first seen in the queue - arrival."""
-    office = world["offices"][0]  # type: ignore[index]
+def _writer(targets: list[int], out: Any) -> None:
+    """Child process (like the ingest worker beside the web server): raises tamper events
+    arriving at EVENT_RATE. Sends back {participant: due time} and its duration."""
+    from django.db import connections
+
+    connections.close_all()  # never share the parent's sockets
+    arrived: dict[int, float] = {}
+    start = time.time()
+    sent = 0
+    while sent < len(targets):
+        # Like an ingest worker draining its queue: every pass takes all events due by now
+        # (at least one 100 ms tick's worth), so a slow pass is followed by a bigger batch.
+        due_count = min(len(targets), max(sent + 1, int((time.time() - start) * EVENT_RATE)))
+        if due_count <= sent:
+            time.sleep(0.01)
+            continue
+        chunk = targets[sent:due_count]
+        # Arrival is when each event was due at EVENT_RATE: a writer that falls behind counts
+        # its backlog as latency.
+        for n, pid in enumerate(chunk, start=sent):
+            arrived[pid] = start + n / EVENT_RATE
+        alert_raise_many(
+            actor=SYSTEM,
+            signals=[
+                AlertSignal(
+                    kind="strap_tamper",
+                    occurred_at=clock.now(),
+                    source="bench",
+                    source_ref=f"tamper-{pid}",
+                    participant_id=pid,
+                )
+                for pid in chunk
+            ],
+        )
+        sent = due_count
+        time.sleep(0.1)
+    connections.close_all()
+    out.send((arrived, time.time() - start))
+    out.close()
+
+
+def alert_latency(world: dict[str, Any]) -> tuple[list[float], int, float]:
+    """A writer process raises tamper events at EVENT_RATE through alert_raise_many (the
+    telemetry pipeline's call; no telemetry API in this branch) while this process polls the
+    supervisor's queue API for new alerts; latency = first seen in the queue - arrival."""
+    import multiprocessing
+
+    from django.db import connections
+
+    office = world["offices"][0]
     targets = list(
         Case.objects.filter(office=office)
         .exclude(participant__in=Alert.objects.filter(kind="strap_tamper").values("participant"))
         .values_list("participant_id", flat=True)[: EVENT_RATE * EVENT_SECONDS]
     )
-    arrived: dict[int, float] = {}
+    client = client_for(world["supervisor"])
+    connections.close_all()
+    ctx = multiprocessing.get_context("fork")
+    receive, send = ctx.Pipe(duplex=False)
+    writer = ctx.Process(target=_writer, args=(targets, send))
     seen: dict[int, float] = {}
-    writer_seconds: list[float] = []
-    done = threading.Event()
-
-    def writer() -> None:
-        per_tick = EVENT_RATE // 10
-        start = time.perf_counter()
-        for tick, first in enumerate(range(0, len(targets), per_tick)):
-            wait = start + tick * 0.1 - time.perf_counter()
-            if wait > 0:
-                time.sleep(wait)
-            chunk = targets[first : first + per_tick]
-            # Arrival is when the event was due at 200/s: a writer that falls behind counts
-            # its backlog as latency.
-            due = start + tick * 0.1
-            for pid in chunk:
-                arrived[pid] = due
-            alert_raise_many(
-                actor=SYSTEM,
-                signals=[
-                    AlertSignal(
-                        kind="strap_tamper",
-                        occurred_at=clock.now(),
-                        source="bench",
-                        source_ref=f"tamper-{pid}",
-                        participant_id=pid,
-                    )
-                    for pid in chunk
-                ],
-            )
-        writer_seconds.append(time.perf_counter() - start)
-        connection.close()
-        done.set()
-
-    def poller() -> None:
-        client = client_for(world["supervisor"])
-        last = clock.now() - timedelta(seconds=1)
+    last = clock.now() - timedelta(seconds=1)
+    writer.start()
+    finished_at: float | None = None
+    result: tuple[dict[int, float], float] | None = None
+    while True:
+        poll_start = clock.now()
+        offset = 0
         while True:
-            finished = done.is_set()
-            poll_start = clock.now()
-            offset = 0
-            while True:
-                url = (
-                    "/api/alerts/?kind=strap_tamper&status=open&limit=200"
-                    f"&offset={offset}&opened_after={(last - timedelta(seconds=1)).isoformat()}"
-                )
-                items = client.get(url.replace("+", "%2B")).json()["items"]
-                t = time.perf_counter()
-                for item in items:
-                    seen.setdefault(item["participant_id"], t)
-                if len(items) < 200:
-                    break
-                offset += 200
-            last = poll_start
-            if finished and len(seen) >= len(arrived):
+            after = (last - timedelta(seconds=1)).isoformat().replace("+", "%2B")
+            url = (
+                "/api/alerts/?kind=strap_tamper&status=open&limit=200"
+                f"&offset={offset}&opened_after={after}"
+            )
+            items = client.get(url).json()["items"]
+            t = time.time()
+            for item in items:
+                seen.setdefault(item["participant_id"], t)
+            if len(items) < 200:
                 break
-            if finished and time.perf_counter() - t > 30:
-                break
-            time.sleep(0.2)
-        connection.close()
-
-    threads = [threading.Thread(target=writer), threading.Thread(target=poller)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    elapsed = writer_seconds[0] if writer_seconds else 1.0
+            offset += 200
+        last = poll_start
+        if result is None and receive.poll():
+            result = receive.recv()
+            finished_at = time.time()
+        if finished_at is not None and (len(seen) >= len(targets) or t - finished_at > 30):
+            break
+        time.sleep(0.2)
+    writer.join()
+    arrived, elapsed = result if result is not None else ({}, 1.0)
     latencies = [seen[pid] - t0 for pid, t0 in arrived.items() if pid in seen]
     missing = len(arrived) - len(latencies)
     return latencies, missing, len(arrived) / max(elapsed, 1e-9)
