@@ -163,3 +163,36 @@ def test_every_new_alert_is_posted_to_the_agency_webhook(world: World) -> None:
             notification_deliver_due()
     assert [p[1]["alert"]["id"] for p in transport.posted] == [alert.pk, alert.pk]
     assert Notification.objects.get(channel="webhook").status == "sent"
+
+
+def test_webhook_really_posts_to_an_http_endpoint() -> None:
+    import json
+    import threading
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+
+    from atd.alerts.channels.webhook import UrllibTransport
+
+    received: list[tuple[dict, str]] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802 - http.server's name
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            received.append((json.loads(body), self.headers["X-ATD-Signature"]))
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            return None
+
+    server = HTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.handle_request)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_port}/hook"
+        result = WebhookChannel(UrllibTransport(timeout=5), secret="k").send(_msg(url))
+    finally:
+        thread.join(timeout=5)
+        server.server_close()
+    assert result.ok
+    assert received[0][0]["subject"] == "S"
+    assert received[0][1].startswith("sha256=")
