@@ -3,12 +3,12 @@ stamp the live views poll, the caller's alert preferences and an office's on-cal
 
 from __future__ import annotations
 
-from datetime import datetime, time
-from typing import Any
+from datetime import UTC, datetime, time, timedelta
+from typing import Annotated, Any
 
 from django.http import HttpRequest
-from ninja import Query, Router, Schema
-from pydantic import Field
+from ninja import Path, Query, Router, Schema
+from pydantic import AfterValidator, Field
 
 from atd.alerts import selectors, services
 from atd.alerts.choices import Disposition
@@ -19,6 +19,22 @@ from atd.core.roles import STAFF_ROLES
 from atd.core.scope import STAFF_CASE_ROLES
 
 router = Router(tags=["alerts"])
+
+MAX_ID = 2**63 - 1  # a database id: larger numbers cannot name a row (and overflow SQLite)
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+
+
+def _moment_in_range(value: datetime) -> datetime:
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    if abs(value.utcoffset() or timedelta(0)) > timedelta(hours=14):
+        raise ValueError("time zone offset must be within ±14 hours")
+    if not 1900 <= value.year <= 2200:
+        raise ValueError("year must be between 1900 and 2200")
+    return value.astimezone(UTC)
+
+
+Moment = Annotated[datetime, AfterValidator(_moment_in_range)]
 
 
 class AlertOut(Schema):
@@ -85,12 +101,12 @@ class QueueFilters(Schema):
     kind: str = ""
     severity: str = ""
     status: str = "active"
-    office_id: int | None = None
-    officer_id: int | None = None
-    participant_id: int | None = None
+    office_id: Id | None = None
+    officer_id: Id | None = None
+    participant_id: Id | None = None
     older_than_hours: int | None = Field(None, ge=1, le=24 * 365)
     sla_breached: bool = False
-    opened_after: datetime | None = None
+    opened_after: Moment | None = None
 
 
 class NoteIn(Schema):
@@ -116,13 +132,13 @@ class StampOut(Schema):
 
 
 class PreferenceIn(Schema):
-    on_call_weekdays: list[int] = []
+    on_call_weekdays: list[Annotated[int, Field(ge=0, le=6)]] = Field([], max_length=7)
     on_call_start: time | None = None
     on_call_end: time | None = None
-    timezone: str = "UTC"
-    page_severities: list[str] = ["critical", "high"]
-    channels: list[str] = ["in_app"]
-    phone: str = ""
+    timezone: str = Field("UTC", max_length=64)
+    page_severities: list[str] = Field(["critical", "high"], max_length=4)
+    channels: list[str] = Field(["in_app"], max_length=3)
+    phone: str = Field("", max_length=32)
 
 
 class PreferenceOut(PreferenceIn):
@@ -130,8 +146,8 @@ class PreferenceOut(PreferenceIn):
 
 
 class OnCallIn(Schema):
-    office_id: int
-    user_ids: list[int]
+    office_id: Id
+    user_ids: list[Id] = Field(..., max_length=100)
 
 
 def _staff(request: HttpRequest) -> Any:
@@ -171,7 +187,16 @@ def preference_get(request: HttpRequest) -> dict[str, Any]:
         raise Forbidden()
     pref = selectors.preference_for(user.pk)
     if pref is None:
-        return {"user_id": user.pk, **PreferenceIn().dict()}
+        return {
+            "user_id": user.pk,
+            "on_call_weekdays": [],
+            "on_call_start": None,
+            "on_call_end": None,
+            "timezone": "UTC",
+            "page_severities": ["critical", "high"],
+            "channels": ["in_app"],
+            "phone": "",
+        }
     return {
         "user_id": user.pk,
         "on_call_weekdays": pref.on_call_weekdays,
@@ -205,20 +230,24 @@ def on_call_put(request: HttpRequest, body: OnCallIn) -> dict[str, int]:
 
 
 @router.get("/{alert_id}", response=AlertDetailOut)
-def alert_detail(request: HttpRequest, alert_id: int) -> Any:
+def alert_detail(request: HttpRequest, alert_id: int = Path(..., ge=1, le=MAX_ID)) -> Any:
     scope = _staff(request)
     return selectors.alert_detail_read(scope=scope, actor=principal_of(request), alert_id=alert_id)
 
 
 @router.post("/{alert_id}/acknowledge", response=AlertOut)
-def alert_acknowledge(request: HttpRequest, alert_id: int, body: NoteIn) -> Any:
+def alert_acknowledge(
+    request: HttpRequest, alert_id: int = Path(..., ge=1, le=MAX_ID), *, body: NoteIn
+) -> Any:
     return services.alert_acknowledge(
         actor=principal_of(request), scope=scope_of(request), alert_id=alert_id, note=body.note
     )
 
 
 @router.post("/{alert_id}/resolve", response=AlertOut)
-def alert_resolve(request: HttpRequest, alert_id: int, body: ResolveIn) -> Any:
+def alert_resolve(
+    request: HttpRequest, alert_id: int = Path(..., ge=1, le=MAX_ID), *, body: ResolveIn
+) -> Any:
     return services.alert_resolve(
         actor=principal_of(request),
         scope=scope_of(request),
@@ -229,7 +258,9 @@ def alert_resolve(request: HttpRequest, alert_id: int, body: ResolveIn) -> Any:
 
 
 @router.post("/{alert_id}/reopen", response=AlertOut)
-def alert_reopen(request: HttpRequest, alert_id: int, body: ReopenIn) -> Any:
+def alert_reopen(
+    request: HttpRequest, alert_id: int = Path(..., ge=1, le=MAX_ID), *, body: ReopenIn
+) -> Any:
     return services.alert_reopen(
         actor=principal_of(request), scope=scope_of(request), alert_id=alert_id, reason=body.reason
     )
@@ -237,7 +268,7 @@ def alert_reopen(request: HttpRequest, alert_id: int, body: ReopenIn) -> Any:
 
 @router.post("/participants/{participant_id}/acknowledge", response=BulkOut)
 def alert_acknowledge_for_participant(
-    request: HttpRequest, participant_id: int, body: NoteIn
+    request: HttpRequest, participant_id: int = Path(..., ge=1, le=MAX_ID), *, body: NoteIn
 ) -> dict[str, Any]:
     ids = services.alert_acknowledge_for_participant(
         actor=principal_of(request),
