@@ -19,7 +19,16 @@ from atd.core.scope import Scope
 
 log = logging.getLogger(__name__)
 MAX_POINTS = 5000
-_TIME_NAMES = ("at", "fix_at", "recorded_at", "occurred_at", "device_time", "ts", "time")
+_TIME_NAMES = (
+    "at",
+    "fix_time",
+    "fix_at",
+    "recorded_at",
+    "occurred_at",
+    "device_time",
+    "ts",
+    "time",
+)
 
 
 def optional_function(module: str, name: str) -> Callable[..., Any] | None:
@@ -68,10 +77,29 @@ def thin(points: list[dict[str, Any]], limit: int = MAX_POINTS) -> list[dict[str
     return [*kept, points[-1]]
 
 
+def _telemetry_track(actor: Any) -> Callable[..., Any] | None:
+    """The agreed `track_for_participant`, else an adapter over telemetry's audited
+    `participant_track_read(scope=, actor=, participant_id=, since=, limit=)` (newest first)."""
+    fn = optional_function("atd.telemetry.selectors", "track_for_participant")
+    if fn is not None:
+        return fn
+    read = optional_function("atd.telemetry.selectors", "participant_track_read")
+    if read is None:
+        return None
+
+    def adapter(scope: Scope, participant_id: int, since: datetime, until: datetime) -> list[Any]:
+        _, track = read(
+            scope=scope, actor=actor, participant_id=participant_id, since=since, limit=MAX_POINTS
+        )
+        return [p for p in track if getattr(p, "fix_time", since) <= until]
+
+    return adapter
+
+
 def track_data(
-    *, scope: Scope, participant_id: int, since: datetime, until: datetime
+    *, scope: Scope, participant_id: int, since: datetime, until: datetime, actor: Any = None
 ) -> dict[str, Any]:
-    track_fn = optional_function("atd.telemetry.selectors", "track_for_participant")
+    track_fn = _telemetry_track(actor)
     checkin_fn = optional_function("atd.checkins.selectors", "checkin_points_for_participant")
     points: list[dict[str, Any]] = []
     message = ""

@@ -77,5 +77,7 @@ def participant_track(request: HttpRequest, participant_id: int) -> JsonResponse
         reason=reason or "last 7 days",
     )
     return JsonResponse(
-        track_data(scope=scope, participant_id=participant_id, since=since, until=until)
+        track_data(
+            scope=scope, participant_id=participant_id, since=since, until=until, actor=request.user
+        )
     )

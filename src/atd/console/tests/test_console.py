@@ -145,3 +145,34 @@ def test_track_uses_telemetry_selector_when_it_exists(
     body = client_for("case_officer").get(f"/participants/{pid}/track.json").json()
     assert body["point_count"] == 2
     assert body["current"]["lat"] == 41.1
+
+
+@pytest.mark.django_db
+def test_track_falls_back_to_telemetrys_audited_track_read(
+    world: World, client_for: Any, monkeypatch: Any
+) -> None:
+    from types import SimpleNamespace
+
+    import atd.console.track as track
+
+    now = clock.now()
+    calls: list[dict] = []
+
+    def participant_track_read(**kwargs: Any) -> tuple[None, list[Any]]:
+        calls.append(kwargs)
+        newest_first = [
+            SimpleNamespace(lat=41.2, lon=-87.2, fix_time=now - timedelta(minutes=5)),
+            SimpleNamespace(lat=41.1, lon=-87.1, fix_time=now - timedelta(hours=3)),
+        ]
+        return None, newest_first
+
+    monkeypatch.setattr(
+        track,
+        "optional_function",
+        lambda module, name: participant_track_read if name == "participant_track_read" else None,
+    )
+    pid = world.participants["officer_a"].pk
+    body = client_for("case_officer").get(f"/participants/{pid}/track.json").json()
+    assert body["point_count"] == 2
+    assert body["current"]["lat"] == 41.2
+    assert calls[0]["actor"] == world.users["case_officer"]
