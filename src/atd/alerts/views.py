@@ -141,21 +141,21 @@ def alert_detail(request: HttpRequest, alert_id: int) -> HttpResponse:
             "evidence": other,
             "dispositions": Disposition.choices,
             "server_now": clock.now(),
-            **_participant_evidence(scope, alert),
+            **_participant_evidence(scope, alert, request.user),
         },
     )
 
 
-def _participant_evidence(scope: Scope, alert: Any) -> dict[str, Any]:
+def _participant_evidence(scope: Scope, alert: Any, actor: Any) -> dict[str, Any]:
     """Zones and recent check-ins beside the alert's own evidence (the alert read above has
     already checked scope and been audited)."""
     if not alert.participant_id:
         return {"zones": [], "recent_checkins": []}
-    from atd.console.track import optional_function, point_of, zones_of
+    from atd.console.track import checkin_points_source, point_of, zones_of
 
     now = clock.now()
     checkins: list[dict[str, Any]] = []
-    fn = optional_function("atd.checkins.selectors", "checkin_points_for_participant")
+    fn = checkin_points_source(actor)
     if fn is not None:
         raw = fn(scope, alert.participant_id, now - timedelta(days=14), now)
         checkins = [p for p in (point_of(r) for r in raw) if p is not None][-10:]

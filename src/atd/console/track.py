@@ -96,11 +96,42 @@ def _telemetry_track(actor: Any) -> Callable[..., Any] | None:
     return adapter
 
 
+def checkin_points_source(actor: Any) -> Callable[..., Any] | None:
+    """The agreed `checkin_points_for_participant`, else an adapter over checkins' audited
+    `checkins_for_participant_read(scope=, actor=, participant_id=, limit=)`."""
+    fn = optional_function("atd.checkins.selectors", "checkin_points_for_participant")
+    if fn is not None:
+        return fn
+    read = optional_function("atd.checkins.selectors", "checkins_for_participant_read")
+    if read is None:
+        return None
+
+    def adapter(scope: Scope, participant_id: int, since: datetime, until: datetime) -> list[Any]:
+        points = []
+        for c in read(scope=scope, actor=actor, participant_id=participant_id, limit=200):
+            at = getattr(c, "received_at", None) or getattr(c, "captured_at", None)
+            lat, lon = getattr(c, "latitude", None), getattr(c, "longitude", None)
+            if at is None or lat is None or lon is None or not since <= at <= until:
+                continue
+            points.append(
+                {
+                    "lat": lat,
+                    "lon": lon,
+                    "at": at,
+                    "accuracy_m": getattr(c, "accuracy_m", None),
+                    "verified": getattr(c, "location_status", "") != "unverified",
+                }
+            )
+        return points
+
+    return adapter
+
+
 def track_data(
     *, scope: Scope, participant_id: int, since: datetime, until: datetime, actor: Any = None
 ) -> dict[str, Any]:
     track_fn = _telemetry_track(actor)
-    checkin_fn = optional_function("atd.checkins.selectors", "checkin_points_for_participant")
+    checkin_fn = checkin_points_source(actor)
     points: list[dict[str, Any]] = []
     message = ""
     if track_fn is None:
