@@ -30,6 +30,12 @@ def _deliver() -> Any:
     return notification_deliver_due()
 
 
+def _reroute() -> Any:
+    from atd.alerts.services.routing import alert_routing_sync
+
+    return alert_routing_sync()
+
+
 def _timeline(scope: Any, participant_id: int, since: Any) -> list[Any]:
     from atd.alerts.selectors import alert_timeline_items
 
@@ -49,6 +55,7 @@ def register_all() -> None:
     register_periodic_job(
         PeriodicJob("alerts.deliver_notifications", every=timedelta(seconds=15), run=_deliver)
     )
+    register_periodic_job(PeriodicJob("alerts.reroute", every=timedelta(minutes=1), run=_reroute))
     register_timeline_source(TimelineSource("alerts", items=_timeline))
     register_nav_link(
         NavLink(

@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from atd.alerts.selectors import alert_counts_by_officer
+from atd.alerts.services.routing import alert_routing_sync
 from atd.console.rules import rebalance_plan
 from atd.core.errors import DomainError
 from atd.core.roles import Role
@@ -107,5 +108,7 @@ def officers_rebalance(request: HttpRequest) -> HttpResponse:
             detail = "; ".join(e.reason for e in exc.errors) or str(exc)
             messages.error(request, f"Stopped after {moved} case(s): {detail}")
             return redirect("console:officers")
+    if moved:
+        alert_routing_sync()  # the moved cases' alerts show under their new officer at once
     messages.success(request, f"{moved} case(s) reassigned.")
     return redirect("console:officers")

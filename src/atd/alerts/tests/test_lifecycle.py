@@ -169,3 +169,22 @@ def test_reassigning_a_case_moves_its_alerts_to_the_new_officer(world: World) ->
     user, scope = officer(world)
     with pytest.raises(NotFound):
         alert_resolve(actor=user, scope=scope, alert_id=alert.pk, disposition="other", note="x")
+
+
+@pytest.mark.django_db
+def test_reassigned_case_alerts_are_rerouted_to_the_new_officer(world: World) -> None:
+    from atd.alerts.services.routing import alert_routing_sync
+    from atd.people.services import case_reassign
+
+    alert = raise_alert(world)
+    sup = world.users["supervisor"]
+    case_reassign(
+        actor=sup,
+        scope=Scope.for_user(sup),
+        case_id=world.cases["officer_a"].pk,
+        officer_id=world.users["contractor_specialist"].pk,
+        reason="balancing",
+    )
+    assert alert_routing_sync() == 1
+    assert Alert.objects.get(pk=alert.pk).officer_id == world.users["contractor_specialist"].pk
+    assert alert_routing_sync() == 0
