@@ -122,6 +122,86 @@ class Notification(models.Model):
     alert = models.ForeignKey(
         Alert, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    attempt_count = models.PositiveSmallIntegerField(default=0)
+    # A worker claims a message by a conditional UPDATE of this column (see services.delivery).
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    read_at = models.DateTimeField(null=True, blank=True)  # in-app messages
 
     class Meta:
-        indexes = [models.Index(fields=["status", "send_after"])]
+        indexes = [
+            models.Index(fields=["status", "send_after"]),
+            models.Index(fields=["user", "channel", "read_at"]),
+        ]
+
+
+class AlertTransition(models.Model):
+    """One step of an alert's lifecycle (acknowledge, resolve, reopen, escalate), with who and
+    why: the alert's own history, shown on the alert and the participant's timeline."""
+
+    class Action(models.TextChoices):
+        ACKNOWLEDGE = "acknowledge", "Acknowledged"
+        RESOLVE = "resolve", "Resolved"
+        REOPEN = "reopen", "Reopened"
+        ESCALATE = "escalate", "Escalated"
+
+    alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="transitions")
+    action = models.CharField(max_length=12, choices=Action.choices)
+    from_status = models.CharField(max_length=14)
+    to_status = models.CharField(max_length=14)
+    at = models.DateTimeField()
+    actor_label = models.CharField(max_length=150)
+    disposition = models.CharField(max_length=24, choices=Disposition.choices, blank=True)
+    note = models.TextField(blank=True)
+    escalation_level = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+
+class OfficerAlertPreference(models.Model):
+    """When an officer is on call and which severities page them (and by which channels)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="alert_preference"
+    )
+    on_call_weekdays = models.JSONField(default=list)  # 0=Monday .. 6=Sunday
+    on_call_start = models.TimeField(null=True, blank=True)
+    on_call_end = models.TimeField(null=True, blank=True)
+    timezone = models.CharField(max_length=64, default="UTC")
+    page_severities = models.JSONField(default=list)  # e.g. ["critical", "high"]
+    channels = models.JSONField(default=list)  # e.g. ["in_app", "email", "sms"]
+    phone = models.CharField(max_length=32, blank=True)
+    updated_at = models.DateTimeField()
+
+
+class OnCallEntry(models.Model):
+    """An office's on-call list: who is paged, in order, when the supervisor did not act."""
+
+    office = models.ForeignKey("people.Office", on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    position = models.PositiveSmallIntegerField(default=1)
+
+    class Meta:
+        ordering = ["office", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["office", "user"], name="oncall_once_per_office")
+        ]
+
+
+class DeliveryAttempt(models.Model):
+    """One try to deliver a notification through one channel; failures are retried with
+    back-off until the channel's attempt limit, then the notification is marked failed."""
+
+    notification = models.ForeignKey(
+        Notification, on_delete=models.CASCADE, related_name="attempts"
+    )
+    channel = models.CharField(max_length=16)
+    attempt_no = models.PositiveSmallIntegerField()
+    at = models.DateTimeField()
+    ok = models.BooleanField()
+    error = models.CharField(max_length=500, blank=True)
+    provider_ref = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]

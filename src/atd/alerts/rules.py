@@ -1,8 +1,12 @@
-"""Pure alert rules: default severity per kind and acknowledgement SLAs per severity."""
+"""Pure alert rules: severity per kind, acknowledgement SLAs, lifecycle moves, escalation
+levels, on-call hours and delivery retries. No Django: `now` and configuration are passed in."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 DEFAULT_SEVERITY: dict[str, str] = {
     "strap_tamper": "critical",
@@ -31,10 +35,163 @@ ACK_SLA: dict[str, timedelta] = {
     "low": timedelta(hours=72),
 }
 
-
-def severity_for(kind: str, override: str | None = None) -> str:
-    return override or DEFAULT_SEVERITY.get(kind, "medium")
+SEVERITY_ORDER = ("critical", "high", "medium", "low")
 
 
-def ack_due_at(severity: str, opened_at: datetime) -> datetime:
-    return opened_at + ACK_SLA.get(severity, ACK_SLA["medium"])
+def severity_for(
+    kind: str, override: str | None = None, table: dict[str, str] | None = None
+) -> str:
+    """The signal's own severity wins, then the configured table, then the defaults."""
+    if override:
+        return override
+    if table and kind in table:
+        return table[kind]
+    return DEFAULT_SEVERITY.get(kind, "medium")
+
+
+def ack_due_at(
+    severity: str, opened_at: datetime, sla: dict[str, timedelta] | None = None
+) -> datetime:
+    table = sla or ACK_SLA
+    return opened_at + table.get(severity, table.get("medium", ACK_SLA["medium"]))
+
+
+def parse_pairs(text: str) -> dict[str, str]:
+    """'battery_low=high, no_signal=low' -> {'battery_low': 'high', 'no_signal': 'low'}."""
+    out: dict[str, str] = {}
+    for part in text.split(","):
+        if "=" in part:
+            key, value = part.split("=", 1)
+            if key.strip() and value.strip():
+                out[key.strip()] = value.strip()
+    return out
+
+
+def sla_table(minutes_text: str) -> dict[str, timedelta]:
+    """Defaults overridden by 'critical=10,high=120' (minutes); bad values are ignored."""
+    table = dict(ACK_SLA)
+    for severity, value in parse_pairs(minutes_text).items():
+        if severity in SEVERITY_ORDER and value.isdigit() and int(value) > 0:
+            table[severity] = timedelta(minutes=int(value))
+    return table
+
+
+def severity_table(text: str) -> dict[str, str]:
+    return {k: v for k, v in parse_pairs(text).items() if v in SEVERITY_ORDER}
+
+
+# --- lifecycle -------------------------------------------------------------
+
+# action -> (statuses it may start from, status it ends in)
+TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
+    "acknowledge": (frozenset({"open"}), "acknowledged"),
+    "resolve": (frozenset({"open", "acknowledged"}), "resolved"),
+    "reopen": (frozenset({"resolved"}), "open"),
+}
+
+DISPOSITIONS = ("device_fault", "contacted_compliant", "false_alarm", "referred", "other")
+
+
+class TransitionRefused(ValueError):
+    """The move is not allowed from the alert's current state, or lacks what it requires."""
+
+
+def transition_check(
+    action: str, status: str, *, disposition: str = "", note: str = "", reason: str = ""
+) -> str:
+    """Returns the status the alert moves to, or raises TransitionRefused saying why."""
+    if action not in TRANSITIONS:
+        raise TransitionRefused(f"unknown action {action!r}")
+    allowed_from, to_status = TRANSITIONS[action]
+    if status not in allowed_from:
+        raise TransitionRefused(f"an alert that is {status} cannot be {to_status}")
+    if action == "resolve":
+        if disposition not in DISPOSITIONS:
+            raise TransitionRefused("a disposition is required to resolve an alert")
+        if not note.strip():
+            raise TransitionRefused("a note is required to resolve an alert")
+    if action == "reopen" and not reason.strip():
+        raise TransitionRefused("a reason is required to reopen an alert")
+    return to_status
+
+
+# --- SLA and escalation ----------------------------------------------------
+
+MAX_ESCALATION_LEVEL = 2  # 1: the office supervisor, 2: the office's on-call list
+
+
+def sla_remaining(ack_due: datetime, now: datetime) -> timedelta:
+    return ack_due - now
+
+
+def escalation_level_due(
+    *, status: str, opened_at: datetime, ack_due: datetime, level: int, now: datetime
+) -> int:
+    """The escalation level an alert should have reached by `now` (never below `level`).
+
+    Level n is due at `ack_due + (n-1) * SLA`: a critical alert (15 min) goes to the
+    supervisor at 15 min and to the on-call list at 30 min. Only unacknowledged alerts
+    escalate. Derived from stored times alone, so a worker that was down catches up."""
+    if status != "open" or now < ack_due:
+        return level
+    step = max(ack_due - opened_at, timedelta(minutes=1))
+    reached = 1 + int((now - ack_due) / step)
+    return max(level, min(reached, MAX_ESCALATION_LEVEL))
+
+
+# --- on-call and paging ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OnCallHours:
+    weekdays: tuple[int, ...]
+    start: time | None
+    end: time | None
+    timezone: str = "UTC"
+
+
+def on_call_at(hours: OnCallHours, moment: datetime) -> bool:
+    """True inside the officer's hours (local time); a window may cross midnight. No hours set
+    means never on call (they are still paged as supervisor of their office)."""
+    if hours.start is None or hours.end is None or not hours.weekdays:
+        return False
+    try:
+        local = moment.astimezone(ZoneInfo(hours.timezone))
+    except (KeyError, ValueError):
+        local = moment
+    if hours.start <= hours.end:
+        return local.weekday() in hours.weekdays and hours.start <= local.time() < hours.end
+    if local.time() >= hours.start:
+        return local.weekday() in hours.weekdays
+    if local.time() < hours.end:
+        return (local - timedelta(days=1)).weekday() in hours.weekdays
+    return False
+
+
+def pages_for(severity: str, page_severities: Iterable[str]) -> bool:
+    """Whether a severity pages an officer: their choice, or critical/high when unset."""
+    chosen = set(page_severities)
+    return severity in (chosen or {"critical", "high"})
+
+
+# --- delivery retries ------------------------------------------------------
+
+RETRY_DELAYS = (timedelta(seconds=30), timedelta(minutes=2), timedelta(minutes=10))
+
+
+def retry_after(attempt_no: int, max_attempts: int) -> timedelta | None:
+    """The wait before the next try after failed attempt `attempt_no` (1-based); None: give up."""
+    if attempt_no >= max_attempts:
+        return None
+    return RETRY_DELAYS[min(attempt_no - 1, len(RETRY_DELAYS) - 1)]
+
+
+def sla_label(remaining: timedelta) -> str:
+    """'12m left', '3h 5m left', 'breached 4m ago' (for the visible timer's fallback text)."""
+    seconds = int(remaining.total_seconds())
+    past = seconds < 0
+    seconds = abs(seconds)
+    hours, rest = divmod(seconds, 3600)
+    minutes = rest // 60
+    text = f"{hours}h {minutes}m" if hours else f"{minutes}m"
+    return f"breached {text} ago" if past else f"{text} left"

@@ -1,6 +1,21 @@
 """Pages of alerts (console side); mounted at /alerts/."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from atd.alerts import views
 
 app_name = "alerts"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.queue, name="queue"),
+    path("rows/", views.queue_rows, name="queue_rows"),
+    path("preferences/", views.preferences, name="preferences"),
+    path("<int:alert_id>/", views.alert_detail, name="detail"),
+    path("<int:alert_id>/acknowledge/", views.acknowledge, name="acknowledge"),
+    path("<int:alert_id>/resolve/", views.resolve, name="resolve"),
+    path("<int:alert_id>/reopen/", views.reopen, name="reopen"),
+    path(
+        "participants/<int:participant_id>/acknowledge/",
+        views.acknowledge_for_participant,
+        name="acknowledge_for_participant",
+    ),
+]

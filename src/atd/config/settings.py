@@ -281,3 +281,18 @@ ATD_SCHEDULING_DEFAULT_SLOTS_PER_STAFF_DAY = env_int(
     "ATD_SCHEDULING_DEFAULT_SLOTS_PER_STAFF_DAY", 16, minimum=0
 )
 ATD_SCHEDULING_DEFAULT_STAFF = env_int("ATD_SCHEDULING_DEFAULT_STAFF", 2, minimum=0)
+# --- alerts ---
+# Severity per alert kind over the defaults in alerts/rules.py, e.g. "battery_low=high".
+ATD_ALERT_SEVERITY = os.environ.get("ATD_ALERT_SEVERITY", "")
+# Acknowledgement SLA minutes per severity, e.g. "critical=15,high=240,medium=1440,low=4320".
+ATD_ALERT_ACK_SLA_MINUTES = os.environ.get("ATD_ALERT_ACK_SLA_MINUTES", "")
+# Agency system that receives every new alert as a signed JSON POST (empty: off).
+ATD_ALERT_WEBHOOK_URL = os.environ.get("ATD_ALERT_WEBHOOK_URL", "")
+ATD_ALERT_WEBHOOK_SECRET = os.environ.get("ATD_ALERT_WEBHOOK_SECRET", "")
+ATD_NOTIFY_MAX_ATTEMPTS = env_int("ATD_NOTIFY_MAX_ATTEMPTS", 4, minimum=1)
+# SMS gateway: "console" (prints, for development) or a dotted path to a gateway class.
+ATD_SMS_GATEWAY = os.environ.get("ATD_SMS_GATEWAY", "console")
+
+# --- console ---
+# Seconds between the dashboard's and the queue's live refreshes.
+ATD_CONSOLE_POLL_SECONDS = env_int("ATD_CONSOLE_POLL_SECONDS", 5, minimum=1)

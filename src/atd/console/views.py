@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -14,6 +15,12 @@ from django.urls import reverse
 from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_POST
 
+from atd.alerts import selectors as alert_selectors
+from atd.alerts.views import alert_rows
+from atd.console.compliance import compliance_chart
+from atd.console.timeline import participant_timeline
+from atd.core import clock
+from atd.core.audit import audit_record
 from atd.core.audit_selectors import AuditFilters, audit_search_read
 from atd.core.errors import DomainError, NotFound
 from atd.core.extensions import dashboard_cards, ordered, participant_panels
@@ -65,8 +72,52 @@ def home(request: HttpRequest) -> HttpResponse:
             "total": sum(counts.values()),
             "flags": [(AddressFlagKind(k).value, n) for k, n in sorted(flags.items())],
             "cards": cards,
+            "poll_seconds": settings.ATD_CONSOLE_POLL_SECONDS,
+            "server_now": clock.now(),
+            "is_supervisor": scope.role in (Role.SUPERVISOR, Role.ADMIN),
+            **_dashboard_alerts_context(request, scope),
         },
     )
+
+
+def _dashboard_alerts_context(request: HttpRequest, scope: Scope) -> dict[str, Any]:
+    if scope.role not in CASE_ROLES:
+        return {"alert_counts": [], "alert_rows": [], "escalated": []}
+    counts = alert_selectors.alert_counts_by_severity(scope)
+    # The total comes from the severity counts: no second count over the same alerts.
+    items, _ = alert_selectors.alert_list(
+        scope=scope, filters=alert_selectors.AlertFilters(status="open"), limit=10, count=False
+    )
+    total = sum(c["open"] for c in counts.values())
+    escalated = (
+        alert_selectors.escalated_alerts(scope)
+        if scope.role in (Role.SUPERVISOR, Role.ADMIN)
+        else []
+    )
+    shown = {a.participant_id for a in [*items, *escalated] if a.participant_id}
+    if shown:
+        audit_record(
+            actor=request.user,
+            action="alert.list",
+            object_type="participant",
+            object_ids=sorted(shown),
+            reason="dashboard",
+        )
+    return {
+        "alert_counts": [(sev, c) for sev, c in counts.items()],
+        "alert_rows": alert_rows(items),
+        "open_total": total,
+        "escalated": alert_rows(escalated),
+    }
+
+
+@login_required
+def dashboard_alerts(request: HttpRequest) -> HttpResponse:
+    """The dashboard's alert sections alone, fetched by the live refresh."""
+    scope = _scope(request, *CASE_ROLES)
+    context = _dashboard_alerts_context(request, scope)
+    context["is_supervisor"] = scope.role in (Role.SUPERVISOR, Role.ADMIN)
+    return render(request, "console/_dashboard_alerts.html", context)
 
 
 @login_required
@@ -124,6 +175,19 @@ def participant_detail(request: HttpRequest, participant_id: int) -> HttpRespons
         context = panel.context(request, scope, participant.pk)
         if context is not None:
             panels.append((panel.template, context))
+    now = clock.now()
+    timeline = participant_timeline(
+        scope=scope, participant_id=participant.pk, since=now - timedelta(days=90), cases=cases
+    )
+    chart = compliance_chart(
+        alert_selectors.alert_daily_counts(scope, participant.pk, now - timedelta(days=31)),
+        today=now.date(),
+    )
+    open_alerts = alert_selectors.alert_list(
+        scope=scope,
+        filters=alert_selectors.AlertFilters(participant_id=participant.pk),
+        limit=50,
+    )[0]
     return render(
         request,
         "console/participant_detail.html",
@@ -139,6 +203,14 @@ def participant_detail(request: HttpRequest, participant_id: int) -> HttpRespons
             else [],
             "can_reassign": scope.role in (Role.SUPERVISOR, Role.ADMIN),
             "panels": panels,
+            "timeline": timeline,
+            "chart": chart,
+            "open_alerts": alert_rows(open_alerts),
+            "has_open": any(a.status == "open" for a in open_alerts),
+            "server_now": now,
+            "poll_seconds": settings.ATD_CONSOLE_POLL_SECONDS,
+            "track_default_since": (now - timedelta(days=7)).date().isoformat(),
+            "tile_url": settings.ATD_MAP_TILE_URL,
         },
     )
 

@@ -1,0 +1,87 @@
+"""What alerts plugs into the shared extension points (called from AlertsConfig.ready)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from atd.core.extensions import (
+    DemoStep,
+    NavLink,
+    PeriodicJob,
+    TimelineSource,
+    register_demo_step,
+    register_nav_link,
+    register_periodic_job,
+    register_timeline_source,
+)
+from atd.core.roles import Role
+
+
+def _escalate() -> Any:
+    from atd.alerts.services.escalation import alert_escalate_due
+
+    return alert_escalate_due()
+
+
+def _deliver() -> Any:
+    from atd.alerts.services.delivery import notification_deliver_due
+
+    return notification_deliver_due()
+
+
+def _reroute() -> Any:
+    from atd.alerts.services.routing import alert_routing_sync
+
+    return alert_routing_sync()
+
+
+def _timeline(scope: Any, participant_id: int, since: Any) -> list[Any]:
+    from atd.alerts.selectors import alert_timeline_items
+
+    return alert_timeline_items(scope, participant_id, since)
+
+
+def _demo(ctx: dict[str, Any]) -> None:
+    from atd.alerts.demo import alerts_demo_seed
+
+    alerts_demo_seed(ctx)
+
+
+def register_all() -> None:
+    # After people (and telemetry/check-ins) have seeded participants.
+    register_demo_step(DemoStep("alerts", seed=_demo, order=500))
+    register_periodic_job(PeriodicJob("alerts.escalate", every=timedelta(minutes=1), run=_escalate))
+    register_periodic_job(
+        PeriodicJob("alerts.deliver_notifications", every=timedelta(seconds=15), run=_deliver)
+    )
+    register_periodic_job(PeriodicJob("alerts.reroute", every=timedelta(minutes=1), run=_reroute))
+    register_timeline_source(TimelineSource("alerts", items=_timeline))
+    register_nav_link(
+        NavLink(
+            label="Alert queue",
+            url_name="alerts:queue",
+            roles=frozenset(
+                {Role.CASE_OFFICER, Role.CONTRACTOR_SPECIALIST, Role.SUPERVISOR, Role.ADMIN}
+            ),
+            order=10,
+        )
+    )
+    register_nav_link(
+        NavLink(
+            label="Officers",
+            url_name="console:officers",
+            roles=frozenset({Role.SUPERVISOR, Role.ADMIN}),
+            order=11,
+        )
+    )
+    register_nav_link(
+        NavLink(
+            label="My alert settings",
+            url_name="alerts:preferences",
+            roles=frozenset(
+                {Role.CASE_OFFICER, Role.CONTRACTOR_SPECIALIST, Role.SUPERVISOR, Role.ADMIN}
+            ),
+            order=90,
+        )
+    )

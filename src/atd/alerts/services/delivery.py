@@ -1,0 +1,197 @@
+"""Delivering queued notifications through the channel plug-ins, with retries.
+
+Workers claim a message with a conditional UPDATE (`claimed_until`), so two workers never send
+the same message and a crashed worker's claim simply expires. Each channel try is recorded as
+a DeliveryAttempt; a failure is retried after a back-off until the channel's limit."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.db.models import Q
+
+from atd.alerts.channels import DeliveryResult, OutgoingMessage, channel_get
+from atd.alerts.models import DeliveryAttempt, Notification
+from atd.alerts.policy import alert_policy
+from atd.alerts.rules import on_call_at, pages_for, retry_after
+from atd.alerts.selectors import preference_for
+from atd.alerts.services.preferences import hours_of
+from atd.core import clock
+from atd.core.actors import SYSTEM
+from atd.core.audit import audit_record
+from atd.core.roles import Role
+from atd.core.scope import Scope
+from atd.people.selectors import participant_get_in_scope
+
+log = logging.getLogger(__name__)
+CLAIM_FOR = timedelta(minutes=2)
+_SYSTEM_SCOPE = Scope(role=Role.ADMIN, user_id=None, office_id=None)
+
+
+@dataclass
+class DeliveryRun:
+    claimed: int = 0
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+
+
+def _claim(limit: int, now: datetime) -> list[int]:
+    free = Q(claimed_until__isnull=True) | Q(claimed_until__lt=now)
+    candidates = list(
+        Notification.objects.filter(status=Notification.Status.QUEUED, send_after__lte=now)
+        .filter(free)
+        .order_by("send_after", "pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+    claimed = []
+    for pk in candidates:
+        # The conditional UPDATE is the lock: only one worker sees rowcount 1.
+        if (
+            Notification.objects.filter(pk=pk, status=Notification.Status.QUEUED)
+            .filter(free)
+            .update(claimed_until=now + CLAIM_FOR)
+        ):
+            claimed.append(pk)
+    return claimed
+
+
+def _targets(notification: Notification, now: datetime) -> list[tuple[str, str]]:
+    """(channel, address) pairs for one message, from its channel or the recipient's choice."""
+    policy = alert_policy()
+    if notification.channel == "webhook":
+        return [("webhook", policy.webhook_url)]
+    if notification.user_id is not None:
+        user = get_user_model().objects.filter(pk=notification.user_id).first()
+        if user is None:
+            return []
+        pref = preference_for(user.pk)
+        addresses = {"in_app": "", "email": user.email, "sms": pref.phone if pref else ""}
+        if notification.channel:
+            return [(notification.channel, addresses.get(notification.channel, ""))]
+        chosen = ["in_app"]
+        severity = notification.alert.severity if notification.alert_id else ""  # type: ignore[union-attr]
+        # Paging channels only for the severities the officer chose, inside on-call hours or
+        # for escalations (an escalation is addressed to them because nobody else acted).
+        if pref is not None and severity and pages_for(severity, pref.page_severities):
+            if notification.kind.startswith("alert.escalation") or on_call_at(hours_of(pref), now):
+                chosen += [c for c in pref.channels if c in ("email", "sms")]
+        return [(c, addresses[c]) for c in dict.fromkeys(chosen)]
+    participant = participant_get_in_scope(
+        scope=_SYSTEM_SCOPE, participant_id=notification.participant_id or -1
+    )
+    if notification.channel:
+        channel = notification.channel
+    else:
+        channel = "sms" if participant.phone else ("email" if participant.email else "in_app")
+    address = {"sms": participant.phone, "email": participant.email}.get(channel, "")
+    return [(channel, address or "")]
+
+
+def _payload(notification: Notification) -> dict[str, Any]:
+    if not notification.alert_id:
+        return {}
+    a = notification.alert
+    assert a is not None
+    return {
+        "alert": {
+            "id": a.pk,
+            "kind": a.kind,
+            "severity": a.severity,
+            "status": a.status,
+            "participant_id": a.participant_id,
+            "office_id": a.office_id,
+            "opened_at": a.opened_at.isoformat(),
+            "ack_due_at": a.ack_due_at.isoformat(),
+        }
+    }
+
+
+def _deliver_one(pk: int, run: DeliveryRun) -> None:
+    now = clock.now()
+    notification = Notification.objects.select_related("alert").get(pk=pk)
+    done = set(
+        DeliveryAttempt.objects.filter(notification=notification, ok=True).values_list(
+            "channel", flat=True
+        )
+    )
+    failures: list[tuple[str, int, int]] = []  # channel, attempts so far, max attempts
+    for channel_name, address in _targets(notification, now):
+        if channel_name in done:
+            continue
+        tries = DeliveryAttempt.objects.filter(
+            notification=notification, channel=channel_name
+        ).count()
+        try:
+            channel = channel_get(channel_name)
+            result = channel.send(
+                OutgoingMessage(
+                    notification_id=notification.pk,
+                    kind=notification.kind,
+                    subject=notification.subject,
+                    body=notification.body,
+                    language=notification.language,
+                    address=address,
+                    payload=_payload(notification),
+                )
+            )
+            max_attempts = channel.max_attempts
+        except Exception as exc:  # noqa: BLE001 - a broken plug-in is a failed attempt
+            result = DeliveryResult(ok=False, error=f"{type(exc).__name__}: {exc}"[:500])
+            max_attempts = 1
+        DeliveryAttempt.objects.create(
+            notification=notification,
+            channel=channel_name,
+            attempt_no=tries + 1,
+            at=now,
+            ok=result.ok,
+            error=result.error[:500],
+            provider_ref=result.provider_ref[:200],
+        )
+        if not result.ok:
+            failures.append((channel_name, tries + 1, max_attempts))
+    notification.attempt_count += 1
+    notification.claimed_until = None
+    delays = [retry_after(n, m) for _, n, m in failures]
+    if not failures:
+        notification.status = Notification.Status.SENT
+        notification.sent_at = now
+        run.sent += 1
+    elif any(d is not None for d in delays):
+        notification.send_after = now + min(d for d in delays if d is not None)
+        run.retried += 1
+    else:
+        notification.status = Notification.Status.FAILED
+        run.failed += 1
+        # A message nobody will receive must not vanish into a log line.
+        audit_record(
+            actor=SYSTEM,
+            action="notification.failed",
+            object_type="notification",
+            object_ids=[notification.pk],
+            outcome="failed",
+            reason=", ".join(c for c, _, _ in failures),
+        )
+    notification.save(
+        update_fields=["status", "sent_at", "send_after", "attempt_count", "claimed_until"]
+    )
+
+
+def notification_deliver_due(*, limit: int = 200) -> DeliveryRun:
+    """One pass of the delivery worker (a periodic job; safe to run in parallel or after a
+    crash). Each message commits on its own, so one bad message does not block the rest."""
+    run = DeliveryRun()
+    ids = _claim(limit, clock.now())
+    run.claimed = len(ids)
+    for pk in ids:
+        try:
+            with transaction.atomic():
+                _deliver_one(pk, run)
+        except Exception:
+            log.exception("delivery of notification %s failed; its claim will expire", pk)
+    return run

@@ -1,0 +1,178 @@
+"""Console pages: dashboard alerts, per-officer view and balancing, participant page with
+timeline, chart and map data; reading an older track needs a reason and is audited."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from atd.alerts.tests.test_lifecycle import raise_alert
+from atd.console.compliance import compliance_chart
+from atd.console.rules import rebalance_plan
+from atd.console.track import point_of, thin
+from atd.core import clock
+from atd.core.models import AuditEntry
+from atd.testing.world import World
+
+
+def test_rebalance_moves_cases_from_busiest_to_idlest() -> None:
+    assert rebalance_plan({1: 10, 2: 0}) == [(1, 2, 5)]
+    assert rebalance_plan({1: 3, 2: 2}) == []
+    moves = rebalance_plan({1: 9, 2: 3, 3: 0})
+    loads = {1: 9, 2: 3, 3: 0}
+    for a, b, n in moves:
+        loads[a] -= n
+        loads[b] += n
+    assert max(loads.values()) - min(loads.values()) <= 1
+
+
+def test_track_points_accept_dicts_or_objects_and_are_thinned() -> None:
+    assert (point_of({"latitude": 41.0, "longitude": -87.0}) or {})["lat"] == 41.0
+    assert point_of({"lat": None, "lon": 1}) is None
+    points = [{"lat": 0, "lon": i, "at": str(i)} for i in range(12000)]
+    kept = thin(points, 5000)
+    assert len(kept) == 5000 and kept[-1] == points[-1]
+
+
+def test_compliance_chart_counts_days_without_alerts() -> None:
+    today = clock.now().date()
+    chart = compliance_chart({today: {"critical": 2}}, today=today, days=30)
+    assert chart.clean_days == 29
+    assert "<svg" in chart.svg and "2 critical" in chart.svg
+
+
+@pytest.mark.django_db
+def test_dashboard_shows_open_alerts_with_sla_timer(world: World, client_for: Any) -> None:
+    alert = raise_alert(world)
+    page = client_for("case_officer").get("/").content.decode()
+    assert f'data-alert-id="{alert.pk}"' in page
+    assert 'data-live-stamp="/api/alerts/stamp"' in page
+    fragment = client_for("case_officer").get("/dashboard/alerts/").content.decode()
+    assert alert.title in fragment
+
+
+@pytest.mark.django_db
+def test_supervisor_dashboard_lists_escalated_alerts(world: World, client_for: Any) -> None:
+    from atd.alerts.services.escalation import alert_escalate_due
+
+    alert = raise_alert(world)
+    with clock.frozen_at(clock.now() + timedelta(minutes=16)):
+        alert_escalate_due()
+        page = client_for("supervisor").get("/dashboard/alerts/").content.decode()
+    assert "escalated L1" in page
+    assert f'data-alert-id="{alert.pk}"' in page
+
+
+@pytest.mark.django_db
+def test_supervisor_rebalances_caseload_through_case_reassign(
+    world: World, client_for: Any
+) -> None:
+    client = client_for("supervisor")
+    assert "Balance caseloads" in client.get("/officers/").content.decode()
+    response = client.post(
+        "/officers/rebalance/",
+        {
+            "from_officer": world.users["case_officer"].pk,
+            "to_officer": world.users["contractor_specialist"].pk,
+            "count": 1,
+            "reason": "leave cover",
+        },
+    )
+    assert response.status_code == 302
+    world.cases["officer_a"].refresh_from_db()
+    assert world.cases["officer_a"].officer_id == world.users["contractor_specialist"].pk
+    assert AuditEntry.objects.filter(action="case.reassign", reason="leave cover").exists()
+    assert client_for("case_officer").get("/officers/").status_code == 403
+
+
+@pytest.mark.django_db
+def test_participant_page_has_timeline_chart_and_map(world: World, client_for: Any) -> None:
+    alert = raise_alert(world)
+    pid = world.participants["officer_a"].pk
+    page = client_for("case_officer").get(f"/participants/{pid}/").content.decode()
+    assert f"Alert raised: {alert.title}" in page
+    assert "<svg" in page
+    assert 'id="track-map"' in page
+    assert "vendor/leaflet/leaflet.js" in page
+
+
+@pytest.mark.django_db
+def test_track_without_telemetry_says_no_track_data_and_is_audited(
+    world: World, client_for: Any
+) -> None:
+    pid = world.participants["officer_a"].pk
+    body = client_for("case_officer").get(f"/participants/{pid}/track.json").json()
+    assert body["point_count"] == 0
+    assert "No track data" in body["message"]
+    assert AuditEntry.objects.filter(action="track.read", object_ids=str(pid)).exists()
+
+
+@pytest.mark.django_db
+def test_track_older_than_7_days_needs_a_reason(world: World, client_for: Any) -> None:
+    pid = world.participants["officer_a"].pk
+    client = client_for("case_officer")
+    since = (clock.now() - timedelta(days=20)).date().isoformat()
+    refused = client.get(f"/participants/{pid}/track.json?since={since}")
+    assert refused.status_code == 400
+    assert refused.json()["error"] == "reason_required"
+    ok = client.get(f"/participants/{pid}/track.json?since={since}&reason=court+request")
+    assert ok.status_code == 200
+    assert AuditEntry.objects.filter(action="track.read", reason="court request").exists()
+
+
+@pytest.mark.django_db
+def test_track_uses_telemetry_selector_when_it_exists(
+    world: World, client_for: Any, monkeypatch: Any
+) -> None:
+    import atd.console.track as track
+
+    now = clock.now()
+
+    def fake_track(scope: Any, participant_id: int, since: Any, until: Any) -> list[dict]:
+        return [
+            {"lat": 41.0, "lon": -87.0, "at": now - timedelta(hours=2)},
+            {"lat": 41.1, "lon": -87.1, "at": now - timedelta(hours=1)},
+        ]
+
+    monkeypatch.setattr(
+        track,
+        "optional_function",
+        lambda module, name: fake_track if name == "track_for_participant" else None,
+    )
+    pid = world.participants["officer_a"].pk
+    body = client_for("case_officer").get(f"/participants/{pid}/track.json").json()
+    assert body["point_count"] == 2
+    assert body["current"]["lat"] == 41.1
+
+
+@pytest.mark.django_db
+def test_track_falls_back_to_telemetrys_audited_track_read(
+    world: World, client_for: Any, monkeypatch: Any
+) -> None:
+    from types import SimpleNamespace
+
+    import atd.console.track as track
+
+    now = clock.now()
+    calls: list[dict] = []
+
+    def participant_track_read(**kwargs: Any) -> tuple[None, list[Any]]:
+        calls.append(kwargs)
+        newest_first = [
+            SimpleNamespace(lat=41.2, lon=-87.2, fix_time=now - timedelta(minutes=5)),
+            SimpleNamespace(lat=41.1, lon=-87.1, fix_time=now - timedelta(hours=3)),
+        ]
+        return None, newest_first
+
+    monkeypatch.setattr(
+        track,
+        "optional_function",
+        lambda module, name: participant_track_read if name == "participant_track_read" else None,
+    )
+    pid = world.participants["officer_a"].pk
+    body = client_for("case_officer").get(f"/participants/{pid}/track.json").json()
+    assert body["point_count"] == 2
+    assert body["current"]["lat"] == 41.2
+    assert calls[0]["actor"] == world.users["case_officer"]

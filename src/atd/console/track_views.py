@@ -1,0 +1,83 @@
+"""The map's JSON endpoint. Reading a track is a read of personal data: every call is audited,
+and a period starting more than 7 days ago needs a stated reason."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, JsonResponse
+from django.utils.dateparse import parse_date, parse_datetime
+
+from atd.console.track import track_data
+from atd.core import clock
+from atd.core.audit import audit_record
+from atd.core.errors import NotFound
+from atd.core.scope import STAFF_CASE_ROLES, Scope
+from atd.people.selectors import participant_get_in_scope
+
+RECENT = timedelta(days=7)
+MAX_SPAN = timedelta(days=31)
+
+
+def _moment(value: str) -> datetime | None:
+    if not value:
+        return None
+    try:
+        parsed = parse_datetime(value)
+        day = parse_date(value) if parsed is None else None
+    except ValueError:
+        return None
+    if parsed is not None:
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    if day is None:
+        return None
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)
+
+
+@login_required
+def participant_track(request: HttpRequest, participant_id: int) -> JsonResponse:
+    scope = Scope.for_user(request.user)
+    if scope.role not in STAFF_CASE_ROLES:
+        raise PermissionDenied
+    try:
+        participant_get_in_scope(scope=scope, participant_id=participant_id)
+    except NotFound:
+        raise Http404 from None
+    now = clock.now()
+    since = _moment(request.GET.get("since", "")) or now - RECENT
+    until = _moment(request.GET.get("until", "")) or now
+    if until <= since or until - since > MAX_SPAN:
+        return JsonResponse(
+            {"error": "bad_period", "detail": "choose a period of at most 31 days"}, status=400
+        )
+    reason = request.GET.get("reason", "").strip()[:500]
+    if since < now - RECENT - timedelta(minutes=5) and not reason:
+        audit_record(
+            actor=request.user,
+            action="track.read",
+            object_type="participant",
+            object_ids=[participant_id],
+            outcome="refused",
+            reason="older than 7 days without a reason",
+        )
+        return JsonResponse(
+            {
+                "error": "reason_required",
+                "detail": "Reading a track older than 7 days needs a reason; it is recorded.",
+            },
+            status=400,
+        )
+    audit_record(
+        actor=request.user,
+        action="track.read",
+        object_type="participant",
+        object_ids=[participant_id],
+        reason=reason or "last 7 days",
+    )
+    return JsonResponse(
+        track_data(
+            scope=scope, participant_id=participant_id, since=since, until=until, actor=request.user
+        )
+    )
