@@ -18,6 +18,8 @@ COMMANDS = {
     "scheduler": "scheduler",
     "checkins": "checkins",
     "schedule": "schedule_appointments",
+    "alerts-escalate": "alerts_escalate",
+    "notify": "notifications_deliver",
 }
 
 USAGE = """usage: atd COMMAND [options]
@@ -35,6 +37,8 @@ commands:
   scheduler             run periodic jobs (missed check-ins, escalations, retention)
   checkins windows|close|all   generate check-in windows / close the ones that ended
   schedule [--office CODE]     book due in-person check-ins into office capacity
+  alerts-escalate [--loop S]   escalate alerts past their acknowledgement SLA
+  notify [--loop S]            deliver queued notifications (in-app, email, SMS, webhook)
   audit verify          check the audit log's hash chain
   apikey issue|revoke   manage integration API keys
   staff create          create a staff account
