@@ -251,3 +251,15 @@ ATD_INTAKE_MAX_ROWS = env_int("ATD_INTAKE_MAX_ROWS", 50_000, minimum=1)
 ATD_REPORT_BY_DAYS = env_int("ATD_REPORT_BY_DAYS", 60, minimum=1)
 ATD_MQTT_URL = os.environ.get("ATD_MQTT_URL", "mqtt://127.0.0.1:1883")
 ATD_MAP_TILE_URL = os.environ.get("ATD_MAP_TILE_URL", "")
+
+# --- court / reviews / reporting ---
+# Days a notice may stay unserved after issue before the notice-not-served alert.
+ATD_COURT_NOTICE_SERVICE_DAYS = env_int("ATD_COURT_NOTICE_SERVICE_DAYS", 30, minimum=1)
+# Days an officer has to decide a review request before it escalates; days to appeal a denial;
+# days a supervisor has to decide an appeal; compliant days before a step-down is proposed.
+ATD_REVIEW_DECISION_DAYS = env_int("ATD_REVIEW_DECISION_DAYS", 14, minimum=1)
+ATD_REVIEW_APPEAL_DAYS = env_int("ATD_REVIEW_APPEAL_DAYS", 30, minimum=1)
+ATD_REVIEW_APPEAL_DECISION_DAYS = env_int("ATD_REVIEW_APPEAL_DECISION_DAYS", 14, minimum=1)
+ATD_REVIEW_COMPLIANT_DAYS = env_int("ATD_REVIEW_COMPLIANT_DAYS", 90, minimum=1)
+# Days before the as-of date in which a missed hearing counts as a missed obligation.
+ATD_REPORT_MISSED_WINDOW_DAYS = env_int("ATD_REPORT_MISSED_WINDOW_DAYS", 90, minimum=1)
