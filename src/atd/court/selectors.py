@@ -12,7 +12,7 @@ from atd.core.audit import audit_record
 from atd.core.errors import NotFound
 from atd.core.scope import Scope
 from atd.court.choices import HearingOutcome
-from atd.court.models import Hearing, LegalStatusEvent, Notice
+from atd.court.models import CaseCourtSummary, Hearing, LegalStatusEvent, Notice
 from atd.people.selectors import case_queryset_in_scope, participant_ids_in_scope
 
 
@@ -124,4 +124,5 @@ def court_tables() -> dict[str, str]:
         "notice": Notice._meta.db_table,
         "hearing": Hearing._meta.db_table,
         "legal_status": LegalStatusEvent._meta.db_table,
+        "summary": CaseCourtSummary._meta.db_table,
     }
