@@ -263,3 +263,5 @@ ATD_REVIEW_APPEAL_DECISION_DAYS = env_int("ATD_REVIEW_APPEAL_DECISION_DAYS", 14,
 ATD_REVIEW_COMPLIANT_DAYS = env_int("ATD_REVIEW_COMPLIANT_DAYS", 90, minimum=1)
 # Days before the as-of date in which a missed hearing counts as a missed obligation.
 ATD_REPORT_MISSED_WINDOW_DAYS = env_int("ATD_REPORT_MISSED_WINDOW_DAYS", 90, minimum=1)
+# Memory for the cohort status report's one big aggregate (PostgreSQL SET LOCAL work_mem).
+ATD_REPORT_WORK_MEM_MB = env_int("ATD_REPORT_WORK_MEM_MB", 256, minimum=4)

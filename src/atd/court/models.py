@@ -112,3 +112,8 @@ class CaseCourtSummary(models.Model):
     legal_status = models.CharField(max_length=24, blank=True)
     legal_status_effective_on = models.DateField(null=True, blank=True)
     legal_status_recorded_at = models.DateTimeField(null=True, blank=True)
+    # Failures to appear ever recorded: reports look at hearing dates only when this is > 0.
+    fta_count = models.PositiveIntegerField(default=0)
+    # Wall-clock time of the last change (not the simulated clock): reporting refreshes the
+    # rows changed since its last pass.
+    changed_at = models.DateTimeField(auto_now=True, db_index=True)

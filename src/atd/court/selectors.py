@@ -126,3 +126,16 @@ def court_tables() -> dict[str, str]:
         "legal_status": LegalStatusEvent._meta.db_table,
         "summary": CaseCourtSummary._meta.db_table,
     }
+
+
+def case_summaries(case_ids: list[int]) -> dict[int, dict[str, Any]]:
+    """Per-case court summaries (notice dates, latest legal status, failures to appear) for
+    set-based reports; counts and dates only."""
+    rows = CaseCourtSummary.objects.filter(case_id__in=case_ids).values()
+    return {row["case_id"]: dict(row) for row in rows}
+
+
+def case_ids_with_summary_changed_since(moment: datetime) -> list[int]:
+    return list(
+        CaseCourtSummary.objects.filter(changed_at__gt=moment).values_list("case_id", flat=True)
+    )

@@ -85,6 +85,9 @@ def case_summary_refresh(case_ids: list[int]) -> None:
                 "legal_status": legal.status if legal else "",
                 "legal_status_effective_on": legal.effective_on if legal else None,
                 "legal_status_recorded_at": legal.recorded_at if legal else None,
+                "fta_count": Hearing.objects.filter(
+                    case_id=case_id, outcome=HearingOutcome.FAILED_TO_APPEAR
+                ).count(),
             },
         )
 
@@ -333,6 +336,7 @@ def hearing_outcome_record(
     hearing.save(update_fields=["outcome", "outcome_note", "outcome_recorded_at"])
     if outcome == HearingOutcome.FAILED_TO_APPEAR:
         alert_raise_many(actor=actor, signals=[hearing_missed_signal(hearing)])
+        case_summary_refresh([hearing.case_id])
     if legal_status:
         legal_status_record(
             actor=actor,

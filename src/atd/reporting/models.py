@@ -48,3 +48,42 @@ class GeneratedReport(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["content_sha256"])]
+
+
+class CaseFact(models.Model):
+    """One row per case with what the cohort status report needs, derived from people's case
+    history and court's per-case summary by `facts.case_facts_refresh` (incremental, run before
+    every report). The status history of a case is fully described by three moments because
+    its lifecycle is pending -> active -> closed and closed is final."""
+
+    case_id = models.BigIntegerField(primary_key=True)
+    participant_id = models.BigIntegerField(db_index=True)
+    nationality = models.CharField(max_length=2)
+    office_id = models.BigIntegerField()
+    office_since = models.DateTimeField()
+    release_date = models.DateField()
+    release_type = models.CharField(max_length=16)
+    facility = models.CharField(max_length=200, blank=True)
+    opened_at = models.DateTimeField()
+    activated_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    closure_reason = models.CharField(max_length=24, blank=True)
+    nta_issued_on = models.DateField(null=True, blank=True)
+    nta_recorded_at = models.DateTimeField(null=True, blank=True)
+    nta_served_on = models.DateField(null=True, blank=True)
+    nta_served_recorded_at = models.DateTimeField(null=True, blank=True)
+    ntr_report_by = models.DateField(null=True, blank=True)
+    ntr_reported_on = models.DateField(null=True, blank=True)
+    ntr_reported_recorded_at = models.DateTimeField(null=True, blank=True)
+    legal_status = models.CharField(max_length=24, blank=True)
+    legal_effective_on = models.DateField(null=True, blank=True)
+    legal_recorded_at = models.DateTimeField(null=True, blank=True)
+    fta_count = models.PositiveIntegerField(default=0)
+
+
+class FactWatermark(models.Model):
+    """How far the incremental refresh has read each source."""
+
+    name = models.CharField(max_length=40, primary_key=True)
+    last_id = models.BigIntegerField(default=0)
+    last_at = models.DateTimeField(null=True, blank=True)

@@ -17,6 +17,7 @@ from atd.core.scope import Scope
 from atd.people.selectors import office_list
 from atd.reporting import rules
 from atd.reporting.cohort_sql import CohortQuery, cohort_list_rows, cohort_status_rows
+from atd.reporting.facts import case_facts_refresh
 from atd.reporting.models import Cohort, GeneratedReport
 from atd.reporting.pdf import table_pdf
 
@@ -90,6 +91,7 @@ def cohort_status_compute(
 ) -> rules.CohortStatus:
     """Counts only (no personal data), so not audited; generating a filed report is."""
     scope.require(*REPORT_ROLES)
+    case_facts_refresh()
     query = _query(scope, filters, as_of, known_at)
     codes = _office_codes()
     report = rules.CohortStatus(
@@ -117,6 +119,7 @@ def cohort_list_read(
 ) -> list[rules.ListRow]:
     """Every case in the cohort with its status: personal data, so the read is audited."""
     scope.require(*REPORT_ROLES)
+    case_facts_refresh()
     query = _query(scope, filters, as_of, known_at)
     codes = _office_codes()
     rows = [
