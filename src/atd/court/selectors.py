@@ -139,3 +139,16 @@ def case_ids_with_summary_changed_since(moment: datetime) -> list[int]:
     return list(
         CaseCourtSummary.objects.filter(changed_at__gt=moment).values_list("case_id", flat=True)
     )
+
+
+def hearing_outcome_counts(*, scope: Scope, start: date, end: date) -> dict[str, int]:
+    """Hearings scheduled in [start, end] by outcome ("" = not yet recorded), for KPIs."""
+    from django.db.models import Count
+
+    rows = (
+        hearing_queryset_in_scope(scope)
+        .filter(scheduled_at__date__gte=start, scheduled_at__date__lte=end)
+        .values("outcome")
+        .annotate(n=Count("id"))
+    )
+    return {row["outcome"]: row["n"] for row in rows}

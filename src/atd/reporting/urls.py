@@ -7,6 +7,8 @@ from atd.reporting import views
 app_name = "reporting"
 urlpatterns = [
     path("", views.index, name="index"),
+    path("kpis/", views.kpis, name="kpis"),
+    path("costs/", views.costs, name="costs"),
     path("cohorts/new/", views.cohort_create, name="cohort_create"),
     path("cohorts/<int:cohort_id>/", views.cohort_detail, name="cohort_detail"),
     path("cohorts/<int:cohort_id>/generate/", views.report_generate, name="report_generate"),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -19,6 +19,9 @@ from atd.core.errors import DomainError, Forbidden, NotFound
 from atd.core.scope import Scope
 from atd.people.choices import ReleaseType
 from atd.reporting import rules, selectors, services
+from atd.reporting.costs import cost_csv, cost_report
+from atd.reporting.kpis import program_kpis
+from atd.reporting.pdf import table_pdf
 
 
 def _scope(request: HttpRequest, roles: tuple[str, ...] = selectors.REPORT_ROLES) -> Scope:
@@ -161,3 +164,89 @@ def report_pdf(request: HttpRequest, report_id: int) -> HttpResponse:
     response = HttpResponse(selectors.report_pdf(report), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="report-{report.pk}.pdf"'
     return response
+
+
+def _period(request: HttpRequest) -> tuple[date, date]:
+    today = timezone.localdate(clock.now())
+    end = parse_date(request.GET.get("end", "")) or today
+    start = parse_date(request.GET.get("start", "")) or (end - timedelta(days=89))
+    if start > end:
+        start, end = end, start
+    return start, end
+
+
+def _download(body: bytes, content_type: str, name: str) -> HttpResponse:
+    response = HttpResponse(body, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@login_required
+def kpis(request: HttpRequest) -> HttpResponse:
+    scope = _scope(request)
+    start, end = _period(request)
+    result = program_kpis(scope=scope, start=start, end=end)
+    fmt = request.GET.get("format", "")
+    if fmt == "csv":
+        return _download(result.csv(), "text/csv", f"kpis-{start}-{end}.csv")
+    if fmt == "pdf":
+        rows = [list(line) for line in result.lines] + [["note", n, ""] for n in result.notes]
+        pdf = table_pdf("Program KPIs", [f"Period {start} to {end}"], rows)
+        return _download(pdf, "application/pdf", f"kpis-{start}-{end}.pdf")
+    chart = rules.bar_chart_svg(
+        "Alerts by kind", [(k, float(v)) for k, v in sorted(result.alerts_by_kind.items())]
+    )
+    return render(
+        request,
+        "reporting/kpis.html",
+        {"k": result, "start": start, "end": end, "chart": mark_safe(chart)},  # noqa: S308
+    )
+
+
+@login_required
+def costs(request: HttpRequest) -> HttpResponse:
+    scope = _scope(request)
+    start, end = _period(request)
+    cohort = None
+    cohort_id = request.GET.get("cohort")
+    if cohort_id and cohort_id.isdigit():
+        try:
+            cohort = selectors.cohort_get(scope=scope, cohort_id=int(cohort_id))
+        except NotFound:
+            raise Http404 from None
+    filters = rules.CohortFilters.from_dict(cohort.filters) if cohort else None
+    summary = cost_report(scope=scope, start=start, end=end, filters=filters)
+    fmt = request.GET.get("format", "")
+    if fmt == "csv":
+        return _download(cost_csv(summary, start, end), "text/csv", f"cost-{start}-{end}.csv")
+    if fmt == "pdf":
+        rows = [r.split(",") for r in cost_csv(summary, start, end).decode().splitlines()]
+        return _download(
+            table_pdf("Cost report", [f"Period {start} to {end}"], rows),
+            "application/pdf",
+            f"cost-{start}-{end}.pdf",
+        )
+    by_tech: dict[str, float] = {}
+    for line in summary.lines:
+        by_tech[line.technology] = by_tech.get(line.technology, 0.0) + float(line.cost)
+    chart = rules.bar_chart_svg(
+        "Program cost vs the same days in detention ($)",
+        [
+            ("Program (all technologies)", float(summary.program_cost)),
+            ("Detention, same days", float(summary.detention_cost)),
+        ],
+    )
+    tech_chart = rules.bar_chart_svg("Program cost by technology ($)", sorted(by_tech.items()))
+    return render(
+        request,
+        "reporting/costs.html",
+        {
+            "s": summary,
+            "start": start,
+            "end": end,
+            "cohort": cohort,
+            "cohorts": list(selectors.cohort_queryset(scope)[:200]),
+            "chart": mark_safe(chart),  # noqa: S308
+            "tech_chart": mark_safe(tech_chart),  # noqa: S308
+        },
+    )
