@@ -9,7 +9,7 @@ from django.http import HttpRequest
 from ninja import Router, Schema
 
 from atd.core.api import principal_of, scope_of
-from atd.court import selectors, services
+from atd.court import departure, selectors, services
 
 router = Router(tags=["court"])
 
@@ -157,3 +157,59 @@ def legal_status(request: HttpRequest, participant_id: int, payload: LegalStatus
         **payload.dict(),
     )
     return 201, event
+
+
+class DepartureOut(Schema):
+    id: int
+    case_id: int
+    status: str
+    travel_document_status: str
+    travel_document_requested_on: date | None
+    travel_document_issued_on: date | None
+    planned_departure_on: date | None
+    departed_on: date | None
+    device_return_required: bool
+
+
+class DepartureOpenIn(Schema):
+    note: str = ""
+
+
+class DepartureUpdateIn(Schema):
+    travel_document_status: str
+    requested_on: date | None = None
+    issued_on: date | None = None
+    planned_departure_on: date | None = None
+    note: str = ""
+
+
+class DepartureConfirmIn(Schema):
+    departed_on: date
+
+
+@router.post("/cases/{case_id}/departure", response={201: DepartureOut})
+def departure_open(request: HttpRequest, case_id: int, payload: DepartureOpenIn) -> Any:
+    row = departure.departure_open(
+        actor=principal_of(request), scope=scope_of(request), case_id=case_id, note=payload.note
+    )
+    return 201, row
+
+
+@router.post("/departures/{departure_id}", response=DepartureOut)
+def departure_update(request: HttpRequest, departure_id: int, payload: DepartureUpdateIn) -> Any:
+    return departure.departure_update(
+        actor=principal_of(request),
+        scope=scope_of(request),
+        departure_id=departure_id,
+        **payload.dict(),
+    )
+
+
+@router.post("/departures/{departure_id}/confirm", response=DepartureOut)
+def departure_confirm(request: HttpRequest, departure_id: int, payload: DepartureConfirmIn) -> Any:
+    return departure.departure_confirm(
+        actor=principal_of(request),
+        scope=scope_of(request),
+        departure_id=departure_id,
+        departed_on=payload.departed_on,
+    )

@@ -40,3 +40,16 @@ class LegalStatus(models.TextChoices):
     DECEASED = "deceased", "Deceased"
     IN_CUSTODY = "in_custody", "In custody"
     RELEASED_FROM_CUSTODY = "released", "Released from custody"
+
+
+class TravelDocumentStatus(models.TextChoices):
+    NOT_REQUESTED = "not_requested", "Not requested"
+    REQUESTED = "requested", "Requested from the consulate"
+    ISSUED = "issued", "Issued"
+    REFUSED = "refused", "Refused"
+
+
+class DepartureStatus(models.TextChoices):
+    OPEN = "open", "In preparation"
+    CONFIRMED = "confirmed", "Departure confirmed"
+    CANCELLED = "cancelled", "Cancelled"

@@ -117,3 +117,32 @@ class CaseCourtSummary(models.Model):
     # Wall-clock time of the last change (not the simulated clock): reporting refreshes the
     # rows changed since its last pass.
     changed_at = models.DateTimeField(auto_now=True, db_index=True)
+
+
+class DepartureCase(models.Model):
+    """Voluntary-departure assistance: travel document, departure date, confirmation. A
+    confirmed departure closes the case with that reason (through the legal status timeline)."""
+
+    participant = models.ForeignKey(
+        "people.Participant", on_delete=models.PROTECT, related_name="+"
+    )
+    case = models.ForeignKey("people.Case", on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(max_length=12, default="open")
+    travel_document_status = models.CharField(max_length=16, default="not_requested")
+    travel_document_requested_on = models.DateField(null=True, blank=True)
+    travel_document_issued_on = models.DateField(null=True, blank=True)
+    planned_departure_on = models.DateField(null=True, blank=True)
+    departed_on = models.DateField(null=True, blank=True)
+    device_return_required = models.BooleanField(default=False)
+    note = models.CharField(max_length=500, blank=True)
+    opened_at = models.DateTimeField()
+    opened_by = models.CharField(max_length=150)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    confirmed_by = models.CharField(max_length=150, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case"], condition=Q(status="open"), name="court_one_open_departure"
+            )
+        ]

@@ -17,4 +17,9 @@ urlpatterns = [
     path(
         "participants/<int:participant_id>/legal-status/", views.legal_status, name="legal_status"
     ),
+    path("cases/<int:case_id>/departure/", views.departure_open, name="departure_open"),
+    path("departures/<int:departure_id>/", views.departure_update, name="departure_update"),
+    path(
+        "departures/<int:departure_id>/confirm/", views.departure_confirm, name="departure_confirm"
+    ),
 ]

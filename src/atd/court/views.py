@@ -18,8 +18,15 @@ from django.views.decorators.http import require_POST
 from atd.core import clock
 from atd.core.errors import DomainError, FieldError, Forbidden, NotFound, ValidationFailed
 from atd.core.scope import STAFF_CASE_ROLES, Scope
-from atd.court import selectors, services
-from atd.court.choices import HearingOutcome, HearingType, LegalStatus, NoticeKind, ServiceMethod
+from atd.court import departure, selectors, services
+from atd.court.choices import (
+    HearingOutcome,
+    HearingType,
+    LegalStatus,
+    NoticeKind,
+    ServiceMethod,
+    TravelDocumentStatus,
+)
 from atd.people.selectors import case_get_in_scope
 
 
@@ -42,6 +49,12 @@ def panel_context(request: Any, scope: Scope, participant_id: int) -> dict[str, 
         "outcomes": HearingOutcome.choices,
         "legal_statuses": LegalStatus.choices,
         "today": timezone.localdate(clock.now()),
+        "departures": list(
+            departure.departure_queryset_in_scope(scope)
+            .filter(participant_id=participant_id)
+            .order_by("-opened_at")
+        ),
+        "travel_statuses": TravelDocumentStatus.choices,
     }
 
 
@@ -216,4 +229,61 @@ def legal_status(request: HttpRequest, participant_id: int) -> HttpResponse:
             note=post.get("note", ""),
         ),
         "Legal status recorded.",
+    )
+
+
+@login_required
+@require_POST
+def departure_open(request: HttpRequest, case_id: int) -> HttpResponse:
+    return _act(
+        request,
+        lambda s: case_get_in_scope(scope=s, case_id=case_id).participant_id,
+        lambda s: departure.departure_open(
+            actor=request.user, scope=s, case_id=case_id, note=request.POST.get("note", "")
+        ),
+        "Departure case opened.",
+    )
+
+
+def _departure_participant(scope: Scope, departure_id: int) -> int:
+    row = departure.departure_queryset_in_scope(scope).filter(pk=departure_id).first()
+    if row is None:
+        raise NotFound()
+    return row.participant_id
+
+
+@login_required
+@require_POST
+def departure_update(request: HttpRequest, departure_id: int) -> HttpResponse:
+    post = request.POST
+    return _act(
+        request,
+        lambda s: _departure_participant(s, departure_id),
+        lambda s: departure.departure_update(
+            actor=request.user,
+            scope=s,
+            departure_id=departure_id,
+            travel_document_status=post.get("travel_document_status", ""),
+            requested_on=_optional_date(post.get("requested_on")),
+            issued_on=_optional_date(post.get("issued_on")),
+            planned_departure_on=_optional_date(post.get("planned_departure_on")),
+            note=post.get("note", ""),
+        ),
+        "Departure case updated.",
+    )
+
+
+@login_required
+@require_POST
+def departure_confirm(request: HttpRequest, departure_id: int) -> HttpResponse:
+    return _act(
+        request,
+        lambda s: _departure_participant(s, departure_id),
+        lambda s: departure.departure_confirm(
+            actor=request.user,
+            scope=s,
+            departure_id=departure_id,
+            departed_on=_date(request.POST.get("departed_on"), "departed_on"),
+        ),
+        "Departure confirmed; the case is closed.",
     )

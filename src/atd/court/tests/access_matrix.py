@@ -6,7 +6,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from atd.core import clock
-from atd.court.models import Hearing, Notice
+from atd.court.models import DepartureCase, Hearing, Notice
 from atd.testing.access import CASE_ROLES, Rule, case_ids, participant_ids
 from atd.testing.world import World
 
@@ -55,7 +55,20 @@ def hearing_ids(world: World, role: str) -> tuple[int | None, int]:
     return (_hearing(world, key) if key else None), _hearing(world, "office_b")
 
 
+def _departure(world: World, key: str) -> int:
+    case = world.cases[key]
+    return DepartureCase.objects.create(
+        participant_id=case.participant_id, case=case, opened_at=clock.now(), opened_by="test"
+    ).pk
+
+
+def departure_ids(world: World, role: str) -> tuple[int | None, int]:
+    key = _INSIDE_CASE.get(role)
+    return (_departure(world, key) if key else None), _departure(world, "office_b")
+
+
 OBJECTS = {
+    "departure_id": departure_ids,
     "participant_id": participant_ids,
     "case_id": case_ids,
     "notice_id": notice_ids,
@@ -116,4 +129,14 @@ ENDPOINTS = {
     "POST /court/participants/<participant_id>/legal-status/": form_rule(
         {"status": "in_proceedings", "effective_on": "2026-01-05"}
     ),
+    "POST /api/court/cases/{case_id}/departure": Rule(roles=CASE_ROLES, body={}),
+    "POST /api/court/departures/{departure_id}": Rule(
+        roles=CASE_ROLES, body={"travel_document_status": "requested", "requested_on": "2026-02-01"}
+    ),
+    "POST /api/court/departures/{departure_id}/confirm": Rule(
+        roles=CASE_ROLES, body={"departed_on": "2026-03-01"}
+    ),
+    "POST /court/cases/<case_id>/departure/": form_rule({"note": "wants to leave"}),
+    "POST /court/departures/<departure_id>/": form_rule({"travel_document_status": "requested"}),
+    "POST /court/departures/<departure_id>/confirm/": form_rule({"departed_on": "2026-03-01"}),
 }
