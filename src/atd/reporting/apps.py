@@ -8,7 +8,17 @@ class ReportingConfig(AppConfig):
     label = "reporting"
 
     def ready(self) -> None:
-        from atd.core.extensions import NavLink, register_nav_link
+        from datetime import timedelta
+
+        from atd.core.extensions import (
+            DemoStep,
+            NavLink,
+            PeriodicJob,
+            register_demo_step,
+            register_nav_link,
+            register_periodic_job,
+        )
+        from atd.reporting import demo, facts
 
         register_nav_link(
             NavLink(
@@ -18,3 +28,18 @@ class ReportingConfig(AppConfig):
                 order=60,
             )
         )
+        register_periodic_job(
+            PeriodicJob(
+                name="reporting.facts_refresh",
+                every=timedelta(minutes=10),
+                run=facts.case_facts_refresh,
+            )
+        )
+        register_periodic_job(
+            PeriodicJob(
+                name="reporting.facts_full_refresh",
+                every=timedelta(days=1),
+                run=lambda: facts.case_facts_refresh(full=True),
+            )
+        )
+        register_demo_step(DemoStep(name="reporting", seed=demo.reporting_demo_seed, order=90))

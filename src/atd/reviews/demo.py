@@ -10,6 +10,7 @@ from atd.core.scope import Scope
 from atd.people.selectors import case_queryset_in_scope
 from atd.reviews import services
 from atd.reviews.choices import ReviewSource
+from atd.reviews.selectors import review_queryset_in_scope
 
 ADMIN = Scope(role="admin", user_id=None, office_id=None)
 
@@ -22,6 +23,8 @@ def reviews_demo_seed(ctx: dict[str, Any]) -> None:
         .values_list("participant_id", flat=True)[:6]
     )
     for i, participant_id in enumerate(participant_ids):
+        if review_queryset_in_scope(ADMIN).filter(participant_id=participant_id).exists():
+            continue  # seeded before
         try:
             request = services.review_request_submit(
                 actor=SYSTEM,
