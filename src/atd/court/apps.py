@@ -12,10 +12,12 @@ class CourtConfig(AppConfig):
     def ready(self) -> None:
         from atd.core.extensions import (
             DemoStep,
+            NavLink,
             ParticipantPanel,
             PeriodicJob,
             TimelineSource,
             register_demo_step,
+            register_nav_link,
             register_participant_panel,
             register_periodic_job,
             register_timeline_source,
@@ -25,6 +27,14 @@ class CourtConfig(AppConfig):
         register_participant_panel(
             ParticipantPanel(
                 name="court", template="court/panel.html", context=views.panel_context, order=30
+            )
+        )
+        register_nav_link(
+            NavLink(
+                label="Court",
+                url_name="court:overview",
+                roles=frozenset({"case_officer", "contractor_specialist", "supervisor", "admin"}),
+                order=30,
             )
         )
         register_timeline_source(TimelineSource(name="court", items=timeline.court_timeline_items))

@@ -152,3 +152,39 @@ def hearing_outcome_counts(*, scope: Scope, start: date, end: date) -> dict[str,
         .annotate(n=Count("id"))
     )
     return {row["outcome"]: row["n"] for row in rows}
+
+
+@dataclass
+class CourtOverview:
+    hearings_ahead: list[Hearing]
+    hearings_without_outcome: list[Hearing]
+    reports_overdue: list[Notice]
+    notices_unserved: list[Notice]
+
+
+def court_overview(*, scope: Scope, now: datetime, days_ahead: int = 14) -> CourtOverview:
+    """The caller's caseload: hearings in the next days, past hearings with no outcome yet,
+    Notices to Report past their deadline, unserved notices. Names are shown: the page audits."""
+    from datetime import timedelta
+
+    today = now.date()
+    hearings = hearing_queryset_in_scope(scope).select_related("participant")
+    notices = notice_queryset_in_scope(scope).select_related("participant")
+    return CourtOverview(
+        hearings_ahead=list(
+            hearings.filter(
+                scheduled_at__gte=now,
+                scheduled_at__lte=now + timedelta(days=days_ahead),
+                outcome="",
+            ).order_by("scheduled_at")[:200]
+        ),
+        hearings_without_outcome=list(
+            hearings.filter(scheduled_at__lt=now, outcome="").order_by("scheduled_at")[:200]
+        ),
+        reports_overdue=list(
+            notices.filter(kind="ntr", reported_on__isnull=True, report_by__lt=today).order_by(
+                "report_by"
+            )[:200]
+        ),
+        notices_unserved=list(notices.filter(served_on__isnull=True).order_by("issued_on")[:200]),
+    )

@@ -6,6 +6,7 @@ from atd.court import views
 
 app_name = "court"
 urlpatterns = [
+    path("", views.overview, name="overview"),
     path("cases/<int:case_id>/notices/", views.notice_issue, name="notice_issue"),
     path("notices/<int:notice_id>/service/", views.notice_serve, name="notice_serve"),
     path("notices/<int:notice_id>/report/", views.notice_report, name="notice_report"),

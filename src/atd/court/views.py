@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.views.decorators.http import require_POST
@@ -287,3 +287,30 @@ def departure_confirm(request: HttpRequest, departure_id: int) -> HttpResponse:
         ),
         "Departure confirmed; the case is closed.",
     )
+
+
+@login_required
+def overview(request: HttpRequest) -> HttpResponse:
+    from atd.core.audit import audit_record
+
+    scope = Scope.for_user(request.user)
+    if scope.role not in STAFF_CASE_ROLES:
+        raise PermissionDenied
+    data = selectors.court_overview(scope=scope, now=clock.now())
+    shown = {
+        row.participant_id
+        for rows in (
+            data.hearings_ahead,
+            data.hearings_without_outcome,
+            data.reports_overdue,
+            data.notices_unserved,
+        )
+        for row in rows
+    }
+    audit_record(
+        actor=request.user,
+        action="court.overview",
+        object_type="participant",
+        object_ids=sorted(shown),
+    )
+    return render(request, "court/overview.html", {"o": data})

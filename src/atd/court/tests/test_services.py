@@ -313,3 +313,22 @@ def test_participant_reads_own_court_record_but_not_anothers(world: World, at_no
             actor=world.user("participant"),
             participant_id=world.participants["office_b"].pk,
         )
+
+
+def test_overview_page_lists_the_caseloads_deadlines_only(world: World, client_for) -> None:  # type: ignore[no-untyped-def]
+    with clock.frozen_at(NOW):
+        _pending_case_notice(world, report_by=date(2026, 5, 1))
+        services.notice_issue(
+            actor=world.user("admin"),
+            scope=_scope(world, "admin"),
+            case_id=world.cases["office_b"].pk,
+            kind="nta",
+            issued_on=date(2026, 5, 1),
+        )
+        overview = selectors.court_overview(scope=_scope(world), now=NOW)
+    assert [n.participant_id for n in overview.reports_overdue] == [
+        world.participants["officer_a"].pk
+    ]
+    assert overview.notices_unserved == []
+    assert client_for("case_officer").get("/court/").status_code == 200
+    assert client_for("records_analyst").get("/court/").status_code == 403
