@@ -56,7 +56,7 @@ def program_kpis(*, scope: Scope, start: date, end: date) -> Kpis:
     k = Kpis(start=start, end=end)
     since = datetime.combine(start, time.min, tzinfo=UTC)
     until = datetime.combine(end + timedelta(days=1), time.min, tzinfo=UTC)
-    _checkins(k, scope, since)
+    _checkins(k, scope, since, until)
     hearings = hearing_outcome_counts(scope=scope, start=start, end=end)
     attended = hearings.get("attended", 0) + hearings.get("continued", 0)
     missed = hearings.get("failed_to_appear", 0)
@@ -79,13 +79,15 @@ def program_kpis(*, scope: Scope, start: date, end: date) -> Kpis:
     return k
 
 
-def _checkins(k: Kpis, scope: Scope, since: datetime) -> None:
+def _checkins(k: Kpis, scope: Scope, since: datetime, until: datetime) -> None:
     try:
         from atd.checkins.selectors import window_status_counts
     except ImportError:
         k.notes.append("check-in compliance: the check-ins app is not installed here")
         return
-    counts = window_status_counts(scope=scope, since=since)
+    from atd.reviews.compliance import window_count_args
+
+    counts = window_status_counts(**window_count_args(window_status_counts, scope, since, until))
     done = counts.get("completed", 0)
     due = done + counts.get("missed", 0) + counts.get("attempted", 0)
     for status in ("completed", "attempted", "missed"):

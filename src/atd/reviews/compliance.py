@@ -7,6 +7,7 @@ recommendation refuses to treat the unknown as compliance."""
 
 from __future__ import annotations
 
+import inspect
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -34,7 +35,7 @@ def compliance_record_build(
         .first()
     )
     days = (timezone.localdate(now) - case.release_date).days if case else 0
-    checkins = _checkin_counts(participant_id, since, notes)
+    checkins = _checkin_counts(participant_id, since, now, notes)
     alerts = _alert_counts(participant_id, since, notes)
     hearings = hearing_attendance_for(participant_id, since=since.date())
     return ComplianceRecord(
@@ -55,7 +56,9 @@ def compliance_record_build(
     )
 
 
-def _checkin_counts(participant_id: int, since: datetime, notes: list[str]) -> dict[str, int]:
+def _checkin_counts(
+    participant_id: int, since: datetime, until: datetime, notes: list[str]
+) -> dict[str, int]:
     try:
         from atd.checkins.selectors import window_status_counts
     except ImportError:
@@ -63,10 +66,20 @@ def _checkin_counts(participant_id: int, since: datetime, notes: list[str]) -> d
         return {"_available": 0}
     # A participant's own scope limits the count to that one person.
     own = Scope(role="participant", user_id=None, office_id=None, participant_id=participant_id)
-    counts = dict(window_status_counts(scope=own, since=since))
+    counts = dict(
+        window_status_counts(**window_count_args(window_status_counts, own, since, until))
+    )
     counts["_available"] = 1
     notes.append("late check-ins are not tracked separately (counted as on time)")
     return counts
+
+
+def window_count_args(fn: Any, scope: Scope, since: datetime, until: datetime) -> dict[str, Any]:
+    """check-ins' counting selector gained an `until` bound; pass it when it is accepted."""
+    args: dict[str, Any] = {"scope": scope, "since": since}
+    if "until" in inspect.signature(fn).parameters:
+        args["until"] = until
+    return args
 
 
 def _alert_counts(participant_id: int, since: datetime, notes: list[str]) -> dict[str, Any]:
