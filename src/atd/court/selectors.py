@@ -188,3 +188,21 @@ def court_overview(*, scope: Scope, now: datetime, days_ahead: int = 14) -> Cour
         ),
         notices_unserved=list(notices.filter(served_on__isnull=True).order_by("issued_on")[:200]),
     )
+
+
+def legal_status_latest_steps(
+    participant_ids: list[int], *, keep: int = 2
+) -> dict[int, tuple[int, list[tuple[str, date, datetime]]]]:
+    """participant -> (number of steps, the latest `keep` steps newest first), for reports."""
+    out: dict[int, tuple[int, list[tuple[str, date, datetime]]]] = {}
+    rows = (
+        LegalStatusEvent.objects.filter(participant_id__in=participant_ids)
+        .order_by("participant_id", "-effective_on", "-recorded_at", "-id")
+        .values_list("participant_id", "status", "effective_on", "recorded_at")
+    )
+    for pid, status, effective_on, recorded_at in rows:
+        count, steps = out.get(pid, (0, []))
+        if len(steps) < keep:
+            steps.append((status, effective_on, recorded_at))
+        out[pid] = (count + 1, steps)
+    return out

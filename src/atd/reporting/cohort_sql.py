@@ -62,10 +62,14 @@ _STATUS = """CASE WHEN f.closed_at <= %(cut)s THEN 'closed'
       WHEN f.activated_at <= %(cut)s THEN 'active' ELSE 'pending_first_report' END"""
 _CLOSURE = "CASE WHEN f.closed_at <= %(cut)s THEN f.closure_reason ELSE '' END"
 # The latest legal status answers unless it took effect after the as-of date or was recorded
-# after the knowledge time; only then is that person's timeline read (index on participant).
+# after the knowledge time; then the step before it; only people with three or more steps,
+# the last two both too late, have their timeline read (index on participant).
 _LEGAL = """CASE WHEN f.legal_effective_on IS NULL THEN ''
       WHEN f.legal_effective_on <= %(as_of)s AND f.legal_recorded_at <= %(known)s
         THEN f.legal_status
+      WHEN f.legal_prev_effective_on <= %(as_of)s AND f.legal_prev_recorded_at <= %(known)s
+        THEN f.legal_prev_status
+      WHEN f.legal_events <= 2 THEN ''
       ELSE COALESCE((SELECT e.status FROM {legal_status} e
         WHERE e.participant_id = f.participant_id AND e.effective_on <= %(as_of)s
           AND e.recorded_at <= %(known)s
@@ -147,21 +151,40 @@ def _where(q: CohortQuery, params: dict[str, Any]) -> str:
     return " AND ".join(where)
 
 
-def _bytewise() -> str:
-    """Group the country code byte-wise: locale-aware comparison of millions of short strings
-    is the slowest part of the aggregate otherwise."""
-    return ' COLLATE "C"' if connection.vendor == "postgresql" else ""
+# Counts are grouped on one packed integer key: with several expression keys the planner
+# multiplies its default guesses and, expecting millions of groups, sorts every row; with one
+# key it hashes (a few thousand real groups). The key packs category, NTA state, the two
+# letters of the country code and the office id; `_unpack` reverses it.
+_OFFICE_SPAN = 2147483648
 
 
 def _counts_sql(q: CohortQuery, t: dict[str, str], params: dict[str, Any]) -> str:
     office = _OFFICE.format(assignment=t["assignment"])
+    code = "ASCII" if connection.vendor == "postgresql" else "UNICODE"
+    letters = (
+        f"(COALESCE({code}(SUBSTR(f.nationality, 1, 1)), 0) * 256"
+        f" + COALESCE({code}(SUBSTR(f.nationality, 2, 1)), 0))"
+    )
+    key = (
+        f"((({_category_sql(t)}) * 4 + ({_NOTICE})) * 65536 + {letters}) * {_OFFICE_SPAN}"
+        f" + ({office})"
+    )
+    # Materialised, the key is a plain column (8 bytes a row) the planner can hash-aggregate;
+    # grouping directly on an expression holding sub-plans makes it sort every row.
+    materialized = "MATERIALIZED " if connection.vendor == "postgresql" else ""
     return f"""
-    SELECT category, nat, office_id, notice, COUNT(*) FROM (
-      SELECT {_category_sql(t)} AS category, f.nationality{_bytewise()} AS nat,
-        {office} AS office_id,
-        {_NOTICE} AS notice
-      FROM {t["facts"]} f WHERE {_where(q, params)}
-    ) r GROUP BY category, nat, office_id, notice"""  # noqa: S608 -- names from model metadata; values bound
+    WITH r AS {materialized}(
+      SELECT {key} AS k FROM {t["facts"]} f WHERE {_where(q, params)}
+    ) SELECT k, COUNT(*) FROM r GROUP BY k"""  # noqa: S608 -- names from model metadata; values bound
+
+
+def _unpack(key: int) -> tuple[int, str, int, int]:
+    """(category number, country code, office id, notice number) from a packed key."""
+    office_id = key % _OFFICE_SPAN
+    rest = key // _OFFICE_SPAN
+    letters, kinds = rest % 65536, rest // 65536
+    nationality = "".join(chr(c) for c in (letters // 256, letters % 256) if c)
+    return kinds // 4, nationality, office_id, kinds % 4
 
 
 def _list_sql(q: CohortQuery, t: dict[str, str], params: dict[str, Any]) -> str:
@@ -211,10 +234,10 @@ def cohort_status_rows(q: CohortQuery) -> list[tuple[str, str, int, str, int]]:
     """(category, nationality, office id, notice state, count), sorted."""
     params = _params(q)
     sql = _counts_sql(q, _tables(), params)
-    rows = [
-        (CATEGORY_KEYS[cat - 1], nat or "", office_id, NOTICE_KEYS[notice - 1], int(n))
-        for cat, nat, office_id, notice, n in _run(sql, params)
-    ]
+    rows = []
+    for key, n in _run(sql, params):
+        cat, nat, office_id, notice = _unpack(int(key))
+        rows.append((CATEGORY_KEYS[cat - 1], nat, office_id, NOTICE_KEYS[notice - 1], int(n)))
     return sorted(rows, key=lambda r: (r[0], r[1], r[2], r[3]))
 
 

@@ -18,7 +18,11 @@ from django.db.models import Max, Min, Q
 from django.utils import timezone
 
 from atd.core.scope import Scope
-from atd.court.selectors import case_ids_with_summary_changed_since, case_summaries
+from atd.court.selectors import (
+    case_ids_with_summary_changed_since,
+    case_summaries,
+    legal_status_latest_steps,
+)
 from atd.people.selectors import case_queryset_in_scope
 from atd.reporting.models import CaseFact, FactWatermark
 
@@ -120,10 +124,14 @@ def _upsert(case_ids: Iterable[int]) -> None:
             office_since=Max("assignments__at"),
         )
     )
+    rows = list(rows)
     court = case_summaries(ids)
+    steps = legal_status_latest_steps(sorted({row["participant_id"] for row in rows}))
     facts = []
     for row in rows:
         s = court.get(row["id"], {})
+        count, latest = steps.get(row["participant_id"], (0, []))
+        prev = latest[1] if len(latest) > 1 else ("", None, None)
         activated = row["activated"]
         if activated is None and (row["status"] == "active" or row["left_active"] is not None):
             # Active from the start, without a recorded change (e.g. migrated records).
@@ -152,6 +160,10 @@ def _upsert(case_ids: Iterable[int]) -> None:
                 legal_status=s.get("legal_status") or "",
                 legal_effective_on=s.get("legal_status_effective_on"),
                 legal_recorded_at=s.get("legal_status_recorded_at"),
+                legal_prev_status=prev[0],
+                legal_prev_effective_on=prev[1],
+                legal_prev_recorded_at=prev[2],
+                legal_events=max(count, 1),
                 fta_count=s.get("fta_count") or 0,
             )
         )

@@ -78,6 +78,12 @@ class CaseFact(models.Model):
     legal_status = models.CharField(max_length=24, blank=True)
     legal_effective_on = models.DateField(null=True, blank=True)
     legal_recorded_at = models.DateTimeField(null=True, blank=True)
+    # The step before the latest: answers "as of" dates between the two without reading the
+    # timeline; only people with three or more steps, the last two both too late, need it.
+    legal_prev_status = models.CharField(max_length=24, blank=True)
+    legal_prev_effective_on = models.DateField(null=True, blank=True)
+    legal_prev_recorded_at = models.DateTimeField(null=True, blank=True)
+    legal_events = models.PositiveIntegerField(default=1)
     fta_count = models.PositiveIntegerField(default=0)
 
 

@@ -260,3 +260,29 @@ def test_console_cohort_page_shows_counts_and_an_svg_chart(history: World, clien
     assert page.status_code == 200
     assert "<svg" in body and 'role="img"' in body
     assert "Whereabouts unknown" in body
+
+
+def test_a_long_legal_timeline_is_read_when_the_last_two_steps_are_too_late(
+    history: World,
+) -> None:
+    admin, scope = history.user("admin"), _admin(history)
+    pid = history.participants["specialist_a"].pk
+    steps = [
+        ("in_custody", date(2026, 1, 20), datetime(2026, 1, 20, 12, tzinfo=UTC)),
+        ("released", date(2026, 2, 1), datetime(2026, 2, 1, 12, tzinfo=UTC)),
+        ("final_order_removal", date(2026, 4, 1), datetime(2026, 4, 1, 12, tzinfo=UTC)),
+    ]
+    for status, day, moment in steps:
+        with clock.frozen_at(moment):
+            court.legal_status_record(
+                actor=admin,
+                scope=scope,
+                participant_id=pid,
+                status=status,
+                effective_on=day,
+                close_case=False,
+            )
+    known = datetime(2026, 5, 1, tzinfo=UTC)
+    assert _status(history, date(2026, 1, 25), known).by_category()["in_custody"] == 1
+    assert _status(history, date(2026, 2, 15), known).by_category()["in_custody"] == 0
+    assert _status(history, date(2026, 1, 10), known).by_category()["in_custody"] == 0
