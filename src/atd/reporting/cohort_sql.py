@@ -74,6 +74,16 @@ _LEGAL = """CASE WHEN f.legal_effective_on IS NULL THEN ''
         WHERE e.participant_id = f.participant_id AND e.effective_on <= %(as_of)s
           AND e.recorded_at <= %(known)s
         ORDER BY e.effective_on DESC, e.recorded_at DESC, e.id DESC LIMIT 1), '') END"""
+_LEGAL_FAST = _LEGAL.split("      WHEN f.legal_events")[0] + "      ELSE '' END"
+# 1 when a row needs a correlated look-up (office history, legal timeline, hearings); such
+# rows are counted by a second, small query, so the big scan stays parallel-safe.
+_LOOKUP = """CASE WHEN f.office_since > %(cut)s OR f.fta_count > 0 THEN 1
+      WHEN f.legal_effective_on IS NULL THEN 0
+      WHEN f.legal_effective_on <= %(as_of)s AND f.legal_recorded_at <= %(known)s THEN 0
+      WHEN f.legal_prev_effective_on <= %(as_of)s AND f.legal_prev_recorded_at <= %(known)s
+        THEN 0
+      WHEN f.legal_events <= 2 THEN 0
+      ELSE 1 END"""
 _OFFICE = """CASE WHEN f.office_since <= %(cut)s THEN f.office_id
       ELSE COALESCE((SELECT a.office_id FROM {assignment} a
         WHERE a.case_id = f.case_id AND a.at <= %(cut)s
@@ -111,12 +121,14 @@ _NOTICE = """CASE
       ELSE 2 END"""
 
 
-def _category_sql(t: dict[str, str]) -> str:
+def _category_sql(t: dict[str, str], *, fast: bool = False) -> str:
+    """The category expression; `fast` leaves out every look-up (for rows that need none)."""
     fill = {key: t[key] for key in ("legal_status", "assignment", "hearing")}
-    open_sql = _OPEN.format(status=_STATUS, reported=_REPORTED, missed=_MISSED.format(**fill))
+    missed = "0" if fast else _MISSED.format(**fill)
+    open_sql = _OPEN.format(status=_STATUS, reported=_REPORTED, missed=missed)
     return _CATEGORY.format(
         least="LEAST" if connection.vendor == "postgresql" else "MIN",
-        legal_rank=_RANK.format(value=_LEGAL.format(**fill)),
+        legal_rank=_RANK.format(value=(_LEGAL_FAST if fast else _LEGAL.format(**fill))),
         closure_rank=_RANK.format(value=_CLOSURE),
         status=_STATUS,
         open=open_sql,
@@ -158,23 +170,24 @@ def _where(q: CohortQuery, params: dict[str, Any]) -> str:
 _OFFICE_SPAN = 2147483648
 
 
-def _counts_sql(q: CohortQuery, t: dict[str, str], params: dict[str, Any]) -> str:
-    office = _OFFICE.format(assignment=t["assignment"])
+def _counts_sql(q: CohortQuery, t: dict[str, str], params: dict[str, Any], *, lookups: bool) -> str:
+    """Counts by packed key over the rows that need look-ups (`lookups=True`: full expression,
+    few rows) or over all the others (no sub-plans, so PostgreSQL can scan in parallel)."""
+    office = _OFFICE.format(assignment=t["assignment"]) if lookups else "f.office_id"
     code = "ASCII" if connection.vendor == "postgresql" else "UNICODE"
     letters = (
         f"(COALESCE({code}(SUBSTR(f.nationality, 1, 1)), 0) * 256"
         f" + COALESCE({code}(SUBSTR(f.nationality, 2, 1)), 0))"
     )
-    key = (
-        f"((({_category_sql(t)}) * 4 + ({_NOTICE})) * 65536 + {letters}) * {_OFFICE_SPAN}"
-        f" + ({office})"
-    )
-    # Materialised, the key is a plain column (8 bytes a row) the planner can hash-aggregate;
-    # grouping directly on an expression holding sub-plans makes it sort every row.
-    materialized = "MATERIALIZED " if connection.vendor == "postgresql" else ""
+    category = _category_sql(t, fast=not lookups)
+    key = f"((({category}) * 4 + ({_NOTICE})) * 65536 + {letters}) * {_OFFICE_SPAN} + ({office})"
+    where = f"{_where(q, params)} AND ({_LOOKUP}) = {1 if lookups else 0}"
+    # Materialised, the key is a plain column the planner can hash-aggregate; grouping on an
+    # expression that holds sub-plans makes it sort every row.
+    materialized = "MATERIALIZED " if lookups and connection.vendor == "postgresql" else ""
     return f"""
     WITH r AS {materialized}(
-      SELECT {key} AS k FROM {t["facts"]} f WHERE {_where(q, params)}
+      SELECT {key} AS k FROM {t["facts"]} f WHERE {where}
     ) SELECT k, COUNT(*) FROM r GROUP BY k"""  # noqa: S608 -- names from model metadata; values bound
 
 
@@ -233,11 +246,16 @@ def _tables() -> dict[str, str]:
 def cohort_status_rows(q: CohortQuery) -> list[tuple[str, str, int, str, int]]:
     """(category, nationality, office id, notice state, count), sorted."""
     params = _params(q)
-    sql = _counts_sql(q, _tables(), params)
+    tables = _tables()
+    totals: dict[int, int] = {}
+    for lookups in (False, True):
+        sql = _counts_sql(q, tables, params, lookups=lookups)
+        for key, n in _run(sql, params):
+            totals[int(key)] = totals.get(int(key), 0) + int(n)
     rows = []
-    for key, n in _run(sql, params):
-        cat, nat, office_id, notice = _unpack(int(key))
-        rows.append((CATEGORY_KEYS[cat - 1], nat, office_id, NOTICE_KEYS[notice - 1], int(n)))
+    for key, n in totals.items():
+        cat, nat, office_id, notice = _unpack(key)
+        rows.append((CATEGORY_KEYS[cat - 1], nat, office_id, NOTICE_KEYS[notice - 1], n))
     return sorted(rows, key=lambda r: (r[0], r[1], r[2], r[3]))
 
 

@@ -71,19 +71,9 @@ def case_facts_refresh(*, full: bool = False) -> RefreshResult:
         if full:
             ids: set[int] = set(_cases().values_list("id", flat=True))
         else:
-            ids = set(
-                _cases()
-                .filter(
-                    Q(id__gt=case_mark.last_id)
-                    | Q(
-                        status_changes__id__gt=status_mark.last_id,
-                        status_changes__id__lte=top_status,
-                    )
-                    | Q(assignments__id__gt=assign_mark.last_id, assignments__id__lte=top_assign)
-                )
-                .values_list("id", flat=True)
-                .distinct()
-            )
+            ids = set(_cases().filter(id__gt=case_mark.last_id).values_list("id", flat=True))
+            ids |= _case_ids_after("status_changes", status_mark.last_id, top_status)
+            ids |= _case_ids_after("assignments", assign_mark.last_id, top_assign)
             since = (court_mark.last_at or wall.replace(year=1970)) - COURT_MARGIN
             ids.update(case_ids_with_summary_changed_since(since))
         ordered = sorted(ids)
