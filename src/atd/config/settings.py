@@ -296,3 +296,16 @@ ATD_SMS_GATEWAY = os.environ.get("ATD_SMS_GATEWAY", "console")
 # --- console ---
 # Seconds between the dashboard's and the queue's live refreshes.
 ATD_CONSOLE_POLL_SECONDS = env_int("ATD_CONSOLE_POLL_SECONDS", 5, minimum=1)
+# --- court / reviews / reporting ---
+# Days a notice may stay unserved after issue before the notice-not-served alert.
+ATD_COURT_NOTICE_SERVICE_DAYS = env_int("ATD_COURT_NOTICE_SERVICE_DAYS", 30, minimum=1)
+# Days an officer has to decide a review request before it escalates; days to appeal a denial;
+# days a supervisor has to decide an appeal; compliant days before a step-down is proposed.
+ATD_REVIEW_DECISION_DAYS = env_int("ATD_REVIEW_DECISION_DAYS", 14, minimum=1)
+ATD_REVIEW_APPEAL_DAYS = env_int("ATD_REVIEW_APPEAL_DAYS", 30, minimum=1)
+ATD_REVIEW_APPEAL_DECISION_DAYS = env_int("ATD_REVIEW_APPEAL_DECISION_DAYS", 14, minimum=1)
+ATD_REVIEW_COMPLIANT_DAYS = env_int("ATD_REVIEW_COMPLIANT_DAYS", 90, minimum=1)
+# Days before the as-of date in which a missed hearing counts as a missed obligation.
+ATD_REPORT_MISSED_WINDOW_DAYS = env_int("ATD_REPORT_MISSED_WINDOW_DAYS", 90, minimum=1)
+# Memory for the cohort status report's one big aggregate (PostgreSQL SET LOCAL work_mem).
+ATD_REPORT_WORK_MEM_MB = env_int("ATD_REPORT_WORK_MEM_MB", 256, minimum=4)

@@ -1,4 +1,6 @@
-"""App config for court."""
+"""App config for court: registers its participant panel, timeline, periodic job, demo step."""
+
+from datetime import timedelta
 
 from django.apps import AppConfig
 
@@ -6,3 +8,39 @@ from django.apps import AppConfig
 class CourtConfig(AppConfig):
     name = "atd.court"
     label = "court"
+
+    def ready(self) -> None:
+        from atd.core.extensions import (
+            DemoStep,
+            NavLink,
+            ParticipantPanel,
+            PeriodicJob,
+            TimelineSource,
+            register_demo_step,
+            register_nav_link,
+            register_participant_panel,
+            register_periodic_job,
+            register_timeline_source,
+        )
+        from atd.court import demo, tasks, timeline, views
+
+        register_participant_panel(
+            ParticipantPanel(
+                name="court", template="court/panel.html", context=views.panel_context, order=30
+            )
+        )
+        register_nav_link(
+            NavLink(
+                label="Court",
+                url_name="court:overview",
+                roles=frozenset({"case_officer", "contractor_specialist", "supervisor", "admin"}),
+                order=30,
+            )
+        )
+        register_timeline_source(TimelineSource(name="court", items=timeline.court_timeline_items))
+        register_periodic_job(
+            PeriodicJob(
+                name="court.checks", every=timedelta(minutes=15), run=tasks.court_checks_run
+            )
+        )
+        register_demo_step(DemoStep(name="court", seed=demo.court_demo_seed, order=40))

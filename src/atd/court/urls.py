@@ -1,6 +1,26 @@
 """Pages of court (console side); mounted at /court/."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from atd.court import views
 
 app_name = "court"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.overview, name="overview"),
+    path("cases/<int:case_id>/notices/", views.notice_issue, name="notice_issue"),
+    path("notices/<int:notice_id>/service/", views.notice_serve, name="notice_serve"),
+    path("notices/<int:notice_id>/report/", views.notice_report, name="notice_report"),
+    path("cases/<int:case_id>/hearings/", views.hearing_schedule, name="hearing_schedule"),
+    path(
+        "hearings/<int:hearing_id>/reschedule/", views.hearing_reschedule, name="hearing_reschedule"
+    ),
+    path("hearings/<int:hearing_id>/outcome/", views.hearing_outcome, name="hearing_outcome"),
+    path(
+        "participants/<int:participant_id>/legal-status/", views.legal_status, name="legal_status"
+    ),
+    path("cases/<int:case_id>/departure/", views.departure_open, name="departure_open"),
+    path("departures/<int:departure_id>/", views.departure_update, name="departure_update"),
+    path(
+        "departures/<int:departure_id>/confirm/", views.departure_confirm, name="departure_confirm"
+    ),
+]

@@ -1,0 +1,126 @@
+"""Departure assistance services: open a case, track the travel document, confirm the
+departure (which records the legal status and so closes the supervision case)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
+
+from atd.core import clock
+from atd.core.actors import actor_for
+from atd.core.audit import audit_record
+from atd.core.errors import Conflict, FieldError, NotFound, ValidationFailed
+from atd.core.scope import STAFF_CASE_ROLES, Scope
+from atd.court.choices import DepartureStatus, TravelDocumentStatus
+from atd.court.models import DepartureCase
+from atd.court.services import legal_status_record
+from atd.people.selectors import case_get_in_scope, case_queryset_in_scope
+from atd.supervision import selectors as supervision_selectors
+
+DEVICE_TECHNOLOGIES = frozenset({"gps_ankle", "wrist"})
+
+
+def departure_queryset_in_scope(scope: Scope) -> QuerySet[DepartureCase]:
+    return DepartureCase.objects.filter(case_id__in=case_queryset_in_scope(scope).values("pk"))
+
+
+def _for_update(scope: Scope, departure_id: int) -> DepartureCase:
+    row = departure_queryset_in_scope(scope).select_for_update().filter(pk=departure_id).first()
+    if row is None:
+        raise NotFound()
+    return row
+
+
+@transaction.atomic
+def departure_open(*, actor: Any, scope: Scope, case_id: int, note: str = "") -> DepartureCase:
+    scope.require(*STAFF_CASE_ROLES)
+    case = case_get_in_scope(scope=scope, case_id=case_id)
+    if case.status == "closed":
+        raise Conflict(detail="the case is closed")
+    try:
+        with transaction.atomic():
+            row = DepartureCase.objects.create(
+                participant_id=case.participant_id,
+                case=case,
+                note=note.strip()[:500],
+                opened_at=clock.now(),
+                opened_by=actor_for(actor).label,
+            )
+    except IntegrityError:
+        raise Conflict(detail="a departure case is already open") from None
+    audit_record(actor=actor, action="departure.open", object_type="departure", object_ids=[row.pk])
+    return row
+
+
+@transaction.atomic
+def departure_update(
+    *,
+    actor: Any,
+    scope: Scope,
+    departure_id: int,
+    travel_document_status: str,
+    requested_on: date | None = None,
+    issued_on: date | None = None,
+    planned_departure_on: date | None = None,
+    note: str = "",
+) -> DepartureCase:
+    scope.require(*STAFF_CASE_ROLES)
+    row = _for_update(scope, departure_id)
+    if row.status != DepartureStatus.OPEN:
+        raise Conflict(detail="the departure case is no longer open")
+    if travel_document_status not in TravelDocumentStatus.values:
+        raise ValidationFailed(errors=[FieldError("travel_document_status", "unknown status")])
+    if requested_on and issued_on and issued_on < requested_on:
+        raise ValidationFailed(errors=[FieldError("issued_on", "issued before it was requested")])
+    row.travel_document_status = travel_document_status
+    row.travel_document_requested_on = requested_on or row.travel_document_requested_on
+    row.travel_document_issued_on = issued_on or row.travel_document_issued_on
+    row.planned_departure_on = planned_departure_on or row.planned_departure_on
+    if note.strip():
+        row.note = note.strip()[:500]
+    row.save()
+    audit_record(
+        actor=actor,
+        action="departure.update",
+        object_type="departure",
+        object_ids=[row.pk],
+        reason=travel_document_status,
+    )
+    return row
+
+
+@transaction.atomic
+def departure_confirm(
+    *, actor: Any, scope: Scope, departure_id: int, departed_on: date
+) -> DepartureCase:
+    """The departure happened: the legal status becomes "voluntarily departed", which closes
+    the supervision case with that reason; a worn device has to come back."""
+    scope.require(*STAFF_CASE_ROLES)
+    row = _for_update(scope, departure_id)
+    if row.status != DepartureStatus.OPEN:
+        raise Conflict(detail="the departure case is no longer open")
+    if departed_on > clock.now().date():
+        raise ValidationFailed(errors=[FieldError("departed_on", "cannot be in the future")])
+    plan = supervision_selectors.plan_current(row.participant_id)
+    row.status = DepartureStatus.CONFIRMED
+    row.departed_on = departed_on
+    row.confirmed_at = clock.now()
+    row.confirmed_by = actor_for(actor).label
+    row.device_return_required = bool(plan and plan.technology in DEVICE_TECHNOLOGIES)
+    row.save()
+    legal_status_record(
+        actor=actor,
+        scope=scope,
+        participant_id=row.participant_id,
+        status="voluntarily_departed",
+        effective_on=departed_on,
+        note=f"departure case {row.pk} confirmed",
+        source=f"departure:{row.pk}",
+    )
+    audit_record(
+        actor=actor, action="departure.confirm", object_type="departure", object_ids=[row.pk]
+    )
+    return row

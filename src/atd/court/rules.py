@@ -1,0 +1,127 @@
+"""Pure court rules: report-by deadlines, unserved notices, hearing reminders, legal status."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+REMINDER_LEADS: tuple[tuple[str, timedelta], ...] = (
+    ("7d", timedelta(days=7)),
+    ("1d", timedelta(days=1)),
+)
+
+# Legal statuses that end supervision, and the case closure reason each one records.
+CLOSING_STATUSES: dict[str, str] = {
+    "removed": "removed",
+    "voluntarily_departed": "voluntarily_departed",
+    "deceased": "deceased",
+    "in_custody": "taken_into_custody",
+    "relief_granted": "relief_granted",
+}
+
+
+def report_by_default(release_date: date, days: int) -> date:
+    """A Notice to Report without a printed date: report within `days` of release."""
+    return release_date + timedelta(days=days)
+
+
+def report_deadline_passed(
+    *, report_by: date | None, reported_on: date | None, today: date
+) -> bool:
+    """The deadline has passed when its whole day is over and no report was recorded."""
+    return report_by is not None and reported_on is None and today > report_by
+
+
+def notice_service_overdue(
+    *, issued_on: date, served_on: date | None, today: date, allowed_days: int
+) -> bool:
+    return served_on is None and (today - issued_on).days > allowed_days
+
+
+def notice_served_as_of(*, served_on: date | None, day: date) -> bool:
+    return served_on is not None and served_on <= day
+
+
+def hearing_reminders_due(
+    *,
+    scheduled_at: datetime,
+    now: datetime,
+    leads: Iterable[tuple[str, timedelta]] = REMINDER_LEADS,
+) -> list[str]:
+    """Reminder labels whose time has come and whose hearing is still ahead. A restarted job
+    that missed the 7-day moment still sends it while the hearing lies ahead, but a 7-day
+    reminder is skipped once the 1-day one is due (one message is enough)."""
+    if scheduled_at <= now:
+        return []
+    due = [label for label, lead in leads if now >= scheduled_at - lead]
+    return due[-1:]
+
+
+@dataclass(frozen=True)
+class StatusStep:
+    status: str
+    effective_on: date
+    recorded_at: datetime
+
+
+def legal_status_at(steps: Iterable[StatusStep], day: date, known_at: datetime) -> str | None:
+    """The legal status on `day` as it was known at `known_at`: the latest step in effect on
+    that day among those recorded by then (ties broken by recording order)."""
+    best: StatusStep | None = None
+    for step in steps:
+        if step.effective_on > day or step.recorded_at > known_at:
+            continue
+        if best is None or (step.effective_on, step.recorded_at) >= (
+            best.effective_on,
+            best.recorded_at,
+        ):
+            best = step
+    return best.status if best else None
+
+
+def closure_reason_for(status: str) -> str | None:
+    return CLOSING_STATUSES.get(status)
+
+
+# --- participant-facing text ----------------------------------------------------------------
+
+_REMINDER_TEXT = {
+    "en": (
+        "Court hearing reminder",
+        "You have a hearing at {court} on {when}. Attending is required. "
+        "If you cannot attend, contact your officer now.",
+    ),
+    "es": (
+        "Recordatorio de audiencia",
+        "Tiene una audiencia en {court} el {when}. Su asistencia es obligatoria. "
+        "Si no puede asistir, comuníquese con su oficial ahora.",
+    ),
+    "pt": (
+        "Lembrete de audiência",
+        "Você tem uma audiência em {court} em {when}. A presença é obrigatória. "
+        "Se não puder comparecer, fale com seu oficial agora.",
+    ),
+    "fr": (
+        "Rappel d'audience",
+        "Vous avez une audience à {court} le {when}. Votre présence est obligatoire. "
+        "Si vous ne pouvez pas venir, contactez votre agent maintenant.",
+    ),
+}
+
+_CHANGED_TEXT = {
+    "en": ("Your court hearing has changed", "Your hearing is now at {court} on {when}."),
+    "es": ("Su audiencia ha cambiado", "Su audiencia ahora es en {court} el {when}."),
+    "pt": ("Sua audiência mudou", "Sua audiência agora é em {court} em {when}."),
+    "fr": ("Votre audience a changé", "Votre audience a maintenant lieu à {court} le {when}."),
+}
+
+
+def hearing_reminder_text(language: str, *, court: str, when: str) -> tuple[str, str]:
+    subject, body = _REMINDER_TEXT.get(language[:2], _REMINDER_TEXT["en"])
+    return subject, body.format(court=court, when=when)
+
+
+def hearing_changed_text(language: str, *, court: str, when: str) -> tuple[str, str]:
+    subject, body = _CHANGED_TEXT.get(language[:2], _CHANGED_TEXT["en"])
+    return subject, body.format(court=court, when=when)

@@ -1,0 +1,208 @@
+"""Reads of court records, scoped to the caller's cases; reads of a person's record are audited."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from django.db.models import QuerySet
+
+from atd.core.audit import audit_record
+from atd.core.errors import NotFound
+from atd.core.scope import Scope
+from atd.court.choices import HearingOutcome
+from atd.court.models import CaseCourtSummary, Hearing, LegalStatusEvent, Notice
+from atd.people.selectors import case_queryset_in_scope, participant_ids_in_scope
+
+
+def notice_queryset_in_scope(scope: Scope) -> QuerySet[Notice]:
+    return Notice.objects.filter(case_id__in=case_queryset_in_scope(scope).values("pk"))
+
+
+def hearing_queryset_in_scope(scope: Scope) -> QuerySet[Hearing]:
+    return Hearing.objects.filter(case_id__in=case_queryset_in_scope(scope).values("pk"))
+
+
+def legal_status_queryset_in_scope(scope: Scope) -> QuerySet[LegalStatusEvent]:
+    return LegalStatusEvent.objects.filter(participant_id__in=participant_ids_in_scope(scope))
+
+
+@dataclass
+class CourtRecord:
+    participant_id: int
+    notices: list[Notice]
+    hearings: list[Hearing]
+    statuses: list[LegalStatusEvent]
+
+    @property
+    def current_status(self) -> str:
+        return self.statuses[-1].status if self.statuses else ""
+
+    @property
+    def next_hearing(self) -> Hearing | None:
+        upcoming = [h for h in self.hearings if not h.outcome]
+        return min(upcoming, key=lambda h: h.scheduled_at) if upcoming else None
+
+
+def court_record_read(*, scope: Scope, actor: Any, participant_id: int) -> CourtRecord:
+    """Notices, hearings and legal status of one person; audited."""
+    if not participant_ids_in_scope(scope).filter(pk=participant_id).exists():
+        raise NotFound()
+    record = CourtRecord(
+        participant_id=participant_id,
+        notices=list(
+            notice_queryset_in_scope(scope)
+            .filter(participant_id=participant_id)
+            .order_by("-issued_on", "-pk")
+        ),
+        hearings=list(
+            hearing_queryset_in_scope(scope)
+            .filter(participant_id=participant_id)
+            .order_by("-scheduled_at", "-pk")
+        ),
+        statuses=list(
+            legal_status_queryset_in_scope(scope)
+            .filter(participant_id=participant_id)
+            .order_by("effective_on", "recorded_at", "pk")
+        ),
+    )
+    audit_record(
+        actor=actor,
+        action="court.record_read",
+        object_type="participant",
+        object_ids=[participant_id],
+    )
+    return record
+
+
+def notice_get(*, scope: Scope, notice_id: int) -> Notice:
+    notice = notice_queryset_in_scope(scope).filter(pk=notice_id).first()
+    if notice is None:
+        raise NotFound()
+    return notice
+
+
+def hearing_get(*, scope: Scope, hearing_id: int) -> Hearing:
+    hearing = hearing_queryset_in_scope(scope).filter(pk=hearing_id).first()
+    if hearing is None:
+        raise NotFound()
+    return hearing
+
+
+@dataclass(frozen=True)
+class HearingAttendance:
+    attended: int
+    missed: int
+    upcoming: int
+
+
+def hearing_attendance_for(participant_id: int, *, since: date | None = None) -> HearingAttendance:
+    """Counts for a compliance record (used by reviews; the caller has checked scope)."""
+    qs = Hearing.objects.filter(participant_id=participant_id)
+    if since is not None:
+        qs = qs.filter(scheduled_at__date__gte=since)
+    attended = qs.filter(outcome__in=[HearingOutcome.ATTENDED, HearingOutcome.CONTINUED]).count()
+    missed = qs.filter(outcome=HearingOutcome.FAILED_TO_APPEAR).count()
+    upcoming = qs.filter(outcome="").count()
+    return HearingAttendance(attended=attended, missed=missed, upcoming=upcoming)
+
+
+def hearings_upcoming_for_participant(
+    *, scope: Scope, participant_id: int, now: datetime
+) -> list[Hearing]:
+    return list(
+        hearing_queryset_in_scope(scope)
+        .filter(participant_id=participant_id, scheduled_at__gte=now, outcome="")
+        .order_by("scheduled_at")
+    )
+
+
+# Table names for set-based reports (reporting computes the as-of cohort report in SQL).
+def court_tables() -> dict[str, str]:
+    return {
+        "notice": Notice._meta.db_table,
+        "hearing": Hearing._meta.db_table,
+        "legal_status": LegalStatusEvent._meta.db_table,
+        "summary": CaseCourtSummary._meta.db_table,
+    }
+
+
+def case_summaries(case_ids: list[int]) -> dict[int, dict[str, Any]]:
+    """Per-case court summaries (notice dates, latest legal status, failures to appear) for
+    set-based reports; counts and dates only."""
+    rows = CaseCourtSummary.objects.filter(case_id__in=case_ids).values()
+    return {row["case_id"]: dict(row) for row in rows}
+
+
+def case_ids_with_summary_changed_since(moment: datetime) -> list[int]:
+    return list(
+        CaseCourtSummary.objects.filter(changed_at__gt=moment).values_list("case_id", flat=True)
+    )
+
+
+def hearing_outcome_counts(*, scope: Scope, start: date, end: date) -> dict[str, int]:
+    """Hearings scheduled in [start, end] by outcome ("" = not yet recorded), for KPIs."""
+    from django.db.models import Count
+
+    rows = (
+        hearing_queryset_in_scope(scope)
+        .filter(scheduled_at__date__gte=start, scheduled_at__date__lte=end)
+        .values("outcome")
+        .annotate(n=Count("id"))
+    )
+    return {row["outcome"]: row["n"] for row in rows}
+
+
+@dataclass
+class CourtOverview:
+    hearings_ahead: list[Hearing]
+    hearings_without_outcome: list[Hearing]
+    reports_overdue: list[Notice]
+    notices_unserved: list[Notice]
+
+
+def court_overview(*, scope: Scope, now: datetime, days_ahead: int = 14) -> CourtOverview:
+    """The caller's caseload: hearings in the next days, past hearings with no outcome yet,
+    Notices to Report past their deadline, unserved notices. Names are shown: the page audits."""
+    from datetime import timedelta
+
+    today = now.date()
+    hearings = hearing_queryset_in_scope(scope).select_related("participant")
+    notices = notice_queryset_in_scope(scope).select_related("participant")
+    return CourtOverview(
+        hearings_ahead=list(
+            hearings.filter(
+                scheduled_at__gte=now,
+                scheduled_at__lte=now + timedelta(days=days_ahead),
+                outcome="",
+            ).order_by("scheduled_at")[:200]
+        ),
+        hearings_without_outcome=list(
+            hearings.filter(scheduled_at__lt=now, outcome="").order_by("scheduled_at")[:200]
+        ),
+        reports_overdue=list(
+            notices.filter(kind="ntr", reported_on__isnull=True, report_by__lt=today).order_by(
+                "report_by"
+            )[:200]
+        ),
+        notices_unserved=list(notices.filter(served_on__isnull=True).order_by("issued_on")[:200]),
+    )
+
+
+def legal_status_latest_steps(
+    participant_ids: list[int], *, keep: int = 2
+) -> dict[int, tuple[int, list[tuple[str, date, datetime]]]]:
+    """participant -> (number of steps, the latest `keep` steps newest first), for reports."""
+    out: dict[int, tuple[int, list[tuple[str, date, datetime]]]] = {}
+    rows = (
+        LegalStatusEvent.objects.filter(participant_id__in=participant_ids)
+        .order_by("participant_id", "-effective_on", "-recorded_at", "-id")
+        .values_list("participant_id", "status", "effective_on", "recorded_at")
+    )
+    for pid, status, effective_on, recorded_at in rows:
+        count, steps = out.get(pid, (0, []))
+        if len(steps) < keep:
+            steps.append((status, effective_on, recorded_at))
+        out[pid] = (count + 1, steps)
+    return out

@@ -1,0 +1,163 @@
+"""Keeps reporting.CaseFact in step with people's cases and court's summaries.
+
+Incremental: cases with a status change, assignment or creation after the last ids seen, and
+court summaries changed since the last pass (wall clock, with a margin for transactions that
+committed late), are recomputed and upserted. Idempotent, so overlapping passes are harmless.
+A participant's nationality changing is not a case event: `full=True` (the nightly job and
+`atd manage reporting_refresh --full`) recomputes every case."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Max, Min, Q
+from django.utils import timezone
+
+from atd.core.scope import Scope
+from atd.court.selectors import (
+    case_ids_with_summary_changed_since,
+    case_summaries,
+    legal_status_latest_steps,
+)
+from atd.people.selectors import case_queryset_in_scope
+from atd.reporting.models import CaseFact, FactWatermark
+
+ADMIN = Scope(role="admin", user_id=None, office_id=None)
+BATCH = 5000
+COURT_MARGIN = timedelta(minutes=5)
+
+
+@dataclass
+class RefreshResult:
+    cases: int = 0
+
+
+def _cases() -> Any:
+    return case_queryset_in_scope(ADMIN)
+
+
+def _history(relation: str) -> Any:
+    """A history table of people's cases (status changes, assignments), reached through the
+    case model's relation: read-only, for ids and case ids."""
+    return _cases().model._meta.get_field(relation).related_model.objects
+
+
+def _max_id(relation: str) -> int:
+    value = _history(relation).aggregate(m=Max("id"))["m"]
+    return int(value or 0)
+
+
+def _case_ids_after(relation: str, after: int, upto: int) -> set[int]:
+    return set(
+        _history(relation).filter(id__gt=after, id__lte=upto).values_list("case_id", flat=True)
+    )
+
+
+def case_facts_refresh(*, full: bool = False) -> RefreshResult:
+    """Brings the facts up to date; returns how many cases were recomputed."""
+    wall = timezone.now()
+    with transaction.atomic():
+        marks = {m.name: m for m in FactWatermark.objects.select_for_update()}
+        status_mark = marks.get("status_change", FactWatermark(name="status_change"))
+        assign_mark = marks.get("assignment", FactWatermark(name="assignment"))
+        case_mark = marks.get("case", FactWatermark(name="case"))
+        court_mark = marks.get("court", FactWatermark(name="court"))
+        top_status, top_assign = _max_id("status_changes"), _max_id("assignments")
+        top_case = int(_cases().aggregate(m=Max("id"))["m"] or 0)
+        if full:
+            ids: set[int] = set(_cases().values_list("id", flat=True))
+        else:
+            ids = set(_cases().filter(id__gt=case_mark.last_id).values_list("id", flat=True))
+            ids |= _case_ids_after("status_changes", status_mark.last_id, top_status)
+            ids |= _case_ids_after("assignments", assign_mark.last_id, top_assign)
+            since = (court_mark.last_at or wall.replace(year=1970)) - COURT_MARGIN
+            ids.update(case_ids_with_summary_changed_since(since))
+        ordered = sorted(ids)
+        for start in range(0, len(ordered), BATCH):
+            _upsert(ordered[start : start + BATCH])
+        status_mark.last_id, assign_mark.last_id, case_mark.last_id = (
+            top_status,
+            top_assign,
+            top_case,
+        )
+        court_mark.last_at = wall
+        for mark in (status_mark, assign_mark, case_mark, court_mark):
+            mark.save()
+    return RefreshResult(cases=len(ordered))
+
+
+def _upsert(case_ids: Iterable[int]) -> None:
+    ids = list(case_ids)
+    rows = (
+        _cases()
+        .filter(id__in=ids)
+        .values(
+            "id",
+            "participant_id",
+            "participant__country_of_citizenship",
+            "office_id",
+            "release_date",
+            "release_type",
+            "releasing_facility",
+            "opened_at",
+            "closed_at",
+            "closure_reason",
+            "status",
+        )
+        .annotate(
+            activated=Min("status_changes__at", filter=Q(status_changes__to_status="active")),
+            left_active=Min("status_changes__at", filter=Q(status_changes__from_status="active")),
+            office_since=Max("assignments__at"),
+        )
+    )
+    rows = list(rows)
+    court = case_summaries(ids)
+    steps = legal_status_latest_steps(sorted({row["participant_id"] for row in rows}))
+    facts = []
+    for row in rows:
+        s = court.get(row["id"], {})
+        count, latest = steps.get(row["participant_id"], (0, []))
+        prev = latest[1] if len(latest) > 1 else ("", None, None)
+        activated = row["activated"]
+        if activated is None and (row["status"] == "active" or row["left_active"] is not None):
+            # Active from the start, without a recorded change (e.g. migrated records).
+            activated = row["opened_at"]
+        facts.append(
+            CaseFact(
+                case_id=row["id"],
+                participant_id=row["participant_id"],
+                nationality=row["participant__country_of_citizenship"] or "",
+                office_id=row["office_id"],
+                office_since=row["office_since"] or row["opened_at"],
+                release_date=row["release_date"],
+                release_type=row["release_type"],
+                facility=row["releasing_facility"] or "",
+                opened_at=row["opened_at"],
+                activated_at=activated,
+                closed_at=row["closed_at"] if row["status"] == "closed" else None,
+                closure_reason=row["closure_reason"] if row["status"] == "closed" else "",
+                nta_issued_on=s.get("nta_issued_on"),
+                nta_recorded_at=s.get("nta_recorded_at"),
+                nta_served_on=s.get("nta_served_on"),
+                nta_served_recorded_at=s.get("nta_served_recorded_at"),
+                ntr_report_by=s.get("ntr_report_by"),
+                ntr_reported_on=s.get("ntr_reported_on"),
+                ntr_reported_recorded_at=s.get("ntr_reported_recorded_at"),
+                legal_status=s.get("legal_status") or "",
+                legal_effective_on=s.get("legal_status_effective_on"),
+                legal_recorded_at=s.get("legal_status_recorded_at"),
+                legal_prev_status=prev[0],
+                legal_prev_effective_on=prev[1],
+                legal_prev_recorded_at=prev[2],
+                legal_events=max(count, 1),
+                fta_count=s.get("fta_count") or 0,
+            )
+        )
+    fields = [f.name for f in CaseFact._meta.fields if f.name != "case_id"]
+    CaseFact.objects.bulk_create(
+        facts, update_conflicts=True, unique_fields=["case_id"], update_fields=fields
+    )
