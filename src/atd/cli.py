@@ -20,6 +20,8 @@ COMMANDS = {
     "schedule": "schedule_appointments",
     "alerts-escalate": "alerts_escalate",
     "notify": "notifications_deliver",
+    "report": "cohort_report",
+    "report-refresh": "reporting_refresh",
 }
 
 USAGE = """usage: atd COMMAND [options]
@@ -39,6 +41,8 @@ commands:
   schedule [--office CODE]     book due in-person check-ins into office capacity
   alerts-escalate [--loop S]   escalate alerts past their acknowledgement SLA
   notify [--loop S]            deliver queued notifications (in-app, email, SMS, webhook)
+  report --cohort ID --as-of DATE   cohort status report (CSV/PDF, reproducible)
+  report-refresh [--full]      bring the reporting summary rows up to date
   audit verify          check the audit log's hash chain
   apikey issue|revoke   manage integration API keys
   staff create          create a staff account
