@@ -251,3 +251,15 @@ ATD_INTAKE_MAX_ROWS = env_int("ATD_INTAKE_MAX_ROWS", 50_000, minimum=1)
 ATD_REPORT_BY_DAYS = env_int("ATD_REPORT_BY_DAYS", 60, minimum=1)
 ATD_MQTT_URL = os.environ.get("ATD_MQTT_URL", "mqtt://127.0.0.1:1883")
 ATD_MAP_TILE_URL = os.environ.get("ATD_MAP_TILE_URL", "")
+
+# --- matching ---
+# Pairs scoring at or above this match probability (per mille) enter the review queue.
+ATD_MATCHING_REVIEW_THRESHOLD = (
+    env_int("ATD_MATCHING_REVIEW_THRESHOLD_PERMILLE", 990, minimum=1) / 1000
+)
+# A new enrollment is matched against bookings received in the last N days.
+ATD_MATCHING_RECENT_FEED_DAYS = env_int("ATD_MATCHING_RECENT_FEED_DAYS", 3650, minimum=1)
+# Confirming a match needs a login / re-authentication within the last N minutes.
+ATD_MATCHING_FRESH_AUTH_MINUTES = env_int("ATD_MATCHING_FRESH_AUTH_MINUTES", 15, minimum=1)
+ATD_MATCHING_FEED_MAX_ROWS = env_int("ATD_MATCHING_FEED_MAX_ROWS", 200_000, minimum=1)
+ATD_MATCHING_U_MAX_PAIRS = env_int("ATD_MATCHING_U_MAX_PAIRS", 2_000_000, minimum=10_000)
