@@ -57,9 +57,11 @@ class FeedBatchOut(Schema):
 )
 def feed_records(request: HttpRequest, source: str, file: File[UploadedFile] | None = None) -> Any:
     key = require_key_scope(request, ApiKey.Scope.MATCHING_FEED)
-    if file is not None:
-        content = file.read(settings.DATA_UPLOAD_MAX_MEMORY_SIZE * 20 + 1)
-        name = file.name or "upload"
+    # ninja leaves an optional file beside a path parameter unset: read it from FILES too.
+    upload: Any = file or request.FILES.get("file")
+    if upload is not None:
+        content = upload.read(settings.DATA_UPLOAD_MAX_MEMORY_SIZE * 20 + 1)
+        name = upload.name or "upload"
         fmt = "csv" if name.lower().endswith(".csv") else "json"
     else:
         content = request.body
@@ -73,7 +75,7 @@ def feed_records(request: HttpRequest, source: str, file: File[UploadedFile] | N
         actor=key,
         source=source,
         rows=rows,
-        channel=FeedChannel.API if file is None else FeedChannel(fmt),
+        channel=FeedChannel.API if upload is None else FeedChannel(fmt),
         filename=name,
         content=content,
         max_rows=settings.ATD_MATCHING_FEED_MAX_ROWS,

@@ -201,6 +201,23 @@ def _frame(rows: pd.DataFrame | list[dict[str, Any]]) -> pd.DataFrame:
     return frame
 
 
+# Term frequencies are computed from the rows being compared. Below this many rows they say
+# nothing about the population (every name looks common) and would sink true matches, so a
+# stored model scores small inputs without its term-frequency adjustments.
+TF_MIN_ROWS = 20_000
+
+
+def _without_tf(settings: dict[str, Any]) -> dict[str, Any]:
+    import copy
+
+    out = copy.deepcopy(settings)
+    for comparison in out.get("comparisons", []):
+        for level in comparison.get("comparison_levels", []):
+            level.pop("tf_adjustment_column", None)
+            level.pop("tf_adjustment_weight", None)
+    return out
+
+
 class LinkageEngine:
     """One DuckDB session over a left (bookings) and a right (participants) frame."""
 
@@ -212,6 +229,8 @@ class LinkageEngine:
         *,
         connection: Any = ":memory:",
     ) -> None:
+        if settings is not None and len(left) + len(right) < TF_MIN_ROWS:
+            settings = _without_tf(settings)
         self.db_api = DuckDBAPI(connection)
         self.left = self.db_api.register(_frame(left), dataset_display_name=LEFT)
         self.right = self.db_api.register(_frame(right), dataset_display_name=RIGHT)
