@@ -24,6 +24,7 @@ class RowErrorOut(Schema):
     row: int
     field: str
     reason: str
+    rejected: bool
 
 
 class FeedBatchOut(Schema):
@@ -43,7 +44,7 @@ class FeedBatchOut(Schema):
     @staticmethod
     def resolve_errors(obj: Any) -> list[dict[str, Any]]:
         return [
-            {"row": e.row_number, "field": e.field, "reason": e.reason}
+            {"row": e.row_number, "field": e.field, "reason": e.reason, "rejected": e.row_rejected}
             for e in obj.row_errors.all()[:10_000]
         ]
 

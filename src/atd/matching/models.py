@@ -32,6 +32,8 @@ class FeedRowError(models.Model):
     row_number = models.PositiveIntegerField()
     field = models.CharField(max_length=64)
     reason = models.CharField(max_length=300)
+    # False for a warning: the row was imported, the value noted.
+    row_rejected = models.BooleanField(default=True)
 
     class Meta:
         ordering = ["row_number", "id"]
@@ -49,6 +51,8 @@ class BookingRecord(models.Model):
     second_surname = models.CharField(max_length=150, blank=True)
     name_as_recorded = models.CharField(max_length=400, blank=True)
     date_of_birth = models.DateField(null=True, blank=True)
+    # An impossible date as the feed recorded it ("1965-13-32"): compared, never trusted.
+    date_of_birth_recorded = models.CharField(max_length=10, blank=True)
     sex = models.CharField(max_length=1, blank=True)
     address = models.CharField(max_length=300, blank=True)
     postal_code = models.CharField(max_length=16, blank=True)

@@ -40,6 +40,10 @@ class BookingInput:
     postal_code: str
     charges: tuple[str, ...]
     fingerprint_id: str
+    # An impossible date as recorded (e.g. "1965-13-32"): kept for comparison, never trusted.
+    date_of_birth_recorded: str = ""
+    # Problems that did not stop the row: (field, reason).
+    warnings: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass
@@ -115,13 +119,20 @@ def booking_row_parse(row: dict, *, today: date) -> BookingInput | RowProblems:
     if not first and not given:
         problems.add("name", "a name is required (given_names/first_surname or name)")
     dob: date | None = None
+    dob_recorded = ""
+    warnings: list[tuple[str, str]] = []
     if _text(row, "date_of_birth"):
         try:
             dob = _date(_text(row, "date_of_birth"))
             if dob > today or dob.year < 1900:
                 problems.add("date_of_birth", "date of birth is out of range")
-        except ValueError as exc:
-            problems.add("date_of_birth", str(exc))
+        except ValueError:
+            # A booking is not refused for a mistyped date of birth: the record is kept without
+            # a trusted date, and an 8-digit value is kept as recorded for fuzzy comparison.
+            digits = re.sub(r"\D", "", _text(row, "date_of_birth"))
+            if len(digits) == 8:
+                dob_recorded = f"{digits[:4]}-{digits[4:6]}-{digits[6:]}"
+            warnings.append(("date_of_birth", "not a valid date; kept as recorded, not trusted"))
     sex_raw = _text(row, "sex").upper()
     if sex_raw not in SEXES:
         problems.add("sex", "sex must be F, M, X or empty")
@@ -150,6 +161,8 @@ def booking_row_parse(row: dict, *, today: date) -> BookingInput | RowProblems:
         postal_code=_text(row, "postal_code"),
         charges=charges,
         fingerprint_id=_text(row, "fingerprint_id"),
+        date_of_birth_recorded=dob_recorded,
+        warnings=tuple(warnings),
     )
 
 

@@ -72,6 +72,10 @@ def feed_import(
                 for f, r in parsed.problems
             )
             continue
+        errors.extend(
+            FeedRowError(batch=batch, row_number=number, field=f, reason=r, row_rejected=False)
+            for f, r in parsed.warnings
+        )
         if parsed.booking_id in good:
             duplicates_in_delivery += 1
             continue
@@ -96,6 +100,7 @@ def feed_import(
             second_surname=b.second_surname,
             name_as_recorded=b.name_as_recorded,
             date_of_birth=b.date_of_birth,
+            date_of_birth_recorded=b.date_of_birth_recorded,
             sex=b.sex,
             address=b.address,
             city=b.city,
@@ -112,7 +117,7 @@ def feed_import(
     BookingRecord.objects.bulk_create(new, batch_size=1000, ignore_conflicts=True)
     imported = BookingRecord.objects.filter(batch=batch).count()
     batch.rows_imported = imported
-    batch.rows_rejected = len({e.row_number for e in errors})
+    batch.rows_rejected = len({e.row_number for e in errors if e.row_rejected})
     batch.rows_unchanged = len(rows) - imported - batch.rows_rejected
     batch.save(update_fields=["rows_imported", "rows_rejected", "rows_unchanged"])
     audit_record(

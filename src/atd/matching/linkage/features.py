@@ -19,6 +19,7 @@ COLUMNS = (
     "given_first",
     "given_phon",
     "surnames_sorted",
+    "surnames_joined",
     "surname_tokens",
     "surname_phons",
     "sp1",
@@ -51,6 +52,7 @@ class PersonRecord:
     booking_id: int | None = None
     participant_id: int | None = None
     alias_id: int | None = None
+    date_of_birth_recorded: str = ""
 
 
 def _none_if_empty(value: str) -> str | None:
@@ -75,16 +77,18 @@ def person_features(rec: PersonRecord) -> dict[str, Any]:
         "given_first": given[0] if given else None,
         "given_phon": name_phonetic(given[0]) if given else None,
         "surnames_sorted": _none_if_empty(" ".join(sorted(surnames))),
+        "surnames_joined": _none_if_empty(" ".join(surnames)),
         "surname_tokens": surnames or None,
         "surname_phons": sphon or None,
         "sp1": sphon[0] if sphon else None,
         "sp2": sphon[1] if len(sphon) > 1 else (sphon[0] if sphon else None),
         # Order-free phonetic bag of every name word: catches given/family swaps.
         "name_key": _none_if_empty(" ".join(every)),
-        "dob": dob.isoformat() if dob else None,
+        "dob": dob.isoformat() if dob else (rec.date_of_birth_recorded or None),
         "dob_swapped": swapped.isoformat() if swapped else None,
         "dob_year": dob.year if dob else None,
         "dob_md": dob.isoformat()[5:] if dob else None,
+        # (an untrusted recorded date takes part in the date comparison only)
         "sex": rec.sex if rec.sex in ("F", "M") else None,
         "postcode": _none_if_empty("".join((rec.postal_code or "").split())[:5].upper()),
         "city": _none_if_empty(name_fold(rec.city)),

@@ -73,6 +73,11 @@ def _surname() -> CustomComparison:
                 "surnames_sorted_l = surnames_sorted_r", "surnames agree (in any order)"
             ).configure(tf_adjustment_column="surnames_sorted", tf_adjustment_weight=1.0),
             cll.CustomLevel(
+                "jaro_winkler_similarity(surnames_sorted_l, surnames_sorted_r) >= 0.92 "
+                "OR jaro_winkler_similarity(surnames_joined_l, surnames_joined_r) >= 0.92",
+                "similar surnames (typo)",
+            ),
+            cll.CustomLevel(
                 "list_has_any(surname_tokens_l, surname_tokens_r) "
                 "AND (len(surname_tokens_l) = 1 OR len(surname_tokens_r) = 1)",
                 "one surname agrees, the other not recorded",
@@ -84,10 +89,6 @@ def _surname() -> CustomComparison:
             cll.CustomLevel(
                 "list_has_any(surname_phons_l, surname_phons_r)",
                 "surname spelling/transliteration variant",
-            ),
-            cll.CustomLevel(
-                "jaro_winkler_similarity(surnames_sorted_l, surnames_sorted_r) >= 0.88",
-                "similar surnames (typo)",
             ),
             cll.CustomLevel(
                 "list_contains(surname_tokens_l, given_first_r) "
@@ -158,6 +159,12 @@ BLOCKING_RULES: list[Any] = [
     block_on("given_phon", "sp2", "dob_year"),
     block_on("postcode", "given_phon", "sp1"),
     block_on("postcode", "dob"),
+    # The same address recorded on both sides (names or date badly mistyped).
+    block_on("postcode", "street"),
+    block_on("city", "street"),
+    block_on("postcode", "given_phon"),
+    block_on("postcode", "sp1"),
+    block_on("city", "given_phon", "sp1"),
 ]
 
 
@@ -341,7 +348,7 @@ def pairs_scored(engine: LinkageEngine, frame: pd.DataFrame) -> list[ScoredPair]
 FIXED_M = frozenset({"sex", "postcode", "city", "street"})
 STARTING_M = {
     "given_names": [0.80, 0.06, 0.05, 0.04, 0.02, 0.03],
-    "surnames": [0.70, 0.14, 0.03, 0.05, 0.03, 0.02, 0.03],
+    "surnames": [0.70, 0.05, 0.14, 0.03, 0.03, 0.02, 0.03],
     "date_of_birth": [0.85, 0.04, 0.06, 0.02, 0.03],
     "sex": [0.95, 0.05],
     "postcode": [0.5, 0.5],

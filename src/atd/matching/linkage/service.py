@@ -31,6 +31,7 @@ def booking_rows(bookings: Iterable[BookingRecord]) -> list[dict[str, Any]]:
                 first_surname=b.first_surname,
                 second_surname=b.second_surname,
                 date_of_birth=b.date_of_birth,
+                date_of_birth_recorded=b.date_of_birth_recorded,
                 sex=b.sex,
                 postal_code=b.postal_code,
                 city=b.city,
