@@ -39,6 +39,11 @@ SYNTH = (
     else {"participants": 20_000, "linked": 4_000, "near_misses": 1_000, "unrelated": 4_000}
 )
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+# The queue threshold of the contract line: the production default (ATD_MATCHING_REVIEW_
+# THRESHOLD_PERMILLE=990) unless the environment says otherwise. The bench stores every pair
+# down to 0.5 so that it can print the precision/recall trade-off below the queue threshold.
+QUEUE_THRESHOLD = int(os.environ.get("ATD_MATCHING_REVIEW_THRESHOLD_PERMILLE", "990")) / 1000
+THRESHOLDS = (0.5, 0.9, 0.95, 0.99, 0.999)
 
 
 def django_setup() -> None:
@@ -47,6 +52,7 @@ def django_setup() -> None:
     os.environ["DATABASE_URL"] = f"sqlite:///{var / 'bench.sqlite3'}"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "atd.config.settings")
     os.environ.setdefault("ATD_LOG_LEVEL", "WARNING")
+    os.environ["ATD_MATCHING_REVIEW_THRESHOLD_PERMILLE"] = "500"
     sys.path.insert(0, str(ROOT / "src"))
     import django
 
@@ -148,7 +154,9 @@ def wipe() -> None:
             cursor.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed table names
 
 
-def pipeline(source: str, rows: list[dict[str, Any]]) -> tuple[dict[int, set[int]], float, Any]:
+def pipeline(
+    source: str, rows: list[dict[str, Any]]
+) -> tuple[dict[int, dict[int, float]], float, Any]:
     """import -> train -> link -> candidates. Returns booking pk -> participant ids queued."""
     from django.conf import settings
 
@@ -168,24 +176,44 @@ def pipeline(source: str, rows: list[dict[str, Any]]) -> tuple[dict[int, set[int
         f"  {source}: imported {batch.rows_imported}/{batch.rows_total} "
         f"(rejected {batch.rows_rejected}); import {t_import:.1f}s, EM training {t_train:.1f}s, "
         f"link {seconds - t_import - t_train:.1f}s; {result.run.pairs_scored} pairs >= "
-        f"{settings.ATD_MATCHING_REVIEW_THRESHOLD}, {result.candidates_created} queued"
+        f"{settings.ATD_MATCHING_REVIEW_THRESHOLD}, {result.candidates_created} stored"
     )
-    queued: dict[int, set[int]] = {}
-    for booking_id, participant_id in MatchCandidate.objects.values_list(
-        "booking_id", "participant_id"
+    queued: dict[int, dict[int, float]] = {}
+    for booking_id, participant_id, probability in MatchCandidate.objects.values_list(
+        "booking_id", "participant_id", "probability"
     ):
-        queued.setdefault(booking_id, set()).add(participant_id)
+        queued.setdefault(booking_id, {})[participant_id] = probability
     by_booking = dict(BookingRecord.objects.filter(batch=batch).values_list("booking_id", "pk"))
     return queued, seconds, by_booking
 
 
-def score(queued: dict[int, set[int]], truth: dict[int, int]) -> tuple[float, float, int, int]:
-    """Precision and recall of the queue against truth (booking pk -> participant id)."""
+def at(queued: dict[int, dict[int, float]], threshold: float) -> dict[int, set[int]]:
+    return {b: {p for p, prob in ps.items() if prob >= threshold} for b, ps in queued.items()}
+
+
+def threshold_table(
+    queued: dict[int, dict[int, float]], truth: dict[int, int], links: int, near: set[int]
+) -> None:
+    for threshold in THRESHOLDS:
+        p, r, _, n = score(at(queued, threshold), truth, links)
+        near_n = sum(1 for b in near if at(queued, threshold).get(b))
+        print(
+            f"    threshold {threshold:<6} precision {p:.4f} recall {r:.4f} "
+            f"queued {n} near-misses {near_n}"
+        )
+
+
+def score(
+    queued: dict[int, set[int]], truth: dict[int, int], links: int | None = None
+) -> tuple[float, float, int, int]:
+    """Precision and recall of the queue against truth (booking pk -> participant id); `links`
+    counts true links whose booking was not even imported (a rejected row is a miss too)."""
     predicted = {(b, p) for b, ps in queued.items() for p in ps}
     true = set(truth.items())
     tp = len(predicted & true)
     precision = tp / len(predicted) if predicted else 1.0
-    recall = tp / len(true) if true else 1.0
+    denominator = links if links is not None else len(true)
+    recall = tp / denominator if denominator else 1.0
     return precision, recall, tp, len(predicted)
 
 
@@ -264,7 +292,8 @@ def febrl4() -> tuple[float, float, float]:
         number = int(booking_key.split("-")[1])
         if number in ids:
             truth[pk] = ids[number]
-    p, r, tp, n = score(queued, truth)
+    threshold_table(queued, truth, len(truth), set())
+    p, r, tp, n = score(at(queued, QUEUE_THRESHOLD), truth)
     f1 = 2 * p * r / (p + r) if p + r else 0.0
     print(
         f"  FEBRL4: queued {n}, true {tp} of {len(truth)} links: precision {p:.4f} "
@@ -336,8 +365,9 @@ def synthetic() -> tuple[float, float, int, float]:
     queued, seconds, by_booking = pipeline("synthetic", rows)
     truth = {by_booking[f"S{k}"]: ids[pk] for k, pk in s.truth.items() if f"S{k}" in by_booking}
     near = {by_booking[f"S{k}"] for k in s.near_misses if f"S{k}" in by_booking}
-    p, r, tp, n = score(queued, truth, links=len(s.truth))
-    near_queued = sum(1 for b in near if b in queued)
+    threshold_table(queued, truth, len(s.truth), near)
+    p, r, tp, n = score(at(queued, QUEUE_THRESHOLD), truth, links=len(s.truth))
+    near_queued = sum(1 for b in near if at(queued, QUEUE_THRESHOLD).get(b))
     print(
         f"  synthetic: queued {n}, true {tp} of {len(truth)}: precision {p:.4f} "
         f"recall {r:.4f}; near misses queued {near_queued} of {len(near)} in {seconds:.1f}s"

@@ -230,17 +230,24 @@ class LinkageEngine:
 
     def __init__(
         self,
-        left: pd.DataFrame | list[dict[str, Any]],
-        right: pd.DataFrame | list[dict[str, Any]],
+        left: pd.DataFrame | list[dict[str, Any]] | str,
+        right: pd.DataFrame | list[dict[str, Any]] | str,
         settings: dict[str, Any] | None = None,
         *,
         connection: Any = ":memory:",
     ) -> None:
-        if settings is not None and len(left) + len(right) < TF_MIN_ROWS:
+        """`left`/`right` are rows, data frames, or names of tables already in `connection`
+        (the scale path builds its inputs inside DuckDB)."""
+        in_memory = not isinstance(left, str) and not isinstance(right, str)
+        if settings is not None and in_memory and len(left) + len(right) < TF_MIN_ROWS:
             settings = _without_tf(settings)
         self.db_api = DuckDBAPI(connection)
-        self.left = self.db_api.register(_frame(left), dataset_display_name=LEFT)
-        self.right = self.db_api.register(_frame(right), dataset_display_name=RIGHT)
+        self.left = self.db_api.register(
+            left if isinstance(left, str) else _frame(left), dataset_display_name=LEFT
+        )
+        self.right = self.db_api.register(
+            right if isinstance(right, str) else _frame(right), dataset_display_name=RIGHT
+        )
         self.linker = Linker(
             [self.left, self.right],
             settings if settings is not None else settings_new(),
@@ -272,10 +279,13 @@ class LinkageEngine:
         return self.linker.misc.save_model_to_json()
 
     def predict(self, *, threshold: float) -> pd.DataFrame:
-        result = self.linker.inference.predict(
+        return self.predict_table(threshold=threshold).as_pandas_dataframe()
+
+    def predict_table(self, *, threshold: float) -> Any:
+        """The scored pairs as a Splink table (stays in DuckDB: the scale path counts it)."""
+        return self.linker.inference.predict(
             threshold_match_probability=threshold, warning_mode="never"
         )
-        return result.as_pandas_dataframe()
 
     def explain(self, row: dict[str, Any]) -> list[dict[str, Any]]:
         """The waterfall of one scored pair: prior, then each comparison's level and weight."""
