@@ -382,6 +382,7 @@ def synthetic() -> tuple[float, float, int, float]:
             "dob": b.date_of_birth,
         }
         for b in s.bookings
+        if f"S{b.key}" in by_booking
     ]
     base = exact_baseline(base_bookings, base_people)
     grouped: dict[int, set[int]] = {}

@@ -11,12 +11,14 @@ class MatchingConfig(AppConfig):
 
     def ready(self) -> None:
         from atd.core.extensions import (
+            DemoStep,
             NavLink,
             PeriodicJob,
+            register_demo_step,
             register_nav_link,
             register_periodic_job,
         )
-        from atd.matching import tasks
+        from atd.matching import demo, tasks
 
         register_periodic_job(
             PeriodicJob(
@@ -32,6 +34,7 @@ class MatchingConfig(AppConfig):
                 run=tasks.link_new_enrollments,
             )
         )
+        register_demo_step(DemoStep(name="matching", seed=demo.demo_seed, order=800))
         register_nav_link(
             NavLink(
                 label="Booking matches",

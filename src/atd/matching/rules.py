@@ -125,7 +125,8 @@ def booking_row_parse(row: dict, *, today: date) -> BookingInput | RowProblems:
         try:
             dob = _date(_text(row, "date_of_birth"))
             if dob > today or dob.year < 1900:
-                problems.add("date_of_birth", "date of birth is out of range")
+                dob_recorded, dob = dob.isoformat(), None
+                warnings.append(("date_of_birth", "out of range; kept as recorded, not trusted"))
         except ValueError:
             # A booking is not refused for a mistyped date of birth: the record is kept without
             # a trusted date, and an 8-digit value is kept as recorded for fuzzy comparison.

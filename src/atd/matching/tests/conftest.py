@@ -19,7 +19,7 @@ from atd.testing.world import World, participant_with_case
 @lru_cache(maxsize=1)
 def trained_settings() -> dict[str, Any]:
     """EM-trained on a synthetic population (pure, no database): done once per test session."""
-    s = synthetic_set(participants=2000, linked=500, near_misses=100, unrelated=300, seed=3)
+    s = synthetic_set(participants=1200, linked=300, near_misses=60, unrelated=200, seed=3)
 
     def rec(prefix: str, p: Any, **extra: Any) -> dict[str, Any]:
         return person_features(
@@ -39,7 +39,7 @@ def trained_settings() -> dict[str, Any]:
 
     left = [rec("b", b, booking_id=b.key) for b in s.bookings]
     right = [rec("p", p, participant_id=p.key) for p in s.participants]
-    return LinkageEngine(left, right).train(max_pairs=3e5)
+    return LinkageEngine(left, right).train(max_pairs=2e5)
 
 
 @pytest.fixture

@@ -114,3 +114,20 @@ def test_an_unreadable_delivery_is_one_clear_error(db: Any, feed_key: str) -> No
     assert response.status_code == 422
     assert response["Content-Type"] == "application/problem+json"
     assert FeedRowError.objects.count() == 0
+
+
+def test_a_mistyped_date_of_birth_keeps_the_booking_with_a_warning(db: Any, feed_key: str) -> None:
+    rows = _records(1)
+    rows[0]["date_of_birth"] = "19851332"
+    body = _post(feed_key, json.dumps(rows)).json()
+    assert (body["rows_imported"], body["rows_rejected"]) == (1, 0)
+    assert body["errors"] == [
+        {
+            "row": 1,
+            "field": "date_of_birth",
+            "reason": "not a valid date; kept as recorded, not trusted",
+            "rejected": False,
+        }
+    ]
+    booking = BookingRecord.objects.get()
+    assert (booking.date_of_birth, booking.date_of_birth_recorded) == (None, "1985-13-32")

@@ -51,7 +51,14 @@ def test_every_problem_of_a_bad_row_is_reported_with_its_field() -> None:
     )
     assert isinstance(parsed, RowProblems)
     fields = {f for f, _ in parsed.problems}
-    assert fields == {"booking_id", "booking_date", "date_of_birth", "sex"}
+    assert fields == {"booking_id", "booking_date", "sex"}
+
+
+def test_an_impossible_date_of_birth_is_kept_as_recorded_but_not_trusted() -> None:
+    parsed = booking_row_parse(_row(date_of_birth="2074-12-12"), today=TODAY)
+    assert isinstance(parsed, BookingInput)
+    assert (parsed.date_of_birth, parsed.date_of_birth_recorded) == (None, "2074-12-12")
+    assert parsed.warnings[0][0] == "date_of_birth"
 
 
 def test_a_name_recorded_in_one_field_is_split_into_given_names_and_surnames() -> None:
