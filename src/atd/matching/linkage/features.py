@@ -29,6 +29,8 @@ COLUMNS = (
     "dob_swapped",
     "dob_year",
     "dob_md",
+    "dob_ym",
+    "dob_yd",
     "sex",
     "postcode",
     "city",
@@ -88,6 +90,8 @@ def person_features(rec: PersonRecord) -> dict[str, Any]:
         "dob_swapped": swapped.isoformat() if swapped else None,
         "dob_year": dob.year if dob else None,
         "dob_md": dob.isoformat()[5:] if dob else None,
+        "dob_ym": dob.isoformat()[:7] if dob else None,
+        "dob_yd": f"{dob.year}-{dob.day:02d}" if dob else None,
         # (an untrusted recorded date takes part in the date comparison only)
         "sex": rec.sex if rec.sex in ("F", "M") else None,
         "postcode": _none_if_empty("".join((rec.postal_code or "").split())[:5].upper()),

@@ -153,10 +153,11 @@ BLOCKING_RULES: list[Any] = [
     # Given and family names swapped.
     CustomRule("l.dob = r.dob AND l.given_phon = r.sp1"),
     CustomRule("l.dob = r.dob AND l.sp1 = r.given_phon"),
-    # A typo in the year.
     block_on("given_phon", "sp1", "dob_md"),
-    block_on("given_phon", "sp1", "dob_year"),
-    block_on("given_phon", "sp2", "dob_year"),
+    # A typo in the day, the month or the year: the other two parts must agree (a block on the
+    # birth year alone is ~10x larger and dominates the cost at 4.5M participants).
+    block_on("given_phon", "sp1", "dob_ym"),
+    block_on("given_phon", "sp1", "dob_yd"),
     block_on("postcode", "given_phon", "sp1"),
     block_on("postcode", "dob"),
     # The same address recorded on both sides (names or date badly mistyped).
