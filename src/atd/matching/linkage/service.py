@@ -4,6 +4,7 @@ storing of its results is one atomic, audited change."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -15,11 +16,17 @@ from django.db.models import Max
 
 from atd.core import clock
 from atd.core.audit import audit_record
+from atd.core.errors import ValidationFailed
 from atd.matching import selectors
 from atd.matching.choices import LinkageRunKind
 from atd.matching.linkage.features import PersonRecord, person_features
 from atd.matching.linkage.model import LinkageEngine, ScoredPair, pairs_scored
 from atd.matching.models import BookingRecord, FeedBatch, LinkageModel, LinkageRun, MatchCandidate
+
+log = logging.getLogger(__name__)
+# Below these, EM has too few pairs to learn from (and u sampling sees a handful of names).
+MIN_TRAIN_BOOKINGS = 200
+MIN_TRAIN_PARTICIPANTS = 1000
 
 
 def booking_rows(bookings: Iterable[BookingRecord]) -> list[dict[str, Any]]:
@@ -115,6 +122,13 @@ def linkage_model_train(*, actor: Any, note: str = "") -> LinkageModel:
     since = clock.now() - timedelta(days=settings.ATD_MATCHING_RECENT_FEED_DAYS)
     left = booking_rows(selectors.bookings_for_linkage(received_since=since))
     people = selectors.participants_for_linkage()
+    if len(left) < MIN_TRAIN_BOOKINGS or len(people) < MIN_TRAIN_PARTICIPANTS:
+        raise ValidationFailed(
+            detail=(
+                f"too little data to train a model: {len(left)} bookings (need "
+                f"{MIN_TRAIN_BOOKINGS}), {len(people)} participants (need {MIN_TRAIN_PARTICIPANTS})"
+            )
+        )
     right = participant_rows(people)
     engine = LinkageEngine(left, right)
     settings_json = engine.train(max_pairs=settings.ATD_MATCHING_U_MAX_PAIRS)
@@ -135,10 +149,25 @@ class LinkResult:
 
 
 def _model_for(actor: Any) -> LinkageModel:
+    """The active model; the first time, one EM-trained on the data at hand. When there is too
+    little data for EM to converge, a bootstrap model trained on the synthetic population is
+    stored instead (its note says so) until `matching_link --train` retrains on real data."""
     model = selectors.linkage_model_active()
-    if model is None:
-        model = linkage_model_train(actor=actor, note="first model, trained on arrival of data")
-    return model
+    if model is not None:
+        return model
+    try:
+        return linkage_model_train(actor=actor, note="first model, trained on arrival of data")
+    except ValidationFailed as exc:
+        log.warning("%s; storing a bootstrap model", exc.detail)
+        from atd.matching.demo import model_from_synthetic
+
+        return linkage_model_save(
+            actor=actor,
+            settings_json=model_from_synthetic(),
+            records=0,
+            participants=0,
+            note="bootstrap: trained on the synthetic population (too little data for EM)",
+        )
 
 
 def link_bookings(
@@ -153,10 +182,11 @@ def link_bookings(
     """Scores bookings against participants with the active model; pairs at or above the review
     threshold become pending candidates. A (booking, participant) pair is stored once: a pair
     already decided (rejected or confirmed) is never queued again."""
-    model = _model_for(actor)
     started = clock.now()
     pairs: list[ScoredPair] = []
+    model = selectors.linkage_model_active()
     if bookings and people:
+        model = _model_for(actor)
         engine = LinkageEngine(
             booking_rows(bookings), participant_rows(people), model.settings_json
         )
@@ -180,7 +210,7 @@ def _candidates_store(
     *,
     actor: Any,
     kind: str,
-    model: LinkageModel,
+    model: LinkageModel | None,
     pairs: list[ScoredPair],
     started: Any,
     batch: FeedBatch | None,

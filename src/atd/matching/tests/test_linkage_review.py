@@ -274,3 +274,12 @@ def test_records_analysts_see_the_queue_and_officers_do_not(
     assert b"County Jail" in page.content
     assert b"Springfield" not in page.content  # no address or other personal data in the queue
     assert client_for("case_officer").get("/matching/").status_code == 403
+
+
+def test_without_enough_data_the_first_link_stores_a_bootstrap_model(world: World) -> None:
+    person(world, given="Irma", surname="Funes", second="Ayala", dob=DOB, sex="F")
+    batch = _import([_booking("F1", given_names="Irma", first_surname="Funes", sex="F")])
+    services.feed_batch_link(actor=None, batch=batch)
+    model = LinkageModel.objects.get(is_active=True)
+    assert model.note.startswith("bootstrap")
+    assert _candidate("F1") is not None
