@@ -299,16 +299,32 @@ class LinkageEngine:
             weight = step.get("log2_bayes_factor")
             if step.get("term_frequency_adjustment") and not weight:
                 continue
+            base = name[3:] if name.startswith("tf_") else name
+            column = SHOWN_COLUMN.get(base)
+            booking, person = ("l", "r") if row.get("source_dataset_l") == LEFT else ("r", "l")
             out.append(
                 {
                     "comparison": name,
                     "level": step.get("label_for_charts") or "",
                     "match_weight": round(float(weight or 0.0), 3),
-                    "left": _clean(step.get("value_l")),
-                    "right": _clean(step.get("value_r")),
+                    # left = the booking, right = the participant (or alias), as compared.
+                    "left": _clean(row.get(f"{column}_{booking}") if column else ""),
+                    "right": _clean(row.get(f"{column}_{person}") if column else ""),
                 }
             )
         return out
+
+
+# The one value the reviewer is shown per comparison (the folded form that was compared).
+SHOWN_COLUMN = {
+    "given_names": "given_fold",
+    "surnames": "surnames_joined",
+    "date_of_birth": "dob",
+    "sex": "sex",
+    "postcode": "postcode",
+    "city": "city",
+    "street": "street",
+}
 
 
 def _clean(value: Any) -> str:

@@ -105,6 +105,9 @@ def test_each_candidate_carries_probability_and_a_waterfall_explanation(
     levels = {s["comparison"]: s["level"] for s in candidate.explanation}
     assert levels["surnames"] == "surnames agree (in any order)"
     assert levels["date_of_birth"] == "day and month swapped"
+    shown = {s["comparison"]: (s["left"], s["right"]) for s in candidate.explanation}
+    assert shown["date_of_birth"] == ("1985-03-04", "1985-04-03")  # booking, participant
+    assert shown["surnames"] == ("lopez hernandez", "hernandez lopez")
     assert all("match_weight" in s for s in candidate.explanation)
 
 
