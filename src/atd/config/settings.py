@@ -309,3 +309,14 @@ ATD_REVIEW_COMPLIANT_DAYS = env_int("ATD_REVIEW_COMPLIANT_DAYS", 90, minimum=1)
 ATD_REPORT_MISSED_WINDOW_DAYS = env_int("ATD_REPORT_MISSED_WINDOW_DAYS", 90, minimum=1)
 # Memory for the cohort status report's one big aggregate (PostgreSQL SET LOCAL work_mem).
 ATD_REPORT_WORK_MEM_MB = env_int("ATD_REPORT_WORK_MEM_MB", 256, minimum=4)
+# --- matching ---
+# Pairs scoring at or above this match probability (per mille) enter the review queue.
+ATD_MATCHING_REVIEW_THRESHOLD = (
+    env_int("ATD_MATCHING_REVIEW_THRESHOLD_PERMILLE", 990, minimum=1) / 1000
+)
+# A new enrollment is matched against bookings received in the last N days.
+ATD_MATCHING_RECENT_FEED_DAYS = env_int("ATD_MATCHING_RECENT_FEED_DAYS", 3650, minimum=1)
+# Confirming a match needs a login / re-authentication within the last N minutes.
+ATD_MATCHING_FRESH_AUTH_MINUTES = env_int("ATD_MATCHING_FRESH_AUTH_MINUTES", 15, minimum=1)
+ATD_MATCHING_FEED_MAX_ROWS = env_int("ATD_MATCHING_FEED_MAX_ROWS", 200_000, minimum=1)
+ATD_MATCHING_U_MAX_PAIRS = env_int("ATD_MATCHING_U_MAX_PAIRS", 2_000_000, minimum=10_000)

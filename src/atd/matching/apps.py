@@ -1,4 +1,6 @@
-"""App config for matching."""
+"""App config for matching: registers its periodic jobs and console link."""
+
+from datetime import timedelta
 
 from django.apps import AppConfig
 
@@ -6,3 +8,38 @@ from django.apps import AppConfig
 class MatchingConfig(AppConfig):
     name = "atd.matching"
     label = "matching"
+
+    def ready(self) -> None:
+        from atd.core.extensions import (
+            DemoStep,
+            NavLink,
+            PeriodicJob,
+            register_demo_step,
+            register_nav_link,
+            register_periodic_job,
+        )
+        from atd.matching import demo, tasks
+
+        register_periodic_job(
+            PeriodicJob(
+                name="matching.link_new_feed_batches",
+                every=timedelta(minutes=1),
+                run=tasks.link_new_feed_batches,
+            )
+        )
+        register_periodic_job(
+            PeriodicJob(
+                name="matching.link_new_enrollments",
+                every=timedelta(minutes=10),
+                run=tasks.link_new_enrollments,
+            )
+        )
+        register_demo_step(DemoStep(name="matching", seed=demo.demo_seed, order=800))
+        register_nav_link(
+            NavLink(
+                label="Booking matches",
+                url_name="matching:queue",
+                roles=frozenset({"records_analyst", "admin"}),
+                order=60,
+            )
+        )

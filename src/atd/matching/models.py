@@ -1,1 +1,147 @@
-"""Tables of matching (none yet)."""
+"""Tables of matching: feed batches and booking records, linkage models and runs, candidates."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from atd.matching.choices import CandidateStatus, FeedChannel, LinkageRunKind, SecondIdentifier
+
+
+class FeedBatch(models.Model):
+    """One delivery from a feed (a file or an API call), with its counts."""
+
+    source = models.CharField(max_length=64, db_index=True)
+    channel = models.CharField(max_length=8, choices=FeedChannel.choices)
+    filename = models.CharField(max_length=300, blank=True)
+    content_sha256 = models.CharField(max_length=64, db_index=True)
+    received_at = models.DateTimeField()
+    actor_label = models.CharField(max_length=150)
+    rows_total = models.PositiveIntegerField(default=0)
+    rows_imported = models.PositiveIntegerField(default=0)
+    rows_unchanged = models.PositiveIntegerField(default=0)
+    rows_rejected = models.PositiveIntegerField(default=0)
+    # Set when the continuous matcher has linked this batch (restart-safe work marker).
+    linked_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    candidates_found = models.PositiveIntegerField(default=0)
+
+
+class FeedRowError(models.Model):
+    batch = models.ForeignKey(FeedBatch, on_delete=models.CASCADE, related_name="row_errors")
+    row_number = models.PositiveIntegerField()
+    field = models.CharField(max_length=64)
+    reason = models.CharField(max_length=300)
+    # False for a warning: the row was imported, the value noted.
+    row_rejected = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["row_number", "id"]
+
+
+class BookingRecord(models.Model):
+    """An arrest/booking entry as the feed recorded it (names as recorded, never corrected)."""
+
+    source = models.CharField(max_length=64)
+    booking_id = models.CharField(max_length=100)
+    booking_date = models.DateField()
+    agency = models.CharField(max_length=200)
+    given_names = models.CharField(max_length=150)
+    first_surname = models.CharField(max_length=150)
+    second_surname = models.CharField(max_length=150, blank=True)
+    name_as_recorded = models.CharField(max_length=400, blank=True)
+    date_of_birth = models.DateField(null=True, blank=True)
+    # An impossible date as the feed recorded it ("1965-13-32"): compared, never trusted.
+    date_of_birth_recorded = models.CharField(max_length=10, blank=True)
+    sex = models.CharField(max_length=1, blank=True)
+    address = models.CharField(max_length=300, blank=True)
+    postal_code = models.CharField(max_length=16, blank=True)
+    city = models.CharField(max_length=100, blank=True)
+    charges = models.JSONField(default=list)
+    fingerprint_id = models.CharField(max_length=64, blank=True, db_index=True)
+    batch = models.ForeignKey(FeedBatch, on_delete=models.PROTECT, related_name="records")
+    received_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        constraints = [
+            # The idempotency key of a booking: a redelivered record changes nothing.
+            models.UniqueConstraint(
+                fields=["source", "booking_id"], name="booking_unique_source_id"
+            )
+        ]
+
+
+class LinkageModel(models.Model):
+    """A trained Splink model (its settings JSON with m/u probabilities), versioned."""
+
+    version = models.PositiveIntegerField(unique=True)
+    trained_at = models.DateTimeField()
+    settings_json = models.JSONField()
+    trained_on_records = models.PositiveIntegerField(default=0)
+    trained_on_participants = models.PositiveIntegerField(default=0)
+    note = models.CharField(max_length=300, blank=True)
+    is_active = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_active"], condition=Q(is_active=True), name="linkage_one_active_model"
+            )
+        ]
+
+
+class LinkageRun(models.Model):
+    """One matching pass; the enrollment pass keeps a cursor of participants already seen."""
+
+    kind = models.CharField(max_length=16, choices=LinkageRunKind.choices)
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    model = models.ForeignKey(LinkageModel, null=True, on_delete=models.PROTECT, related_name="+")
+    batch = models.ForeignKey(FeedBatch, null=True, on_delete=models.SET_NULL, related_name="runs")
+    records_compared = models.PositiveIntegerField(default=0)
+    participants_compared = models.PositiveIntegerField(default=0)
+    pairs_scored = models.PositiveIntegerField(default=0)
+    candidates_created = models.PositiveIntegerField(default=0)
+    # For ENROLLMENT runs: the highest participant id covered, so the next run catches up.
+    participant_cursor = models.PositiveBigIntegerField(default=0)
+
+
+class MatchCandidate(models.Model):
+    """A booking record that may be a participant, with the model's probability and reasons."""
+
+    booking = models.ForeignKey(BookingRecord, on_delete=models.PROTECT, related_name="candidates")
+    participant = models.ForeignKey(
+        "people.Participant", on_delete=models.PROTECT, related_name="match_candidates"
+    )
+    # When the best-scoring comparison was against one of the participant's aliases.
+    alias_id = models.PositiveBigIntegerField(null=True, blank=True)
+    probability = models.FloatField()
+    match_weight = models.FloatField()
+    # Waterfall: [{"comparison", "level", "bayes_factor", "log2_bayes_factor", "left", "right"}]
+    explanation = models.JSONField(default=list)
+    model = models.ForeignKey(LinkageModel, on_delete=models.PROTECT, related_name="+")
+    run = models.ForeignKey(LinkageRun, null=True, on_delete=models.SET_NULL, related_name="+")
+    status = models.CharField(
+        max_length=16, choices=CandidateStatus.choices, default=CandidateStatus.PENDING
+    )
+    created_at = models.DateTimeField()
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decision_reason = models.CharField(max_length=500, blank=True)
+    second_identifier = models.CharField(
+        max_length=24, choices=SecondIdentifier.choices, blank=True
+    )
+    verification_note = models.CharField(max_length=500, blank=True)
+    alert_id = models.PositiveBigIntegerField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            # One candidate per (booking, participant) forever: a rejected pair is never re-queued
+            # because re-linking hits this constraint and keeps the decided row.
+            models.UniqueConstraint(
+                fields=["booking", "participant"], name="candidate_unique_booking_participant"
+            )
+        ]
+        indexes = [models.Index(fields=["status", "-probability"])]

@@ -1,0 +1,1 @@
+"""Arrest/booking feed intake: decoding files and requests, importing records idempotently."""

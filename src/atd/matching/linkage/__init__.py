@@ -1,0 +1,1 @@
+"""Probabilistic record linkage of booking records to participants and aliases (Splink)."""

@@ -1,0 +1,304 @@
+"""Linkage services: train and version the model, link bookings to participants, store
+candidates. Scoring runs outside the write transaction (it can take minutes); only the
+storing of its results is one atomic, audited change."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Max
+
+from atd.core import clock
+from atd.core.audit import audit_record
+from atd.core.errors import ValidationFailed
+from atd.matching import selectors
+from atd.matching.choices import LinkageRunKind
+from atd.matching.linkage.features import PersonRecord, person_features
+from atd.matching.linkage.model import LinkageEngine, ScoredPair, pairs_scored
+from atd.matching.models import BookingRecord, FeedBatch, LinkageModel, LinkageRun, MatchCandidate
+
+log = logging.getLogger(__name__)
+# Below these, EM has too few pairs to learn from (and u sampling sees a handful of names).
+MIN_TRAIN_BOOKINGS = 200
+MIN_TRAIN_PARTICIPANTS = 1000
+
+
+def booking_rows(bookings: Iterable[BookingRecord]) -> list[dict[str, Any]]:
+    return [
+        person_features(
+            PersonRecord(
+                unique_id=f"b{b.pk}",
+                given_names=b.given_names,
+                first_surname=b.first_surname,
+                second_surname=b.second_surname,
+                date_of_birth=b.date_of_birth,
+                date_of_birth_recorded=b.date_of_birth_recorded,
+                sex=b.sex,
+                postal_code=b.postal_code,
+                city=b.city,
+                street=b.address,
+                booking_id=b.pk,
+            )
+        )
+        for b in bookings
+    ]
+
+
+def participant_rows(people: Iterable[selectors.ParticipantLinkRow]) -> list[dict[str, Any]]:
+    """One row per participant name and one per alias (an alias without its own date of birth
+    carries the participant's)."""
+    rows = []
+    for p in people:
+        common: dict[str, Any] = {
+            "sex": p.sex,
+            "postal_code": p.postal_code,
+            "city": p.city,
+            "street": p.street,
+            "participant_id": p.participant_id,
+        }
+        rows.append(
+            person_features(
+                PersonRecord(
+                    unique_id=f"p{p.participant_id}",
+                    given_names=p.given_names,
+                    first_surname=p.first_surname,
+                    second_surname=p.second_surname,
+                    date_of_birth=p.date_of_birth,
+                    **common,
+                )
+            )
+        )
+        for a in p.aliases:
+            rows.append(
+                person_features(
+                    PersonRecord(
+                        unique_id=f"a{a.alias_id}",
+                        given_names=a.given_names,
+                        first_surname=a.first_surname,
+                        second_surname=a.second_surname,
+                        date_of_birth=a.date_of_birth or p.date_of_birth,
+                        alias_id=a.alias_id,
+                        **common,
+                    )
+                )
+            )
+    return rows
+
+
+@transaction.atomic
+def linkage_model_save(
+    *, actor: Any, settings_json: dict[str, Any], records: int, participants: int, note: str = ""
+) -> LinkageModel:
+    """Stores a trained model as the next version and makes it the active one."""
+    version = (LinkageModel.objects.aggregate(v=Max("version"))["v"] or 0) + 1
+    LinkageModel.objects.filter(is_active=True).update(is_active=False)
+    model = LinkageModel.objects.create(
+        version=version,
+        trained_at=clock.now(),
+        settings_json=settings_json,
+        trained_on_records=records,
+        trained_on_participants=participants,
+        note=note[:300],
+        is_active=True,
+    )
+    audit_record(
+        actor=actor,
+        action="matching.model_train",
+        object_type="linkage_model",
+        object_ids=[model.pk],
+        reason=f"version {version}: {records} bookings x {participants} participants",
+    )
+    return model
+
+
+def linkage_model_train(*, actor: Any, note: str = "") -> LinkageModel:
+    """EM-trains a new model on stored bookings (recent window) and active participants."""
+    since = clock.now() - timedelta(days=settings.ATD_MATCHING_RECENT_FEED_DAYS)
+    left = booking_rows(selectors.bookings_for_linkage(received_since=since))
+    people = selectors.participants_for_linkage()
+    if len(left) < MIN_TRAIN_BOOKINGS or len(people) < MIN_TRAIN_PARTICIPANTS:
+        raise ValidationFailed(
+            detail=(
+                f"too little data to train a model: {len(left)} bookings (need "
+                f"{MIN_TRAIN_BOOKINGS}), {len(people)} participants (need {MIN_TRAIN_PARTICIPANTS})"
+            )
+        )
+    right = participant_rows(people)
+    engine = LinkageEngine(left, right)
+    settings_json = engine.train(max_pairs=settings.ATD_MATCHING_U_MAX_PAIRS)
+    return linkage_model_save(
+        actor=actor,
+        settings_json=settings_json,
+        records=len(left),
+        participants=len(people),
+        note=note,
+    )
+
+
+@dataclass
+class LinkResult:
+    run: LinkageRun
+    candidates_created: int
+    pairs: list[ScoredPair]
+
+
+def _model_for(actor: Any) -> LinkageModel:
+    """The active model; the first time, one EM-trained on the data at hand. When there is too
+    little data for EM to converge, a bootstrap model trained on the synthetic population is
+    stored instead (its note says so) until `matching_link --train` retrains on real data."""
+    model = selectors.linkage_model_active()
+    if model is not None:
+        return model
+    try:
+        return linkage_model_train(actor=actor, note="first model, trained on arrival of data")
+    except ValidationFailed as exc:
+        log.warning("%s; storing a bootstrap model", exc.detail)
+        from atd.matching.demo import model_from_synthetic
+
+        return linkage_model_save(
+            actor=actor,
+            settings_json=model_from_synthetic(),
+            records=0,
+            participants=0,
+            note="bootstrap: trained on the synthetic population (too little data for EM)",
+        )
+
+
+def link_bookings(
+    *,
+    actor: Any,
+    kind: str,
+    bookings: list[BookingRecord],
+    people: list[selectors.ParticipantLinkRow],
+    batch: FeedBatch | None = None,
+    participant_cursor: int = 0,
+) -> LinkResult:
+    """Scores bookings against participants with the active model; pairs at or above the review
+    threshold become pending candidates. A (booking, participant) pair is stored once: a pair
+    already decided (rejected or confirmed) is never queued again."""
+    started = clock.now()
+    pairs: list[ScoredPair] = []
+    model = selectors.linkage_model_active()
+    if bookings and people:
+        model = _model_for(actor)
+        engine = LinkageEngine(
+            booking_rows(bookings), participant_rows(people), model.settings_json
+        )
+        frame = engine.predict(threshold=settings.ATD_MATCHING_REVIEW_THRESHOLD)
+        pairs = pairs_scored(engine, frame)
+    return _candidates_store(
+        actor=actor,
+        kind=kind,
+        model=model,
+        pairs=pairs,
+        started=started,
+        batch=batch,
+        records=len(bookings),
+        participants=len(people),
+        participant_cursor=participant_cursor,
+    )
+
+
+@transaction.atomic
+def _candidates_store(
+    *,
+    actor: Any,
+    kind: str,
+    model: LinkageModel | None,
+    pairs: list[ScoredPair],
+    started: Any,
+    batch: FeedBatch | None,
+    records: int,
+    participants: int,
+    participant_cursor: int,
+) -> LinkResult:
+    now = clock.now()
+    run = LinkageRun.objects.create(
+        kind=kind,
+        started_at=started,
+        model=model,
+        batch=batch,
+        records_compared=records,
+        participants_compared=participants,
+        pairs_scored=len(pairs),
+        participant_cursor=participant_cursor,
+    )
+    before = MatchCandidate.objects.filter(run=run).count()
+    MatchCandidate.objects.bulk_create(
+        [
+            MatchCandidate(
+                booking_id=p.booking_id,
+                participant_id=p.participant_id,
+                alias_id=p.alias_id,
+                probability=p.probability,
+                match_weight=p.match_weight,
+                explanation=p.explanation,
+                model=model,
+                run=run,
+                created_at=now,
+            )
+            for p in pairs
+        ],
+        batch_size=1000,
+        # The unique (booking, participant) constraint is the rule "never queued twice".
+        ignore_conflicts=True,
+    )
+    created = MatchCandidate.objects.filter(run=run).count() - before
+    run.candidates_created = created
+    run.finished_at = clock.now()
+    run.save(update_fields=["candidates_created", "finished_at"])
+    if batch is not None:
+        FeedBatch.objects.filter(pk=batch.pk).update(linked_at=now, candidates_found=created)
+    audit_record(
+        actor=actor,
+        action="matching.link",
+        object_type="linkage_run",
+        object_ids=[run.pk],
+        reason=f"{kind}: {records} bookings x {participants} participants, {created} new candidates",
+    )
+    return LinkResult(run=run, candidates_created=created, pairs=pairs)
+
+
+def feed_batch_link(*, actor: Any, batch: FeedBatch) -> LinkResult:
+    """A new feed batch against all active participants."""
+    bookings = list(selectors.bookings_for_linkage(batch_ids=[batch.pk]))
+    people = selectors.participants_for_linkage()
+    return link_bookings(
+        actor=actor, kind=LinkageRunKind.FEED_BATCH, bookings=bookings, people=people, batch=batch
+    )
+
+
+def feed_batches_link_pending(*, actor: Any) -> list[LinkResult]:
+    """Periodic job: every batch not yet linked (restart-safe: linked_at is the marker)."""
+    return [feed_batch_link(actor=actor, batch=b) for b in selectors.bookings_unlinked_batches()]
+
+
+def enrollments_link_pending(*, actor: Any) -> LinkResult | None:
+    """Periodic job: participants enrolled since the last enrollment run against recent feeds,
+    so a new participant's past arrests are checked. Restart-safe through the id cursor."""
+    last = (
+        LinkageRun.objects.filter(kind=LinkageRunKind.ENROLLMENT)
+        .order_by("-participant_cursor")
+        .values_list("participant_cursor", flat=True)
+        .first()
+    )
+    cursor = last or 0
+    newest = selectors.participant_max_id()
+    if newest <= cursor:
+        return None
+    people = selectors.participants_for_linkage(after_id=cursor)
+    since = clock.now() - timedelta(days=settings.ATD_MATCHING_RECENT_FEED_DAYS)
+    bookings = list(selectors.bookings_for_linkage(received_since=since))
+    return link_bookings(
+        actor=actor,
+        kind=LinkageRunKind.ENROLLMENT,
+        bookings=bookings,
+        people=people,
+        participant_cursor=newest,
+    )
