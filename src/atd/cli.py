@@ -22,6 +22,8 @@ COMMANDS = {
     "notify": "notifications_deliver",
     "report": "cohort_report",
     "report-refresh": "reporting_refresh",
+    "import-bookings": "matching_import",
+    "match": "matching_link",
 }
 
 USAGE = """usage: atd COMMAND [options]
@@ -43,6 +45,8 @@ commands:
   notify [--loop S]            deliver queued notifications (in-app, email, SMS, webhook)
   report --cohort ID --as-of DATE   cohort status report (CSV/PDF, reproducible)
   report-refresh [--full]      bring the reporting summary rows up to date
+  import-bookings --source S FILE [--link]   import an arrest/booking feed file
+  match [--train]              link new bookings and participants (review queue)
   audit verify          check the audit log's hash chain
   apikey issue|revoke   manage integration API keys
   staff create          create a staff account
