@@ -6,16 +6,20 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+import numpy as np
 import pytest
+from django.db import IntegrityError, transaction
 
 from atd.core import clock
 from atd.core.errors import Conflict, Forbidden, NotFound
 from atd.core.models import AuditEntry
 from atd.core.scope import Scope
-from atd.scheduling import selectors, services
+from atd.scheduling import rules, selectors, services
 from atd.scheduling.choices import AppointmentKind, AppointmentStatus
 from atd.scheduling.models import Appointment
+from atd.scheduling.services import scheduler
 from atd.supervision.services import plan_set
+from atd.testing.services import require_postgres
 from atd.testing.world import World, participant_with_case
 
 NOW = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)  # a Monday
@@ -321,3 +325,55 @@ def test_attendance_is_recorded_from_the_appointment_day_on(world: World) -> Non
             actor=officer, scope=scope, appointment_id=appointment.pk, attended=True
         )
     assert done.status == AppointmentStatus.ATTENDED
+
+
+def _two_obligations(world: World) -> rules.Demand:
+    participants = [world.participants["officer_a"].pk, world.participants["specialist_a"].pk]
+    due = TODAY.toordinal() + 10
+    return rules.Demand(
+        participant=np.array(participants, dtype=np.int64),
+        kind=np.array([0, 1], dtype=np.int64),
+        due=np.array([due, due], dtype=np.int64),
+        earliest=np.array([due - 7, TODAY.toordinal()], dtype=np.int64),
+        deadline=np.array([due + 7, TODAY.toordinal() - 1], dtype=np.int64),
+    )
+
+
+def test_postgres_copy_path_books_the_same_rows_as_the_insert_path(world: World) -> None:
+    require_postgres()
+    _capacity(world, world.office_a.pk, staff=1, slots=1)
+    office = selectors.office_get(world.office_a.pk)
+    run = services.obligations_book(actor=None, office=office, demand=_two_obligations(world))
+    assert run.booked == 2 and run.late == 1
+    rows = list(Appointment.objects.order_by("day"))
+    # The first report (window opening today) takes tomorrow's only slot, 9:00 office time.
+    report, checkin = rows
+    assert report.kind == AppointmentKind.FIRST_REPORT and report.is_late
+    assert report.day == TODAY + timedelta(days=1) and report.slot == 0
+    local = report.starts_at.astimezone(ZoneInfo(world.office_a.timezone))
+    assert (local.date(), local.time()) == (report.day, time(9, 0))
+    assert report.created_at == NOW and report.status == AppointmentStatus.BOOKED
+    assert checkin.kind == AppointmentKind.CHECKIN and not checkin.is_late
+    assert checkin.day == TODAY + timedelta(days=3) and checkin.booked_by == "scheduler"
+
+
+def test_postgres_copy_path_still_refuses_a_duplicate_obligation(world: World) -> None:
+    require_postgres()
+    office = selectors.office_get(world.office_a.pk)
+    demand = _two_obligations(world)
+    services.obligations_book(actor=None, office=office, demand=demand)
+    first_day = TODAY + timedelta(days=400)  # other slots, same obligations
+    with pytest.raises(IntegrityError), transaction.atomic():
+        scheduler._insert(
+            office_id=office.pk,
+            participant=demand.participant,
+            kind=demand.kind,
+            day=np.array([first_day.toordinal()] * 2, dtype=np.int64),
+            slot=np.array([0, 1], dtype=np.int64),
+            starts=np.array([0, 0], dtype=np.int64),
+            due=demand.due,
+            deadline=demand.deadline,
+            late=np.array([True, True]),
+            now=NOW,
+        )
+    assert Appointment.objects.count() == 2
