@@ -377,3 +377,33 @@ def test_postgres_copy_path_still_refuses_a_duplicate_obligation(world: World) -
             now=NOW,
         )
     assert Appointment.objects.count() == 2
+
+
+def _appointment(world: World, *, day: date, slot: int, late: bool, status: str) -> None:
+    Appointment.objects.create(
+        participant=world.participants["officer_a"],
+        office_id=world.office_a.pk,
+        kind=AppointmentKind.AD_HOC,
+        status=status,
+        day=day,
+        slot=slot,
+        starts_at=datetime.combine(day, time(14, 0), tzinfo=UTC),
+        due_date=day,
+        deadline=day - timedelta(days=3) if late else day,
+        is_late=late,
+        booked_by="officer",
+        created_at=NOW,
+        updated_at=NOW,
+    )
+
+
+def test_backlog_report_counts_only_upcoming_booked_late_people_per_office(world: World) -> None:
+    _appointment(world, day=TODAY - timedelta(days=2), slot=0, late=True, status="booked")
+    _appointment(world, day=TODAY + timedelta(days=5), slot=0, late=True, status="booked")
+    _appointment(world, day=TODAY + timedelta(days=9), slot=0, late=False, status="booked")
+    _appointment(world, day=TODAY + timedelta(days=30), slot=0, late=True, status="cancelled")
+    report = {r.office.pk: r.horizon for r in selectors.backlog_report(_scope(world, "admin"))}
+    office_a, office_b = report[world.office_a.pk], report[world.office_b.pk]
+    assert office_a.late == 1  # not the past one, not the cancelled one
+    assert office_a.last_booked == TODAY + timedelta(days=9)  # the cancelled day is free
+    assert office_b.last_booked is None and office_b.late == 0
