@@ -6,16 +6,20 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+import numpy as np
 import pytest
+from django.db import IntegrityError, transaction
 
 from atd.core import clock
 from atd.core.errors import Conflict, Forbidden, NotFound
 from atd.core.models import AuditEntry
 from atd.core.scope import Scope
-from atd.scheduling import selectors, services
+from atd.scheduling import rules, selectors, services
 from atd.scheduling.choices import AppointmentKind, AppointmentStatus
 from atd.scheduling.models import Appointment
+from atd.scheduling.services import scheduler
 from atd.supervision.services import plan_set
+from atd.testing.services import require_postgres
 from atd.testing.world import World, participant_with_case
 
 NOW = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)  # a Monday
@@ -321,3 +325,85 @@ def test_attendance_is_recorded_from_the_appointment_day_on(world: World) -> Non
             actor=officer, scope=scope, appointment_id=appointment.pk, attended=True
         )
     assert done.status == AppointmentStatus.ATTENDED
+
+
+def _two_obligations(world: World) -> rules.Demand:
+    participants = [world.participants["officer_a"].pk, world.participants["specialist_a"].pk]
+    due = TODAY.toordinal() + 10
+    return rules.Demand(
+        participant=np.array(participants, dtype=np.int64),
+        kind=np.array([0, 1], dtype=np.int64),
+        due=np.array([due, due], dtype=np.int64),
+        earliest=np.array([due - 7, TODAY.toordinal()], dtype=np.int64),
+        deadline=np.array([due + 7, TODAY.toordinal() - 1], dtype=np.int64),
+    )
+
+
+def test_postgres_copy_path_books_the_same_rows_as_the_insert_path(world: World) -> None:
+    require_postgres()
+    _capacity(world, world.office_a.pk, staff=1, slots=1)
+    office = selectors.office_get(world.office_a.pk)
+    run = services.obligations_book(actor=None, office=office, demand=_two_obligations(world))
+    assert run.booked == 2 and run.late == 1
+    rows = list(Appointment.objects.order_by("day"))
+    # The first report (window opening today) takes tomorrow's only slot, 9:00 office time.
+    report, checkin = rows
+    assert report.kind == AppointmentKind.FIRST_REPORT and report.is_late
+    assert report.day == TODAY + timedelta(days=1) and report.slot == 0
+    local = report.starts_at.astimezone(ZoneInfo(world.office_a.timezone))
+    assert (local.date(), local.time()) == (report.day, time(9, 0))
+    assert report.created_at == NOW and report.status == AppointmentStatus.BOOKED
+    assert checkin.kind == AppointmentKind.CHECKIN and not checkin.is_late
+    assert checkin.day == TODAY + timedelta(days=3) and checkin.booked_by == "scheduler"
+
+
+def test_postgres_copy_path_still_refuses_a_duplicate_obligation(world: World) -> None:
+    require_postgres()
+    office = selectors.office_get(world.office_a.pk)
+    demand = _two_obligations(world)
+    services.obligations_book(actor=None, office=office, demand=demand)
+    first_day = TODAY + timedelta(days=400)  # other slots, same obligations
+    with pytest.raises(IntegrityError), transaction.atomic():
+        scheduler._insert(
+            office_id=office.pk,
+            participant=demand.participant,
+            kind=demand.kind,
+            day=np.array([first_day.toordinal()] * 2, dtype=np.int64),
+            slot=np.array([0, 1], dtype=np.int64),
+            starts=np.array([0, 0], dtype=np.int64),
+            due=demand.due,
+            deadline=demand.deadline,
+            late=np.array([True, True]),
+            now=NOW,
+        )
+    assert Appointment.objects.count() == 2
+
+
+def _appointment(world: World, *, day: date, slot: int, late: bool, status: str) -> None:
+    Appointment.objects.create(
+        participant=world.participants["officer_a"],
+        office_id=world.office_a.pk,
+        kind=AppointmentKind.AD_HOC,
+        status=status,
+        day=day,
+        slot=slot,
+        starts_at=datetime.combine(day, time(14, 0), tzinfo=UTC),
+        due_date=day,
+        deadline=day - timedelta(days=3) if late else day,
+        is_late=late,
+        booked_by="officer",
+        created_at=NOW,
+        updated_at=NOW,
+    )
+
+
+def test_backlog_report_counts_only_upcoming_booked_late_people_per_office(world: World) -> None:
+    _appointment(world, day=TODAY - timedelta(days=2), slot=0, late=True, status="booked")
+    _appointment(world, day=TODAY + timedelta(days=5), slot=0, late=True, status="booked")
+    _appointment(world, day=TODAY + timedelta(days=9), slot=0, late=False, status="booked")
+    _appointment(world, day=TODAY + timedelta(days=30), slot=0, late=True, status="cancelled")
+    report = {r.office.pk: r.horizon for r in selectors.backlog_report(_scope(world, "admin"))}
+    office_a, office_b = report[world.office_a.pk], report[world.office_b.pk]
+    assert office_a.late == 1  # not the past one, not the cancelled one
+    assert office_a.last_booked == TODAY + timedelta(days=9)  # the cancelled day is free
+    assert office_b.last_booked is None and office_b.late == 0
