@@ -73,7 +73,7 @@ class HearingIn(Schema):
     hearing_type: str
 
 
-class RescheduleIn(Schema):
+class HearingRescheduleIn(Schema):
     scheduled_at: datetime
     court_name: str = ""
     reason: str
@@ -129,7 +129,7 @@ def hearing_schedule(request: HttpRequest, case_id: int, payload: HearingIn) -> 
 
 
 @router.post("/hearings/{hearing_id}/reschedule", response=HearingOut)
-def hearing_reschedule(request: HttpRequest, hearing_id: int, payload: RescheduleIn) -> Any:
+def hearing_reschedule(request: HttpRequest, hearing_id: int, payload: HearingRescheduleIn) -> Any:
     return services.hearing_reschedule(
         actor=principal_of(request),
         scope=scope_of(request),

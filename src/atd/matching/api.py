@@ -20,7 +20,7 @@ from atd.matching.feeds.readers import feed_rows_decode
 router = Router(tags=["matching"])
 
 
-class RowErrorOut(Schema):
+class FeedRowErrorOut(Schema):
     row: int
     field: str
     reason: str
@@ -39,7 +39,7 @@ class FeedBatchOut(Schema):
     rows_rejected: int
     linked_at: datetime | None
     candidates_found: int
-    errors: list[RowErrorOut]
+    errors: list[FeedRowErrorOut]
 
     @staticmethod
     def resolve_errors(obj: Any) -> list[dict[str, Any]]:
