@@ -1,0 +1,361 @@
+"""Detectors: each reads the batch's new fixes and events (in event-time order) and appends
+AlertSignals; `pipeline.raise_alerts` raises them all in the batch's transaction.
+
+Every signal carries evidence an officer needs to tell a device fault from non-compliance:
+the last known positions and the device's health (battery, charging, last contact).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from atd.alerts.services import AlertSignal
+from atd.supervision.rules import CurfewSpec, curfew_active_at
+from atd.supervision.selectors import curfews_for_participants, zones_for_participants
+from atd.telemetry.models import DetectorState
+from atd.telemetry.rules.memory import (
+    ViolationState,
+    battery_alert_kind,
+    battery_level,
+    violation_step,
+)
+from atd.telemetry.rules.records import Fix
+from atd.telemetry.rules.zones import (
+    INSIDE,
+    OUTSIDE,
+    ZoneShape,
+    classify,
+    signed_distances,
+    zone_shape,
+)
+
+if TYPE_CHECKING:
+    from atd.telemetry.pipeline import Batch
+
+SOURCE = "telemetry"
+FLAG_JUMP = 1
+_shape_cache: dict[tuple[int, str], ZoneShape] = {}
+
+
+def _fix_json(fix: Fix) -> dict[str, Any]:
+    return {
+        "time": fix.time.isoformat(),
+        "lat": fix.lat,
+        "lon": fix.lon,
+        "accuracy_m": fix.accuracy,
+        "battery": fix.battery,
+    }
+
+
+def _evidence(batch: Batch, device_id: int, recent: list[Fix]) -> dict[str, Any]:
+    state = batch.states.get(device_id)
+    for fix in recent:
+        batch.keep.add((fix.device_id, fix.time))
+    return {
+        "positions": [_fix_json(f) for f in recent],
+        "device": {
+            "device_id": device_id,
+            "battery": state.battery if state else None,
+            "charging": state.charging if state else None,
+            "last_contact_at": state.last_contact_at.isoformat() if state else None,
+            "last_fix_time": state.last_fix_time.isoformat()
+            if state and state.last_fix_time
+            else None,
+        },
+    }
+
+
+def _recent_fixes(batch: Batch) -> Callable[[int, datetime], list[Fix]]:
+    """participant -> their last 5 good fixes at or before a moment (for evidence)."""
+    by_participant: dict[int, list[Fix]] = defaultdict(list)
+    for fix in batch.fixes:
+        if not fix.flags & FLAG_JUMP:
+            by_participant[fix.participant_id].append(fix)
+
+    def recent(participant_id: int, at: datetime) -> list[Fix]:
+        fixes = [f for f in by_participant.get(participant_id, []) if f.time <= at]
+        return fixes[-5:]
+
+    return recent
+
+
+def tamper(batch: Batch) -> None:
+    """Strap opened or device removed: critical, one alert event per device event."""
+    recent = _recent_fixes(batch)
+    for event in batch.events:
+        state = batch.states[event.device_id]
+        if event.kind in {"strap_open", "device_removed"}:
+            state.strap_open = True
+            batch.signals.append(
+                AlertSignal(
+                    kind="strap_tamper",
+                    occurred_at=event.time,
+                    source=SOURCE,
+                    source_ref=f"tamper:{event.device_id}:{event.kind}:{event.time.isoformat()}",
+                    participant_id=event.participant_id,
+                    detail={"event": event.kind, "device_id": event.device_id},
+                    evidence=_evidence(
+                        batch, event.device_id, recent(event.participant_id, event.time)
+                    ),
+                )
+            )
+        elif event.kind == "strap_closed":
+            state.strap_open = False
+
+
+def battery(batch: Batch) -> None:
+    """Low and critical battery, raised on the way down only (with hysteresis on the way up)."""
+    cfg = batch.config
+    readings: dict[int, list[tuple[datetime, int, int]]] = defaultdict(list)
+    for fix in batch.fixes:
+        if fix.battery is not None:
+            readings[fix.device_id].append((fix.time, fix.battery, fix.participant_id))
+    for event in batch.events:
+        if event.kind == "battery" and event.value is not None:
+            readings[event.device_id].append((event.time, int(event.value), event.participant_id))
+    recent = _recent_fixes(batch)
+    for device_id, items in readings.items():
+        items.sort(key=lambda r: r[0])
+        state = batch.states[device_id]
+        level = state.battery_level or "ok"
+        for at, percent, participant_id in items:
+            new_level = battery_level(
+                percent, low=cfg.battery_low, critical=cfg.battery_critical, previous=level
+            )
+            kind = battery_alert_kind(level, new_level)
+            level = new_level
+            if kind is None:
+                continue
+            batch.signals.append(
+                AlertSignal(
+                    kind=kind,
+                    occurred_at=at,
+                    source=SOURCE,
+                    source_ref=f"{kind}:{device_id}:{at.isoformat()}",
+                    participant_id=participant_id,
+                    detail={"battery": percent, "device_id": device_id},
+                    evidence=_evidence(batch, device_id, recent(participant_id, at)),
+                )
+            )
+        state.battery_level = level
+        state.battery = items[-1][1]
+
+
+def charging(batch: Batch) -> None:
+    """Charging started/stopped, from explicit events or a change of a fix's charging flag."""
+    changes: list[tuple[datetime, int, int, bool]] = []
+    for event in batch.events:
+        if event.kind in {"charging_started", "charging_stopped"}:
+            changes.append(
+                (
+                    event.time,
+                    event.device_id,
+                    event.participant_id,
+                    event.kind == "charging_started",
+                )
+            )
+    for fix in batch.fixes:
+        if fix.charging is not None:
+            changes.append((fix.time, fix.device_id, fix.participant_id, fix.charging))
+    changes.sort(key=lambda c: c[0])
+    recent = _recent_fixes(batch)
+    for at, device_id, participant_id, on in changes:
+        state = batch.states[device_id]
+        if state.charging == on:
+            continue
+        was_known = state.charging is not None
+        state.charging = on
+        if not was_known and not on:
+            continue  # first report of "not charging" is no change
+        batch.signals.append(
+            AlertSignal(
+                kind="charging",
+                occurred_at=at,
+                source=SOURCE,
+                source_ref=f"charging:{device_id}:{at.isoformat()}",
+                participant_id=participant_id,
+                title="Charging started" if on else "Charging stopped",
+                detail={"charging": on, "device_id": device_id},
+                evidence=_evidence(batch, device_id, recent(participant_id, at)),
+            )
+        )
+
+
+def _shape(zone: Any) -> ZoneShape:
+    key = (zone.id, repr((zone.center_lat, zone.center_lon, zone.radius_m, zone.polygon)))
+    shape = _shape_cache.get(key)
+    if shape is None:
+        if len(_shape_cache) > 200_000:
+            _shape_cache.clear()
+        shape = _shape_cache[key] = zone_shape(
+            zone.id,
+            zone.kind,
+            center_lat=zone.center_lat,
+            center_lon=zone.center_lon,
+            radius_m=zone.radius_m,
+            polygon=zone.polygon,
+        )
+    return shape
+
+
+def zones_and_curfews(batch: Batch) -> None:
+    """Inclusion-zone exit, exclusion-zone entry and curfew violations.
+
+    A zone named by a curfew is enforced only while that curfew is active; other inclusion
+    zones form one area the participant must stay inside (outside all of them = exit); each
+    exclusion zone is enforced on its own. A verdict needs the fix to be beyond the edge by
+    more than its accuracy, and an alert needs the violation to persist (N fixes or M minutes).
+    """
+    fixes = [f for f in batch.fixes if not f.flags & FLAG_JUMP]
+    if not fixes:
+        return
+    participant_ids = {f.participant_id for f in fixes}
+    zones = zones_for_participants(participant_ids)
+    if not zones:
+        return
+    curfews = curfews_for_participants(zones)
+    # 1. every (fix, zone) pair, evaluated in one vectorised call
+    pair_fix: list[int] = []
+    pair_shape: list[ZoneShape] = []
+    for i, fix in enumerate(fixes):
+        for zone in zones.get(fix.participant_id, ()):
+            pair_fix.append(i)
+            pair_shape.append(_shape(zone))
+    if not pair_fix:
+        return
+    idx = np.asarray(pair_fix, dtype=np.int64)
+    lats = np.fromiter((f.lat for f in fixes), dtype=np.float64, count=len(fixes))
+    lons = np.fromiter((f.lon for f in fixes), dtype=np.float64, count=len(fixes))
+    accs = np.fromiter((f.accuracy or 0.0 for f in fixes), dtype=np.float64, count=len(fixes))
+    verdicts = classify(signed_distances(pair_shape, lats[idx], lons[idx]), accs[idx])
+    # 2. per fix: its verdict for each rule key
+    fix_verdicts: dict[int, dict[int, int]] = defaultdict(dict)  # fix -> zone id -> verdict
+    for p, fix_i in enumerate(pair_fix):
+        fix_verdicts[fix_i][pair_shape[p].id] = int(verdicts[p])
+    observations: dict[tuple[int, str], list[tuple[int, int]]] = defaultdict(list)
+    for i, fix in enumerate(fixes):
+        pid = fix.participant_id
+        verdict_by_zone = fix_verdicts.get(i)
+        if not verdict_by_zone:
+            continue
+        p_curfews = curfews.get(pid, [])
+        curfew_zone_ids = {c.zone_id for c in p_curfews}
+        free: list[int] = []
+        for zone in zones[pid]:
+            v = verdict_by_zone[zone.id]
+            if zone.kind == "exclusion":
+                # inside an exclusion zone is the violation
+                observations[(pid, f"zone:{zone.id}")].append((i, -v))
+            elif zone.id not in curfew_zone_ids:
+                free.append(v)
+        if free:
+            # outside every free inclusion zone = violating; inside any = compliant
+            if any(v == INSIDE for v in free):
+                combined = -1
+            elif all(v == OUTSIDE for v in free):
+                combined = 1
+            else:
+                combined = 0
+            observations[(pid, "zones:inclusion")].append((i, combined))
+        for curfew in p_curfews:
+            curfew_verdict = verdict_by_zone.get(curfew.zone_id)
+            if curfew_verdict is None:
+                continue
+            active = curfew_active_at(curfew, fix.time)
+            observations[(pid, f"curfew:{curfew.id}")].append((i, curfew_verdict if active else -1))
+    _persist_and_signal(batch, fixes, observations, zones, curfews)
+
+
+def _persist_and_signal(
+    batch: Batch,
+    fixes: list[Fix],
+    observations: dict[tuple[int, str], list[tuple[int, int]]],
+    zones: dict[int, list[Any]],
+    curfews: dict[int, list[CurfewSpec]],
+) -> None:
+    rule = batch.config.persistence
+    pids = {pid for pid, _ in observations}
+    stored = {
+        (s.participant_id, s.rule_key): s
+        for s in DetectorState.objects.filter(participant_id__in=pids)
+    }
+    recent = _recent_fixes(batch)
+    zone_by_id = {z.id: z for zs in zones.values() for z in zs}
+    curfew_by_id = {c.id: c for cs in curfews.values() for c in cs}
+    to_save: list[DetectorState] = []
+    for (pid, key), items in observations.items():
+        row = stored.get((pid, key))
+        state = (
+            ViolationState(row.violating_since, row.count, row.alerted, row.last_fix_time)
+            if row is not None
+            else ViolationState()
+        )
+        late_state = ViolationState()  # fixes older than the stored memory replay on their own
+        for fix_i, verdict in items:
+            fix = fixes[fix_i]
+            if state.last_fix_time is not None and fix.time <= state.last_fix_time:
+                late_state, fire = violation_step(late_state, verdict, fix.time, rule)
+                since = late_state.since
+            else:
+                state, fire = violation_step(state, verdict, fix.time, rule)
+                since = state.since
+            if fire and since is not None:
+                batch.signals.append(
+                    _zone_signal(batch, key, pid, fix, since, recent, zone_by_id, curfew_by_id)
+                )
+        if row is None:
+            row = DetectorState(participant_id=pid, rule_key=key)
+        row.violating_since, row.count = state.since, state.count or 0
+        row.alerted, row.last_fix_time = state.alerted, state.last_fix_time
+        to_save.append(row)
+    DetectorState.objects.bulk_create(
+        to_save,
+        update_conflicts=True,
+        unique_fields=["participant", "rule_key"],
+        update_fields=["violating_since", "count", "alerted", "last_fix_time"],
+        batch_size=1000,
+    )
+
+
+def _zone_signal(
+    batch: Batch,
+    key: str,
+    pid: int,
+    fix: Fix,
+    since: datetime,
+    recent: Callable[[int, datetime], list[Fix]],
+    zone_by_id: dict[int, Any],
+    curfew_by_id: dict[int, CurfewSpec],
+) -> AlertSignal:
+    family, _, ident = key.partition(":")
+    detail: dict[str, Any] = {"rule": key, "since": since.isoformat(), "device_id": fix.device_id}
+    if family == "curfew":
+        kind = "curfew"
+        curfew = curfew_by_id.get(int(ident))
+        if curfew is not None:
+            detail.update(zone_id=curfew.zone_id, curfew_id=curfew.id)
+    elif family == "zone":
+        kind = "zone_entry"
+        zone = zone_by_id.get(int(ident))
+        detail.update(zone_id=int(ident), zone_name=getattr(zone, "purpose", ""))
+    else:
+        kind = "zone_exit"
+    evidence = _evidence(batch, fix.device_id, recent(pid, fix.time))
+    evidence["rule"] = detail
+    return AlertSignal(
+        kind=kind,
+        occurred_at=fix.time,
+        source=SOURCE,
+        source_ref=f"{key}:{pid}:{since.isoformat()}",
+        participant_id=pid,
+        detail=detail,
+        evidence=evidence,
+    )
+
+
+DETECTORS: tuple[Callable[[Batch], None], ...] = (tamper, battery, charging, zones_and_curfews)
