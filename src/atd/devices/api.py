@@ -103,14 +103,14 @@ def device_assign(request: HttpRequest, device_id: int, body: AssignIn) -> Any:
     )
 
 
-@router.post("/{device_id}/return", response=DeviceOut)
-def device_return(request: HttpRequest, device_id: int, body: ReturnIn) -> Any:
+@router.post("/{assigned_device_id}/return", response=DeviceOut)
+def device_return(request: HttpRequest, assigned_device_id: int, body: ReturnIn) -> Any:
     scope = scope_of(request)
     scope.require(*INVENTORY_ROLES)
     return services.device_return(
         actor=principal_of(request),
         scope=scope,
-        device_id=device_id,
+        device_id=assigned_device_id,
         condition=body.condition,
         reason=body.reason,
     )
