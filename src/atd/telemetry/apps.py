@@ -1,4 +1,6 @@
-"""App config for telemetry."""
+"""App config for telemetry: registers its periodic jobs and demo step."""
+
+from datetime import timedelta
 
 from django.apps import AppConfig
 
@@ -6,3 +8,20 @@ from django.apps import AppConfig
 class TelemetryConfig(AppConfig):
     name = "atd.telemetry"
     label = "telemetry"
+
+    def ready(self) -> None:
+        from atd.core.extensions import PeriodicJob, register_periodic_job
+        from atd.telemetry.tasks import telemetry_no_signal_job, telemetry_retention_job
+
+        register_periodic_job(
+            PeriodicJob(
+                name="telemetry.no_signal", every=timedelta(minutes=5), run=telemetry_no_signal_job
+            )
+        )
+        register_periodic_job(
+            PeriodicJob(
+                name="telemetry.retention_purge",
+                every=timedelta(hours=6),
+                run=telemetry_retention_job,
+            )
+        )

@@ -17,7 +17,7 @@ import numpy as np
 from atd.alerts.services import AlertSignal
 from atd.supervision.rules import CurfewSpec, curfew_active_at
 from atd.supervision.selectors import curfews_for_participants, zones_for_participants
-from atd.telemetry.models import DetectorState
+from atd.telemetry.models import DetectorState, Position
 from atd.telemetry.rules.memory import (
     ViolationState,
     battery_alert_kind,
@@ -78,8 +78,35 @@ def _recent_fixes(batch: Batch) -> Callable[[int, datetime], list[Fix]]:
             by_participant[fix.participant_id].append(fix)
 
     def recent(participant_id: int, at: datetime) -> list[Fix]:
-        fixes = [f for f in by_participant.get(participant_id, []) if f.time <= at]
-        return fixes[-5:]
+        fixes = [f for f in by_participant.get(participant_id, []) if f.time <= at][-5:]
+        if len(fixes) < 5:
+            # An event on its own (a tamper after the fixes were sent): cite the stored track.
+            earliest = fixes[0].time if fixes else at
+            stored = (
+                Position.objects.filter(
+                    participant_id=participant_id, fix_time__lte=earliest, flags=0
+                )
+                .exclude(fix_time=earliest)
+                .order_by("-fix_time")[: 5 - len(fixes)]
+            )
+            older = [
+                Fix(
+                    -1,
+                    "",
+                    None,
+                    p.fix_time,
+                    p.lat,
+                    p.lon,
+                    p.seq,
+                    p.accuracy_m,
+                    battery=p.battery,
+                    device_id=p.device_id,
+                    participant_id=participant_id,
+                )
+                for p in stored
+            ]
+            fixes = older[::-1] + fixes
+        return fixes
 
     return recent
 
