@@ -44,7 +44,7 @@ def test_get_with_query_parameters_stores_a_position(tracked: Tracked) -> None:
     assert response.status_code == 200 and response.content == b"OK"
     p = Position.objects.get()
     assert p.battery == 77 and p.attributes == {"hdop": "0.8"}
-    assert abs(p.speed_mps - 1.028888) < 1e-3  # 2 knots
+    assert p.speed_mps is not None and abs(p.speed_mps - 1.028888) < 1e-3  # 2 knots
 
 
 def test_form_post_is_accepted_and_a_resend_changes_nothing(tracked: Tracked) -> None:
