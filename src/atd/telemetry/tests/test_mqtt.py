@@ -144,6 +144,6 @@ def test_kill_9_at_random_points_loses_and_duplicates_nothing(world: Any) -> Non
         up.set()
         for proc in (worker, publisher):
             if proc.is_alive():
-                os.kill(proc.pid, signal.SIGKILL)
+                proc.kill()
                 proc.join()
         session_forget(client_id)
