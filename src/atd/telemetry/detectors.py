@@ -7,12 +7,14 @@ the last known positions and the device's health (battery, charging, last contac
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
 from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from django.conf import settings
 
 from atd.alerts.services import AlertSignal
 from atd.supervision.rules import CurfewSpec, curfew_active_at
@@ -39,7 +41,6 @@ if TYPE_CHECKING:
 
 SOURCE = "telemetry"
 FLAG_JUMP = 1
-_shape_cache: dict[tuple[int, str], ZoneShape] = {}
 
 
 def _fix_json(fix: Fix) -> dict[str, Any]:
@@ -213,21 +214,44 @@ def charging(batch: Batch) -> None:
         )
 
 
+# Zones and curfews per participant, with their shapes built, kept for a short time: loading
+# them for every participant of every batch was a third of the pipeline's cost. A zone change
+# is enforced within ATD_TELEMETRY_ZONE_CACHE_S seconds (0 in tests: always fresh).
+_zone_cache: dict[int, tuple[float, list[Any], list[CurfewSpec]]] = {}
+
+
 def _shape(zone: Any) -> ZoneShape:
-    key = (zone.id, repr((zone.center_lat, zone.center_lon, zone.radius_m, zone.polygon)))
-    shape = _shape_cache.get(key)
-    if shape is None:
-        if len(_shape_cache) > 200_000:
-            _shape_cache.clear()
-        shape = _shape_cache[key] = zone_shape(
-            zone.id,
-            zone.kind,
-            center_lat=zone.center_lat,
-            center_lon=zone.center_lon,
-            radius_m=zone.radius_m,
-            polygon=zone.polygon,
-        )
-    return shape
+    return zone_shape(
+        zone.id,
+        zone.kind,
+        center_lat=zone.center_lat,
+        center_lon=zone.center_lon,
+        radius_m=zone.radius_m,
+        polygon=zone.polygon,
+    )
+
+
+def zones_cached(participant_ids: set[int]) -> tuple[dict[int, list[Any]], dict[int, list[Any]]]:
+    """participant -> [(ZoneSpec, ZoneShape)], participant -> [CurfewSpec]."""
+    ttl = settings.ATD_TELEMETRY_ZONE_CACHE_S
+    now = time.monotonic()
+    stale = {p for p in participant_ids if p not in _zone_cache or now - _zone_cache[p][0] > ttl}
+    if stale:
+        zones = zones_for_participants(stale)
+        curfews = curfews_for_participants(stale)
+        if len(_zone_cache) > 500_000:
+            _zone_cache.clear()
+        for pid in stale:
+            shaped = [(z, _shape(z)) for z in zones.get(pid, [])]
+            _zone_cache[pid] = (now, shaped, curfews.get(pid, []))
+    zone_out: dict[int, list[Any]] = {}
+    curfew_out: dict[int, list[Any]] = {}
+    for pid in participant_ids:
+        _, shaped, cf = _zone_cache[pid]
+        if shaped:
+            zone_out[pid] = shaped
+            curfew_out[pid] = cf
+    return zone_out, curfew_out
 
 
 def zones_and_curfews(batch: Batch) -> None:
@@ -242,17 +266,17 @@ def zones_and_curfews(batch: Batch) -> None:
     if not fixes:
         return
     participant_ids = {f.participant_id for f in fixes}
-    zones = zones_for_participants(participant_ids)
-    if not zones:
+    shaped, curfews = zones_cached(participant_ids)
+    if not shaped:
         return
-    curfews = curfews_for_participants(zones)
+    zones = {pid: [z for z, _ in items] for pid, items in shaped.items()}
     # 1. every (fix, zone) pair, evaluated in one vectorised call
     pair_fix: list[int] = []
     pair_shape: list[ZoneShape] = []
     for i, fix in enumerate(fixes):
-        for zone in zones.get(fix.participant_id, ()):
+        for _, shape in shaped.get(fix.participant_id, ()):
             pair_fix.append(i)
-            pair_shape.append(_shape(zone))
+            pair_shape.append(shape)
     if not pair_fix:
         return
     idx = np.asarray(pair_fix, dtype=np.int64)
@@ -315,6 +339,7 @@ def _persist_and_signal(
     zone_by_id = {z.id: z for zs in zones.values() for z in zs}
     curfew_by_id = {c.id: c for cs in curfews.values() for c in cs}
     to_save: list[DetectorState] = []
+    to_delete: list[int] = []
     for (pid, key), items in observations.items():
         row = stored.get((pid, key))
         state = (
@@ -335,11 +360,19 @@ def _persist_and_signal(
                 batch.signals.append(
                     _zone_signal(batch, key, pid, fix, since, recent, zone_by_id, curfew_by_id)
                 )
+        clean = state.since is None and not state.alerted
+        if clean:
+            # A compliant rule needs no memory: a missing row means exactly that.
+            if row is not None:
+                to_delete.append(row.pk)
+            continue
         if row is None:
             row = DetectorState(participant_id=pid, rule_key=key)
         row.violating_since, row.count = state.since, state.count or 0
         row.alerted, row.last_fix_time = state.alerted, state.last_fix_time
         to_save.append(row)
+    if to_delete:
+        DetectorState.objects.filter(pk__in=to_delete).delete()
     DetectorState.objects.bulk_create(
         to_save,
         update_conflicts=True,

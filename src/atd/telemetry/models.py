@@ -38,10 +38,10 @@ class Position(models.Model):
     bearing = models.FloatField(null=True, blank=True)
     altitude_m = models.FloatField(null=True, blank=True)
     battery = models.SmallIntegerField(null=True, blank=True)
-    flags = models.SmallIntegerField(default=0)
+    flags = models.SmallIntegerField(default=0, db_default=0)
     attributes = models.JSONField(null=True, blank=True)
     # Attached to an alert's evidence: the retention purge keeps it.
-    keep = models.BooleanField(default=False)
+    keep = models.BooleanField(default=False, db_default=False)
 
     class Meta:
         constraints = [

@@ -44,7 +44,7 @@ CREATE TEMP TABLE IF NOT EXISTS {_STAGE} (
     device_id bigint, participant_id bigint, fix_time timestamptz, received_at timestamptz,
     seq bigint, lat double precision, lon double precision, accuracy_m double precision,
     speed_mps double precision, bearing double precision, altitude_m double precision,
-    battery smallint, flags smallint, attributes jsonb
+    battery smallint, flags smallint, attributes jsonb, ix integer
 ) ON COMMIT DELETE ROWS
 """
 
@@ -83,18 +83,65 @@ def _store_postgres(fixes: Sequence[Fix], received_at: datetime) -> list[Fix]:
     with raw.cursor() as cur:
         cur.execute(_STAGE_DDL)
         cur.execute(f"TRUNCATE {_STAGE}")
-        with cur.copy(f"COPY {_STAGE} ({cols}) FROM STDIN") as copy:
-            for fix in fixes:
-                copy.write_row(_row(fix, received_at))
+        with cur.copy(f"COPY {_STAGE} ({cols}, ix) FROM STDIN") as copy:
+            for i, fix in enumerate(fixes):
+                copy.write_row((*_row(fix, received_at), i))
+        # One statement: insert what is new, and answer the batch positions of what was not
+        # (usually none; an anti-join against the RETURNING set, so it is exact even when the
+        # same batch is replayed within one transaction).
         cur.execute(
-            f"INSERT INTO {POSITION_TABLE} ({cols}, keep) SELECT {cols}, false FROM {_STAGE} "  # noqa: S608
-            "ON CONFLICT DO NOTHING RETURNING device_id, fix_time"
+            f"WITH ins AS (INSERT INTO {POSITION_TABLE} ({cols}, keep) "  # noqa: S608
+            f"SELECT {cols}, false FROM {_STAGE} ON CONFLICT DO NOTHING "
+            "RETURNING device_id, fix_time) "
+            f"SELECT s.ix FROM {_STAGE} s WHERE NOT EXISTS (SELECT 1 FROM ins "
+            "WHERE ins.device_id = s.device_id AND ins.fix_time = s.fix_time)"
         )
-        new = cur.fetchall()
-    if len(new) == len(fixes):
+        old = {r[0] for r in cur.fetchall()}
+    if not old:
         return list(fixes)
-    keys = {(d, t) for d, t in new}
-    return [f for f in fixes if (f.device_id, f.time) in keys]
+    return [f for i, f in enumerate(fixes) if i not in old]
+
+
+def rows_upsert(
+    table: str,
+    columns: Sequence[str],
+    key: str,
+    rows: Sequence[tuple],
+    *,
+    only_if_newer: str | None = None,
+) -> None:
+    """Insert-or-update many rows by one unique column, in one statement. On PostgreSQL the
+    rows go in by COPY into a temporary copy of the table. `only_if_newer` names a column that
+    must grow for an existing row to be replaced (late data never moves a last position back)."""
+    if not rows:
+        return
+    cols = ", ".join(columns)
+    updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c != key)
+    guard = f" WHERE excluded.{only_if_newer} > {table}.{only_if_newer}" if only_if_newer else ""
+    if connection.vendor == "postgresql":
+        stage = f"{table}_stage"
+        with connection.connection.cursor() as cur:
+            cur.execute(
+                f"CREATE TEMP TABLE IF NOT EXISTS {stage} "
+                f"(LIKE {table} INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"
+            )
+            cur.execute(f"TRUNCATE {stage}")
+            with cur.copy(f"COPY {stage} ({cols}) FROM STDIN") as copy:
+                for r in rows:
+                    copy.write_row(r)
+            cur.execute(
+                f"INSERT INTO {table} ({cols}) SELECT {cols} FROM {stage} "  # noqa: S608
+                f"ON CONFLICT ({key}) DO UPDATE SET {updates}{guard}"
+            )
+        return
+    marks = ", ".join(["%s"] * len(columns))
+    converted = [tuple(_sqlite_time(v) if isinstance(v, datetime) else v for v in r) for r in rows]
+    with connection.cursor() as cur:
+        cur.executemany(
+            f"INSERT INTO {table} ({cols}) VALUES ({marks}) "  # noqa: S608
+            f"ON CONFLICT ({key}) DO UPDATE SET {updates}{guard}",
+            converted,
+        )
 
 
 def _sqlite_time(moment: datetime) -> str:
