@@ -270,55 +270,54 @@ def zones_and_curfews(batch: Batch) -> None:
     if not shaped:
         return
     zones = {pid: [z for z, _ in items] for pid, items in shaped.items()}
-    # 1. every (fix, zone) pair, evaluated in one vectorised call
+    # 1. every (fix, zone) pair, evaluated in one vectorised call. A fix's pairs are contiguous
+    #    (its participant's zones in order), so offsets replace per-pair dictionaries.
     pair_fix: list[int] = []
     pair_shape: list[ZoneShape] = []
+    offsets: list[int] = []
     for i, fix in enumerate(fixes):
-        for _, shape in shaped.get(fix.participant_id, ()):
-            pair_fix.append(i)
-            pair_shape.append(shape)
+        offsets.append(len(pair_fix))
+        items = shaped.get(fix.participant_id)
+        if items:
+            pair_fix.extend([i] * len(items))
+            pair_shape.extend(shape for _, shape in items)
     if not pair_fix:
         return
     idx = np.asarray(pair_fix, dtype=np.int64)
     lats = np.fromiter((f.lat for f in fixes), dtype=np.float64, count=len(fixes))
     lons = np.fromiter((f.lon for f in fixes), dtype=np.float64, count=len(fixes))
     accs = np.fromiter((f.accuracy or 0.0 for f in fixes), dtype=np.float64, count=len(fixes))
-    verdicts = classify(signed_distances(pair_shape, lats[idx], lons[idx]), accs[idx])
-    # 2. per fix: its verdict for each rule key
-    fix_verdicts: dict[int, dict[int, int]] = defaultdict(dict)  # fix -> zone id -> verdict
-    for p, fix_i in enumerate(pair_fix):
-        fix_verdicts[fix_i][pair_shape[p].id] = int(verdicts[p])
+    verdicts = classify(signed_distances(pair_shape, lats[idx], lons[idx]), accs[idx]).tolist()
+    # 2. per participant, once: which zone positions are exclusions, free inclusions, curfews
+    plans: dict[int, tuple[list[tuple[int, str]], list[int], list[tuple[int, Any]]]] = {}
+    for pid, zs in zones.items():
+        p_curfews = curfews.get(pid, [])
+        curfew_zone_ids = {c.zone_id for c in p_curfews}
+        position = {z.id: k for k, z in enumerate(zs)}
+        plans[pid] = (
+            [(k, f"zone:{z.id}") for k, z in enumerate(zs) if z.kind == "exclusion"],
+            [k for k, z in enumerate(zs) if z.kind != "exclusion" and z.id not in curfew_zone_ids],
+            [(position[c.zone_id], c) for c in p_curfews if c.zone_id in position],
+        )
+    # 3. per fix: its verdict for each rule key
     observations: dict[tuple[int, str], list[tuple[int, int]]] = defaultdict(list)
     for i, fix in enumerate(fixes):
         pid = fix.participant_id
-        verdict_by_zone = fix_verdicts.get(i)
-        if not verdict_by_zone:
+        plan = plans.get(pid)
+        if plan is None:
             continue
-        p_curfews = curfews.get(pid, [])
-        curfew_zone_ids = {c.zone_id for c in p_curfews}
-        free: list[int] = []
-        for zone in zones[pid]:
-            v = verdict_by_zone[zone.id]
-            if zone.kind == "exclusion":
-                # inside an exclusion zone is the violation
-                observations[(pid, f"zone:{zone.id}")].append((i, -v))
-            elif zone.id not in curfew_zone_ids:
-                free.append(v)
+        base = offsets[i]
+        exclusions, free, p_curfews = plan
+        for k, key in exclusions:
+            observations[(pid, key)].append((i, -verdicts[base + k]))
         if free:
+            vs = [verdicts[base + k] for k in free]
             # outside every free inclusion zone = violating; inside any = compliant
-            if any(v == INSIDE for v in free):
-                combined = -1
-            elif all(v == OUTSIDE for v in free):
-                combined = 1
-            else:
-                combined = 0
+            combined = -1 if INSIDE in vs else (1 if all(v == OUTSIDE for v in vs) else 0)
             observations[(pid, "zones:inclusion")].append((i, combined))
-        for curfew in p_curfews:
-            curfew_verdict = verdict_by_zone.get(curfew.zone_id)
-            if curfew_verdict is None:
-                continue
-            active = curfew_active_at(curfew, fix.time)
-            observations[(pid, f"curfew:{curfew.id}")].append((i, curfew_verdict if active else -1))
+        for k, curfew in p_curfews:
+            v = verdicts[base + k] if curfew_active_at(curfew, fix.time) else -1
+            observations[(pid, f"curfew:{curfew.id}")].append((i, v))
     _persist_and_signal(batch, fixes, observations, zones, curfews)
 
 
@@ -342,6 +341,8 @@ def _persist_and_signal(
     to_delete: list[int] = []
     for (pid, key), items in observations.items():
         row = stored.get((pid, key))
+        if row is None and all(v < 0 for _, v in items):
+            continue  # compliant all along and nothing remembered: nothing to do
         state = (
             ViolationState(row.violating_since, row.count, row.alerted, row.last_fix_time)
             if row is not None

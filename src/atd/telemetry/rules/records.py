@@ -73,6 +73,12 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 def parse_time(value: Any) -> datetime:
     """Epoch seconds (or milliseconds), or ISO 8601; a time without offset is UTC."""
+    if type(value) is str:  # the common case first: it is on every record's path
+        try:
+            moment = datetime.fromisoformat(value)
+            return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+        except ValueError:
+            pass
     if isinstance(value, bool):
         raise RecordProblem("bad_time", "not a time")
     if isinstance(value, int | float):
@@ -97,7 +103,16 @@ def parse_time(value: Any) -> datetime:
 
 def _float(record: dict[str, Any], key: str) -> float | None:
     value = record.get(key)
-    if value is None or value == "":
+    if value is None:
+        return None
+    kind = type(value)
+    if kind is float:
+        if value - value == 0.0:  # false for NaN and infinities
+            return value
+        raise RecordProblem("bad_value", f"{key} is not finite")
+    if kind is int:
+        return float(value)
+    if value == "":
         return None
     if isinstance(value, bool):
         raise RecordProblem("bad_value", key)
