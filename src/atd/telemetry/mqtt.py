@@ -73,7 +73,7 @@ class IngestWorker:
         group: str | None = None,
         url: str | None = None,
         batch_size: int | None = None,
-        max_wait_s: float = 0.05,
+        max_wait_s: float = 0.2,
         on_ready: Callable[[], None] | None = None,
     ) -> None:
         parsed = urlparse(url or settings.ATD_MQTT_URL)
@@ -124,6 +124,12 @@ class IngestWorker:
         last_activity = time.monotonic()
         while not self.stopping:
             self.client.loop(timeout=0.02)
+            # paho reads one packet per loop(); drain what the socket already holds.
+            for _ in range(self.batch_size):
+                before = len(self.pending)
+                self.client.loop_read()
+                if len(self.pending) == before:
+                    break
             now = time.monotonic()
             if self.pending:
                 last_activity = now

@@ -46,9 +46,10 @@ def _worker_life(client_id: str, group: str, ready: Any) -> None:
     os._exit(code)
 
 
-def _publisher(serial: str, secret: str, count: int, up: Any, done: Any) -> None:
-    """A forked publisher: QoS 1, paused while no worker is connected, so the broker's
-    per-client queue limit (Mosquitto: 1000 messages by default) is never what is tested."""
+def _publisher(serial: str, secret: str, device_id: int, count: int, up: Any, done: Any) -> None:
+    """A forked publisher: QoS 1, paused while no worker is connected and while more than 800
+    messages wait, so the broker's per-client queue limit (Mosquitto: 1000 messages by
+    default, then it drops) is never what is tested."""
     import paho.mqtt.client as mqtt
     from paho.mqtt.enums import CallbackAPIVersion
 
@@ -70,8 +71,9 @@ def _publisher(serial: str, secret: str, count: int, up: Any, done: Any) -> None
         }
         payload = json.dumps({"key": secret, "records": [record]})
         infos.append(client.publish(topic_for(serial), payload, qos=1))
-        if i % 50 == 49:
-            time.sleep(0.05)  # about 1,000 messages a second
+        if i % 200 == 199:
+            while i - Position.objects.filter(device_id=device_id).count() > 800:
+                time.sleep(0.05)
     for info in infos:
         info.wait_for_publish(timeout=30)
     client.loop_stop()
@@ -108,7 +110,9 @@ def test_kill_9_at_random_points_loses_and_duplicates_nothing(world: Any) -> Non
     assert ready.wait(timeout=20), "ingest worker did not subscribe"
     connections.close_all()
     publisher = ctx.Process(
-        target=_publisher, args=(tracked.serial, tracked.secret, MESSAGES, up, done), daemon=True
+        target=_publisher,
+        args=(tracked.serial, tracked.secret, tracked.device_id, MESSAGES, up, done),
+        daemon=True,
     )
     publisher.start()
     up.set()
