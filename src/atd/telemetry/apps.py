@@ -10,7 +10,13 @@ class TelemetryConfig(AppConfig):
     label = "telemetry"
 
     def ready(self) -> None:
-        from atd.core.extensions import PeriodicJob, register_periodic_job
+        from atd.core.extensions import (
+            DemoStep,
+            PeriodicJob,
+            register_demo_step,
+            register_periodic_job,
+        )
+        from atd.telemetry.demo import telemetry_demo_processes, telemetry_demo_seed
         from atd.telemetry.tasks import telemetry_no_signal_job, telemetry_retention_job
 
         register_periodic_job(
@@ -23,5 +29,13 @@ class TelemetryConfig(AppConfig):
                 name="telemetry.retention_purge",
                 every=timedelta(hours=6),
                 run=telemetry_retention_job,
+            )
+        )
+        register_demo_step(
+            DemoStep(
+                name="telemetry",
+                seed=telemetry_demo_seed,
+                order=60,
+                processes=telemetry_demo_processes,
             )
         )

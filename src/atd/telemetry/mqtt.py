@@ -118,12 +118,35 @@ class IngestWorker:
         props.ReceiveMaximum = min(65535, max(100, self.batch_size * 2))
         self.client.connect(self.host, self.port, keepalive=30, clean_start=False, properties=props)
 
+    def _connect_until_up(self) -> None:
+        """A broker that is down (or restarting) is waited for, never a reason to exit."""
+        delay = 0.5
+        while not self.stopping:
+            try:
+                self.connect()
+                return
+            except OSError as exc:
+                log.warning(
+                    "MQTT broker %s:%s not reachable (%s); retrying", self.host, self.port, exc
+                )
+                time.sleep(delay)
+                delay = min(delay * 2, 10.0)
+
     def run(self, *, idle_exit_s: float | None = None) -> WorkerStats:
-        self.connect()
+        self._connect_until_up()
         first_wait: float | None = None
         last_activity = time.monotonic()
         while not self.stopping:
-            self.client.loop(timeout=0.02)
+            rc = self.client.loop(timeout=0.02)
+            if rc != mqtt.MQTT_ERR_SUCCESS:
+                # Connection lost: unacknowledged messages will be redelivered on reconnect,
+                # so what is pending here is dropped, not processed.
+                self.pending.clear()
+                time.sleep(0.5)
+                try:
+                    self.client.reconnect()
+                except OSError:
+                    continue
             # paho reads one packet per loop(); drain what the socket already holds.
             for _ in range(self.batch_size):
                 before = len(self.pending)
