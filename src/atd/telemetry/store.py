@@ -16,7 +16,8 @@ import json
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from django.db import connection
+import psycopg
+from django.db import connection, transaction
 
 from atd.telemetry.models import DeviceEvent, Position
 from atd.telemetry.rules.records import Event, Fix
@@ -80,6 +81,18 @@ def positions_store(fixes: Sequence[Fix], received_at: datetime) -> list[Fix]:
 def _store_postgres(fixes: Sequence[Fix], received_at: datetime) -> list[Fix]:
     cols = ", ".join(COLUMNS)
     raw = connection.connection  # the psycopg 3 connection inside Django's transaction
+    # Fast path: fresh data (the usual case) is COPied straight into the table inside a
+    # savepoint. If any row was stored before, the unique key rejects the whole COPY; the
+    # savepoint is rolled back and the batch takes the staged path below, which sorts new
+    # from old. Either way the unique constraint, not a check, decides.
+    try:
+        with transaction.atomic(), raw.cursor() as cur:
+            with cur.copy(f"COPY {POSITION_TABLE} ({cols}) FROM STDIN") as copy:
+                for fix in fixes:
+                    copy.write_row(_row(fix, received_at))
+        return list(fixes)
+    except psycopg.errors.UniqueViolation:
+        pass
     with raw.cursor() as cur:
         cur.execute(_STAGE_DDL)
         cur.execute(f"TRUNCATE {_STAGE}")
