@@ -6,11 +6,12 @@ import random
 from datetime import UTC, datetime
 from typing import Any
 
+import pytest
 from django.core.management import call_command
 
 from atd.alerts.models import Alert
-from atd.telemetry.demo import demo_devices_load, telemetry_demo_seed
-from atd.telemetry.models import LastPosition, Position
+from atd.telemetry.demo import demo_devices_load, demo_devices_seed, telemetry_demo_seed
+from atd.telemetry.models import DeadLetter, LastPosition, Position
 from atd.telemetry.simulate import sim_device, track
 
 
@@ -40,3 +41,18 @@ def test_demo_step_puts_devices_on_participants_and_fills_their_tracks(
     assert (
         not Alert.objects.filter(kind="zone_exit").exists() or True
     )  # routine stays in the metro area
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("via", ["http", "osmand"])
+def test_simulator_feeds_a_running_server_like_a_device(
+    world: Any, settings: Any, tmp_path: Any, live_server: Any, via: str
+) -> None:
+    settings.VAR_DIR = tmp_path
+    pids = [p.pk for p in world.participants.values()]
+    demo_devices_seed(pids, count=2, rng=random.Random(3))
+    call_command(
+        "simulate_devices", "--count", "2", "--hours", "0.1", "--via", via, "--url", live_server.url
+    )
+    assert Position.objects.count() >= 8
+    assert not DeadLetter.objects.exists()
