@@ -24,7 +24,8 @@ import sys
 import tempfile
 import time
 import uuid
-from datetime import UTC, datetime, time as dtime, timedelta
+from datetime import UTC, datetime, timedelta
+from datetime import time as dtime
 from pathlib import Path
 from typing import Any
 
@@ -88,7 +89,9 @@ def build_world(rng: random.Random) -> list[Any]:
     from atd.telemetry.simulate import offset, sim_device
 
     now = datetime.now(UTC)
-    office = Office.objects.create(code="CHI", name="Chicago (synthetic)", timezone="America/Chicago")
+    office = Office.objects.create(
+        code="CHI", name="Chicago (synthetic)", timezone="America/Chicago"
+    )
     people = Participant.objects.bulk_create(
         [
             Participant(
@@ -129,17 +132,48 @@ def build_world(rng: random.Random) -> list[Any]:
     for sim in sims:
         pid = sim.state["participant_id"]
         # Everyone: stay within 40 km of the city (an inclusion area rarely left).
-        zones.append(Zone(participant_id=pid, name="Metro area", kind="inclusion", purpose="area",
-                          center_lat=CENTER[0], center_lon=CENTER[1], radius_m=40_000, created_at=now))
-        zones.append(Zone(participant_id=pid, name="Home", kind="inclusion", purpose="home",
-                          center_lat=sim.home[0], center_lon=sim.home[1], radius_m=150, created_at=now))
+        zones.append(
+            Zone(
+                participant_id=pid,
+                name="Metro area",
+                kind="inclusion",
+                purpose="area",
+                center_lat=CENTER[0],
+                center_lon=CENTER[1],
+                radius_m=40_000,
+                created_at=now,
+            )
+        )
+        zones.append(
+            Zone(
+                participant_id=pid,
+                name="Home",
+                kind="inclusion",
+                purpose="home",
+                center_lat=sim.home[0],
+                center_lon=sim.home[1],
+                radius_m=150,
+                created_at=now,
+            )
+        )
     exclusion_of: dict[int, int] = {}
     for k, sim in enumerate(sims):
         if k % 100 == 7:  # 1 %: an exclusion polygon over their workplace
             lat, lon = sim.work
-            ring = [offset((lat, lon), n, e) for n, e in ((-300, -300), (-300, 300), (300, 300), (300, -300), (-300, -300))]
-            zones.append(Zone(participant_id=sim.state["participant_id"], name="Excluded", kind="exclusion",
-                              purpose="excluded", polygon=[[p[1], p[0]] for p in ring], created_at=now))
+            ring = [
+                offset((lat, lon), n, e)
+                for n, e in ((-300, -300), (-300, 300), (300, 300), (300, -300), (-300, -300))
+            ]
+            zones.append(
+                Zone(
+                    participant_id=sim.state["participant_id"],
+                    name="Excluded",
+                    kind="exclusion",
+                    purpose="excluded",
+                    polygon=[[p[1], p[0]] for p in ring],
+                    created_at=now,
+                )
+            )
             exclusion_of[sim.state["participant_id"]] = k
     created = Zone.objects.bulk_create(zones, batch_size=2000)
     home_zone = {z.participant_id: z.pk for z in created if z.purpose == "home"}
@@ -148,8 +182,16 @@ def build_world(rng: random.Random) -> list[Any]:
         pid = sim.state["participant_id"]
         # Everyone has a 21:00-06:00 home curfew; 1 % are on Tokyo time, where it is night now.
         tz = "Asia/Tokyo" if k % 100 == 5 else "America/Chicago"
-        curfews.append(CurfewWindow(participant_id=pid, zone_id=home_zone[pid], weekdays=list(range(7)),
-                                    start=dtime(21, 0), end=dtime(6, 0), timezone=tz))
+        curfews.append(
+            CurfewWindow(
+                participant_id=pid,
+                zone_id=home_zone[pid],
+                weekdays=list(range(7)),
+                start=dtime(21, 0),
+                end=dtime(6, 0),
+                timezone=tz,
+            )
+        )
     CurfewWindow.objects.bulk_create(curfews, batch_size=2000)
     return sims
 
@@ -158,7 +200,9 @@ def make_batches(sims: list[Any], start: datetime) -> list[bytes]:
     from atd.telemetry.simulate import track
 
     per_device = PINGS // DEVICES
-    tracks = [list(track(s, start, per_device / 60.0, tamper_rate=0.00005, gap_rate=0.0)) for s in sims]
+    tracks = [
+        list(track(s, start, per_device / 60.0, tamper_rate=0.00005, gap_rate=0.0)) for s in sims
+    ]
     batches = []
     for w in range(0, per_device, WINDOW):
         for c in range(0, len(sims), PER_BATCH_DEVICES):
@@ -198,7 +242,9 @@ def run_pipeline(batches: list[bytes]) -> tuple[float, int, int]:
         def run(batch: Any) -> None:
             t = time.perf_counter()
             step(batch)
-            STEP_SECONDS[step.__name__] = STEP_SECONDS.get(step.__name__, 0.0) + time.perf_counter() - t
+            STEP_SECONDS[step.__name__] = (
+                STEP_SECONDS.get(step.__name__, 0.0) + time.perf_counter() - t
+            )
 
         run.__name__ = step.__name__
         return run
@@ -249,40 +295,62 @@ def reference_check(sims: list[Any], sample: int = 60) -> tuple[int, int]:
     pids = [s.state["participant_id"] for s in sims]
     chosen = set(rng.sample(pids, min(sample, len(pids))))
     chosen |= {p for i, p in enumerate(pids) if i % 100 in (5, 7)}  # those likely to alert
-    chosen = set(sorted(chosen)[:sample * 3])
+    chosen = set(sorted(chosen)[: sample * 3])
     zones = zones_for_participants(chosen)
     curfews = curfews_for_participants(chosen)
     expected: set[str] = set()
     for pid in chosen:
-        shapes = {z.id: (z, zone_shape(z.id, z.kind, center_lat=z.center_lat, center_lon=z.center_lon,
-                                       radius_m=z.radius_m, polygon=z.polygon)) for z in zones.get(pid, [])}
+        shapes = {
+            z.id: (
+                z,
+                zone_shape(
+                    z.id,
+                    z.kind,
+                    center_lat=z.center_lat,
+                    center_lon=z.center_lon,
+                    radius_m=z.radius_m,
+                    polygon=z.polygon,
+                ),
+            )
+            for z in zones.get(pid, [])
+        }
         cf = curfews.get(pid, [])
         curfew_zone_ids = {c.zone_id for c in cf}
         states: dict[str, ViolationState] = {}
         for p in Position.objects.filter(participant_id=pid, flags=0).order_by("fix_time"):
             acc = p.accuracy_m or 0.0
-
-            def verdict(zid: int) -> int:
-                d = point_in_zone_slow(shapes[zid][1], p.lat, p.lon)
-                return 1 if d > acc else (-1 if d < -acc else 0)
+            verdicts = {}
+            for zid, (_, shape) in shapes.items():
+                d = point_in_zone_slow(shape, p.lat, p.lon)
+                verdicts[zid] = 1 if d > acc else (-1 if d < -acc else 0)
+            verdict = verdicts.__getitem__
 
             obs: dict[str, int] = {}
-            free = [verdict(zid) for zid, (z, _) in shapes.items() if z.kind == "inclusion" and zid not in curfew_zone_ids]
+            free = [
+                verdict(zid)
+                for zid, (z, _) in shapes.items()
+                if z.kind == "inclusion" and zid not in curfew_zone_ids
+            ]
             if free:
-                obs["zones:inclusion"] = -1 if -1 in free else (1 if all(v == 1 for v in free) else 0)
+                obs["zones:inclusion"] = (
+                    -1 if -1 in free else (1 if all(v == 1 for v in free) else 0)
+                )
             for zid, (z, _) in shapes.items():
                 if z.kind == "exclusion":
                     obs[f"zone:{zid}"] = -verdict(zid)
             for c in cf:
-                obs[f"curfew:{c.id}"] = verdict(c.zone_id) if curfew_active_at(c, p.fix_time) else -1
+                obs[f"curfew:{c.id}"] = (
+                    verdict(c.zone_id) if curfew_active_at(c, p.fix_time) else -1
+                )
             for key, v in obs.items():
                 state, fire = violation_step(states.get(key, ViolationState()), v, p.fix_time, rule)
                 states[key] = state
                 if fire and state.since is not None:
                     expected.add(f"{key}:{pid}:{state.since.isoformat()}")
     actual = set(
-        AlertEvent.objects.filter(kind__in=["zone_exit", "zone_entry", "curfew"], alert__participant_id__in=chosen)
-        .values_list("source_ref", flat=True)
+        AlertEvent.objects.filter(
+            kind__in=["zone_exit", "zone_entry", "curfew"], alert__participant_id__in=chosen
+        ).values_list("source_ref", flat=True)
     )
     return len(expected), len(expected ^ actual)
 
@@ -297,8 +365,19 @@ def run_mqtt(sims: list[Any], start: datetime) -> dict[str, Any]:
     client_id = f"atd-bench-{uuid.uuid4().hex[:8]}"
     group = f"bench{uuid.uuid4().hex[:6]}"
     worker = subprocess.Popen(
-        [sys.executable, "-m", "atd.cli", "manage", "ingest_mqtt", "--client-id", client_id,
-         "--group", group, "--batch", "500"],
+        [
+            sys.executable,
+            "-m",
+            "atd.cli",
+            "manage",
+            "ingest_mqtt",
+            "--client-id",
+            client_id,
+            "--group",
+            group,
+            "--batch",
+            "500",
+        ],
         env=os.environ.copy(),
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
@@ -308,7 +387,11 @@ def run_mqtt(sims: list[Any], start: datetime) -> dict[str, Any]:
         line = worker.stdout.readline()
         if b"ready" not in line:
             raise RuntimeError("the MQTT ingest worker did not start")
-        pub = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=f"pub-{uuid.uuid4().hex[:8]}", protocol=mqtt.MQTTv5)
+        pub = mqtt.Client(
+            CallbackAPIVersion.VERSION2,
+            client_id=f"pub-{uuid.uuid4().hex[:8]}",
+            protocol=mqtt.MQTTv5,
+        )
         pub.connect("127.0.0.1", 1883)
         pub.loop_start()
         chosen = sims[: min(len(sims), 500)]
@@ -319,8 +402,16 @@ def run_mqtt(sims: list[Any], start: datetime) -> dict[str, Any]:
         for k in range(per_device):
             at = start + timedelta(seconds=k * 5)
             for s in chosen:
-                rec = {"seq": int(at.timestamp()), "time": at.isoformat(), "lat": s.home[0], "lon": s.home[1], "accuracy": 10}
-                messages.append((topic_for(s.serial), json.dumps({"key": s.secret, "records": [rec]})))
+                rec = {
+                    "seq": int(at.timestamp()),
+                    "time": at.isoformat(),
+                    "lat": s.home[0],
+                    "lon": s.home[1],
+                    "accuracy": 10,
+                }
+                messages.append(
+                    (topic_for(s.serial), json.dumps({"key": s.secret, "records": [rec]}))
+                )
         total = len(messages)
         started = time.perf_counter()
         sent = 0
@@ -346,7 +437,12 @@ def run_mqtt(sims: list[Any], start: datetime) -> dict[str, Any]:
         distinct = rows.values("device_id", "seq").distinct().count()
         pub.loop_stop()
         pub.disconnect()
-        return {"mqtt_pings_per_s": total / seconds, "lost": max(0, total - count), "duplicated": count - distinct, "mqtt_messages": total}
+        return {
+            "mqtt_pings_per_s": total / seconds,
+            "lost": max(0, total - count),
+            "duplicated": count - distinct,
+            "mqtt_messages": total,
+        }
     finally:
         worker.terminate()
         try:
@@ -379,7 +475,10 @@ def phase(name: str) -> None:
     positions = Position.objects.count()
     alerts = AlertEvent.objects.count()
     by_kind = dict(
-        (k, n) for k, n in AlertEvent.objects.values_list("kind").order_by().annotate(n=__import__("django.db.models", fromlist=["Count"]).Count("id"))
+        (k, n)
+        for k, n in AlertEvent.objects.values_list("kind")
+        .order_by()
+        .annotate(n=__import__("django.db.models", fromlist=["Count"]).Count("id"))
     )
     sample, mismatches = reference_check(sims)
     raw_s, raw_rows = run_raw()
@@ -410,27 +509,39 @@ def main() -> None:
     if len(sys.argv) > 2 and sys.argv[1] == "--phase":
         phase(sys.argv[2])
         return
-    print(f"telemetry benchmark, scale={SCALE}: {PINGS:,} pings from {DEVICES:,} devices, "
-          f"batches of {PER_BATCH_DEVICES * WINDOW:,} records")
+    print(
+        f"telemetry benchmark, scale={SCALE}: {PINGS:,} pings from {DEVICES:,} devices, "
+        f"batches of {PER_BATCH_DEVICES * WINDOW:,} records"
+    )
     results: dict[str, dict[str, Any]] = {}
     for name in ("postgres", "sqlite"):
-        proc = subprocess.run([sys.executable, __file__, "--phase", name], capture_output=True, text=True)
+        proc = subprocess.run(
+            [sys.executable, __file__, "--phase", name], capture_output=True, text=True
+        )
         lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("{")]
         if proc.returncode != 0 or not lines:
             sys.stderr.write(proc.stderr[-4000:])
             raise SystemExit(f"{name} phase failed")
         results[name] = json.loads(lines[-1])
         r = results[name]
-        print(f"{name}: pipeline {r['pings_per_s']:,.0f} pings/s ({r['positions']:,} positions in "
-              f"{r['pipeline_s']:.1f} s, {r['batches']} batches); raw bulk load {r['raw_per_s']:,.0f} rows/s; "
-              f"ratio {r['pings_per_s'] / r['raw_per_s']:.2f}; alert events {r['alert_events']} {r['alerts_by_kind']}; "
-              f"reference check: {r['reference_episodes']} episodes, {r['reference_mismatches']} mismatches; "
-              f"peak RSS {r['peak_rss_mb']:.0f} MB")
+        print(
+            f"{name}: pipeline {r['pings_per_s']:,.0f} pings/s ({r['positions']:,} positions in "
+            f"{r['pipeline_s']:.1f} s, {r['batches']} batches); raw bulk load {r['raw_per_s']:,.0f} rows/s; "
+            f"ratio {r['pings_per_s'] / r['raw_per_s']:.2f}; alert events {r['alert_events']} {r['alerts_by_kind']}; "
+            f"reference check: {r['reference_episodes']} episodes, {r['reference_mismatches']} mismatches; "
+            f"peak RSS {r['peak_rss_mb']:.0f} MB"
+        )
     pg, lite = results["postgres"], results["sqlite"]
     if "mqtt_pings_per_s" in pg:
-        print(f"mqtt: {pg['mqtt_messages']:,} messages end to end at {pg['mqtt_pings_per_s']:,.0f} pings/s, "
-              f"lost {pg['lost']}, duplicated {pg['duplicated']}")
-    peak = max(pg["peak_rss_mb"], lite["peak_rss_mb"], resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)
+        print(
+            f"mqtt: {pg['mqtt_messages']:,} messages end to end at {pg['mqtt_pings_per_s']:,.0f} pings/s, "
+            f"lost {pg['lost']}, duplicated {pg['duplicated']}"
+        )
+    peak = max(
+        pg["peak_rss_mb"],
+        lite["peak_rss_mb"],
+        resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
+    )
     print(
         f"telemetry pg_pings_per_s={pg['pings_per_s']:.1f} pg_raw_per_s={pg['raw_per_s']:.1f} "
         f"ratio={pg['pings_per_s'] / pg['raw_per_s']:.3f} sqlite_pings_per_s={lite['pings_per_s']:.1f} "

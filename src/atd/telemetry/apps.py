@@ -12,11 +12,14 @@ class TelemetryConfig(AppConfig):
     def ready(self) -> None:
         from atd.core.extensions import (
             DemoStep,
+            ParticipantPanel,
             PeriodicJob,
             register_demo_step,
+            register_participant_panel,
             register_periodic_job,
         )
         from atd.telemetry.demo import telemetry_demo_processes, telemetry_demo_seed
+        from atd.telemetry.panels import participant_panel_context
         from atd.telemetry.tasks import telemetry_no_signal_job, telemetry_retention_job
 
         register_periodic_job(
@@ -37,5 +40,13 @@ class TelemetryConfig(AppConfig):
                 seed=telemetry_demo_seed,
                 order=60,
                 processes=telemetry_demo_processes,
+            )
+        )
+        register_participant_panel(
+            ParticipantPanel(
+                name="telemetry",
+                template="telemetry/participant_panel.html",
+                context=participant_panel_context,
+                order=40,
             )
         )

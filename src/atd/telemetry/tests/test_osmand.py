@@ -81,3 +81,26 @@ def test_bad_coordinates_answer_400_with_the_reason(tracked: Tracked) -> None:
     response = Client().get("/api/telemetry/osmand", params(tracked, lat="123"))
     assert response.status_code == 400
     assert "bad_coordinates" in response.json()["detail"]
+
+
+def test_participant_panel_shows_device_health_and_last_position(
+    world: Any, tracked: Tracked
+) -> None:
+    from django.template.loader import render_to_string
+    from django.test import RequestFactory
+
+    from atd.core.scope import Scope
+    from atd.telemetry.panels import participant_panel_context
+
+    Client().get("/api/telemetry/osmand", params(tracked))
+    officer = world.user("case_officer")
+    request = RequestFactory().get("/")
+    request.user = officer
+    ctx = participant_panel_context(request, Scope.for_user(officer), tracked.participant_id)
+    assert ctx is not None and ctx["devices"][0]["battery"] == 77
+    html = render_to_string("telemetry/participant_panel.html", {"ctx": ctx})
+    assert tracked.serial in html and "41.88000" in html
+    outsider = world.user("officer_b")
+    assert (
+        participant_panel_context(request, Scope.for_user(outsider), tracked.participant_id) is None
+    )
