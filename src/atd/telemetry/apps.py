@@ -14,12 +14,14 @@ class TelemetryConfig(AppConfig):
             DemoStep,
             ParticipantPanel,
             PeriodicJob,
+            TimelineSource,
             register_demo_step,
             register_participant_panel,
             register_periodic_job,
+            register_timeline_source,
         )
         from atd.telemetry.demo import telemetry_demo_processes, telemetry_demo_seed
-        from atd.telemetry.panels import participant_panel_context
+        from atd.telemetry.panels import participant_panel_context, participant_timeline_items
         from atd.telemetry.tasks import telemetry_no_signal_job, telemetry_retention_job
 
         register_periodic_job(
@@ -50,3 +52,4 @@ class TelemetryConfig(AppConfig):
                 order=40,
             )
         )
+        register_timeline_source(TimelineSource(name="telemetry", items=participant_timeline_items))

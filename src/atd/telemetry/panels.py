@@ -8,9 +8,11 @@ from typing import Any
 
 from atd.core import clock
 from atd.core.errors import NotFound
+from atd.core.extensions import TimelineItem
 from atd.core.scope import Scope
 from atd.devices.selectors import devices_for_participants
-from atd.telemetry.selectors import device_health, participant_track_read
+from atd.people.selectors import participant_exists_in_scope
+from atd.telemetry.selectors import device_events_since, device_health, participant_track_read
 
 
 def participant_panel_context(
@@ -42,3 +44,31 @@ def participant_panel_context(
             }
         )
     return {"devices": rows, "last": last, "track": track}
+
+
+EVENT_TITLES = {
+    "strap_open": "Strap opened / cut",
+    "strap_closed": "Strap closed",
+    "device_removed": "Device removed",
+    "battery": "Battery report",
+    "charging_started": "Charging started",
+    "charging_stopped": "Charging stopped",
+    "power_off": "Device powered off",
+    "power_on": "Device powered on",
+}
+
+
+def participant_timeline_items(scope: Scope, participant_id: int, since: Any) -> list[TimelineItem]:
+    """Device events on the participant's single timeline (the page audited the read)."""
+    if not participant_exists_in_scope(scope=scope, participant_id=participant_id):
+        return []
+    return [
+        TimelineItem(
+            at=e.occurred_at,
+            kind="device_event",
+            title=EVENT_TITLES.get(e.kind, e.kind),
+            detail=f"device {e.device_id}"
+            + (f", value {e.value:g}" if e.value is not None else ""),
+        )
+        for e in device_events_since(participant_id, since)
+    ]

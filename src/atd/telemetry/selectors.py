@@ -10,7 +10,7 @@ from django.db.models import QuerySet
 from atd.core.audit import audit_record
 from atd.core.scope import Scope
 from atd.people.selectors import participant_get_in_scope, participant_ids_in_scope
-from atd.telemetry.models import DeadLetter, DeviceState, LastPosition, Position
+from atd.telemetry.models import DeadLetter, DeviceEvent, DeviceState, LastPosition, Position
 
 
 def participant_track_read(
@@ -54,3 +54,12 @@ def dead_letter_list(
 
 def position_count() -> int:
     return Position.objects.count()
+
+
+def device_events_since(
+    participant_id: int, since: datetime | None, limit: int = 200
+) -> list[DeviceEvent]:
+    qs = DeviceEvent.objects.filter(participant_id=participant_id)
+    if since is not None:
+        qs = qs.filter(occurred_at__gte=since)
+    return list(qs.order_by("-occurred_at")[:limit])

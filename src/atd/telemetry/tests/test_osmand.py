@@ -104,3 +104,17 @@ def test_participant_panel_shows_device_health_and_last_position(
     assert (
         participant_panel_context(request, Scope.for_user(outsider), tracked.participant_id) is None
     )
+
+
+def test_device_events_join_the_participant_timeline_in_scope_only(
+    world: Any, tracked: Tracked
+) -> None:
+    from atd.core.scope import Scope
+    from atd.telemetry.panels import participant_timeline_items
+
+    Client().get("/api/telemetry/osmand", params(tracked, alarm="tampering"))
+    officer = Scope.for_user(world.user("case_officer"))
+    [item] = participant_timeline_items(officer, tracked.participant_id, None)
+    assert item.kind == "device_event" and "Strap" in item.title
+    outsider = Scope.for_user(world.user("officer_b"))
+    assert participant_timeline_items(outsider, tracked.participant_id, None) == []
