@@ -142,7 +142,8 @@ def test_kill_9_at_random_points_loses_and_duplicates_nothing(world: Any) -> Non
         rows = Position.objects.filter(device_id=tracked.device_id)
         assert rows.count() == MESSAGES, f"lost {MESSAGES - rows.count()} of {MESSAGES}"
         assert rows.values("seq").distinct().count() == MESSAGES
-        assert not DeadLetter.objects.exists()
+        # (other publishers on a shared broker may reach this worker too: only ours count)
+        assert not DeadLetter.objects.filter(device_serial=tracked.serial).exists()
         assert kills >= KILLS
     finally:
         up.set()
