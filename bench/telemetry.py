@@ -448,7 +448,28 @@ def run_mqtt(sims: list[Any], start: datetime) -> dict[str, Any]:
         session_forget(client_id)
 
 
+def phase_mqtt() -> None:
+    """`--phase mqtt`: only the MQTT end-to-end measurement, on its own fresh PostgreSQL
+    database with 500 devices (for re-measuring it alone on a quiet broker)."""
+    global DEVICES
+    django_for("postgres")
+    from atd.devices.models import Device
+
+    DEVICES = 500
+    sims = build_world(random.Random(42))
+    ids = dict(Device.objects.values_list("serial", "id"))
+    for s in sims:
+        s.state["device_id"] = ids[s.serial]
+    now = datetime.now(UTC).replace(second=0, microsecond=0)
+    out = run_mqtt(sims, now - timedelta(minutes=20))
+    out["peak_rss_mb"] = peak_rss_mb()
+    print(json.dumps(out))
+
+
 def phase(name: str) -> None:
+    if name == "mqtt":
+        phase_mqtt()
+        return
     django_for(name)
     from atd.alerts.models import AlertEvent
     from atd.devices.models import Device
