@@ -29,7 +29,7 @@ from atd.devices.models import (
 )
 from atd.devices.rules import credential_hash, device_transition_problem, stock_is_low
 from atd.devices.selectors import device_get_in_scope
-from atd.people.selectors import participant_get_in_scope
+from atd.people.selectors import office_list, participant_get_in_scope
 
 
 def _new_secret() -> str:
@@ -70,6 +70,8 @@ def device_register(
     serial = serial.strip()
     if not serial or len(serial) > 64:
         raise ValidationFailed(errors=[FieldError(field="serial", reason="1 to 64 characters")])
+    if office_id is not None and not office_list().filter(pk=office_id).exists():
+        raise ValidationFailed(errors=[FieldError(field="office_id", reason="no such office")])
     secret = _new_secret()
     now = clock.now()
     try:

@@ -83,7 +83,19 @@ def _json(data: Any, status: int = 200) -> HttpResponse:
     return HttpResponse(json.dumps(data), status=status, content_type="application/json")
 
 
-@router.post("", auth=None, summary="Ingest a batch of positions and device events")
+@router.post(
+    "",
+    auth=None,
+    summary="Ingest a batch of positions and device events",
+    openapi_extra={
+        "responses": {
+            "413": {
+                "description": "More records than ATD_TELEMETRY_MAX_BATCH",
+                "content": {"application/problem+json": {"schema": {"type": "object"}}},
+            }
+        }
+    },
+)
 def telemetry_batch(request: HttpRequest) -> HttpResponse:
     """JSON array or NDJSON of up to ATD_TELEMETRY_MAX_BATCH records. Each record is accepted
     or rejected on its own; rejected ones are answered with their reason and kept as dead
@@ -175,7 +187,8 @@ def dead_letter_list(
     request: HttpRequest, reason: str | None = None, pending: bool = True, limit: int = 100
 ) -> Any:
     scope_of(request).require(Role.ADMIN)
-    return list(selectors.dead_letter_list(reason=reason, pending_only=pending)[: min(limit, 500)])
+    limit = min(max(limit, 1), 500)
+    return list(selectors.dead_letter_list(reason=reason, pending_only=pending)[:limit])
 
 
 @router.post("/dead-letters/{dead_letter_id}/replay")
