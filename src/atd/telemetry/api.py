@@ -1,5 +1,241 @@
-"""HTTP API of telemetry."""
+"""HTTP API of telemetry: the device ingest endpoints (HTTP batch, OsmAnd) and admin reads.
 
-from ninja import Router
+Ingest endpoints authenticate devices, not users: headers `X-Device-Serial` + `X-Device-Key`
+(or HTTP Basic serial:secret, or per-record `device`/`key`, or OsmAnd's `id` + `key`), or an
+integration key with the `telemetry` scope acting as a gateway for many devices.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from ninja import Router, Schema
+
+from atd.core import clock
+from atd.core.api import principal_of, problem_response, scope_of
+from atd.core.apikeys import api_key_authenticate
+from atd.core.errors import DomainError, Unauthorized, ValidationFailed
+from atd.core.models import ApiKey
+from atd.core.roles import Role
+from atd.telemetry import selectors, services
+from atd.telemetry.rules.records import osmand_to_record, traccar_json_to_record
 
 router = Router(tags=["telemetry"])
+
+
+@dataclass
+class PayloadTooLarge(DomainError):
+    status: int = 413
+    title: str = "Too many records"
+    type: str = "/problems/too-many-records"
+
+
+def _device_credentials(request: HttpRequest) -> tuple[str | None, str | None]:
+    serial = request.headers.get("X-Device-Serial")
+    secret = request.headers.get("X-Device-Key")
+    auth = request.headers.get("Authorization", "")
+    if auth.startswith("Basic ") and not secret:
+        try:
+            serial, _, secret = base64.b64decode(auth[6:]).decode().partition(":")
+        except (binascii.Error, UnicodeDecodeError):
+            raise Unauthorized(detail="malformed Basic credentials") from None
+    return serial or None, secret or None
+
+
+def _gateway_key(request: HttpRequest) -> ApiKey | None:
+    presented = request.headers.get("X-API-Key")
+    if not presented:
+        return None
+    key = api_key_authenticate(presented)
+    if key is None or ApiKey.Scope.TELEMETRY not in key.scopes:
+        raise Unauthorized(detail="this API key may not send telemetry")
+    return key
+
+
+def _decode_body(request: HttpRequest) -> list[Any]:
+    body = request.body
+    content_type = request.headers.get("Content-Type", "")
+    try:
+        if "ndjson" in content_type or "jsonl" in content_type:
+            return [json.loads(line) for line in body.splitlines() if line.strip()]
+        value = json.loads(body or b"null")
+    except (ValueError, UnicodeDecodeError):
+        services.dead_letter_payload(via="http", reason="malformed", payload=body[:20_000])
+        raise ValidationFailed(detail="the body is neither a JSON array nor NDJSON") from None
+    if isinstance(value, dict) and isinstance(value.get("records"), list):
+        return value["records"]
+    if isinstance(value, dict):
+        return [value]
+    if isinstance(value, list):
+        return value
+    services.dead_letter_payload(via="http", reason="malformed", payload=value)
+    raise ValidationFailed(detail="expected a JSON array of records")
+
+
+def _json(data: Any, status: int = 200) -> HttpResponse:
+    return HttpResponse(json.dumps(data), status=status, content_type="application/json")
+
+
+@router.post(
+    "",
+    auth=None,
+    summary="Ingest a batch of positions and device events",
+    openapi_extra={
+        "responses": {
+            "413": {
+                "description": "More records than ATD_TELEMETRY_MAX_BATCH",
+                "content": {"application/problem+json": {"schema": {"type": "object"}}},
+            }
+        }
+    },
+)
+def telemetry_batch(request: HttpRequest) -> HttpResponse:
+    """JSON array or NDJSON of up to ATD_TELEMETRY_MAX_BATCH records. Each record is accepted
+    or rejected on its own; rejected ones are answered with their reason and kept as dead
+    letters. Sending the same batch again changes nothing."""
+    gateway = _gateway_key(request)
+    serial, secret = _device_credentials(request)
+    records = _decode_body(request)
+    limit = settings.ATD_TELEMETRY_MAX_BATCH
+    if len(records) > limit:
+        raise PayloadTooLarge(detail=f"{len(records)} records; at most {limit} per request")
+    if gateway is None and serial is not None and not services.device_credential_ok(serial, secret):
+        services.dead_letter_payload(
+            via="http", reason="bad_credential", payload=records, serial=serial
+        )
+        raise Unauthorized(detail="unknown device or wrong device key")
+    result = services.telemetry_ingest(
+        actor=gateway,
+        records=records,
+        via="http",
+        serial=serial,
+        secret=secret,
+        trusted=gateway is not None,
+    )
+    return _json(result.as_dict())
+
+
+@router.api_operation(
+    ["GET", "POST"], "/osmand", auth=None, summary="OsmAnd / Traccar Client protocol"
+)
+def telemetry_osmand(request: HttpRequest) -> HttpResponse:
+    """`id`, `lat`, `lon`, `timestamp`, `speed` (knots), `bearing`, `altitude`, `accuracy`,
+    `batt`, `charge`, any other parameter kept as an attribute; the device secret as `key`
+    (or X-Device-Key / Basic). Also the JSON body newer Traccar Client versions POST."""
+    params: dict[str, Any] = {k: v for k, v in request.GET.items()}
+    content_type = request.headers.get("Content-Type", "")
+    if request.method == "POST" and "json" in content_type:
+        try:
+            body = json.loads(request.body or b"{}")
+        except ValueError:
+            services.dead_letter_payload(
+                via="osmand", reason="malformed", payload=request.body[:20_000]
+            )
+            raise ValidationFailed(detail="the body is not JSON") from None
+        record = traccar_json_to_record(body) if isinstance(body, dict) else {}
+        if "id" in params:
+            record.setdefault("device", params["id"])
+        if "key" in params:
+            record["key"] = params["key"]
+    else:
+        if request.method == "POST":
+            params.update({k: v for k, v in request.POST.items()})
+        record = osmand_to_record(params)
+    serial, secret = _device_credentials(request)
+    if secret and "key" not in record:
+        record["key"] = secret
+    if serial and "device" not in record:
+        record["device"] = serial
+    result = services.telemetry_ingest(actor=None, records=[record], via="osmand")
+    if result.rejected:
+        reason = result.rejected[0]
+        if reason.reason == "bad_credential":
+            raise Unauthorized(detail="wrong device key")
+        return problem_response(
+            request,
+            {
+                "type": "/problems/record-rejected",
+                "title": "Record rejected",
+                "status": 400,
+                "detail": f"{reason.reason}: {reason.detail}".strip(": "),
+            },
+        )
+    return HttpResponse("OK", content_type="text/plain")
+
+
+class DeadLetterOut(Schema):
+    id: int
+    received_at: datetime
+    via: str
+    device_serial: str
+    reason: str
+    detail: str
+    payload: Any
+    replayed_at: datetime | None
+    replay_outcome: str
+
+
+@router.get("/dead-letters", response=list[DeadLetterOut])
+def dead_letter_list(
+    request: HttpRequest, reason: str | None = None, pending: bool = True, limit: int = 100
+) -> Any:
+    scope_of(request).require(Role.ADMIN)
+    limit = min(max(limit, 1), 500)
+    return list(selectors.dead_letter_list(reason=reason, pending_only=pending)[:limit])
+
+
+@router.post("/dead-letters/{dead_letter_id}/replay")
+def dead_letter_replay(request: HttpRequest, dead_letter_id: int) -> HttpResponse:
+    scope_of(request).require(Role.ADMIN)
+    result = services.dead_letter_replay(
+        actor=principal_of(request), dead_letter_ids=[dead_letter_id]
+    )
+    return _json(result.as_dict())
+
+
+class PositionOut(Schema):
+    fix_time: datetime
+    lat: float
+    lon: float
+    accuracy_m: float | None
+    battery: int | None
+    flags: int
+
+
+class TrackOut(Schema):
+    participant_id: int
+    last: PositionOut | None
+    positions: list[PositionOut]
+
+
+@router.get("/participants/{participant_id}/track", response=TrackOut)
+def participant_track(request: HttpRequest, participant_id: int, hours: int = 24) -> Any:
+    scope = scope_of(request)
+    scope.require(
+        Role.CASE_OFFICER, Role.CONTRACTOR_SPECIALIST, Role.SUPERVISOR, Role.ADMIN, Role.PARTICIPANT
+    )
+    since = clock.now() - timedelta(hours=max(1, min(hours, 24 * 30)))
+    last, track = selectors.participant_track_read(
+        scope=scope, actor=principal_of(request), participant_id=participant_id, since=since
+    )
+    return {
+        "participant_id": participant_id,
+        "last": {
+            "fix_time": last.fix_time,
+            "lat": last.lat,
+            "lon": last.lon,
+            "accuracy_m": last.accuracy_m,
+            "battery": last.battery,
+            "flags": 0,
+        }
+        if last
+        else None,
+        "positions": track,
+    }

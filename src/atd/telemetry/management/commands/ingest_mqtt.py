@@ -1,0 +1,51 @@
+"""`atd ingest mqtt`: run an MQTT ingest worker (see atd.telemetry.mqtt)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import sys
+from typing import Any
+
+from django.core.management.base import BaseCommand
+
+from atd.telemetry.mqtt import IngestWorker
+
+
+class Command(BaseCommand):
+    help = "Subscribe to atd/devices/+/telemetry (QoS 1, shared subscription) and ingest."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument(
+            "--client-id",
+            default=os.environ.get("ATD_MQTT_CLIENT_ID") or f"atd-ingest-{socket.gethostname()}",
+            help="stable per worker: the broker keeps this worker's session across restarts",
+        )
+        parser.add_argument("--group", default=None, help="shared-subscription group")
+        parser.add_argument("--url", default=None, help="mqtt://host:port")
+        parser.add_argument("--batch", type=int, default=None, help="messages per transaction")
+        parser.add_argument(
+            "--idle-exit", type=float, default=None, help="exit after N idle seconds"
+        )
+
+    def handle(self, *args: Any, **opts: Any) -> None:
+        def ready() -> None:
+            sys.stdout.write("ready\n")
+            sys.stdout.flush()
+
+        worker = IngestWorker(
+            client_id=opts["client_id"],
+            group=opts["group"],
+            url=opts["url"],
+            batch_size=opts["batch"],
+            on_ready=ready,
+        )
+
+        def stop(signum: int, frame: Any) -> None:
+            worker.stopping = True
+
+        signal.signal(signal.SIGTERM, stop)
+        signal.signal(signal.SIGINT, stop)
+        stats = worker.run(idle_exit_s=opts["idle_exit"])
+        self.stdout.write(f"ingested {stats.records} record(s) from {stats.messages} message(s)")

@@ -1,0 +1,65 @@
+"""Reads of telemetry: a participant's track and last position (scoped, audited), dead letters."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.db.models import QuerySet
+
+from atd.core.audit import audit_record
+from atd.core.scope import Scope
+from atd.people.selectors import participant_get_in_scope, participant_ids_in_scope
+from atd.telemetry.models import DeadLetter, DeviceEvent, DeviceState, LastPosition, Position
+
+
+def participant_track_read(
+    *, scope: Scope, actor: Any, participant_id: int, since: datetime, limit: int = 1000
+) -> tuple[LastPosition | None, list[Position]]:
+    participant = participant_get_in_scope(scope=scope, participant_id=participant_id)
+    last = LastPosition.objects.filter(participant_id=participant.pk).first()
+    track = list(
+        Position.objects.filter(participant_id=participant.pk, fix_time__gte=since).order_by(
+            "-fix_time"
+        )[:limit]
+    )
+    audit_record(
+        actor=actor,
+        action="telemetry.track_read",
+        object_type="participant",
+        object_ids=[participant.pk],
+    )
+    return last, track
+
+
+def last_positions_in_scope(scope: Scope) -> QuerySet[LastPosition]:
+    """For maps: callers audit the participant ids they show."""
+    return LastPosition.objects.filter(participant_id__in=participant_ids_in_scope(scope))
+
+
+def device_health(device_ids: list[int]) -> dict[int, DeviceState]:
+    return {s.device_id: s for s in DeviceState.objects.filter(device_id__in=device_ids)}
+
+
+def dead_letter_list(
+    *, reason: str | None = None, pending_only: bool = True
+) -> QuerySet[DeadLetter]:
+    qs = DeadLetter.objects.order_by("-received_at", "-id")
+    if reason:
+        qs = qs.filter(reason=reason)
+    if pending_only:
+        qs = qs.filter(replayed_at__isnull=True)
+    return qs
+
+
+def position_count() -> int:
+    return Position.objects.count()
+
+
+def device_events_since(
+    participant_id: int, since: datetime | None, limit: int = 200
+) -> list[DeviceEvent]:
+    qs = DeviceEvent.objects.filter(participant_id=participant_id)
+    if since is not None:
+        qs = qs.filter(occurred_at__gte=since)
+    return list(qs.order_by("-occurred_at")[:limit])

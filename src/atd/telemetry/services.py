@@ -1,0 +1,238 @@
+"""Writes for telemetry outside the pipeline: dead-letter replay, retention purge, the
+no-signal scan, legal holds. Each is one transaction with one audit entry."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Q
+
+from atd.alerts.services import AlertSignal, alert_raise_many
+from atd.core import clock
+from atd.core.actors import SYSTEM, actor_for
+from atd.core.audit import audit_record
+from atd.core.errors import Conflict, NotFound
+from atd.core.scope import Scope
+from atd.devices.rules import credential_matches
+from atd.devices.selectors import devices_assigned, devices_for_ingest
+from atd.people.selectors import participant_get_in_scope
+from atd.telemetry.config import telemetry_config
+from atd.telemetry.models import DeadLetter, DeviceState, LegalHold, Position
+from atd.telemetry.pipeline import (
+    IngestResult,
+    Submission,
+    payload_without_secret,
+    pipeline_run,
+)
+from atd.telemetry.rules.memory import no_signal_since
+
+# Dead letters whose replay could let an unauthenticated sender in are never replayed.
+NOT_REPLAYABLE = frozenset({"bad_credential"})
+
+
+def telemetry_ingest(
+    *,
+    actor: Any,
+    records: list[Any],
+    via: str,
+    serial: str | None = None,
+    secret: str | None = None,
+    trusted: bool = False,
+) -> IngestResult:
+    """One HTTP batch or OsmAnd report through the pipeline (atomic, audited)."""
+    return pipeline_run(
+        submissions=[Submission(records, serial, secret, trusted)], via=via, actor=actor
+    )
+
+
+def positions_keep(keys: Iterable[tuple[int, datetime]]) -> None:
+    """Marks positions cited by an alert so the retention purge keeps them (same transaction
+    as the alert; no audit entry of its own: the alert's raise is the change)."""
+    by_device: dict[int, list[datetime]] = {}
+    for device_id, moment in keys:
+        by_device.setdefault(device_id, []).append(moment)
+    for device_id, moments in by_device.items():
+        Position.objects.filter(device_id=device_id, fix_time__in=moments).update(keep=True)
+
+
+def dead_letter_replay(*, actor: Any, dead_letter_ids: Iterable[int]) -> IngestResult:
+    """An admin re-feeds rejected records (e.g. from a device registered since). They run the
+    whole pipeline again as trusted input; what is rejected again gets a new dead letter."""
+    ids = sorted(set(dead_letter_ids))
+    with transaction.atomic():
+        letters = list(
+            DeadLetter.objects.select_for_update().filter(pk__in=ids, replayed_at__isnull=True)
+        )
+        if len(letters) != len(ids):
+            raise NotFound(detail="dead letter not found or already replayed")
+        refused = [d.pk for d in letters if d.reason in NOT_REPLAYABLE]
+        if refused:
+            raise Conflict(
+                detail=f"records rejected for a wrong credential are not replayed: {refused}"
+            )
+        submissions = [
+            Submission([d.payload], serial=d.device_serial or None, trusted=True) for d in letters
+        ]
+        result = pipeline_run(submissions=submissions, via="replay", actor=actor, audit=False)
+        rejected_at = {r.index for r in result.rejected}
+        now = clock.now()
+        label = actor_for(actor).label
+        for i, letter in enumerate(letters):
+            letter.replayed_at = now
+            letter.replayed_by = label[:150]
+            letter.replay_outcome = "rejected_again" if i in rejected_at else "accepted"
+        DeadLetter.objects.bulk_update(letters, ["replayed_at", "replayed_by", "replay_outcome"])
+        audit_record(
+            actor=actor,
+            action="telemetry.dead_letter_replay",
+            object_type="dead_letter",
+            object_ids=ids,
+            reason=f"{result.accepted} accepted, {len(result.rejected)} rejected again",
+        )
+    return result
+
+
+def positions_purge(*, actor: Any = None, now: datetime | None = None, chunk: int = 50_000) -> int:
+    """Deletes raw positions older than the retention, except those cited by an alert or under
+    a legal hold. Restart-safe: it derives everything from stored rows, so a run that dies
+    half-way is finished by the next one."""
+    now = now or clock.now()
+    cutoff = now - telemetry_config().retention
+    held = LegalHold.objects.filter(released_at__isnull=True).values("participant_id")
+    deleted = 0
+    with transaction.atomic():
+        while True:
+            ids = list(
+                Position.objects.filter(fix_time__lt=cutoff, keep=False)
+                .exclude(participant_id__in=held)
+                .values_list("id", flat=True)[:chunk]
+            )
+            if not ids:
+                break
+            deleted += Position.objects.filter(id__in=ids).delete()[0]
+            if len(ids) < chunk:
+                break
+        audit_record(
+            actor=actor or SYSTEM,
+            action="telemetry.purge",
+            object_type="position",
+            reason=f"{deleted} position(s) before {cutoff.isoformat()} deleted",
+        )
+    return deleted
+
+
+def no_signal_scan(*, now: datetime | None = None) -> int:
+    """Raises no_signal for assigned devices silent longer than their technology's threshold.
+    Restart-safe: the alert event is keyed by the device's last contact, so scanning again
+    (or after a restart that missed some runs) raises each silence once."""
+    now = now or clock.now()
+    cfg = telemetry_config()
+    assigned = devices_assigned()
+    states = {
+        s.device_id: s for s in DeviceState.objects.filter(device_id__in=[d.id for d in assigned])
+    }
+    signals: list[AlertSignal] = []
+    for device in assigned:
+        state = states.get(device.id)
+        if state is None:
+            continue  # never heard from: nothing to compare with yet
+        threshold = cfg.no_signal.get(device.kind, timedelta(hours=1))
+        if not no_signal_since(state.last_contact_at, now=now, threshold=threshold):
+            continue
+        signals.append(
+            AlertSignal(
+                kind="no_signal",
+                occurred_at=state.last_contact_at + threshold,
+                source="telemetry",
+                source_ref=f"no_signal:{device.id}:{state.last_contact_at.isoformat()}",
+                participant_id=device.participant_id,
+                detail={"device_id": device.id, "serial": device.serial},
+                evidence={
+                    "device": {
+                        "device_id": device.id,
+                        "battery": state.battery,
+                        "charging": state.charging,
+                        "last_contact_at": state.last_contact_at.isoformat(),
+                        "last_fix_time": state.last_fix_time.isoformat()
+                        if state.last_fix_time
+                        else None,
+                    },
+                    "positions": [
+                        {
+                            "time": state.last_fix_time.isoformat(),
+                            "lat": state.last_lat,
+                            "lon": state.last_lon,
+                        }
+                    ]
+                    if state.last_fix_time
+                    else [],
+                },
+            )
+        )
+    if not signals:
+        return 0
+    with transaction.atomic():
+        result = alert_raise_many(actor=SYSTEM, signals=signals)
+    return len(signals) - result.duplicates
+
+
+@transaction.atomic
+def legal_hold_place(*, actor: Any, scope: Scope, participant_id: int, reason: str) -> LegalHold:
+    participant = participant_get_in_scope(scope=scope, participant_id=participant_id)
+    if LegalHold.objects.filter(participant=participant, released_at__isnull=True).exists():
+        raise Conflict(detail="a legal hold is already active")
+    hold = LegalHold.objects.create(
+        participant=participant,
+        reason=reason[:300],
+        placed_at=clock.now(),
+        placed_by=actor_for(actor).label[:150],
+    )
+    audit_record(
+        actor=actor,
+        action="telemetry.legal_hold",
+        object_type="participant",
+        object_ids=[participant.pk],
+        reason=reason,
+    )
+    return hold
+
+
+@transaction.atomic
+def legal_hold_release(*, actor: Any, scope: Scope, participant_id: int, reason: str) -> None:
+    participant = participant_get_in_scope(scope=scope, participant_id=participant_id)
+    updated = LegalHold.objects.filter(
+        Q(participant=participant) & Q(released_at__isnull=True)
+    ).update(released_at=clock.now())
+    if not updated:
+        raise NotFound(detail="no active legal hold")
+    audit_record(
+        actor=actor,
+        action="telemetry.legal_hold_release",
+        object_type="participant",
+        object_ids=[participant.pk],
+        reason=reason,
+    )
+
+
+def device_credential_ok(serial: str, secret: str | None) -> bool:
+    device = devices_for_ingest([serial]).get(serial)
+    return device is not None and credential_matches(secret, device.credential_hash)
+
+
+def dead_letter_payload(*, via: str, reason: str, payload: Any, serial: str = "") -> None:
+    """Keeps a whole payload that could not be taken apart (undecodable body, or a request
+    whose device key was wrong). Its own short transaction: the request then fails."""
+    if isinstance(payload, bytes):
+        payload = payload.decode("utf-8", errors="replace")
+    if isinstance(payload, list):
+        payload = [payload_without_secret(p) for p in payload]
+    DeadLetter.objects.create(
+        received_at=clock.now(),
+        via=via,
+        device_serial=serial[:64],
+        reason=reason,
+        payload=payload_without_secret(payload),
+    )
