@@ -49,7 +49,10 @@ class AuditEntry(models.Model):
     hash = models.CharField(max_length=64, unique=True)
 
     class Meta:
-        indexes = [models.Index(fields=["object_type", "object_ids"])]
+        # No index on object_ids: a btree entry is limited to ~2.7 kB on PostgreSQL and a list
+        # page's entry names up to a page of ids. Searches by object filter on object_type and
+        # time first (both indexed), then match the id list.
+        indexes = [models.Index(fields=["object_type", "at"])]
         ordering = ["id"]
 
 
