@@ -20,7 +20,7 @@ answer later, whatever has been recorded since.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -55,6 +55,9 @@ class CohortQuery:
     known_at: datetime
     office_id: int | None = None  # a supervisor's report is limited to their office
     missed_window_days: int = 90
+    # False: evaluate every row in full, ignoring the settled answers (the reference the
+    # tests hold the fast path to).
+    settled: bool = True
 
 
 # Status at the cutoff from the three lifecycle moments (pending -> active -> closed).
@@ -170,9 +173,8 @@ def _where(q: CohortQuery, params: dict[str, Any]) -> str:
 _OFFICE_SPAN = 2147483648
 
 
-def _counts_sql(q: CohortQuery, t: dict[str, str], params: dict[str, Any], *, lookups: bool) -> str:
-    """Counts by packed key over the rows that need look-ups (`lookups=True`: full expression,
-    few rows) or over all the others (no sub-plans, so PostgreSQL can scan in parallel)."""
+def _key_sql(t: dict[str, str], *, lookups: bool) -> str:
+    """The packed key (category, NTA state, country code letters, office id) of one row."""
     office = _OFFICE.format(assignment=t["assignment"]) if lookups else "f.office_id"
     code = "ASCII" if connection.vendor == "postgresql" else "UNICODE"
     letters = (
@@ -180,8 +182,30 @@ def _counts_sql(q: CohortQuery, t: dict[str, str], params: dict[str, Any], *, lo
         f" + COALESCE({code}(SUBSTR(f.nationality, 2, 1)), 0))"
     )
     category = _category_sql(t, fast=not lookups)
-    key = f"((({category}) * 4 + ({_NOTICE})) * 65536 + {letters}) * {_OFFICE_SPAN} + ({office})"
-    where = f"{_where(q, params)} AND ({_LOOKUP}) = {1 if lookups else 0}"
+    return f"((({category}) * 4 + ({_NOTICE})) * 65536 + {letters}) * {_OFFICE_SPAN} + ({office})"
+
+
+# A settled row's answer is its stored key: every date on it is on or before the as-of date
+# and every moment on it at or before the cutoff (which is never after the knowledge time).
+_SETTLED = "(f.settled_on <= %(as_of)s AND f.settled_at <= %(cut)s)"
+_UNSETTLED = "(f.settled_on IS NULL OR f.settled_on > %(as_of)s OR f.settled_at > %(cut)s)"
+
+
+def _counts_sql(q: CohortQuery, t: dict[str, str], params: dict[str, Any], *, lookups: bool) -> str:
+    """Counts by packed key over the rows that need look-ups (`lookups=True`: full expression,
+    few rows) or over all the others (no sub-plans, so PostgreSQL can scan in parallel).
+    In the big scan a settled row contributes its stored key, so the wide expression runs only
+    on the rows whose answer still depends on the dates (`q.settled=False`: on every row)."""
+    key = _key_sql(t, lookups=lookups)
+    if lookups:
+        unsettled = f" AND {_UNSETTLED}" if q.settled else ""
+        where = f"{_where(q, params)}{unsettled} AND ({_LOOKUP}) = 1"
+    elif q.settled:
+        key = f"CASE WHEN {_SETTLED} THEN f.settled_key ELSE {key} END"
+        # OR evaluates left to right: a settled row never evaluates the look-up test.
+        where = f"{_where(q, params)} AND ({_SETTLED} OR ({_LOOKUP}) = 0)"
+    else:
+        where = f"{_where(q, params)} AND ({_LOOKUP}) = 0"
     # Materialised, the key is a plain column the planner can hash-aggregate; grouping on an
     # expression that holds sub-plans makes it sort every row.
     materialized = "MATERIALIZED " if lookups and connection.vendor == "postgresql" else ""
@@ -189,6 +213,78 @@ def _counts_sql(q: CohortQuery, t: dict[str, str], params: dict[str, Any], *, lo
     WITH r AS {materialized}(
       SELECT {key} AS k FROM {t["facts"]} f WHERE {where}
     ) SELECT k, COUNT(*) FROM r GROUP BY k"""  # noqa: S608 -- names from model metadata; values bound
+
+
+# Far enough ahead that every date and moment on a row has passed: the settled answer.
+_END_OF_TIME = date(9999, 12, 30)
+
+
+def _settle_sql(t: dict[str, str], ids_where: str) -> str:
+    pg = connection.vendor == "postgresql"
+    if pg:
+        on = (
+            "GREATEST(f.release_date, f.legal_effective_on, f.nta_issued_on, f.nta_served_on,"
+            " f.ntr_report_by + 1, f.ntr_reported_on)"
+        )
+        at = (
+            "GREATEST(f.opened_at, f.office_since, f.activated_at, f.closed_at,"
+            " f.legal_recorded_at, f.nta_recorded_at, f.nta_served_recorded_at,"
+            " f.ntr_reported_recorded_at)"
+        )
+    else:  # SQLite: MAX() of several values is NULL if any is; ISO text sorts as time does
+        d0, t0 = "'0001-01-01'", "'0001-01-01 00:00:00'"
+        on = (
+            f"MAX(f.release_date, COALESCE(f.legal_effective_on, {d0}),"
+            f" COALESCE(f.nta_issued_on, {d0}), COALESCE(f.nta_served_on, {d0}),"
+            f" COALESCE(DATE(f.ntr_report_by, '+1 day'), {d0}),"
+            f" COALESCE(f.ntr_reported_on, {d0}))"
+        )
+        at = (
+            "MAX(f.opened_at, "
+            + ", ".join(
+                f"COALESCE(f.{c}, {t0})"
+                for c in (
+                    "office_since",
+                    "activated_at",
+                    "closed_at",
+                    "legal_recorded_at",
+                    "nta_recorded_at",
+                    "nta_served_recorded_at",
+                    "ntr_reported_recorded_at",
+                )
+            )
+            + ")"
+        )
+    # A failure to appear on record is never settled: the missed-obligation window moves with
+    # the as-of date. The key is the look-up-free expression, evaluated at the end of time.
+    return f"""
+    UPDATE {t["facts"]} AS f SET
+      settled_on = CASE WHEN f.fta_count > 0 THEN NULL ELSE {on} END,
+      settled_at = {at},
+      settled_key = CASE WHEN f.fta_count > 0 THEN NULL ELSE {_key_sql(t, lookups=False)} END
+    WHERE {ids_where}"""  # noqa: S608 -- names from model metadata; values bound
+
+
+def case_facts_settle(case_ids: list[int] | None = None) -> int:
+    """Stores each row's settled answer (every fact row when `case_ids` is None)."""
+    end = datetime.combine(_END_OF_TIME, datetime.min.time(), tzinfo=UTC)
+    params: dict[str, Any] = {
+        "as_of": _d(_END_OF_TIME),
+        "known": connection.ops.adapt_datetimefield_value(end),
+        "cut": connection.ops.adapt_datetimefield_value(end),
+        "missed_from": connection.ops.adapt_datetimefield_value(end),
+    }
+    if case_ids is None:
+        ids_where = "1 = 1"
+    else:
+        for i, case_id in enumerate(case_ids):
+            params[f"id{i}"] = int(case_id)
+        ids_where = f"f.case_id IN ({', '.join(f'%(id{i})s' for i in range(len(case_ids)))})"
+        if not case_ids:
+            return 0
+    with connection.cursor() as cursor:
+        cursor.execute(_settle_sql(_tables(), ids_where), params)
+        return int(cursor.rowcount)
 
 
 def _unpack(key: int) -> tuple[int, str, int, int]:

@@ -24,10 +24,12 @@ from atd.court.selectors import (
     legal_status_latest_steps,
 )
 from atd.people.selectors import case_queryset_in_scope
+from atd.reporting.cohort_sql import case_facts_settle
 from atd.reporting.models import CaseFact, FactWatermark
 
 ADMIN = Scope(role="admin", user_id=None, office_id=None)
 BATCH = 5000
+SETTLED = frozenset({"settled_on", "settled_at", "settled_key"})
 COURT_MARGIN = timedelta(minutes=5)
 
 
@@ -157,7 +159,11 @@ def _upsert(case_ids: Iterable[int]) -> None:
                 fta_count=s.get("fta_count") or 0,
             )
         )
-    fields = [f.name for f in CaseFact._meta.fields if f.name != "case_id"]
+    fields = [
+        f.name for f in CaseFact._meta.fields if f.name != "case_id" and f.name not in SETTLED
+    ]
     CaseFact.objects.bulk_create(
         facts, update_conflicts=True, unique_fields=["case_id"], update_fields=fields
     )
+    # In the same transaction as the rows it derives from, so it is never stale.
+    case_facts_settle([row["id"] for row in rows])

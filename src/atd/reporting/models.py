@@ -85,6 +85,15 @@ class CaseFact(models.Model):
     legal_prev_recorded_at = models.DateTimeField(null=True, blank=True)
     legal_events = models.PositiveIntegerField(default=1)
     fta_count = models.PositiveIntegerField(default=0)
+    # Settled answer (`cohort_sql.case_facts_settle`): once every date on the row has passed
+    # (`settled_on` <= as-of) and every moment on it is known (`settled_at` <= cutoff), the
+    # report's answer for this case no longer depends on the as-of date or the knowledge time;
+    # `settled_key` is that answer, packed. NULL: never settled (failures to appear on record:
+    # the missed-obligation window moves with the date) or not computed yet; such rows are
+    # evaluated in full.
+    settled_on = models.DateField(null=True, blank=True)
+    settled_at = models.DateTimeField(null=True, blank=True)
+    settled_key = models.BigIntegerField(null=True, blank=True)
 
 
 class FactWatermark(models.Model):
