@@ -1,6 +1,6 @@
 """Benchmark: the cohort status report over millions of synthetic participants on PostgreSQL.
 
-Creates its own database (atd_bench_reporting), migrates it, bulk-loads synthetic offices,
+Creates its own database (atd_bench_reporting, _small for the small run), migrates it, bulk-loads synthetic offices,
 participants, cases, case status history, assignments, legal status events, missed hearings and
 court summaries with COPY, then times the real report path (reporting.selectors.
 cohort_status_compute) as of a past date, against a baseline plain COUNT(*) GROUP BY over the
@@ -21,7 +21,8 @@ from datetime import UTC, date, datetime, timedelta
 
 SCALE = os.environ.get("BENCH_SCALE", "full")
 N = int(os.environ.get("BENCH_PARTICIPANTS", "50000" if SCALE == "small" else "4500000"))
-DB_NAME = "atd_bench_reporting"
+# The small run has its own database, so it never drops a loaded full-scale one.
+DB_NAME = "atd_bench_reporting" + ("_small" if SCALE == "small" else "")
 ADMIN_URL = os.environ.get("BENCH_PG_ADMIN_URL", "postgres://postgres@127.0.0.1:5432/postgres")
 BASE = ADMIN_URL.rsplit("/", 1)[0]
 

@@ -95,6 +95,22 @@ class CaseFact(models.Model):
     settled_at = models.DateTimeField(null=True, blank=True)
     settled_key = models.BigIntegerField(null=True, blank=True)
 
+    class Meta:
+        # The few rows that may need a look-up (cohort_sql._LOOKUP) are found through these
+        # instead of a second scan of every row: a failure to appear on record, a legal
+        # timeline of three or more steps, a reassignment after the cutoff.
+        indexes = [
+            models.Index(
+                fields=["case_id"], condition=models.Q(fta_count__gt=0), name="case_fact_fta"
+            ),
+            models.Index(
+                fields=["case_id"],
+                condition=models.Q(legal_events__gt=2),
+                name="case_fact_long_legal",
+            ),
+            models.Index(fields=["office_since"], name="case_fact_office_since"),
+        ]
+
 
 class FactWatermark(models.Model):
     """How far the incremental refresh has read each source."""
