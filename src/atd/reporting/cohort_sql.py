@@ -26,26 +26,10 @@ from typing import Any
 from django.conf import settings
 from django.db import connection, transaction
 
-from atd.core.scope import Scope
-from atd.court.selectors import court_tables
-from atd.people.selectors import case_queryset_in_scope
+from atd.court.report_read import failed_to_appear_sql, legal_status_at_sql
+from atd.people.report_read import case_office_at_sql, participant_a_number_join_sql
 from atd.reporting.models import CaseFact
 from atd.reporting.rules import CATEGORY_KEYS, NOTICE_KEYS, CohortFilters, as_of_cutoff
-
-ADMIN = Scope(role="admin", user_id=None, office_id=None)
-
-
-def people_tables() -> dict[str, str]:
-    """Table names of the people app, read from its selectors' models (no import of them)."""
-    case_model = case_queryset_in_scope(ADMIN).model
-    meta = case_model._meta
-    return {
-        "case": meta.db_table,
-        "participant": meta.get_field("participant").related_model._meta.db_table,  # type: ignore[union-attr]
-        "office": meta.get_field("office").related_model._meta.db_table,  # type: ignore[union-attr]
-        "status_change": meta.get_field("status_changes").related_model._meta.db_table,  # type: ignore[union-attr]
-        "assignment": meta.get_field("assignments").related_model._meta.db_table,  # type: ignore[union-attr]
-    }
 
 
 @dataclass(frozen=True)
@@ -73,10 +57,7 @@ _LEGAL = """CASE WHEN f.legal_effective_on IS NULL THEN ''
       WHEN f.legal_prev_effective_on <= %(as_of)s AND f.legal_prev_recorded_at <= %(known)s
         THEN f.legal_prev_status
       WHEN f.legal_events <= 2 THEN ''
-      ELSE COALESCE((SELECT e.status FROM {legal_status} e
-        WHERE e.participant_id = f.participant_id AND e.effective_on <= %(as_of)s
-          AND e.recorded_at <= %(known)s
-        ORDER BY e.effective_on DESC, e.recorded_at DESC, e.id DESC LIMIT 1), '') END"""
+      ELSE COALESCE({legal_at}, '') END"""
 _LEGAL_FAST = _LEGAL.split("      WHEN f.legal_events")[0] + "      ELSE '' END"
 # 1 when a row needs a correlated look-up (office history, legal timeline, hearings); such
 # rows are counted by a second, small query, so the big scan stays parallel-safe.
@@ -88,14 +69,9 @@ _LOOKUP = """CASE WHEN f.office_since > %(cut)s OR f.fta_count > 0 THEN 1
       WHEN f.legal_events <= 2 THEN 0
       ELSE 1 END"""
 _OFFICE = """CASE WHEN f.office_since <= %(cut)s THEN f.office_id
-      ELSE COALESCE((SELECT a.office_id FROM {assignment} a
-        WHERE a.case_id = f.case_id AND a.at <= %(cut)s
-        ORDER BY a.at DESC, a.id DESC LIMIT 1), f.office_id) END"""
+      ELSE COALESCE({office_at}, f.office_id) END"""
 _MISSED = """CASE WHEN f.fta_count = 0 THEN 0
-      WHEN EXISTS (SELECT 1 FROM {hearing} h
-        WHERE h.participant_id = f.participant_id AND h.case_id = f.case_id
-          AND h.outcome = 'failed_to_appear' AND h.scheduled_at < %(cut)s
-          AND h.scheduled_at >= %(missed_from)s AND h.outcome_recorded_at <= %(known)s) THEN 1
+      WHEN {fta} THEN 1
       ELSE 0 END"""
 _REPORTED = """CASE WHEN f.ntr_reported_on <= %(as_of)s
       AND f.ntr_reported_recorded_at <= %(known)s THEN 1 ELSE 0 END"""
@@ -126,7 +102,7 @@ _NOTICE = """CASE
 
 def _category_sql(t: dict[str, str], *, fast: bool = False) -> str:
     """The category expression; `fast` leaves out every look-up (for rows that need none)."""
-    fill = {key: t[key] for key in ("legal_status", "assignment", "hearing")}
+    fill = {key: t[key] for key in ("legal_at", "office_at", "fta")}
     missed = "0" if fast else _MISSED.format(**fill)
     open_sql = _OPEN.format(status=_STATUS, reported=_REPORTED, missed=missed)
     return _CATEGORY.format(
@@ -175,7 +151,7 @@ _OFFICE_SPAN = 2147483648
 
 def _key_sql(t: dict[str, str], *, lookups: bool) -> str:
     """The packed key (category, NTA state, country code letters, office id) of one row."""
-    office = _OFFICE.format(assignment=t["assignment"]) if lookups else "f.office_id"
+    office = _OFFICE.format(office_at=t["office_at"]) if lookups else "f.office_id"
     code = "ASCII" if connection.vendor == "postgresql" else "UNICODE"
     letters = (
         f"(COALESCE({code}(SUBSTR(f.nationality, 1, 1)), 0) * 256"
@@ -299,11 +275,11 @@ def _unpack(key: int) -> tuple[int, str, int, int]:
 
 
 def _list_sql(q: CohortQuery, t: dict[str, str], params: dict[str, Any]) -> str:
-    office = _OFFICE.format(assignment=t["assignment"])
+    office = _OFFICE.format(office_at=t["office_at"])
     return f"""
     SELECT p.a_number, f.nationality, {office} AS office_id, {_category_sql(t)} AS category,
       {_NOTICE} AS notice
-    FROM {t["facts"]} f JOIN {t["participant"]} p ON p.id = f.participant_id
+    FROM {t["facts"]} f {t["participant_join"]}
     WHERE {_where(q, params)}
     ORDER BY p.a_number, f.case_id"""  # noqa: S608 -- names from model metadata; values bound
 
@@ -334,11 +310,24 @@ def _params(q: CohortQuery) -> dict[str, Any]:
 
 
 def _tables() -> dict[str, str]:
-    t = people_tables()
-    court = court_tables()
-    t.update(legal_status=court["legal_status"], hearing=court["hearing"])
-    t["facts"] = CaseFact._meta.db_table
-    return t
+    """The fragments the report composes: people's and court's read models, and the facts."""
+    return {
+        "legal_at": legal_status_at_sql(
+            participant_id="f.participant_id", as_of="as_of", known="known"
+        ),
+        "office_at": case_office_at_sql(case_id="f.case_id", moment="cut"),
+        "fta": failed_to_appear_sql(
+            participant_id="f.participant_id",
+            case_id="f.case_id",
+            start="missed_from",
+            end="cut",
+            known="known",
+        ),
+        "participant_join": participant_a_number_join_sql(
+            alias="p", participant_id="f.participant_id"
+        ),
+        "facts": CaseFact._meta.db_table,
+    }
 
 
 def cohort_status_rows(q: CohortQuery) -> list[tuple[str, str, int, str, int]]:
