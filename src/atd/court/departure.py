@@ -17,8 +17,10 @@ from atd.core.scope import STAFF_CASE_ROLES, Scope
 from atd.court.choices import DepartureStatus, TravelDocumentStatus
 from atd.court.models import DepartureCase
 from atd.court.services import legal_status_record
+from atd.devices.selectors import devices_for_participants
 from atd.people.selectors import case_get_in_scope, case_queryset_in_scope
 from atd.supervision import selectors as supervision_selectors
+from atd.supervision.services import device_returns_open
 
 DEVICE_TECHNOLOGIES = frozenset({"gps_ankle", "wrist"})
 
@@ -97,7 +99,8 @@ def departure_confirm(
     *, actor: Any, scope: Scope, departure_id: int, departed_on: date
 ) -> DepartureCase:
     """The departure happened: the legal status becomes "voluntarily departed", which closes
-    the supervision case with that reason; a worn device has to come back."""
+    the supervision case with that reason, and every device the participant still holds gets
+    a "collect the device" task (done when the devices app records its return)."""
     scope.require(*STAFF_CASE_ROLES)
     row = _for_update(scope, departure_id)
     if row.status != DepartureStatus.OPEN:
@@ -109,8 +112,19 @@ def departure_confirm(
     row.departed_on = departed_on
     row.confirmed_at = clock.now()
     row.confirmed_by = actor_for(actor).label
-    row.device_return_required = bool(plan and plan.technology in DEVICE_TECHNOLOGIES)
+    held = devices_for_participants([row.participant_id]).get(row.participant_id, [])
+    worn = plan.technology if plan and plan.technology in DEVICE_TECHNOLOGIES else ""
+    row.device_return_required = bool(held or worn)
     row.save()
+    if row.device_return_required:
+        device_returns_open(
+            actor=actor,
+            scope=scope,
+            participant_id=row.participant_id,
+            devices=[(d.id, d.serial, d.kind) for d in sorted(held, key=lambda d: d.id)],
+            technology=worn,
+            reason=f"voluntary departure confirmed (departure case {row.pk})",
+        )
     legal_status_record(
         actor=actor,
         scope=scope,

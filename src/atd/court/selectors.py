@@ -119,15 +119,6 @@ def hearings_upcoming_for_participant(
 
 
 # Table names for set-based reports (reporting computes the as-of cohort report in SQL).
-def court_tables() -> dict[str, str]:
-    return {
-        "notice": Notice._meta.db_table,
-        "hearing": Hearing._meta.db_table,
-        "legal_status": LegalStatusEvent._meta.db_table,
-        "summary": CaseCourtSummary._meta.db_table,
-    }
-
-
 def case_summaries(case_ids: list[int]) -> dict[int, dict[str, Any]]:
     """Per-case court summaries (notice dates, latest legal status, failures to appear) for
     set-based reports; counts and dates only."""

@@ -30,6 +30,7 @@ from atd.devices.models import (
 from atd.devices.rules import credential_hash, device_transition_problem, stock_is_low
 from atd.devices.selectors import device_get_in_scope
 from atd.people.selectors import office_list, participant_get_in_scope
+from atd.supervision.services import device_returns_complete
 
 
 def _new_secret() -> str:
@@ -234,8 +235,14 @@ def device_return(
         returned_at=clock.now(), return_condition=condition
     )
     _move(device, RETURN_CONDITIONS[condition], actor=actor, reason=reason or condition)
+    holder = device.participant_id
     device.participant = None
     device.save(update_fields=["status", "participant"])
+    if holder is not None:
+        # A return task (departure, change of plan) is done when the device is back.
+        device_returns_complete(
+            actor=actor, participant_id=holder, device_id=device.pk, device_kind=device.kind
+        )
     audit_record(
         actor=actor,
         action="device.return",

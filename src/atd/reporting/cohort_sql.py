@@ -20,32 +20,16 @@ answer later, whatever has been recorded since.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
 
-from atd.core.scope import Scope
-from atd.court.selectors import court_tables
-from atd.people.selectors import case_queryset_in_scope
+from atd.court.report_read import failed_to_appear_sql, legal_status_at_sql
+from atd.people.report_read import case_office_at_sql, participant_a_number_join_sql
 from atd.reporting.models import CaseFact
 from atd.reporting.rules import CATEGORY_KEYS, NOTICE_KEYS, CohortFilters, as_of_cutoff
-
-ADMIN = Scope(role="admin", user_id=None, office_id=None)
-
-
-def people_tables() -> dict[str, str]:
-    """Table names of the people app, read from its selectors' models (no import of them)."""
-    case_model = case_queryset_in_scope(ADMIN).model
-    meta = case_model._meta
-    return {
-        "case": meta.db_table,
-        "participant": meta.get_field("participant").related_model._meta.db_table,  # type: ignore[union-attr]
-        "office": meta.get_field("office").related_model._meta.db_table,  # type: ignore[union-attr]
-        "status_change": meta.get_field("status_changes").related_model._meta.db_table,  # type: ignore[union-attr]
-        "assignment": meta.get_field("assignments").related_model._meta.db_table,  # type: ignore[union-attr]
-    }
 
 
 @dataclass(frozen=True)
@@ -55,6 +39,9 @@ class CohortQuery:
     known_at: datetime
     office_id: int | None = None  # a supervisor's report is limited to their office
     missed_window_days: int = 90
+    # False: evaluate every row in full, ignoring the settled answers (the reference the
+    # tests hold the fast path to).
+    settled: bool = True
 
 
 # Status at the cutoff from the three lifecycle moments (pending -> active -> closed).
@@ -70,10 +57,7 @@ _LEGAL = """CASE WHEN f.legal_effective_on IS NULL THEN ''
       WHEN f.legal_prev_effective_on <= %(as_of)s AND f.legal_prev_recorded_at <= %(known)s
         THEN f.legal_prev_status
       WHEN f.legal_events <= 2 THEN ''
-      ELSE COALESCE((SELECT e.status FROM {legal_status} e
-        WHERE e.participant_id = f.participant_id AND e.effective_on <= %(as_of)s
-          AND e.recorded_at <= %(known)s
-        ORDER BY e.effective_on DESC, e.recorded_at DESC, e.id DESC LIMIT 1), '') END"""
+      ELSE COALESCE({legal_at}, '') END"""
 _LEGAL_FAST = _LEGAL.split("      WHEN f.legal_events")[0] + "      ELSE '' END"
 # 1 when a row needs a correlated look-up (office history, legal timeline, hearings); such
 # rows are counted by a second, small query, so the big scan stays parallel-safe.
@@ -85,14 +69,9 @@ _LOOKUP = """CASE WHEN f.office_since > %(cut)s OR f.fta_count > 0 THEN 1
       WHEN f.legal_events <= 2 THEN 0
       ELSE 1 END"""
 _OFFICE = """CASE WHEN f.office_since <= %(cut)s THEN f.office_id
-      ELSE COALESCE((SELECT a.office_id FROM {assignment} a
-        WHERE a.case_id = f.case_id AND a.at <= %(cut)s
-        ORDER BY a.at DESC, a.id DESC LIMIT 1), f.office_id) END"""
+      ELSE COALESCE({office_at}, f.office_id) END"""
 _MISSED = """CASE WHEN f.fta_count = 0 THEN 0
-      WHEN EXISTS (SELECT 1 FROM {hearing} h
-        WHERE h.participant_id = f.participant_id AND h.case_id = f.case_id
-          AND h.outcome = 'failed_to_appear' AND h.scheduled_at < %(cut)s
-          AND h.scheduled_at >= %(missed_from)s AND h.outcome_recorded_at <= %(known)s) THEN 1
+      WHEN {fta} THEN 1
       ELSE 0 END"""
 _REPORTED = """CASE WHEN f.ntr_reported_on <= %(as_of)s
       AND f.ntr_reported_recorded_at <= %(known)s THEN 1 ELSE 0 END"""
@@ -123,7 +102,7 @@ _NOTICE = """CASE
 
 def _category_sql(t: dict[str, str], *, fast: bool = False) -> str:
     """The category expression; `fast` leaves out every look-up (for rows that need none)."""
-    fill = {key: t[key] for key in ("legal_status", "assignment", "hearing")}
+    fill = {key: t[key] for key in ("legal_at", "office_at", "fta")}
     missed = "0" if fast else _MISSED.format(**fill)
     open_sql = _OPEN.format(status=_STATUS, reported=_REPORTED, missed=missed)
     return _CATEGORY.format(
@@ -170,18 +149,41 @@ def _where(q: CohortQuery, params: dict[str, Any]) -> str:
 _OFFICE_SPAN = 2147483648
 
 
-def _counts_sql(q: CohortQuery, t: dict[str, str], params: dict[str, Any], *, lookups: bool) -> str:
-    """Counts by packed key over the rows that need look-ups (`lookups=True`: full expression,
-    few rows) or over all the others (no sub-plans, so PostgreSQL can scan in parallel)."""
-    office = _OFFICE.format(assignment=t["assignment"]) if lookups else "f.office_id"
+def _key_sql(t: dict[str, str], *, lookups: bool) -> str:
+    """The packed key (category, NTA state, country code letters, office id) of one row."""
+    office = _OFFICE.format(office_at=t["office_at"]) if lookups else "f.office_id"
     code = "ASCII" if connection.vendor == "postgresql" else "UNICODE"
     letters = (
         f"(COALESCE({code}(SUBSTR(f.nationality, 1, 1)), 0) * 256"
         f" + COALESCE({code}(SUBSTR(f.nationality, 2, 1)), 0))"
     )
     category = _category_sql(t, fast=not lookups)
-    key = f"((({category}) * 4 + ({_NOTICE})) * 65536 + {letters}) * {_OFFICE_SPAN} + ({office})"
-    where = f"{_where(q, params)} AND ({_LOOKUP}) = {1 if lookups else 0}"
+    return f"((({category}) * 4 + ({_NOTICE})) * 65536 + {letters}) * {_OFFICE_SPAN} + ({office})"
+
+
+# A settled row's answer is its stored key: every date on it is on or before the as-of date
+# and every moment on it at or before the cutoff (which is never after the knowledge time).
+_SETTLED = "(f.settled_on <= %(as_of)s AND f.settled_at <= %(cut)s)"
+_UNSETTLED = "(f.settled_on IS NULL OR f.settled_on > %(as_of)s OR f.settled_at > %(cut)s)"
+
+
+def _counts_sql(q: CohortQuery, t: dict[str, str], params: dict[str, Any], *, lookups: bool) -> str:
+    """Counts by packed key over the rows that need look-ups (`lookups=True`: full expression,
+    few rows) or over all the others (no sub-plans, so PostgreSQL can scan in parallel).
+    In the big scan a settled row contributes its stored key, so the wide expression runs only
+    on the rows whose answer still depends on the dates (`q.settled=False`: on every row)."""
+    key = _key_sql(t, lookups=lookups)
+    if lookups:
+        unsettled = f" AND {_UNSETTLED}" if q.settled else ""
+        # Implied by the look-up test; written out so the three indexes on it can find the rows.
+        candidates = "(f.fta_count > 0 OR f.legal_events > 2 OR f.office_since > %(cut)s)"
+        where = f"{_where(q, params)}{unsettled} AND {candidates} AND ({_LOOKUP}) = 1"
+    elif q.settled:
+        key = f"CASE WHEN {_SETTLED} THEN f.settled_key ELSE {key} END"
+        # OR evaluates left to right: a settled row never evaluates the look-up test.
+        where = f"{_where(q, params)} AND ({_SETTLED} OR ({_LOOKUP}) = 0)"
+    else:
+        where = f"{_where(q, params)} AND ({_LOOKUP}) = 0"
     # Materialised, the key is a plain column the planner can hash-aggregate; grouping on an
     # expression that holds sub-plans makes it sort every row.
     materialized = "MATERIALIZED " if lookups and connection.vendor == "postgresql" else ""
@@ -189,6 +191,78 @@ def _counts_sql(q: CohortQuery, t: dict[str, str], params: dict[str, Any], *, lo
     WITH r AS {materialized}(
       SELECT {key} AS k FROM {t["facts"]} f WHERE {where}
     ) SELECT k, COUNT(*) FROM r GROUP BY k"""  # noqa: S608 -- names from model metadata; values bound
+
+
+# Far enough ahead that every date and moment on a row has passed: the settled answer.
+_END_OF_TIME = date(9999, 12, 30)
+
+
+def _settle_sql(t: dict[str, str], ids_where: str) -> str:
+    pg = connection.vendor == "postgresql"
+    if pg:
+        on = (
+            "GREATEST(f.release_date, f.legal_effective_on, f.nta_issued_on, f.nta_served_on,"
+            " f.ntr_report_by + 1, f.ntr_reported_on)"
+        )
+        at = (
+            "GREATEST(f.opened_at, f.office_since, f.activated_at, f.closed_at,"
+            " f.legal_recorded_at, f.nta_recorded_at, f.nta_served_recorded_at,"
+            " f.ntr_reported_recorded_at)"
+        )
+    else:  # SQLite: MAX() of several values is NULL if any is; ISO text sorts as time does
+        d0, t0 = "'0001-01-01'", "'0001-01-01 00:00:00'"
+        on = (
+            f"MAX(f.release_date, COALESCE(f.legal_effective_on, {d0}),"
+            f" COALESCE(f.nta_issued_on, {d0}), COALESCE(f.nta_served_on, {d0}),"
+            f" COALESCE(DATE(f.ntr_report_by, '+1 day'), {d0}),"
+            f" COALESCE(f.ntr_reported_on, {d0}))"
+        )
+        at = (
+            "MAX(f.opened_at, "
+            + ", ".join(
+                f"COALESCE(f.{c}, {t0})"
+                for c in (
+                    "office_since",
+                    "activated_at",
+                    "closed_at",
+                    "legal_recorded_at",
+                    "nta_recorded_at",
+                    "nta_served_recorded_at",
+                    "ntr_reported_recorded_at",
+                )
+            )
+            + ")"
+        )
+    # A failure to appear on record is never settled: the missed-obligation window moves with
+    # the as-of date. The key is the look-up-free expression, evaluated at the end of time.
+    return f"""
+    UPDATE {t["facts"]} AS f SET
+      settled_on = CASE WHEN f.fta_count > 0 THEN NULL ELSE {on} END,
+      settled_at = {at},
+      settled_key = CASE WHEN f.fta_count > 0 THEN NULL ELSE {_key_sql(t, lookups=False)} END
+    WHERE {ids_where}"""  # noqa: S608 -- names from model metadata; values bound
+
+
+def case_facts_settle(case_ids: list[int] | None = None) -> int:
+    """Stores each row's settled answer (every fact row when `case_ids` is None)."""
+    end = datetime.combine(_END_OF_TIME, datetime.min.time(), tzinfo=UTC)
+    params: dict[str, Any] = {
+        "as_of": _d(_END_OF_TIME),
+        "known": connection.ops.adapt_datetimefield_value(end),
+        "cut": connection.ops.adapt_datetimefield_value(end),
+        "missed_from": connection.ops.adapt_datetimefield_value(end),
+    }
+    if case_ids is None:
+        ids_where = "1 = 1"
+    else:
+        for i, case_id in enumerate(case_ids):
+            params[f"id{i}"] = int(case_id)
+        ids_where = f"f.case_id IN ({', '.join(f'%(id{i})s' for i in range(len(case_ids)))})"
+        if not case_ids:
+            return 0
+    with connection.cursor() as cursor:
+        cursor.execute(_settle_sql(_tables(), ids_where), params)
+        return int(cursor.rowcount)
 
 
 def _unpack(key: int) -> tuple[int, str, int, int]:
@@ -201,11 +275,11 @@ def _unpack(key: int) -> tuple[int, str, int, int]:
 
 
 def _list_sql(q: CohortQuery, t: dict[str, str], params: dict[str, Any]) -> str:
-    office = _OFFICE.format(assignment=t["assignment"])
+    office = _OFFICE.format(office_at=t["office_at"])
     return f"""
     SELECT p.a_number, f.nationality, {office} AS office_id, {_category_sql(t)} AS category,
       {_NOTICE} AS notice
-    FROM {t["facts"]} f JOIN {t["participant"]} p ON p.id = f.participant_id
+    FROM {t["facts"]} f {t["participant_join"]}
     WHERE {_where(q, params)}
     ORDER BY p.a_number, f.case_id"""  # noqa: S608 -- names from model metadata; values bound
 
@@ -236,11 +310,24 @@ def _params(q: CohortQuery) -> dict[str, Any]:
 
 
 def _tables() -> dict[str, str]:
-    t = people_tables()
-    court = court_tables()
-    t.update(legal_status=court["legal_status"], hearing=court["hearing"])
-    t["facts"] = CaseFact._meta.db_table
-    return t
+    """The fragments the report composes: people's and court's read models, and the facts."""
+    return {
+        "legal_at": legal_status_at_sql(
+            participant_id="f.participant_id", as_of="as_of", known="known"
+        ),
+        "office_at": case_office_at_sql(case_id="f.case_id", moment="cut"),
+        "fta": failed_to_appear_sql(
+            participant_id="f.participant_id",
+            case_id="f.case_id",
+            start="missed_from",
+            end="cut",
+            known="known",
+        ),
+        "participant_join": participant_a_number_join_sql(
+            alias="p", participant_id="f.participant_id"
+        ),
+        "facts": CaseFact._meta.db_table,
+    }
 
 
 def cohort_status_rows(q: CohortQuery) -> list[tuple[str, str, int, str, int]]:

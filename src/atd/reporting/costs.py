@@ -1,9 +1,9 @@
 """Cost report: technology-days x rate per technology, per office and per cohort, against the
 same participant-days in detention at the detention rate.
 
-Plan intervals are read from supervision's plan table (read-only; supervision exposes no
-interval selector yet) and rates from `supervision.selectors.cost_rate_table` when it exists,
-else the documented defaults (supervision.rules.DEFAULT_COST_PER_DAY). The rate in effect on
+Plan intervals come from `supervision.selectors.plan_intervals_overlapping` and rates from
+`supervision.selectors.cost_rate_table` (a technology without a rate falls back to the
+documented defaults, supervision.rules.DEFAULT_COST_PER_DAY). The rate in effect on
 the first day of the period is used for the whole period."""
 
 from __future__ import annotations
@@ -14,21 +14,16 @@ from collections import defaultdict
 from datetime import date
 from decimal import Decimal
 
-from django.apps import apps as django_apps
-
 from atd.core.scope import Scope
 from atd.reporting import rules
 from atd.reporting.facts import case_facts_refresh
 from atd.reporting.models import CaseFact
 from atd.reporting.selectors import report_office_limit
 from atd.supervision.rules import DEFAULT_COST_PER_DAY
+from atd.supervision.selectors import cost_rate_table, plan_intervals_overlapping
 
 
 def rate_table(on: date) -> dict[str, Decimal]:
-    try:
-        from atd.supervision.selectors import cost_rate_table  # type: ignore[attr-defined]
-    except ImportError:
-        return dict(DEFAULT_COST_PER_DAY)
     return dict(cost_rate_table(on))
 
 
@@ -53,12 +48,8 @@ def cost_report(
         if filters.nationalities:
             facts = facts.filter(nationality__in=filters.nationalities)
     office_of = dict(facts.values_list("participant_id", "office_id"))
-    plan_model = django_apps.get_model("supervision", "Plan")
-    plans = plan_model.objects.filter(start_date__lte=end).exclude(end_date__lte=start)
     days: dict[tuple[int, str], int] = defaultdict(int)
-    for participant_id, technology, plan_start, plan_end in plans.values_list(
-        "participant_id", "technology", "start_date", "end_date"
-    ).iterator(chunk_size=5000):
+    for participant_id, technology, plan_start, plan_end in plan_intervals_overlapping(start, end):
         office = office_of.get(participant_id)
         if office is None:
             continue

@@ -11,10 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
 
 from django.db import transaction
-from django.db.models import Max, Min, Q
 from django.utils import timezone
 
 from atd.core.scope import Scope
@@ -23,38 +21,24 @@ from atd.court.selectors import (
     case_summaries,
     legal_status_latest_steps,
 )
-from atd.people.selectors import case_queryset_in_scope
+from atd.people.report_read import (
+    case_history_marks,
+    case_ids_all,
+    case_ids_changed,
+    case_report_rows,
+)
+from atd.reporting.cohort_sql import case_facts_settle
 from atd.reporting.models import CaseFact, FactWatermark
 
 ADMIN = Scope(role="admin", user_id=None, office_id=None)
 BATCH = 5000
+SETTLED = frozenset({"settled_on", "settled_at", "settled_key"})
 COURT_MARGIN = timedelta(minutes=5)
 
 
 @dataclass
 class RefreshResult:
     cases: int = 0
-
-
-def _cases() -> Any:
-    return case_queryset_in_scope(ADMIN)
-
-
-def _history(relation: str) -> Any:
-    """A history table of people's cases (status changes, assignments), reached through the
-    case model's relation: read-only, for ids and case ids."""
-    return _cases().model._meta.get_field(relation).related_model.objects
-
-
-def _max_id(relation: str) -> int:
-    value = _history(relation).aggregate(m=Max("id"))["m"]
-    return int(value or 0)
-
-
-def _case_ids_after(relation: str, after: int, upto: int) -> set[int]:
-    return set(
-        _history(relation).filter(id__gt=after, id__lte=upto).values_list("case_id", flat=True)
-    )
 
 
 def case_facts_refresh(*, full: bool = False) -> RefreshResult:
@@ -66,24 +50,24 @@ def case_facts_refresh(*, full: bool = False) -> RefreshResult:
         assign_mark = marks.get("assignment", FactWatermark(name="assignment"))
         case_mark = marks.get("case", FactWatermark(name="case"))
         court_mark = marks.get("court", FactWatermark(name="court"))
-        top_status, top_assign = _max_id("status_changes"), _max_id("assignments")
-        top_case = int(_cases().aggregate(m=Max("id"))["m"] or 0)
+        top = case_history_marks()
         if full:
-            ids: set[int] = set(_cases().values_list("id", flat=True))
+            ids: set[int] = set(case_ids_all())
         else:
-            ids = set(_cases().filter(id__gt=case_mark.last_id).values_list("id", flat=True))
-            ids |= _case_ids_after("status_changes", status_mark.last_id, top_status)
-            ids |= _case_ids_after("assignments", assign_mark.last_id, top_assign)
+            seen = {
+                "case": case_mark.last_id,
+                "status_change": status_mark.last_id,
+                "assignment": assign_mark.last_id,
+            }
+            ids = case_ids_changed(seen, top)
             since = (court_mark.last_at or wall.replace(year=1970)) - COURT_MARGIN
             ids.update(case_ids_with_summary_changed_since(since))
         ordered = sorted(ids)
         for start in range(0, len(ordered), BATCH):
             _upsert(ordered[start : start + BATCH])
-        status_mark.last_id, assign_mark.last_id, case_mark.last_id = (
-            top_status,
-            top_assign,
-            top_case,
-        )
+        status_mark.last_id = top["status_change"]
+        assign_mark.last_id = top["assignment"]
+        case_mark.last_id = top["case"]
         court_mark.last_at = wall
         for mark in (status_mark, assign_mark, case_mark, court_mark):
             mark.save()
@@ -92,29 +76,7 @@ def case_facts_refresh(*, full: bool = False) -> RefreshResult:
 
 def _upsert(case_ids: Iterable[int]) -> None:
     ids = list(case_ids)
-    rows = (
-        _cases()
-        .filter(id__in=ids)
-        .values(
-            "id",
-            "participant_id",
-            "participant__country_of_citizenship",
-            "office_id",
-            "release_date",
-            "release_type",
-            "releasing_facility",
-            "opened_at",
-            "closed_at",
-            "closure_reason",
-            "status",
-        )
-        .annotate(
-            activated=Min("status_changes__at", filter=Q(status_changes__to_status="active")),
-            left_active=Min("status_changes__at", filter=Q(status_changes__from_status="active")),
-            office_since=Max("assignments__at"),
-        )
-    )
-    rows = list(rows)
+    rows = case_report_rows(ids)
     court = case_summaries(ids)
     steps = legal_status_latest_steps(sorted({row["participant_id"] for row in rows}))
     facts = []
@@ -157,7 +119,11 @@ def _upsert(case_ids: Iterable[int]) -> None:
                 fta_count=s.get("fta_count") or 0,
             )
         )
-    fields = [f.name for f in CaseFact._meta.fields if f.name != "case_id"]
+    fields = [
+        f.name for f in CaseFact._meta.fields if f.name != "case_id" and f.name not in SETTLED
+    ]
     CaseFact.objects.bulk_create(
         facts, update_conflicts=True, unique_fields=["case_id"], update_fields=fields
     )
+    # In the same transaction as the rows it derives from, so it is never stale.
+    case_facts_settle([row["id"] for row in rows])

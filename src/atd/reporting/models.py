@@ -85,6 +85,31 @@ class CaseFact(models.Model):
     legal_prev_recorded_at = models.DateTimeField(null=True, blank=True)
     legal_events = models.PositiveIntegerField(default=1)
     fta_count = models.PositiveIntegerField(default=0)
+    # Settled answer (`cohort_sql.case_facts_settle`): once every date on the row has passed
+    # (`settled_on` <= as-of) and every moment on it is known (`settled_at` <= cutoff), the
+    # report's answer for this case no longer depends on the as-of date or the knowledge time;
+    # `settled_key` is that answer, packed. NULL: never settled (failures to appear on record:
+    # the missed-obligation window moves with the date) or not computed yet; such rows are
+    # evaluated in full.
+    settled_on = models.DateField(null=True, blank=True)
+    settled_at = models.DateTimeField(null=True, blank=True)
+    settled_key = models.BigIntegerField(null=True, blank=True)
+
+    class Meta:
+        # The few rows that may need a look-up (cohort_sql._LOOKUP) are found through these
+        # instead of a second scan of every row: a failure to appear on record, a legal
+        # timeline of three or more steps, a reassignment after the cutoff.
+        indexes = [
+            models.Index(
+                fields=["case_id"], condition=models.Q(fta_count__gt=0), name="case_fact_fta"
+            ),
+            models.Index(
+                fields=["case_id"],
+                condition=models.Q(legal_events__gt=2),
+                name="case_fact_long_legal",
+            ),
+            models.Index(fields=["office_since"], name="case_fact_office_since"),
+        ]
 
 
 class FactWatermark(models.Model):

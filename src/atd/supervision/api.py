@@ -44,6 +44,9 @@ class DeviceTaskOut(Schema):
     kind: str
     from_technology: str
     to_technology: str
+    device_id: int | None
+    device_serial: str
+    reason: str
     status: str
     created_at: datetime
     closed_at: datetime | None
@@ -113,7 +116,8 @@ def plan_set(request: HttpRequest, participant_id: int, payload: PlanIn) -> tupl
 
 @router.get("/device-tasks", response=list[DeviceTaskOut])
 def device_task_list(request: HttpRequest) -> list[Any]:
-    """Open device tasks in the caller's scope (opened by plan changes of technology)."""
+    """Open device tasks in the caller's scope (opened by plan changes of technology and by
+    confirmed departures)."""
     return selectors.device_tasks_open(scope=scope_of(request))
 
 

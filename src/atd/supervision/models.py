@@ -123,19 +123,25 @@ class CostRate(models.Model):
 
 
 class DeviceTask(models.Model):
-    """A plan change that changes technology opens a device assignment, return or swap task.
-    The devices app consumes open tasks through `supervision.selectors` / `services`; one task
-    per plan change."""
+    """A plan change that changes technology opens a device assignment, return or swap task;
+    a confirmed departure opens a return task for each device the participant still holds
+    (no plan change: `reason` says why, `device_id` names the device). The devices app
+    consumes open tasks through `supervision.selectors` / `services` and completes a return
+    task when the device comes back."""
 
     participant = models.ForeignKey(
         "people.Participant", on_delete=models.PROTECT, related_name="+"
     )
     plan_change = models.OneToOneField(
-        PlanChange, on_delete=models.PROTECT, related_name="device_task"
+        PlanChange, null=True, blank=True, on_delete=models.PROTECT, related_name="device_task"
     )
     kind = models.CharField(max_length=8, choices=DeviceTaskKind.choices)
     from_technology = models.CharField(max_length=16, blank=True)
-    to_technology = models.CharField(max_length=16)
+    to_technology = models.CharField(max_length=16, blank=True)
+    # The devices app's device to collect (its id; the devices app owns the table).
+    device_id = models.BigIntegerField(null=True, blank=True)
+    device_serial = models.CharField(max_length=64, blank=True)
+    reason = models.CharField(max_length=200, blank=True)
     status = models.CharField(
         max_length=10, choices=DeviceTaskStatus.choices, default=DeviceTaskStatus.OPEN
     )
@@ -145,4 +151,13 @@ class DeviceTask(models.Model):
     note = models.CharField(max_length=500, blank=True)
 
     class Meta:
+        # A device has at most one open return task: opening returns again (a retried
+        # confirmation) adds nothing; enforced here, not by check-then-insert.
+        constraints = [
+            models.UniqueConstraint(
+                fields=["device_id"],
+                condition=models.Q(status="open", kind="return", device_id__isnull=False),
+                name="device_task_one_open_return_per_device",
+            )
+        ]
         indexes = [models.Index(fields=["status", "created_at"])]

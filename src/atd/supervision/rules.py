@@ -88,6 +88,17 @@ def device_task_kind(from_technology: str, to_technology: str) -> str | None:
     return "assign" if needs else "return"
 
 
+def return_task_completed_by(
+    *, task_device_id: int | None, task_from_technology: str, device_id: int, device_kind: str
+) -> bool:
+    """Whether returning this device completes an open return task: the task names this
+    device, or it names none (a change of plan away from a technology) and the device is of
+    that technology."""
+    if task_device_id is not None:
+        return task_device_id == device_id
+    return task_from_technology == device_kind
+
+
 def cost_rate_on(
     rates: list[tuple[str, date, Decimal]], technology: str, on: date
 ) -> Decimal | None:

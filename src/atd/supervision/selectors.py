@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -160,3 +160,14 @@ def plan_technology_counts(scope: Scope) -> dict[str, int]:
         .annotate(n=Count("id"))
     )
     return {r["technology"]: r["n"] for r in rows}
+
+
+def plan_intervals_overlapping(
+    start: date, end: date
+) -> Iterator[tuple[int, str, date, date | None]]:
+    """(participant id, technology, start date, end date or None) of every plan that was in
+    force on some day of [start, end], streamed (for cost reports over every participant)."""
+    plans = Plan.objects.filter(start_date__lte=end).exclude(end_date__lte=start)
+    yield from plans.values_list("participant_id", "technology", "start_date", "end_date").iterator(
+        chunk_size=5000
+    )

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, time
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from atd.core import clock
 from atd.core.actors import actor_for
@@ -17,13 +18,14 @@ from atd.core.scope import Scope
 from atd.people.selectors import participant_get_in_scope, participant_ids_in_scope
 from atd.supervision.choices import (
     CheckinMode,
+    DeviceTaskKind,
     DeviceTaskStatus,
     Technology,
     ZoneKind,
     ZonePurpose,
 )
 from atd.supervision.models import CostRate, CurfewWindow, DeviceTask, Plan, PlanChange, Zone
-from atd.supervision.rules import cadence_is_valid, device_task_kind
+from atd.supervision.rules import cadence_is_valid, device_task_kind, return_task_completed_by
 
 
 @transaction.atomic
@@ -243,3 +245,103 @@ def cost_rate_set(
         reason=f"{technology} {amount} from {effective_from.isoformat()}",
     )
     return rate
+
+
+@transaction.atomic
+def device_returns_open(
+    *,
+    actor: Any,
+    scope: Scope,
+    participant_id: int,
+    devices: Sequence[tuple[int, str, str]],
+    reason: str,
+    technology: str = "",
+) -> list[DeviceTask]:
+    """Opens a "collect the device" task for each (device id, serial, kind) the participant
+    still holds; with none on record but a device `technology` on the plan, one task for that
+    technology. A device that already has an open return task gets no second one (the
+    constraint decides), so a retried call opens nothing new. Returns the open return tasks."""
+    scope.require(Role.CASE_OFFICER, Role.CONTRACTOR_SPECIALIST, Role.SUPERVISOR, Role.ADMIN)
+    participant = participant_get_in_scope(scope=scope, participant_id=participant_id)
+    now = clock.now()
+    wanted: list[tuple[int | None, str, str]] = [
+        (d_id, serial, kind) for d_id, serial, kind in devices
+    ]
+    if not wanted and technology:
+        already = DeviceTask.objects.filter(
+            participant=participant,
+            kind=DeviceTaskKind.RETURN,
+            status=DeviceTaskStatus.OPEN,
+            device_id__isnull=True,
+            from_technology=technology,
+        ).exists()
+        if not already:
+            wanted = [(None, "", technology)]
+    opened: list[DeviceTask] = []
+    for device_id, serial, kind in wanted:
+        try:
+            with transaction.atomic():
+                opened.append(
+                    DeviceTask.objects.create(
+                        participant=participant,
+                        kind=DeviceTaskKind.RETURN,
+                        from_technology=kind,
+                        device_id=device_id,
+                        device_serial=serial[:64],
+                        reason=reason.strip()[:200],
+                        created_at=now,
+                    )
+                )
+        except IntegrityError:
+            continue  # already asked for: one open return task per device
+    if opened:
+        audit_record(
+            actor=actor,
+            action="device_task.open_returns",
+            object_type="participant",
+            object_ids=[participant.pk],
+            reason=f"tasks {', '.join(str(t.pk) for t in opened)}: {reason}",
+        )
+    return list(
+        DeviceTask.objects.filter(
+            participant=participant, kind=DeviceTaskKind.RETURN, status=DeviceTaskStatus.OPEN
+        ).order_by("pk")
+    )
+
+
+@transaction.atomic
+def device_returns_complete(
+    *, actor: Any, participant_id: int, device_id: int, device_kind: str
+) -> list[DeviceTask]:
+    """The device came back (called by the devices app inside its return): every open return
+    task it answers is done. Returns the tasks it completed."""
+    open_tasks = DeviceTask.objects.select_for_update().filter(
+        participant_id=participant_id, kind=DeviceTaskKind.RETURN, status=DeviceTaskStatus.OPEN
+    )
+    done = [
+        task
+        for task in open_tasks
+        if return_task_completed_by(
+            task_device_id=task.device_id,
+            task_from_technology=task.from_technology,
+            device_id=device_id,
+            device_kind=device_kind,
+        )
+    ]
+    if not done:
+        return []
+    now, who = clock.now(), actor_for(actor).label
+    for task in done:
+        task.status = DeviceTaskStatus.DONE
+        task.closed_at = now
+        task.closed_by_label = who
+        task.note = f"device {device_id} returned"
+        task.save(update_fields=["status", "closed_at", "closed_by_label", "note"])
+    audit_record(
+        actor=actor,
+        action="device_task.complete",
+        object_type="participant",
+        object_ids=[participant_id],
+        reason=f"tasks {', '.join(str(t.pk) for t in done)}: device {device_id} returned",
+    )
+    return done
