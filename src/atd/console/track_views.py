@@ -76,8 +76,14 @@ def participant_track(request: HttpRequest, participant_id: int) -> JsonResponse
         object_ids=[participant_id],
         reason=reason or "last 7 days",
     )
+    # The map draws a thinned track; full=1 returns every fix of the period (same audit).
     return JsonResponse(
         track_data(
-            scope=scope, participant_id=participant_id, since=since, until=until, actor=request.user
+            scope=scope,
+            participant_id=participant_id,
+            since=since,
+            until=until,
+            actor=request.user,
+            full=request.GET.get("full") == "1",
         )
     )

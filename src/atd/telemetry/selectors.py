@@ -8,8 +8,13 @@ from typing import Any
 from django.db.models import QuerySet
 
 from atd.core.audit import audit_record
+from atd.core.errors import NotFound
 from atd.core.scope import Scope
-from atd.people.selectors import participant_get_in_scope, participant_ids_in_scope
+from atd.people.selectors import (
+    participant_exists_in_scope,
+    participant_get_in_scope,
+    participant_ids_in_scope,
+)
 from atd.telemetry.models import DeadLetter, DeviceEvent, DeviceState, LastPosition, Position
 
 
@@ -30,6 +35,24 @@ def participant_track_read(
         object_ids=[participant.pk],
     )
     return last, track
+
+
+def track_for_participant(
+    scope: Scope, participant_id: int, since: datetime, until: datetime
+) -> list[tuple[datetime, float, float, float | None]]:
+    """Every fix of one participant in [since, until], oldest first, as plain tuples
+    (fix_time, lat, lon, accuracy_m): the console map's source. A week at one fix a minute is
+    ~10,000 rows, read through the (participant, fix_time) index; no model instances are built.
+    Scope is applied here; the caller audits the read (the console's track endpoint does)."""
+    if not participant_exists_in_scope(scope=scope, participant_id=participant_id):
+        raise NotFound()
+    return list(
+        Position.objects.filter(
+            participant_id=participant_id, fix_time__gte=since, fix_time__lte=until
+        )
+        .order_by("fix_time")
+        .values_list("fix_time", "lat", "lon", "accuracy_m")
+    )
 
 
 def last_positions_in_scope(scope: Scope) -> QuerySet[LastPosition]:
