@@ -100,8 +100,10 @@ from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 
 from atd.alerts.models import Alert, AlertEvent  # noqa: E402
+from atd.checkins.models import CheckinWindow  # noqa: E402
 from atd.core import clock  # noqa: E402
 from atd.core.roles import Role  # noqa: E402
+from atd.court.models import Hearing  # noqa: E402
 from atd.devices.models import Device  # noqa: E402
 from atd.devices.rules import credential_hash  # noqa: E402
 from atd.people.models import Address, Case, Office, Organisation, Participant  # noqa: E402
@@ -237,6 +239,43 @@ def build() -> dict[str, Any]:
                 source_ref=f"seed-{a.pk}",
             )
             for a in alerts
+        )
+        # Weekly check-ins: each person's window is due on one weekday (so ~1/7 today), the
+        # last one closed as completed or (10 %) missed; one hearing each in the next 90 days.
+        today = now.date()
+        windows = []
+        for p, c in zip(people, cases, strict=True):
+            due = today - timedelta(days=p.pk % 7)
+            opens = now.replace(hour=6, minute=0, second=0, microsecond=0) - timedelta(
+                days=p.pk % 7
+            )
+            status = "open" if due == today else ("missed" if p.pk % 10 == 0 else "completed")
+            windows.append(
+                CheckinWindow(
+                    participant=p,
+                    case=c,
+                    source="plan",
+                    mode="remote",
+                    due_date=due,
+                    opens_at=opens,
+                    closes_at=opens + timedelta(days=1),
+                    status=status,
+                    closed_at=None if status == "open" else opens + timedelta(days=1),
+                    created_at=now - timedelta(days=30),
+                )
+            )
+        CheckinWindow.objects.bulk_create(windows)
+        Hearing.objects.bulk_create(
+            Hearing(
+                participant=p,
+                case=c,
+                scheduled_at=now + timedelta(hours=(p.pk * 37) % (90 * 24)),
+                court_name="Immigration Court (synthetic)",
+                hearing_type="master",
+                recorded_at=now,
+                recorded_by="bench",
+            )
+            for p, c in zip(people, cases, strict=True)
         )
     print(
         f"built {PARTICIPANTS} participants, {Alert.objects.count()} alerts, "

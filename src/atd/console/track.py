@@ -163,7 +163,19 @@ def track_data(
     drawn: list[dict[str, Any]] = []
     count = 0
     message = ""
-    if track_fn is None:
+    sample_fn = (
+        None
+        if full
+        else optional_function("atd.telemetry.selectors", "track_sample_for_participant")
+    )
+    if sample_fn is not None:
+        # Thinned in the database: only the drawn rows are read.
+        sample = sample_fn(scope, participant_id, since, until, MAX_POINTS)
+        count = sample.fix_count
+        drawn = _tuple_points(sample.points)
+        if not count:
+            message = "No track data in this period."
+    elif track_fn is None:
         message = "No track data: the telemetry app does not provide positions yet."
     else:
         raw = list(track_fn(scope, participant_id, since, until))

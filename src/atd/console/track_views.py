@@ -12,7 +12,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 
 from atd.console.track import track_data
 from atd.core import clock
-from atd.core.audit import audit_record
+from atd.core.audit import audit_batch, audit_record
 from atd.core.errors import NotFound
 from atd.core.scope import STAFF_CASE_ROLES, Scope
 from atd.people.selectors import participant_get_in_scope
@@ -37,6 +37,7 @@ def _moment(value: str) -> datetime | None:
 
 
 @login_required
+@audit_batch()
 def participant_track(request: HttpRequest, participant_id: int) -> JsonResponse:
     scope = Scope.for_user(request.user)
     if scope.role not in STAFF_CASE_ROLES:
