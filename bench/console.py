@@ -67,6 +67,19 @@ os.environ.setdefault("ATD_LOG_LEVEL", "WARNING")
 os.environ["ATD_HTTPS"] = "0"  # the in-process client and the bench server speak plain HTTP
 
 
+def _bench_database_complete() -> bool:
+    """An earlier run at this scale finished building (participants and positions loaded)."""
+    import psycopg
+
+    try:
+        with psycopg.connect(f"{PG_URL}/{DB_NAME}") as conn:
+            people = conn.execute("SELECT count(*) FROM people_participant").fetchone()
+            state = conn.execute("SELECT count(*) FROM telemetry_devicestate").fetchone()
+    except psycopg.Error:
+        return False
+    return bool(people and state and people[0] == PARTICIPANTS and state[0] == PARTICIPANTS)
+
+
 def _choose_database() -> str:
     from atd.core.services_probe import service_answers
 
@@ -77,6 +90,8 @@ def _choose_database() -> str:
             exists = conn.execute(
                 "SELECT 1 FROM pg_database WHERE datname = %s", [DB_NAME]
             ).fetchone()
+            if exists and REUSE:
+                exists = _bench_database_complete()
             if not (REUSE and exists):
                 conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
                 conn.execute(f"CREATE DATABASE {DB_NAME}")
@@ -725,7 +740,7 @@ def alert_latency(world: dict[str, Any]) -> tuple[list[float], int, float, list[
 
 def reuse_world() -> dict[str, Any] | None:
     users = get_user_model()
-    if not REUSE or not Participant.objects.filter(a_number="200000000").exists():
+    if not REUSE or Participant.objects.count() != PARTICIPANTS:
         return None
     officer = users.objects.filter(username__startswith="bench_officer_").order_by("pk").first()
     caseload = Case.objects.filter(officer=officer).values_list("participant_id", flat=True)
