@@ -387,7 +387,7 @@ def _position_rows(
         )
     sparse_mask = np.array([int(pid) not in dense_set for pid in ids])
     sparse_ids, sparse_devices = ids[sparse_mask], devices[sparse_mask]
-    per_person = max(1, (POSITIONS - len(dense) * minutes) // max(1, len(sparse_ids)))
+    per_person = max(1, -(-(POSITIONS - len(dense) * minutes) // max(1, len(sparse_ids))))
     step = SPARSE_DAYS * 86_400 // per_person
     chunk_people = max(1, 1_000_000 // per_person)
     for lo in range(0, len(sparse_ids), chunk_people):
