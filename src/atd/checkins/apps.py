@@ -56,6 +56,14 @@ class CheckinsConfig(AppConfig):
         register_timeline_source(panels.TIMELINE)
         register_dashboard_card(
             DashboardCard(
+                name="checkins_today",
+                template="checkins/card_today.html",
+                context=panels.today_card_context,
+                order=20,
+            )
+        )
+        register_dashboard_card(
+            DashboardCard(
                 name="checkins",
                 template="checkins/card.html",
                 context=panels.dashboard_card_context,

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.urls import reverse
 
 from atd.checkins import selectors
@@ -12,7 +14,10 @@ from atd.checkins.models import Checkin, CheckinWindow
 from atd.core import clock
 from atd.core.extensions import TimelineItem, TimelineSource
 from atd.core.scope import Scope
-from atd.people.selectors import participant_ids_in_scope
+from atd.people.selectors import officer_list_for, participant_ids_in_scope
+
+CARD_ROLES = ("case_officer", "contractor_specialist", "supervisor", "admin")
+CARD_OFFICER_ROWS = 12
 
 
 def participant_panel_context(request: Any, scope: Scope, participant_id: int) -> dict[str, Any]:
@@ -43,6 +48,48 @@ def dashboard_card_context(request: Any, scope: Scope) -> dict[str, Any] | None:
         "attempted": counts.get("attempted", 0),
         "missed": counts.get("missed", 0),
         "unverified": selectors.checkin_unverified_count(scope=scope, since=since),
+    }
+
+
+def office_zone(user: Any) -> ZoneInfo:
+    """The caller's office time zone ("today" is the office's day), else the server's."""
+    office = getattr(user, "office", None)
+    return ZoneInfo(getattr(office, "timezone", "") or settings.TIME_ZONE)
+
+
+def today_card_context(request: Any, scope: Scope) -> dict[str, Any] | None:
+    """Check-ins due today and missed today for the caller's caseload; a supervisor also gets
+    the counts per officer (busiest first). Counts only: no personal data is shown."""
+    if scope.role not in CARD_ROLES:
+        return None
+    local_now = clock.now().astimezone(office_zone(request.user))
+    day = local_now.date()
+    day_start = local_now.replace(hour=0, minute=0, second=0, microsecond=0)
+    counts = selectors.window_day_counts_by_officer(
+        scope=scope, day=day, day_start=day_start, day_end=day_start + timedelta(days=1)
+    )
+    total = selectors.DayCounts(
+        due=sum(c.due for c in counts.values()),
+        done=sum(c.done for c in counts.values()),
+        missed=sum(c.missed for c in counts.values()),
+    )
+    rows: list[dict[str, Any]] = []
+    if scope.role in ("supervisor", "admin"):
+        names = {
+            o.pk: o.get_full_name() or o.username
+            for o in officer_list_for(scope).filter(pk__in=[k for k in counts if k])
+        }
+        rows = [
+            {"officer_id": k, "name": names.get(k, "unassigned") if k else "unassigned", "c": c}
+            for k, c in sorted(
+                counts.items(), key=lambda kv: (-kv[1].missed, -(kv[1].due - kv[1].done))
+            )
+        ]
+    return {
+        "day": day,
+        "total": total,
+        "rows": rows[:CARD_OFFICER_ROWS],
+        "more_rows": max(0, len(rows) - CARD_OFFICER_ROWS),
     }
 
 

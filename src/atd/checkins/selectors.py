@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from django.db.models import Count
+from django.db.models import Count, OuterRef, Q, Subquery
 
 from atd.checkins.choices import WindowStatus
 from atd.checkins.models import Checkin, CheckinPhoto, CheckinWindow
@@ -14,7 +14,11 @@ from atd.core.audit import audit_record
 from atd.core.errors import NotFound
 from atd.core.roles import Role
 from atd.core.scope import Scope
-from atd.people.selectors import participant_get_in_scope, participant_ids_in_scope
+from atd.people.selectors import (
+    case_queryset_in_scope,
+    participant_get_in_scope,
+    participant_ids_in_scope,
+)
 
 
 def _audit(actor: Any, action: str, participant_id: int, reason: str = "") -> None:
@@ -148,3 +152,40 @@ def checkin_unverified_count(*, scope: Scope, since: datetime) -> int:
         location_status="unverified",
         status="completed",
     ).count()
+
+
+@dataclass(frozen=True)
+class DayCounts:
+    """Check-in windows of one day for one officer's caseload: due that day (and how many of
+    those are already checked in), and windows that closed as missed that day."""
+
+    due: int = 0
+    done: int = 0
+    missed: int = 0
+
+
+def window_day_counts_by_officer(
+    *, scope: Scope, day: date, day_start: datetime, day_end: datetime
+) -> dict[int | None, DayCounts]:
+    """{officer id: DayCounts} for the caller's cases (the dashboard's "due and missed today";
+    counts only, no personal data). A window counts under the officer of its case now, so a
+    reassigned case moves at once; windows without a case are left out (no one to act)."""
+    visible = case_queryset_in_scope(scope)
+    officer = Subquery(visible.filter(pk=OuterRef("case_id")).values("officer_id")[:1])
+    missed_that_day = Q(status=WindowStatus.MISSED, closes_at__gte=day_start, closes_at__lt=day_end)
+    rows = (
+        CheckinWindow.objects.filter(case_id__in=visible.values("pk"))
+        .exclude(status=WindowStatus.CANCELLED)
+        .filter(Q(due_date=day) | missed_that_day)
+        .annotate(case_officer_id=officer)
+        .values("case_officer_id")
+        .annotate(
+            due=Count("id", filter=Q(due_date=day)),
+            done=Count("id", filter=Q(due_date=day, status=WindowStatus.COMPLETED)),
+            missed=Count("id", filter=missed_that_day),
+        )
+    )
+    return {
+        r["case_officer_id"]: DayCounts(due=r["due"], done=r["done"], missed=r["missed"])
+        for r in rows
+    }

@@ -4,21 +4,26 @@ Positions come from telemetry and check-in points from checkins, through functio
 may or may not provide yet (looked up with getattr, so the console runs without them):
   atd.telemetry.selectors.track_for_participant(scope, participant_id, since, until)
   atd.checkins.selectors.checkin_points_for_participant(scope, participant_id, since, until)
-Each returns an iterable of dicts or objects with lat/lon (or latitude/longitude) and a time.
+Each returns an iterable of dicts or objects with lat/lon (or latitude/longitude) and a time, or
+(telemetry's selector) plain (time, lat, lon, accuracy_m) tuples oldest first, which are thinned
+before any per-point work: a week at one fix a minute is ~10,000 rows, the map draws 2,000.
 """
 
 from __future__ import annotations
 
 import importlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from atd.core.scope import Scope
 
 log = logging.getLogger(__name__)
-MAX_POINTS = 5000
+# What the map draws: enough for a week at one fix every five minutes; the thinned track keeps
+# the shape at the map's zoom, and `full=True` (track.json?full=1) returns every fix.
+MAX_POINTS = 2000
+T = TypeVar("T")
 _TIME_NAMES = (
     "at",
     "fix_time",
@@ -68,13 +73,29 @@ def point_of(obj: Any) -> dict[str, Any] | None:
     return out
 
 
-def thin(points: list[dict[str, Any]], limit: int = MAX_POINTS) -> list[dict[str, Any]]:
-    """Keeps every n-th point (and always the last) so the browser draws at most `limit`."""
+def thin(points: Sequence[T], limit: int = MAX_POINTS) -> list[T]:
+    """Keeps every n-th point (and always the first and last) so the browser draws at most
+    `limit`."""
     if len(points) <= limit:
-        return points
+        return list(points)
     step = len(points) / limit
     kept = [points[int(i * step)] for i in range(limit - 1)]
     return [*kept, points[-1]]
+
+
+def _tuple_points(rows: Sequence[tuple[Any, ...]]) -> list[dict[str, Any]]:
+    """(time, lat, lon, accuracy_m) rows, oldest first, as the map's points."""
+    out = []
+    for at, lat, lon, accuracy in rows:
+        point: dict[str, Any] = {
+            "lat": round(float(lat), 6),
+            "lon": round(float(lon), 6),
+            "at": at.isoformat() if isinstance(at, datetime) else str(at),
+        }
+        if accuracy is not None:
+            point["accuracy_m"] = float(accuracy)
+        out.append(point)
+    return out
 
 
 def _telemetry_track(actor: Any) -> Callable[..., Any] | None:
@@ -128,19 +149,45 @@ def checkin_points_source(actor: Any) -> Callable[..., Any] | None:
 
 
 def track_data(
-    *, scope: Scope, participant_id: int, since: datetime, until: datetime, actor: Any = None
+    *,
+    scope: Scope,
+    participant_id: int,
+    since: datetime,
+    until: datetime,
+    actor: Any = None,
+    full: bool = False,
 ) -> dict[str, Any]:
     track_fn = _telemetry_track(actor)
     checkin_fn = checkin_points_source(actor)
     points: list[dict[str, Any]] = []
+    drawn: list[dict[str, Any]] = []
+    count = 0
     message = ""
-    if track_fn is None:
+    sample_fn = (
+        None
+        if full
+        else optional_function("atd.telemetry.selectors", "track_sample_for_participant")
+    )
+    if sample_fn is not None:
+        # Thinned in the database: only the drawn rows are read.
+        sample = sample_fn(scope, participant_id, since, until, MAX_POINTS)
+        count = sample.fix_count
+        drawn = _tuple_points(sample.points)
+        if not count:
+            message = "No track data in this period."
+    elif track_fn is None:
         message = "No track data: the telemetry app does not provide positions yet."
     else:
-        raw = track_fn(scope, participant_id, since, until)
-        points = [p for p in (point_of(r) for r in raw) if p is not None]
-        points.sort(key=lambda p: p["at"])
-        if not points:
+        raw = list(track_fn(scope, participant_id, since, until))
+        if raw and isinstance(raw[0], tuple):
+            count = len(raw)
+            drawn = _tuple_points(raw if full else thin(raw))
+        else:
+            points = [p for p in (point_of(r) for r in raw) if p is not None]
+            points.sort(key=lambda p: p["at"])
+            count = len(points)
+            drawn = points if full else thin(points)
+        if not count:
             message = "No track data in this period."
     checkins: list[dict[str, Any]] = []
     if checkin_fn is not None:
@@ -155,9 +202,10 @@ def track_data(
         "until": until.isoformat(),
         "track_available": track_fn is not None,
         "message": message,
-        "points": thin(points),
-        "point_count": len(points),
-        "current": points[-1] if points else None,
+        "points": drawn,
+        "point_count": count,
+        "thinned": len(drawn) < count,
+        "current": drawn[-1] if drawn else None,
         "zones": zones_of(participant_id),
         "checkins": checkins,
     }

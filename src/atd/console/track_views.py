@@ -12,7 +12,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 
 from atd.console.track import track_data
 from atd.core import clock
-from atd.core.audit import audit_record
+from atd.core.audit import audit_batch, audit_record
 from atd.core.errors import NotFound
 from atd.core.scope import STAFF_CASE_ROLES, Scope
 from atd.people.selectors import participant_get_in_scope
@@ -37,6 +37,7 @@ def _moment(value: str) -> datetime | None:
 
 
 @login_required
+@audit_batch()
 def participant_track(request: HttpRequest, participant_id: int) -> JsonResponse:
     scope = Scope.for_user(request.user)
     if scope.role not in STAFF_CASE_ROLES:
@@ -76,8 +77,14 @@ def participant_track(request: HttpRequest, participant_id: int) -> JsonResponse
         object_ids=[participant_id],
         reason=reason or "last 7 days",
     )
+    # The map draws a thinned track; full=1 returns every fix of the period (same audit).
     return JsonResponse(
         track_data(
-            scope=scope, participant_id=participant_id, since=since, until=until, actor=request.user
+            scope=scope,
+            participant_id=participant_id,
+            since=since,
+            until=until,
+            actor=request.user,
+            full=request.GET.get("full") == "1",
         )
     )

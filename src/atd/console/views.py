@@ -20,7 +20,7 @@ from atd.alerts.views import alert_rows
 from atd.console.compliance import compliance_chart
 from atd.console.timeline import participant_timeline
 from atd.core import clock
-from atd.core.audit import audit_record
+from atd.core.audit import audit_batch, audit_record
 from atd.core.audit_selectors import AuditFilters, audit_search_read
 from atd.core.errors import DomainError, NotFound
 from atd.core.extensions import dashboard_cards, ordered, participant_panels
@@ -49,6 +49,7 @@ def _int(value: str | None) -> int | None:
 
 
 @login_required
+@audit_batch()
 def home(request: HttpRequest) -> HttpResponse:
     scope = Scope.for_user(request.user)
     if scope.role == Role.PARTICIPANT:
@@ -161,6 +162,7 @@ def participant_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@audit_batch()  # every panel audits its own read: one chain-head lock and commit for all
 def participant_detail(request: HttpRequest, participant_id: int) -> HttpResponse:
     scope = _scope(request, *CASE_ROLES)
     try:
@@ -187,6 +189,7 @@ def participant_detail(request: HttpRequest, participant_id: int) -> HttpRespons
         scope=scope,
         filters=alert_selectors.AlertFilters(participant_id=participant.pk),
         limit=50,
+        count=False,  # the page lists them; no separate count query
     )[0]
     return render(
         request,

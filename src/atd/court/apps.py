@@ -11,18 +11,20 @@ class CourtConfig(AppConfig):
 
     def ready(self) -> None:
         from atd.core.extensions import (
+            DashboardCard,
             DemoStep,
             NavLink,
             ParticipantPanel,
             PeriodicJob,
             TimelineSource,
+            register_dashboard_card,
             register_demo_step,
             register_nav_link,
             register_participant_panel,
             register_periodic_job,
             register_timeline_source,
         )
-        from atd.court import demo, tasks, timeline, views
+        from atd.court import dashboard, demo, tasks, timeline, views
 
         register_participant_panel(
             ParticipantPanel(
@@ -35,6 +37,14 @@ class CourtConfig(AppConfig):
                 url_name="court:overview",
                 roles=frozenset({"case_officer", "contractor_specialist", "supervisor", "admin"}),
                 order=30,
+            )
+        )
+        register_dashboard_card(
+            DashboardCard(
+                name="court_hearings_week",
+                template="court/card_week.html",
+                context=dashboard.hearings_week_card_context,
+                order=25,
             )
         )
         register_timeline_source(TimelineSource(name="court", items=timeline.court_timeline_items))

@@ -197,3 +197,47 @@ def legal_status_latest_steps(
             steps.append((status, effective_on, recorded_at))
         out[pid] = (count + 1, steps)
     return out
+
+
+@dataclass(frozen=True)
+class HearingsWeek:
+    """Hearings of the caller's cases in one week: per officer counts (held or not), and the
+    ones still ahead with the person's name (shown to the officer: an audited read)."""
+
+    by_officer: dict[int | None, int]
+    ahead: list[Hearing]
+
+
+def hearings_week_read(
+    *,
+    scope: Scope,
+    actor: Any,
+    week_start: datetime,
+    week_end: datetime,
+    now: datetime,
+    limit: int = 10,
+) -> HearingsWeek:
+    """Hearings scheduled in [week_start, week_end) on the caller's cases, counted under the
+    case's officer now; the next `limit` not yet held are listed (ids audited)."""
+    from django.db.models import Count, OuterRef, Subquery
+
+    visible = case_queryset_in_scope(scope)
+    week = hearing_queryset_in_scope(scope).filter(
+        scheduled_at__gte=week_start, scheduled_at__lt=week_end
+    )
+    officer = Subquery(visible.filter(pk=OuterRef("case_id")).values("officer_id")[:1])
+    rows = week.annotate(case_officer_id=officer).values("case_officer_id").annotate(n=Count("id"))
+    ahead = list(
+        week.filter(scheduled_at__gte=now, outcome="")
+        .select_related("participant")
+        .order_by("scheduled_at", "pk")[:limit]
+    )
+    if ahead:
+        audit_record(
+            actor=actor,
+            action="court.hearing_list",
+            object_type="participant",
+            object_ids=sorted({h.participant_id for h in ahead}),
+            reason="dashboard: hearings this week",
+        )
+    return HearingsWeek(by_officer={r["case_officer_id"]: r["n"] for r in rows}, ahead=ahead)

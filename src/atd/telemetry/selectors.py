@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet, Window
+from django.db.models.functions import Mod, RowNumber
 
 from atd.core.audit import audit_record
+from atd.core.errors import NotFound
 from atd.core.scope import Scope
-from atd.people.selectors import participant_get_in_scope, participant_ids_in_scope
+from atd.people.selectors import (
+    participant_exists_in_scope,
+    participant_get_in_scope,
+    participant_ids_in_scope,
+)
 from atd.telemetry.models import DeadLetter, DeviceEvent, DeviceState, LastPosition, Position
 
 
@@ -30,6 +37,59 @@ def participant_track_read(
         object_ids=[participant.pk],
     )
     return last, track
+
+
+def _track_queryset(participant_id: int, since: datetime, until: datetime) -> QuerySet[Position]:
+    return Position.objects.filter(
+        participant_id=participant_id, fix_time__gte=since, fix_time__lte=until
+    )
+
+
+def track_for_participant(
+    scope: Scope, participant_id: int, since: datetime, until: datetime
+) -> list[tuple[datetime, float, float, float | None]]:
+    """Every fix of one participant in [since, until], oldest first, as plain tuples
+    (fix_time, lat, lon, accuracy_m). Scope is applied here; the caller audits the read (the
+    console's track endpoint does)."""
+    if not participant_exists_in_scope(scope=scope, participant_id=participant_id):
+        raise NotFound()
+    return list(
+        _track_queryset(participant_id, since, until)
+        .order_by("fix_time")
+        .values_list("fix_time", "lat", "lon", "accuracy_m")
+    )
+
+
+@dataclass(frozen=True)
+class TrackSample:
+    fix_count: int  # fixes in the period
+    points: list[tuple[datetime, float, float, float | None]]  # at most max_points, oldest first
+
+
+def track_sample_for_participant(
+    scope: Scope, participant_id: int, since: datetime, until: datetime, max_points: int
+) -> TrackSample:
+    """The map's track: every k-th fix of the period (k chosen so at most `max_points` come
+    back, the newest fix always among them), thinned in the database. A week at one fix a
+    minute is ~10,000 rows; decoding them all costs more than the rest of the page, so only
+    the kept rows leave PostgreSQL. Same scope rule and audit duty as track_for_participant."""
+    if not participant_exists_in_scope(scope=scope, participant_id=participant_id):
+        raise NotFound()
+    fixes = _track_queryset(participant_id, since, until)
+    count = fixes.count()  # an index-only range count on (participant, fix_time)
+    if count == 0:
+        return TrackSample(fix_count=0, points=[])
+    step = -(-count // max(max_points, 1))
+    rows = fixes.order_by("fix_time").values_list("fix_time", "lat", "lon", "accuracy_m")
+    if step > 1:
+        rows = (
+            fixes.annotate(rn=Window(RowNumber(), order_by=F("fix_time").asc()))
+            .annotate(residue=Mod(F("rn"), step))
+            .filter(residue=count % step)
+            .order_by("fix_time")
+            .values_list("fix_time", "lat", "lon", "accuracy_m")
+        )
+    return TrackSample(fix_count=count, points=list(rows))
 
 
 def last_positions_in_scope(scope: Scope) -> QuerySet[LastPosition]:

@@ -56,7 +56,8 @@
           map.fitBounds(all.pad(0.2));
         }
         status.textContent = data.message ||
-          (data.point_count + " positions since " + data.since.slice(0, 10) + ".");
+          (data.point_count + " positions since " + data.since.slice(0, 10) +
+            (data.thinned ? " (" + data.points.length + " drawn)." : "."));
       })
       .catch(function () { status.textContent = "The track could not be loaded; try again."; });
   }
