@@ -11,9 +11,12 @@ reference, so every rejection keeps its exact reason. Absent values: NaN for flo
 from __future__ import annotations
 
 import math
+import operator
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime, timedelta
+from itertools import repeat
+from operator import attrgetter
 from typing import Any
 
 import numpy as np
@@ -31,6 +34,7 @@ BULK_KEYS = frozenset(
 _NUMBER = frozenset({float, int})
 _MAX_EPOCH = 10_000_000_000_000  # integer epochs above this (ms ~ year 2286) take the slow path
 _INT64 = 2**63
+_DAYS, _SECONDS, _MICROS = attrgetter("days"), attrgetter("seconds"), attrgetter("microseconds")
 
 
 @dataclass
@@ -60,13 +64,14 @@ class FixColumns:
     def take(self, where: np.ndarray) -> FixColumns:
         """The rows selected by a boolean mask or an index array, in that order."""
         picked = np.flatnonzero(where) if where.dtype == bool else where
+        rows = picked.tolist()
         values: dict[str, Any] = {}
         for f in fields(self):
             column = getattr(self, f.name)
             if isinstance(column, np.ndarray):
                 values[f.name] = column[picked]
             else:
-                values[f.name] = [column[int(i)] for i in picked]
+                values[f.name] = list(map(column.__getitem__, rows))
         return FixColumns(**values)
 
     def time_of(self, i: int) -> datetime:
@@ -175,9 +180,12 @@ def _bulk_floats(values: list[Any], ok: np.ndarray, *, required: bool = False) -
     bad = ~np.isfinite(out)
     if bad.any():
         # NaN from None is an absent value; NaN or infinity sent as a number is a problem.
-        for i in np.flatnonzero(bad).tolist():
-            if values[i] is not None or required:
-                ok[i] = False
+        if required:
+            ok &= ~bad
+        elif int(bad.sum()) != values.count(None):
+            for i in np.flatnonzero(bad).tolist():
+                if values[i] is not None:
+                    ok[i] = False
     return out
 
 
@@ -189,6 +197,20 @@ def _float_or_nan(value: Any) -> float:
 
 
 def _bulk_times(values: list[Any], ok: np.ndarray) -> np.ndarray:
+    """ISO 8601 strings (a time without offset is UTC) or integer epoch s/ms -> microseconds.
+    All aware ISO strings (the usual batch) are parsed and converted in C."""
+    n = len(values)
+    if n and set(map(type, values)) <= {str}:
+        try:
+            # aware - aware; a naive moment raises TypeError and takes the loop below
+            since = list(map(operator.sub, map(datetime.fromisoformat, values), repeat(_EPOCH, n)))
+        except (ValueError, TypeError):
+            since = []
+        if since:
+            days = np.fromiter(map(_DAYS, since), np.int64, n)
+            seconds = np.fromiter(map(_SECONDS, since), np.int64, n)
+            micros = np.fromiter(map(_MICROS, since), np.int64, n)
+            return (days * 86_400 + seconds) * 1_000_000 + micros
     out = np.zeros(len(values), dtype=np.int64)
     parse = datetime.fromisoformat
     for i, value in enumerate(values):
@@ -219,47 +241,62 @@ def records_to_columns(
     that must go through the per-record reference (events, unusual types, out-of-range
     coordinates, extra keys). Indexes in the columns are `start + position`."""
     n = len(records)
-    ok = np.fromiter(
-        (type(r) is dict and r.keys() <= BULK_KEYS for r in records), dtype=bool, count=n
-    )
+    if set(map(type, records)) <= {dict}:
+        ok = np.fromiter(map(BULK_KEYS.issuperset, records), dtype=bool, count=n)
+    else:
+        ok = np.fromiter(
+            (type(r) is dict and r.keys() <= BULK_KEYS for r in records), dtype=bool, count=n
+        )
     if not ok.all():
         records = [r if m else {} for r, m in zip(records, ok.tolist(), strict=True)]
-    own = [r.get("device") for r in records]
-    serial: list[str] = []
-    for i, (device, default) in enumerate(zip(own, serials, strict=True)):
-        if type(device) is str:
-            serial.append(device)
-        elif device is None and default:
-            serial.append(default)
-        else:
-            serial.append("")
-            ok[i] = False
-    keys = [r.get("key") for r in records]
-    secret = [k or s for k, s in zip(keys, secrets, strict=True)]
-    if not set(map(type, keys)) <= {str, type(None)}:
-        ok &= np.fromiter((k is None or type(k) is str for k in keys), bool, n)
-    seq_raw = [r.get("seq") for r in records]
-    seq_null = np.fromiter((v is None for v in seq_raw), dtype=bool, count=n)
-    if not set(map(type, seq_raw)) <= {int, type(None)}:
-        ok &= np.fromiter((v is None or type(v) is int for v in seq_raw), bool, n)
-        seq_raw = [v if type(v) is int else None for v in seq_raw]
-    if any(v is not None and not -_INT64 <= v < _INT64 for v in seq_raw):
-        ok &= np.fromiter(
-            (v is None or -_INT64 <= v < _INT64 for v in seq_raw), dtype=bool, count=n
-        )
-        seq_raw = [v if v is not None and -_INT64 <= v < _INT64 else None for v in seq_raw]
-    seq = np.array([0 if v is None else v for v in seq_raw], dtype=np.int64)
-    time_us = _bulk_times([r.get("time") for r in records], ok)
-    lat = _bulk_floats([r.get("lat") for r in records], ok, required=True)
-    lon = _bulk_floats([r.get("lon") for r in records], ok, required=True)
+
+    def column(key: str) -> list[Any]:
+        return list(map(dict.get, records, repeat(key, n)))
+
+    own = column("device")
+    if set(map(type, own)) == {str}:
+        serial: list[str] = own  # every record names its device (a gateway's batch)
+    else:
+        serial = []
+        for i, (device, default) in enumerate(zip(own, serials, strict=True)):
+            if type(device) is str:
+                serial.append(device)
+            elif device is None and default:
+                serial.append(default)
+            else:
+                serial.append("")
+                ok[i] = False
+    keys = column("key")
+    key_kinds = set(map(type, keys))
+    if key_kinds == {str} and "" not in keys:
+        secret: list[str | None] = keys
+    else:
+        secret = [k or s for k, s in zip(keys, secrets, strict=True)]
+        if not key_kinds <= {str, type(None)}:
+            ok &= np.fromiter((k is None or type(k) is str for k in keys), bool, n)
+    seq_raw = column("seq")
+    seq_kinds = set(map(type, seq_raw))
+    seq_null = np.zeros(n, dtype=bool)
+    try:
+        if seq_kinds != {int}:
+            raise OverflowError  # not every record has a plain integer seq: check each
+        seq = np.array(seq_raw, dtype=np.int64)
+    except OverflowError:
+        plain = [type(v) is int and -_INT64 <= v < _INT64 for v in seq_raw]
+        seq_null = np.fromiter((v is None for v in seq_raw), dtype=bool, count=n)
+        ok &= np.asarray(plain, dtype=bool) | seq_null
+        seq = np.array([v if p else 0 for v, p in zip(seq_raw, plain, strict=True)], np.int64)
+    time_us = _bulk_times(column("time"), ok)
+    lat = _bulk_floats(column("lat"), ok, required=True)
+    lon = _bulk_floats(column("lon"), ok, required=True)
     with np.errstate(invalid="ignore"):
         ok &= (np.abs(lat) <= 90.0) & (np.abs(lon) <= 180.0)
-    accuracy = _bulk_floats([r.get("accuracy") for r in records], ok)
-    speed = _bulk_floats([r.get("speed") for r in records], ok)
-    bearing = _bulk_floats([r.get("bearing") for r in records], ok)
-    altitude = _bulk_floats([r.get("altitude") for r in records], ok)
-    battery = np.trunc(_bulk_floats([r.get("battery") for r in records], ok))
-    charging_raw = [r.get("charging") for r in records]
+    accuracy = _bulk_floats(column("accuracy"), ok)
+    speed = _bulk_floats(column("speed"), ok)
+    bearing = _bulk_floats(column("bearing"), ok)
+    altitude = _bulk_floats(column("altitude"), ok)
+    battery = np.trunc(_bulk_floats(column("battery"), ok))
+    charging_raw = column("charging")
     if set(map(type, charging_raw)) <= {type(None)}:
         charging = np.full(n, -1, dtype=np.int8)
     else:
