@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -251,7 +252,7 @@ def authenticate(batch: Batch) -> None:
             continue
         device = devices[serial]
         device_ids[row] = device.id
-        participant_ids[row] = device.participant_id
+        participant_ids[row] = device.participant_id or 0  # problem_of checked it is set
     fixes.device_id, fixes.participant_id = device_ids, participant_ids
     kept: list[Fix | Event] = []
     others: list[tuple[int, RecordProblem, str]] = []
@@ -402,8 +403,8 @@ def update_last_position(batch: Batch) -> None:
             [moment_of(t) for t in fixes.time_us[newest].tolist()],
             fixes.lat[newest].tolist(),
             fixes.lon[newest].tolist(),
-            np.where(np.isnan(accuracy), None, accuracy).tolist(),
-            np.where(np.isnan(battery), None, np.nan_to_num(battery).astype(np.int64)).tolist(),
+            [None if math.isnan(a) else a for a in accuracy.tolist()],
+            [None if math.isnan(b) else int(b) for b in battery.tolist()],
             [batch.now] * newest.shape[0],
             strict=True,
         )

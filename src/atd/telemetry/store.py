@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import orjson
 import psycopg
-from django.db import connection, models, transaction
+from django.db import connection, transaction
 
 from atd.telemetry.models import DeviceEvent, Position
 from atd.telemetry.position_copy import positions_binary
@@ -124,7 +124,7 @@ def _row(columns: FixColumns, i: int, received_at: datetime) -> tuple:
 
 
 def rows_by_key(
-    model: type[models.Model], columns: Sequence[str], key: str, values: Collection[Any]
+    model: Any, columns: Sequence[str], key: str, values: Collection[Any]
 ) -> list[tuple]:
     """Rows of `model` whose `key` is one of `values`. On PostgreSQL one `= ANY(array)`
     parameter: an IN list of 1,000 placeholders costs several times more to send and plan."""
@@ -133,7 +133,7 @@ def rows_by_key(
     if connection.vendor != "postgresql":
         return list(model.objects.filter(**{f"{key}__in": list(values)}).values_list(*columns))
     meta = model._meta
-    cols = ", ".join(meta.get_field(c).column for c in columns)
+    cols = ", ".join(str(meta.get_field(c).column) for c in columns)
     with connection.cursor() as cur:
         cur.execute(
             f"SELECT {cols} FROM {meta.db_table} "  # noqa: S608
