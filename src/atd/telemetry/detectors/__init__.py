@@ -14,7 +14,7 @@ from atd.telemetry.detectors.device import battery, charging, tamper
 from atd.telemetry.detectors.zones import zones_and_curfews, zones_cached
 
 if TYPE_CHECKING:
-    from atd.telemetry.pipeline import Batch
+    from atd.telemetry.batch import Batch
 
 DETECTORS: tuple[Callable[[Batch], None], ...] = (tamper, battery, charging, zones_and_curfews)
 

@@ -14,7 +14,7 @@ from atd.telemetry.rules.columns import runs
 from atd.telemetry.rules.memory import battery_alert_kind, battery_level
 
 if TYPE_CHECKING:
-    from atd.telemetry.pipeline import Batch
+    from atd.telemetry.batch import Batch
 
 
 def tamper(batch: Batch) -> None:

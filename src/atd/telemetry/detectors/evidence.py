@@ -13,7 +13,7 @@ from atd.telemetry.rules.columns import micros_of
 from atd.telemetry.rules.records import Fix
 
 if TYPE_CHECKING:
-    from atd.telemetry.pipeline import Batch
+    from atd.telemetry.batch import Batch
 
 SOURCE = "telemetry"
 FLAG_JUMP = 1

@@ -40,7 +40,7 @@ from atd.telemetry.rules.zones import (
 from atd.telemetry.store import rows_by_key
 
 if TYPE_CHECKING:
-    from atd.telemetry.pipeline import Batch
+    from atd.telemetry.batch import Batch
 
 # Zones and curfews per participant, with their shapes built. Loading them for every
 # participant of every batch was a third of the pipeline's cost. The cache is checked against

@@ -14,13 +14,13 @@ from atd.supervision.rules import CurfewSpec, curfew_active_at
 from atd.telemetry.rules.columns import (
     columns_from_fixes,
     first_of_each_key,
-    jumps_mark_columns,
     micros_of,
     moment_of,
     records_to_columns,
     value_problems,
 )
 from atd.telemetry.rules.curfews import curfew_arrays, curfews_active
+from atd.telemetry.rules.jumps import jumps_mark_columns
 from atd.telemetry.rules.movement import Anchor, jumps_mark
 from atd.telemetry.rules.records import Fix, RecordProblem, fix_value_problem, record_decode
 
