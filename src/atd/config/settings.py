@@ -337,4 +337,6 @@ ATD_NO_SIGNAL_MINUTES_SMARTPHONE = env_int("ATD_NO_SIGNAL_MINUTES_SMARTPHONE", 2
 ATD_MQTT_URL = os.environ.get("ATD_MQTT_URL", "mqtt://127.0.0.1:1883")
 ATD_MQTT_SHARE_GROUP = os.environ.get("ATD_MQTT_SHARE_GROUP", "atd")
 ATD_MQTT_BATCH = env_int("ATD_MQTT_BATCH", 500, minimum=1)
-ATD_TELEMETRY_ZONE_CACHE_S = env_int("ATD_TELEMETRY_ZONE_CACHE_S", 0 if _testing else 30, minimum=0)
+ATD_TELEMETRY_ZONE_CACHE_S = env_int(
+    "ATD_TELEMETRY_ZONE_CACHE_S", 0 if _testing else 900, minimum=0
+)

@@ -4,13 +4,25 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
+from django.db import connection
 from django.db.models import QuerySet
 
 from atd.core.errors import NotFound
 from atd.core.roles import CASELOAD_ROLES, Role
 from atd.core.scope import Scope
-from atd.devices.models import ConsumableStock, Device, DeviceAssignment, DeviceStatusChange
+from atd.devices.choices import Consumable
+from atd.devices.models import (
+    ConsumableStock,
+    Device,
+    DeviceAssignment,
+    DeviceStatusChange,
+    Shipment,
+    ShipmentItem,
+)
+from atd.devices.rules import stock_is_low
+from atd.people.selectors import office_list
 
 
 def device_queryset_in_scope(scope: Scope) -> QuerySet[Device]:
@@ -51,12 +63,24 @@ class DeviceIdentity:
 
 
 def devices_for_ingest(serials: Iterable[str]) -> dict[str, DeviceIdentity]:
-    out: dict[str, DeviceIdentity] = {}
+    """Every ingest batch asks for ~1,000 devices: on PostgreSQL one `serial = ANY(array)`
+    parameter (an IN list of that many placeholders costs several times more)."""
     wanted = list(set(serials))
+    if not wanted:
+        return {}
+    columns = ("id", "serial", "kind", "credential_hash", "participant_id")
+    if connection.vendor == "postgresql":
+        table = Device._meta.db_table
+        with connection.cursor() as cur:
+            cur.execute(
+                f"SELECT id, serial, kind, credential_hash, participant_id FROM {table} "  # noqa: S608
+                "WHERE serial = ANY(%s)",
+                [wanted],
+            )
+            return {row[1]: DeviceIdentity(*row) for row in cur.fetchall()}
+    out: dict[str, DeviceIdentity] = {}
     for start in range(0, len(wanted), 900):
-        rows = Device.objects.filter(serial__in=wanted[start : start + 900]).values_list(
-            "id", "serial", "kind", "credential_hash", "participant_id"
-        )
+        rows = Device.objects.filter(serial__in=wanted[start : start + 900]).values_list(*columns)
         for row in rows:
             out[row[1]] = DeviceIdentity(*row)
     return out
@@ -103,3 +127,82 @@ def stock_for_office(office_id: int) -> dict[str, tuple[int, int]]:
         row.item: (row.quantity, row.low_threshold)
         for row in ConsumableStock.objects.filter(office_id=office_id)
     }
+
+
+def _office_in_scope(scope: Scope, office_id: int | None) -> bool:
+    if scope.role == Role.ADMIN:
+        return True
+    office_staff = scope.role in CASELOAD_ROLES or scope.role == Role.SUPERVISOR
+    return office_staff and office_id is not None and scope.office_id == office_id
+
+
+def shipment_queryset_in_scope(scope: Scope) -> QuerySet[Shipment]:
+    """Shipments are the receiving office's: its staff see them, an admin sees all."""
+    qs = Shipment.objects.all()
+    if scope.role == Role.ADMIN:
+        return qs
+    if scope.role in CASELOAD_ROLES or scope.role == Role.SUPERVISOR:
+        if scope.office_id is None:
+            return qs.none()
+        return qs.filter(office_id=scope.office_id)
+    return qs.none()
+
+
+def shipment_get_in_scope(*, scope: Scope, shipment_id: int) -> Shipment:
+    shipment = shipment_queryset_in_scope(scope).filter(pk=shipment_id).first()
+    if shipment is None:
+        raise NotFound()
+    return shipment
+
+
+@dataclass(frozen=True)
+class ShipmentLine:
+    device_id: int
+    serial: str
+    kind: str
+    received_at: Any
+
+
+def shipment_lines(shipment_id: int) -> list[ShipmentLine]:
+    rows = (
+        ShipmentItem.objects.filter(shipment_id=shipment_id)
+        .order_by("device__serial")
+        .values_list("device_id", "device__serial", "device__kind", "received_at")
+    )
+    return [ShipmentLine(*row) for row in rows]
+
+
+@dataclass(frozen=True)
+class StockLevel:
+    office_id: int
+    item: str
+    quantity: int
+    low_threshold: int
+    low: bool
+
+
+def consumable_stock_for_office(*, scope: Scope, office_id: int) -> list[StockLevel]:
+    """Every consumable of an office (an item never stocked reads as 0 with the default
+    threshold). An office outside the caller's scope is NotFound."""
+    if not _office_in_scope(scope, office_id) or not office_exists(office_id):
+        raise NotFound()
+    rows = {r.item: r for r in ConsumableStock.objects.filter(office_id=office_id)}
+    default = ConsumableStock._meta.get_field("low_threshold").get_default()
+    out = []
+    for item in Consumable.values:
+        row = rows.get(item)
+        quantity = row.quantity if row else 0
+        threshold = row.low_threshold if row else int(default)
+        out.append(
+            StockLevel(office_id, item, quantity, threshold, stock_is_low(quantity, threshold))
+        )
+    return out
+
+
+def office_in_scope_or_404(*, scope: Scope, office_id: int) -> None:
+    if not _office_in_scope(scope, office_id) or not office_exists(office_id):
+        raise NotFound()
+
+
+def office_exists(office_id: int) -> bool:
+    return office_list().filter(pk=office_id).exists()

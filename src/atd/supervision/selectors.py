@@ -9,6 +9,8 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from django.db.models import Count, Max, Q
+
 from atd.core.audit import audit_record
 from atd.core.errors import NotFound
 from atd.core.roles import Role
@@ -37,6 +39,17 @@ def zones_for_participants(participant_ids: Iterable[int]) -> dict[int, list[Zon
                 )
             )
     return dict(out)
+
+
+def zones_signature() -> tuple[int, int, int, int]:
+    """A value that changes whenever a zone or curfew is created or deactivated (the services
+    only create and deactivate; geometry is never edited in place), so a reader that caches
+    zones (the telemetry pipeline) can check its cache with two cheap queries per batch."""
+    zones = Zone.objects.aggregate(top=Max("id"), active=Count("id", filter=Q(is_active=True)))
+    curfews = CurfewWindow.objects.aggregate(
+        top=Max("id"), active=Count("id", filter=Q(is_active=True))
+    )
+    return (zones["top"] or 0, zones["active"], curfews["top"] or 0, curfews["active"])
 
 
 def curfews_for_participants(participant_ids: Iterable[int]) -> dict[int, list[CurfewSpec]]:

@@ -26,6 +26,7 @@ from atd.core.models import ApiKey
 from atd.core.roles import Role
 from atd.telemetry import selectors, services
 from atd.telemetry.rules.records import osmand_to_record, traccar_json_to_record
+from atd.telemetry.wire import json_loads
 
 router = Router(tags=["telemetry"])
 
@@ -64,8 +65,8 @@ def _decode_body(request: HttpRequest) -> list[Any]:
     content_type = request.headers.get("Content-Type", "")
     try:
         if "ndjson" in content_type or "jsonl" in content_type:
-            return [json.loads(line) for line in body.splitlines() if line.strip()]
-        value = json.loads(body or b"null")
+            return [json_loads(line) for line in body.splitlines() if line.strip()]
+        value = json_loads(body or b"null")
     except (ValueError, UnicodeDecodeError):
         services.dead_letter_payload(via="http", reason="malformed", payload=body[:20_000])
         raise ValidationFailed(detail="the body is neither a JSON array nor NDJSON") from None

@@ -15,7 +15,6 @@ Reliability, in order of what can go wrong:
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from collections.abc import Callable
@@ -32,6 +31,7 @@ from paho.mqtt.properties import Properties
 
 from atd.telemetry.pipeline import Submission, pipeline_run
 from atd.telemetry.services import dead_letter_payload
+from atd.telemetry.wire import json_loads
 
 log = logging.getLogger(__name__)
 TOPIC = "atd/devices/+/telemetry"
@@ -47,7 +47,7 @@ def message_decode(topic: str, payload: bytes) -> Submission:
     array of records that carry their own keys. The topic names the device."""
     parts = topic.split("/")
     serial = parts[2] if len(parts) == 4 else None
-    body = json.loads(payload)
+    body = json_loads(payload)
     if isinstance(body, list):
         return Submission(body, serial, None)
     if isinstance(body, dict):

@@ -1,7 +1,8 @@
 """Bulk writes of positions and device events, idempotent by their unique keys.
 
-PostgreSQL: COPY into a per-connection temporary table, then one INSERT ... SELECT ... ON
-CONFLICT DO NOTHING RETURNING the keys that were new. COPY is the fastest way in; the conflict
+PostgreSQL: binary COPY (position_copy) straight into the table in a savepoint; when the unique
+key rejects it (something was stored before), COPY into a per-connection temporary table, then
+one INSERT ... SELECT ... ON CONFLICT DO NOTHING RETURNING the keys that were new. The conflict
 clause makes a resend or redelivery change nothing even when two workers race on the same
 record. SQLite (one writer at a time): read the keys already stored in the batch's time range,
 then executemany INSERT OR IGNORE.
@@ -13,14 +14,19 @@ values always travel as parameters or through COPY.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import UTC, datetime
+from typing import Any
 
+import numpy as np
+import orjson
 import psycopg
 from django.db import connection, transaction
 
 from atd.telemetry.models import DeviceEvent, Position
-from atd.telemetry.rules.records import Event, Fix
+from atd.telemetry.position_copy import positions_binary
+from atd.telemetry.rules.columns import FixColumns, micros_of, moment_of
+from atd.telemetry.rules.records import Event
 
 POSITION_TABLE = Position._meta.db_table
 COLUMNS = (
@@ -50,7 +56,55 @@ CREATE TEMP TABLE IF NOT EXISTS {_STAGE} (
 """
 
 
-def _row(fix: Fix, received_at: datetime) -> tuple:
+def positions_store(columns: FixColumns, received_at: datetime) -> np.ndarray:
+    """Writes the fixes; returns a mask of those that were new (the rest were stored before)."""
+    if not len(columns):
+        return np.zeros(0, dtype=bool)
+    if connection.vendor == "postgresql":
+        return _store_postgres(columns, received_at)
+    return _store_sqlite(columns, received_at)
+
+
+def _store_postgres(columns: FixColumns, received_at: datetime) -> np.ndarray:
+    cols = ", ".join(COLUMNS)
+    raw = connection.connection  # the psycopg 3 connection inside Django's transaction
+    received_us = micros_of(received_at)
+    # Fast path: fresh data (the usual case) is COPied straight into the table inside a
+    # savepoint, in binary. If any row was stored before, the unique key rejects the whole
+    # COPY; the savepoint is rolled back and the batch takes the staged path below, which
+    # sorts new from old. Either way the unique constraint, not a check, decides.
+    try:
+        with transaction.atomic(), raw.cursor() as cur:
+            with cur.copy(f"COPY {POSITION_TABLE} ({cols}) FROM STDIN (FORMAT BINARY)") as copy:
+                copy.write(positions_binary(columns, received_us, json_dumps=orjson.dumps))
+        return np.ones(len(columns), dtype=bool)
+    except psycopg.errors.UniqueViolation:
+        pass
+    with raw.cursor() as cur:
+        cur.execute(_STAGE_DDL)
+        cur.execute(f"TRUNCATE {_STAGE}")
+        with cur.copy(f"COPY {_STAGE} ({cols}, ix) FROM STDIN (FORMAT BINARY)") as copy:
+            copy.write(
+                positions_binary(columns, received_us, with_index=True, json_dumps=orjson.dumps)
+            )
+        # One statement: insert what is new, and answer the batch positions of what was not
+        # (usually none; an anti-join against the RETURNING set, so it is exact even when the
+        # same batch is replayed within one transaction).
+        cur.execute(
+            f"WITH ins AS (INSERT INTO {POSITION_TABLE} ({cols}, keep) "  # noqa: S608
+            f"SELECT {cols}, false FROM {_STAGE} ON CONFLICT DO NOTHING "
+            "RETURNING device_id, fix_time) "
+            f"SELECT s.ix FROM {_STAGE} s WHERE NOT EXISTS (SELECT 1 FROM ins "
+            "WHERE ins.device_id = s.device_id AND ins.fix_time = s.fix_time)"
+        )
+        old = [r[0] for r in cur.fetchall()]
+    new = np.ones(len(columns), dtype=bool)
+    new[np.asarray(old, dtype=np.int64)] = False
+    return new
+
+
+def _row(columns: FixColumns, i: int, received_at: datetime) -> tuple:
+    fix = columns.fix(i)
     return (
         fix.device_id,
         fix.participant_id,
@@ -69,50 +123,24 @@ def _row(fix: Fix, received_at: datetime) -> tuple:
     )
 
 
-def positions_store(fixes: Sequence[Fix], received_at: datetime) -> list[Fix]:
-    """Writes the fixes; returns those that were new (the rest were already stored)."""
-    if not fixes:
+def rows_by_key(
+    model: Any, columns: Sequence[str], key: str, values: Collection[Any]
+) -> list[tuple]:
+    """Rows of `model` whose `key` is one of `values`. On PostgreSQL one `= ANY(array)`
+    parameter: an IN list of 1,000 placeholders costs several times more to send and plan."""
+    if not values:
         return []
-    if connection.vendor == "postgresql":
-        return _store_postgres(fixes, received_at)
-    return _store_sqlite(fixes, received_at)
-
-
-def _store_postgres(fixes: Sequence[Fix], received_at: datetime) -> list[Fix]:
-    cols = ", ".join(COLUMNS)
-    raw = connection.connection  # the psycopg 3 connection inside Django's transaction
-    # Fast path: fresh data (the usual case) is COPied straight into the table inside a
-    # savepoint. If any row was stored before, the unique key rejects the whole COPY; the
-    # savepoint is rolled back and the batch takes the staged path below, which sorts new
-    # from old. Either way the unique constraint, not a check, decides.
-    try:
-        with transaction.atomic(), raw.cursor() as cur:
-            with cur.copy(f"COPY {POSITION_TABLE} ({cols}) FROM STDIN") as copy:
-                for fix in fixes:
-                    copy.write_row(_row(fix, received_at))
-        return list(fixes)
-    except psycopg.errors.UniqueViolation:
-        pass
-    with raw.cursor() as cur:
-        cur.execute(_STAGE_DDL)
-        cur.execute(f"TRUNCATE {_STAGE}")
-        with cur.copy(f"COPY {_STAGE} ({cols}, ix) FROM STDIN") as copy:
-            for i, fix in enumerate(fixes):
-                copy.write_row((*_row(fix, received_at), i))
-        # One statement: insert what is new, and answer the batch positions of what was not
-        # (usually none; an anti-join against the RETURNING set, so it is exact even when the
-        # same batch is replayed within one transaction).
+    if connection.vendor != "postgresql":
+        return list(model.objects.filter(**{f"{key}__in": list(values)}).values_list(*columns))
+    meta = model._meta
+    cols = ", ".join(str(meta.get_field(c).column) for c in columns)
+    with connection.cursor() as cur:
         cur.execute(
-            f"WITH ins AS (INSERT INTO {POSITION_TABLE} ({cols}, keep) "  # noqa: S608
-            f"SELECT {cols}, false FROM {_STAGE} ON CONFLICT DO NOTHING "
-            "RETURNING device_id, fix_time) "
-            f"SELECT s.ix FROM {_STAGE} s WHERE NOT EXISTS (SELECT 1 FROM ins "
-            "WHERE ins.device_id = s.device_id AND ins.fix_time = s.fix_time)"
+            f"SELECT {cols} FROM {meta.db_table} "  # noqa: S608
+            f"WHERE {meta.get_field(key).column} = ANY(%s)",
+            [list(values)],
         )
-        old = {r[0] for r in cur.fetchall()}
-    if not old:
-        return list(fixes)
-    return [f for i, f in enumerate(fixes) if i not in old]
+        return cur.fetchall()
 
 
 def rows_upsert(
@@ -162,11 +190,12 @@ def _sqlite_time(moment: datetime) -> str:
     return str(moment.astimezone(UTC).replace(tzinfo=None))
 
 
-def _store_sqlite(fixes: Sequence[Fix], received_at: datetime) -> list[Fix]:
+def _store_sqlite(columns: FixColumns, received_at: datetime) -> np.ndarray:
     existing: set[tuple[int, str]] = set()
-    device_ids = sorted({f.device_id for f in fixes})
-    low = _sqlite_time(min(f.time for f in fixes))
-    high = _sqlite_time(max(f.time for f in fixes))
+    device_ids = sorted(set(columns.device_id.tolist()))
+    low = _sqlite_time(moment_of(int(columns.time_us.min())))
+    high = _sqlite_time(moment_of(int(columns.time_us.max())))
+    new = np.zeros(len(columns), dtype=bool)
     with connection.cursor() as cur:
         for start in range(0, len(device_ids), 500):
             chunk = device_ids[start : start + 500]
@@ -179,17 +208,16 @@ def _store_sqlite(fixes: Sequence[Fix], received_at: datetime) -> list[Fix]:
             existing.update(
                 (d, t if isinstance(t, str) else _sqlite_time(t)) for d, t in cur.fetchall()
             )
-        fresh: list[Fix] = []
         rows = []
         seen: set[tuple[int, str]] = set()
         received = _sqlite_time(received_at)
-        for fix in fixes:
-            key = (fix.device_id, _sqlite_time(fix.time))
+        for i in range(len(columns)):
+            row = list(_row(columns, i, received_at))
+            key = (row[0], _sqlite_time(row[2]))
             if key in existing or key in seen:
                 continue
             seen.add(key)
-            fresh.append(fix)
-            row = list(_row(fix, received_at))
+            new[i] = True
             row[2] = key[1]
             row[3] = received
             rows.append(row)
@@ -200,7 +228,7 @@ def _store_sqlite(fixes: Sequence[Fix], received_at: datetime) -> list[Fix]:
                 f"INSERT OR IGNORE INTO {POSITION_TABLE} ({cols}, keep) VALUES ({marks})",  # noqa: S608
                 [[*r, False] for r in rows],
             )
-    return fresh
+    return new
 
 
 def positions_copy_raw(rows: Sequence[tuple]) -> None:
@@ -217,6 +245,14 @@ def positions_copy_raw(rows: Sequence[tuple]) -> None:
     sqlite_rows = [(r[0], r[1], _sqlite_time(r[2]), _sqlite_time(r[3]), *r[4:]) for r in rows]
     with connection.cursor() as cur:
         cur.executemany(f"INSERT INTO {POSITION_TABLE} ({cols}) VALUES ({marks})", sqlite_rows)  # noqa: S608
+
+
+def positions_copy_raw_binary(payload: bytes) -> None:
+    """The fastest raw baseline on PostgreSQL: a prebuilt binary COPY payload, as is."""
+    cols = ", ".join(COLUMNS)
+    with connection.connection.cursor() as cur:
+        with cur.copy(f"COPY {POSITION_TABLE} ({cols}) FROM STDIN (FORMAT BINARY)") as copy:
+            copy.write(payload)
 
 
 def events_store(events: Sequence[Event], received_at: datetime) -> list[Event]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 
 from atd.core.scope import Scope
-from atd.devices.services import device_assign, device_register
+from atd.devices.services import device_assign, device_register, shipment_create
 from atd.testing.access import CASE_ROLES, SUPERVISION_ROLES, Rule
 from atd.testing.world import World
 
@@ -48,7 +48,33 @@ def assigned_device_ids(world: World, role: str) -> tuple[int | None, int]:
     return inside, outside
 
 
-OBJECTS = {"device_id": device_ids, "assigned_device_id": assigned_device_ids}
+# The serial in the in-scope shipment, for the receive body (a body cannot see the ids).
+_shipped: dict[str, str] = {}
+
+
+def _shipment(world: World, office_key: str) -> tuple[int, str]:
+    office = world.office_a if office_key == "a" else world.office_b
+    serial = f"SH-{next(_n):07d}"
+    device, _ = device_register(actor=None, serial=serial, kind="gps_ankle")
+    shipment = shipment_create(actor=None, office_id=office.pk, device_ids=[device.pk])
+    return shipment.pk, serial
+
+
+def shipment_ids(world: World, role: str) -> tuple[int | None, int]:
+    """Shipments to office A are office A's; the one to office B is outside."""
+    inside = None
+    if role in CASE_ROLES:
+        inside, _shipped["inside"] = _shipment(world, "a")
+    outside, _ = _shipment(world, "b")
+    return inside, outside
+
+
+# office_id is declared by scheduling's matrix (office A inside for CASE_ROLES).
+OBJECTS = {
+    "device_id": device_ids,
+    "assigned_device_id": assigned_device_ids,
+    "shipment_id": shipment_ids,
+}
 
 ENDPOINTS = {
     "GET /api/devices/{device_id}": Rule(roles=CASE_ROLES),
@@ -59,5 +85,17 @@ ENDPOINTS = {
     "POST /api/devices/{device_id}/credential": Rule(roles=SUPERVISION_ROLES),
     "POST /api/devices/{assigned_device_id}/return": Rule(
         roles=SUPERVISION_ROLES, body={"condition": "ok", "reason": "plan stepped down"}
+    ),
+    "GET /api/devices/shipments/{shipment_id}": Rule(roles=CASE_ROLES),
+    # The body names the in-scope shipment's serial: an admin (global scope) posting it to the
+    # other shipment passes the access check and gets 422 (not in this shipment).
+    "POST /api/devices/shipments/{shipment_id}/receive": Rule(
+        roles=SUPERVISION_ROLES,
+        body=lambda world: {"serials": [_shipped.get("inside", "none")]},
+        ok_statuses=frozenset({200, 422}),
+    ),
+    "GET /api/devices/offices/{office_id}/stock": Rule(roles=CASE_ROLES),
+    "POST /api/devices/offices/{office_id}/stock": Rule(
+        roles=SUPERVISION_ROLES, body={"item": "strap", "delta": 5, "reason": "delivery"}
     ),
 }

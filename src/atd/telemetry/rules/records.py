@@ -111,14 +111,17 @@ def _float(record: dict[str, Any], key: str) -> float | None:
             return value
         raise RecordProblem("bad_value", f"{key} is not finite")
     if kind is int:
-        return float(value)
+        try:
+            return float(value)
+        except OverflowError:
+            raise RecordProblem("bad_value", f"{key} is out of range") from None
     if value == "":
         return None
     if isinstance(value, bool):
         raise RecordProblem("bad_value", key)
     try:
         number = float(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise RecordProblem("bad_value", f"{key} is not a number") from None
     if not math.isfinite(number):
         raise RecordProblem("bad_value", f"{key} is not finite")
@@ -129,7 +132,7 @@ def _coordinate(record: dict[str, Any], key: str, limit: float) -> float:
     value = record.get(key)
     try:
         number = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # an integer beyond float range overflows
         raise RecordProblem("bad_coordinates", f"{key} missing or not a number") from None
     if not (-limit <= number <= limit):  # NaN fails both comparisons
         raise RecordProblem("bad_coordinates", f"{key}={value} out of range")
@@ -182,8 +185,10 @@ def record_decode(
     if seq_raw is not None:
         try:
             seq = int(seq_raw)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             raise RecordProblem("bad_value", "seq is not an integer") from None
+        if not -(2**63) <= seq < 2**63:  # the column is a bigint
+            raise RecordProblem("bad_value", "seq is out of range")
     time = parse_time(record.get("time"))
     attributes = record.get("attributes")
     if attributes is not None and not isinstance(attributes, dict):

@@ -58,31 +58,64 @@ def zone_shape(
     return ZoneShape(zone_id, kind, center_lat, center_lon, float(radius_m), None)
 
 
-def signed_distances(shapes: Sequence[ZoneShape], lats: np.ndarray, lons: np.ndarray) -> np.ndarray:
-    """Element-wise: metres outside shapes[i] for the point (lats[i], lons[i]); negative inside."""
+@dataclass(frozen=True)
+class ZoneArrays:
+    """Many zones as parallel arrays (built once per batch from cached shapes)."""
+
+    origin_lat: np.ndarray
+    origin_lon: np.ndarray
+    k: np.ndarray  # metres per degree of longitude at the origin
+    radius: np.ndarray  # 0 for polygons
+    is_circle: np.ndarray
+    polygons: np.ndarray  # object array: shapely polygon or None
+
+
+def zone_arrays(shapes: Sequence[ZoneShape]) -> ZoneArrays:
     n = len(shapes)
+    lat0 = np.fromiter((s.origin_lat for s in shapes), dtype=np.float64, count=n)
+    polygons: Any = np.empty(n, dtype=object)
+    polygons[:] = [s.polygon for s in shapes]
+    return ZoneArrays(
+        origin_lat=lat0,
+        origin_lon=np.fromiter((s.origin_lon for s in shapes), dtype=np.float64, count=n),
+        k=M_PER_DEG_LON_EQUATOR * np.cos(np.radians(lat0)),
+        radius=np.fromiter((s.radius_m or 0.0 for s in shapes), dtype=np.float64, count=n),
+        is_circle=np.fromiter((s.radius_m is not None for s in shapes), dtype=bool, count=n),
+        polygons=polygons,
+    )
+
+
+def signed_distances_at(
+    zones: ZoneArrays, which: np.ndarray, lats: np.ndarray, lons: np.ndarray
+) -> np.ndarray:
+    """Element-wise: metres outside zone which[i] for the point (lats[i], lons[i]); negative
+    inside."""
+    n = which.shape[0]
     out = np.zeros(n, dtype=np.float64)
     if n == 0:
         return out
-    lat0 = np.fromiter((s.origin_lat for s in shapes), dtype=np.float64, count=n)
-    lon0 = np.fromiter((s.origin_lon for s in shapes), dtype=np.float64, count=n)
-    k = M_PER_DEG_LON_EQUATOR * np.cos(np.radians(lat0))
-    x = (lons - lon0) * k
-    y = (lats - lat0) * M_PER_DEG_LAT
-    is_circle = np.fromiter((s.radius_m is not None for s in shapes), dtype=bool, count=n)
+    x = (lons - zones.origin_lon[which]) * zones.k[which]
+    y = (lats - zones.origin_lat[which]) * M_PER_DEG_LAT
+    is_circle = zones.is_circle[which]
     if is_circle.any():
-        radius = np.fromiter((s.radius_m or 0.0 for s in shapes), dtype=np.float64, count=n)
+        radius = zones.radius[which]
         out[is_circle] = np.hypot(x[is_circle], y[is_circle]) - radius[is_circle]
     poly = ~is_circle
     if poly.any():
         idx = np.nonzero(poly)[0]
-        geoms: Any = np.empty(len(idx), dtype=object)
-        geoms[:] = [shapes[int(i)].polygon for i in idx]
+        geoms = zones.polygons[which[idx]]
         px, py = x[idx], y[idx]
         inside = shapely.contains_xy(geoms, px, py)
         dist = shapely.distance(shapely.boundary(geoms), shapely.points(px, py))
         out[idx] = np.where(inside, -dist, dist)
     return out
+
+
+def signed_distances(shapes: Sequence[ZoneShape], lats: np.ndarray, lons: np.ndarray) -> np.ndarray:
+    """Element-wise: metres outside shapes[i] for the point (lats[i], lons[i]); negative inside."""
+    return signed_distances_at(
+        zone_arrays(shapes), np.arange(len(shapes), dtype=np.int64), lats, lons
+    )
 
 
 def classify(signed: np.ndarray, accuracy: np.ndarray) -> np.ndarray:
