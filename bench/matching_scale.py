@@ -36,7 +36,7 @@ FEED = 10_000 if SMALL else 1_000_000
 PARTICIPANTS = 45_000 if SMALL else 4_500_000
 LINKED_SHARE = 0.2
 THRESHOLD = 0.99
-MEMORY_LIMIT = os.environ.get("ATD_BENCH_DUCKDB_MEMORY", "6GB")
+MEMORY_LIMIT = os.environ.get("ATD_BENCH_DUCKDB_MEMORY", "8GB")
 
 
 def vocabulary() -> tuple[list[tuple], list[tuple], list[float]]:
@@ -137,6 +137,7 @@ SELECT
   {participant_id} AS participant_id,
   CAST(NULL AS BIGINT) AS alias_id,
   g.fold AS given_fold, g.first AS given_first, g.phon AS given_phon,
+  substr(g.first, 1, 1) AS given_init,
   array_to_string(list_sort(st.tokens), ' ') AS surnames_sorted,
   array_to_string(st.tokens, ' ') AS surnames_joined,
   st.tokens AS surname_tokens,
