@@ -155,6 +155,8 @@ class LinkageEngine:
 
     def _blocking_plan(self, wide_max_pairs: int) -> BlockingPlan:
         left, right = self.left.physical_name, self.right.physical_name
+        if wide_max_pairs <= 0:  # core rules only: nothing to count
+            return blocking_plan({}, wide_max_pairs=0)
         counts = {r: self._scalar(rule_count_sql(r, left, right)) for r in WIDE_RULES}
         plan = blocking_plan(counts, wide_max_pairs=wide_max_pairs)
         for rule, n in plan.wide_skipped:
