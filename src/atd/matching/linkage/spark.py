@@ -65,7 +65,7 @@ def spark_frame(spark: Any, frame: pd.DataFrame) -> Any:
         fields.append(t.StructField(col, kind, nullable=True))
     rows = []
     for record in frame[list(COLUMNS)].to_dict("records"):
-        row = []
+        row: list[Any] = []
         for col in COLUMNS:
             value = record[col]
             if col in _ARRAYS:
