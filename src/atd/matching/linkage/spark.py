@@ -7,6 +7,7 @@ says where Spark runs, so pointing it at a cluster is a configuration change).
 
 from __future__ import annotations
 
+import logging
 import sys
 import tempfile
 from typing import Any
@@ -44,6 +45,8 @@ def spark_session(*, cores: int = 2, memory: str = "2g") -> Any:
             .getOrCreate()
         )
         _session.sparkContext.setLogLevel("ERROR")
+        # py4j logs its shutdown at INFO after pytest/Django closed the log stream.
+        logging.getLogger("py4j").setLevel(logging.WARNING)
         # Splink breaks long query lineages with checkpoints: a private temporary directory.
         _session.sparkContext.setCheckpointDir(tempfile.mkdtemp(prefix="atd-spark-"))
     return _session
