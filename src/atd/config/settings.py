@@ -320,6 +320,14 @@ ATD_MATCHING_RECENT_FEED_DAYS = env_int("ATD_MATCHING_RECENT_FEED_DAYS", 3650, m
 ATD_MATCHING_FRESH_AUTH_MINUTES = env_int("ATD_MATCHING_FRESH_AUTH_MINUTES", 15, minimum=1)
 ATD_MATCHING_FEED_MAX_ROWS = env_int("ATD_MATCHING_FEED_MAX_ROWS", 200_000, minimum=1)
 ATD_MATCHING_U_MAX_PAIRS = env_int("ATD_MATCHING_U_MAX_PAIRS", 2_000_000, minimum=10_000)
+# A wide blocking rule (two errors at once) runs when it produces at most this many pairs.
+ATD_MATCHING_WIDE_BLOCK_MAX_PAIRS = env_int(
+    "ATD_MATCHING_WIDE_BLOCK_MAX_PAIRS", 2_000_000, minimum=0
+)
+# Linkage backend: "duckdb" (in-process, default) or "spark" (pyspark, local mode).
+ATD_MATCHING_BACKEND = os.environ.get("ATD_MATCHING_BACKEND", "duckdb")
+if ATD_MATCHING_BACKEND not in ("duckdb", "spark"):
+    raise SettingsError("ATD_MATCHING_BACKEND must be duckdb or spark")
 # --- telemetry ---
 # Ingest limits, detector thresholds and retention (docs/telemetry.md explains each).
 ATD_TELEMETRY_MAX_BATCH = env_int("ATD_TELEMETRY_MAX_BATCH", 10_000, minimum=1)

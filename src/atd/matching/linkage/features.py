@@ -18,6 +18,7 @@ COLUMNS = (
     "given_fold",
     "given_first",
     "given_phon",
+    "given_init",
     "surnames_sorted",
     "surnames_joined",
     "surname_tokens",
@@ -78,6 +79,8 @@ def person_features(rec: PersonRecord) -> dict[str, Any]:
         "given_fold": _none_if_empty(" ".join(given)),
         "given_first": given[0] if given else None,
         "given_phon": name_phonetic(given[0]) if given else None,
+        # First letter of the given name: narrows a blocking rule on date + surname (blocking.py).
+        "given_init": given[0][0] if given else None,
         "surnames_sorted": _none_if_empty(" ".join(sorted(surnames))),
         "surnames_joined": _none_if_empty(" ".join(surnames)),
         "surname_tokens": surnames or None,

@@ -1,24 +1,33 @@
-"""The Splink model: comparisons, blocking, EM training, scoring and waterfall explanations.
+"""The Splink engine: EM training, scoring and waterfall explanations, on DuckDB or Spark.
 
 Django-free on purpose: the service layer feeds it data frames read from the tables, and the
-scale benchmark feeds it generated frames directly. DuckDB is the engine (in-process); the same
-settings run on Spark through `splink.SparkAPI` (docs/matching.md).
+scale benchmark feeds it generated tables directly. DuckDB is the default engine (in-process);
+the same model runs on Spark in local mode or on a cluster (`backend="spark"`, docs/matching.md).
+Comparisons are in comparisons.py, blocking in blocking.py.
 """
 
 from __future__ import annotations
 
+import copy
 import logging
 import math
 from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
-import splink.comparison_level_library as cll
 from splink import DuckDBAPI, Linker, SettingsCreator, block_on
 from splink.blocking_rule_library import CustomRule
-from splink.comparison_library import CustomComparison
 from splink.internals.waterfall_chart import record_to_waterfall_data
 
+from atd.matching.linkage.blocking import (
+    CORE_RULES,
+    WIDE_RULES,
+    BlockingPlan,
+    blocking_plan,
+    rule_count_sql,
+    rule_sql,
+)
+from atd.matching.linkage.comparisons import comparisons_new
 from atd.matching.linkage.features import COLUMNS
 
 LEFT = "a_booking"
@@ -26,169 +35,13 @@ RIGHT = "b_participant"
 log = logging.getLogger(__name__)
 
 
-def _null(col: str) -> Any:
-    return cll.CustomLevel(f"{col}_l IS NULL OR {col}_r IS NULL", "missing").configure(
-        is_null_level=True
-    )
-
-
-def _given() -> CustomComparison:
-    return CustomComparison(
-        output_column_name="given_names",
-        comparison_levels=[
-            _null("given_fold"),
-            cll.CustomLevel("given_fold_l = given_fold_r", "given names agree").configure(
-                tf_adjustment_column="given_fold", tf_adjustment_weight=1.0
-            ),
-            cll.CustomLevel(
-                "given_first_l = given_first_r OR contains(given_fold_l, given_fold_r) "
-                "OR contains(given_fold_r, given_fold_l)",
-                "compound given name: one part agrees",
-            ),
-            cll.CustomLevel(
-                "given_phon_l = given_phon_r "
-                "AND jaro_winkler_similarity(given_first_l, given_first_r) >= 0.7",
-                "spelling/transliteration variant",
-            ),
-            cll.CustomLevel(
-                "jaro_winkler_similarity(given_fold_l, given_fold_r) >= 0.88",
-                "similar given names (typo)",
-            ),
-            cll.CustomLevel(
-                "list_contains(surname_tokens_r, given_first_l) "
-                "OR list_contains(surname_tokens_l, given_first_r)",
-                "given and family names swapped",
-            ),
-            cll.ElseLevel(),
-        ],
-    )
-
-
-def _surname() -> CustomComparison:
-    return CustomComparison(
-        output_column_name="surnames",
-        comparison_levels=[
-            _null("surnames_sorted"),
-            cll.CustomLevel(
-                "surnames_sorted_l = surnames_sorted_r", "surnames agree (in any order)"
-            ).configure(tf_adjustment_column="surnames_sorted", tf_adjustment_weight=1.0),
-            cll.CustomLevel(
-                "jaro_winkler_similarity(surnames_sorted_l, surnames_sorted_r) >= 0.92 "
-                "OR jaro_winkler_similarity(surnames_joined_l, surnames_joined_r) >= 0.92",
-                "similar surnames (typo)",
-            ),
-            cll.CustomLevel(
-                "list_has_any(surname_tokens_l, surname_tokens_r) "
-                "AND (len(surname_tokens_l) = 1 OR len(surname_tokens_r) = 1)",
-                "one surname agrees, the other not recorded",
-            ),
-            cll.CustomLevel(
-                "list_has_any(surname_tokens_l, surname_tokens_r)",
-                "one surname agrees, the other differs",
-            ),
-            cll.CustomLevel(
-                "list_has_any(surname_phons_l, surname_phons_r)",
-                "surname spelling/transliteration variant",
-            ),
-            cll.CustomLevel(
-                "list_contains(surname_tokens_l, given_first_r) "
-                "OR list_contains(surname_tokens_r, given_first_l)",
-                "given and family names swapped",
-            ),
-            cll.ElseLevel(),
-        ],
-    )
-
-
-def _dob() -> CustomComparison:
-    return CustomComparison(
-        output_column_name="date_of_birth",
-        comparison_levels=[
-            _null("dob"),
-            cll.CustomLevel("dob_l = dob_r", "date of birth agrees"),
-            cll.CustomLevel(
-                "dob_swapped_l = dob_r OR dob_l = dob_swapped_r", "day and month swapped"
-            ),
-            cll.CustomLevel("damerau_levenshtein(dob_l, dob_r) <= 1", "one-digit typo"),
-            cll.CustomLevel("damerau_levenshtein(dob_l, dob_r) <= 2", "two-digit difference"),
-            cll.ElseLevel(),
-        ],
-    )
-
-
-def _exact(col: str, label: str) -> CustomComparison:
-    return CustomComparison(
-        output_column_name=col,
-        comparison_levels=[
-            _null(col),
-            cll.CustomLevel(f"{col}_l = {col}_r", f"{label} agrees"),
-            cll.ElseLevel(),
-        ],
-    )
-
-
-def _street() -> CustomComparison:
-    return CustomComparison(
-        output_column_name="street",
-        comparison_levels=[
-            _null("street"),
-            cll.CustomLevel("street_l = street_r", "street address agrees"),
-            cll.CustomLevel(
-                "jaro_winkler_similarity(street_l, street_r) >= 0.9", "similar street address"
-            ),
-            cll.ElseLevel(),
-        ],
-    )
-
-
-BLOCKING_RULES: list[Any] = [
-    # Each rule is an equi-join (cheap at scale); together they reach the variants the
-    # comparisons score: typos in names, typos/swaps in the date, surname order, name swaps.
-    block_on("dob", "given_phon"),
-    block_on("dob", "sp1"),
-    CustomRule("l.dob = r.dob AND l.sp1 = r.sp2"),
-    CustomRule("l.dob = r.dob AND l.sp2 = r.sp1"),
-    block_on("name_key", "dob_year"),
-    CustomRule("l.dob_swapped = r.dob AND l.sp1 = r.sp1"),
-    # Given and family names swapped.
-    CustomRule("l.dob = r.dob AND l.given_phon = r.sp1"),
-    CustomRule("l.dob = r.dob AND l.sp1 = r.given_phon"),
-    block_on("given_phon", "sp1", "dob_md"),
-    # A typo in the day, the month or the year: the other two parts must agree (a block on the
-    # birth year alone is ~10x larger and dominates the cost at 4.5M participants).
-    block_on("given_phon", "sp1", "dob_ym"),
-    block_on("given_phon", "sp1", "dob_yd"),
-    block_on("postcode", "given_phon", "sp1"),
-    block_on("postcode", "dob"),
-    # The same address recorded on both sides (names or date badly mistyped).
-    block_on("postcode", "street"),
-    block_on("city", "street"),
-    block_on("postcode", "given_phon"),
-    block_on("postcode", "sp1"),
-    block_on("city", "given_phon", "sp1"),
-]
-
-
-def settings_new() -> SettingsCreator:
-    comparisons: list[Any] = [
-        _given(),
-        _surname(),
-        _dob(),
-        _exact("sex", "sex"),
-        _exact("postcode", "postal code"),
-        _exact("city", "city"),
-        _street(),
-    ]
-    for comparison in comparisons:
-        levels: list[Any] = [lv for lv in comparison._comparison_levels if not _is_null(lv)]
-        starting = STARTING_M[str(comparison._output_column_name)]
-        fixed = comparison._output_column_name in FIXED_M
-        for level, m in zip(levels, starting, strict=True):
-            level.configure(m_probability=m, fix_m_probability=fixed)
+def settings_new(dialect: str = "duckdb") -> SettingsCreator:
+    """A fresh (untrained) model. Its prediction blocking rules are the core rules; the rules a
+    run actually uses are chosen per run (`LinkageEngine`, blocking.py)."""
     return SettingsCreator(
         link_type="link_only",
-        comparisons=comparisons,
-        blocking_rules_to_generate_predictions=BLOCKING_RULES,
+        comparisons=comparisons_new(dialect),
+        blocking_rules_to_generate_predictions=[CustomRule(rule_sql(r)) for r in CORE_RULES],
         retain_intermediate_calculation_columns=True,
         retain_matching_columns=True,
         additional_columns_to_retain=["booking_id", "participant_id", "alias_id"],
@@ -196,8 +49,19 @@ def settings_new() -> SettingsCreator:
     )
 
 
-def _is_null(level: Any) -> bool:
-    return bool(getattr(level, "is_null_level", False))
+def settings_for_dialect(stored: dict[str, Any], dialect: str) -> dict[str, Any]:
+    """A stored (trained) model rewritten for another SQL backend: the same comparisons and
+    levels in the same order, this backend's SQL, the stored m/u, prior and tf settings."""
+    if stored.get("sql_dialect") == dialect:
+        return stored
+    fresh = settings_new(dialect).get_settings(dialect).as_dict()
+    out = copy.deepcopy(stored)
+    out["sql_dialect"] = dialect
+    for comparison, target in zip(out["comparisons"], fresh["comparisons"], strict=True):
+        levels = comparison["comparison_levels"]
+        for level, new in zip(levels, target["comparison_levels"], strict=True):
+            level["sql_condition"] = new["sql_condition"]
+    return out
 
 
 def _frame(rows: pd.DataFrame | list[dict[str, Any]]) -> pd.DataFrame:
@@ -216,8 +80,6 @@ TF_MIN_ROWS = 20_000
 
 
 def _without_tf(settings: dict[str, Any]) -> dict[str, Any]:
-    import copy
-
     out = copy.deepcopy(settings)
     for comparison in out.get("comparisons", []):
         for level in comparison.get("comparison_levels", []):
@@ -226,8 +88,12 @@ def _without_tf(settings: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+# A wide blocking rule runs when it produces at most this many pairs (blocking.py).
+WIDE_MAX_PAIRS = 2_000_000
+
+
 class LinkageEngine:
-    """One DuckDB session over a left (bookings) and a right (participants) frame."""
+    """One backend session over a left (bookings) and a right (participants) input."""
 
     def __init__(
         self,
@@ -236,24 +102,66 @@ class LinkageEngine:
         settings: dict[str, Any] | None = None,
         *,
         connection: Any = ":memory:",
+        backend: str = "duckdb",
+        spark: Any = None,
+        wide_max_pairs: int = WIDE_MAX_PAIRS,
     ) -> None:
         """`left`/`right` are rows, data frames, or names of tables already in `connection`
-        (the scale path builds its inputs inside DuckDB)."""
+        (the scale path builds its inputs inside DuckDB). `backend="spark"` runs on the given
+        SparkSession (local mode or a cluster) with the same model."""
         in_memory = not isinstance(left, str) and not isinstance(right, str)
         if settings is not None and in_memory and len(left) + len(right) < TF_MIN_ROWS:
             settings = _without_tf(settings)
-        self.db_api = DuckDBAPI(connection)
+        self.backend = backend
+        if backend == "spark":
+            from splink.backends.spark import SparkAPI
+
+            # Lineage is broken by persisting in memory, not by writing parquet (local mode:
+            # the inputs are one feed batch; a cluster run may prefer parquet checkpoints).
+            self.db_api: Any = SparkAPI(
+                spark_session=spark, break_lineage_method="persist", num_partitions_on_repartition=2
+            )
+        else:
+            self.db_api = DuckDBAPI(connection)
         self.left = self.db_api.register(
-            left if isinstance(left, str) else _frame(left), dataset_display_name=LEFT
+            left if isinstance(left, str) else self._input(left), dataset_display_name=LEFT
         )
         self.right = self.db_api.register(
-            right if isinstance(right, str) else _frame(right), dataset_display_name=RIGHT
+            right if isinstance(right, str) else self._input(right), dataset_display_name=RIGHT
         )
-        self.linker = Linker(
-            [self.left, self.right],
-            settings if settings is not None else settings_new(),
-            log_level=logging.ERROR,
-        )
+        self.plan: BlockingPlan | None = None
+        model: Any = settings_new(backend)
+        if settings is not None:
+            model = settings_for_dialect(settings, backend)
+            self.plan = self._blocking_plan(wide_max_pairs)
+            model = dict(model)
+            model["blocking_rules_to_generate_predictions"] = [
+                {"blocking_rule": rule_sql(r), "sql_dialect": backend} for r in self.plan.rules
+            ]
+        self.linker = Linker([self.left, self.right], model, log_level=logging.ERROR)
+
+    def _input(self, rows: pd.DataFrame | list[dict[str, Any]]) -> Any:
+        frame = _frame(rows)
+        if self.backend != "spark":
+            return frame
+        from atd.matching.linkage.spark import spark_frame
+
+        return spark_frame(self.db_api.spark, frame)
+
+    def _scalar(self, sql: str) -> int:
+        if self.backend == "spark":
+            return int(self.db_api.spark.sql(sql).collect()[0][0])
+        return int(self.db_api._con.execute(sql).fetchall()[0][0])
+
+    def _blocking_plan(self, wide_max_pairs: int) -> BlockingPlan:
+        left, right = self.left.physical_name, self.right.physical_name
+        if wide_max_pairs <= 0:  # core rules only: nothing to count
+            return blocking_plan({}, wide_max_pairs=0)
+        counts = {r: self._scalar(rule_count_sql(r, left, right)) for r in WIDE_RULES}
+        plan = blocking_plan(counts, wide_max_pairs=wide_max_pairs)
+        for rule, n in plan.wide_skipped:
+            log.info("wide blocking rule %s left out: %d pairs", rule_sql(rule), n)
+        return plan
 
     def train(self, *, max_pairs: float = 2e6, seed: int = 42) -> dict[str, Any]:
         """EM on the data itself: prior from near-certain rules, u by random sampling, m by
@@ -365,20 +273,3 @@ def pairs_scored(engine: LinkageEngine, frame: pd.DataFrame) -> list[ScoredPair]
             explanation=engine.explain(row),
         )
     return list(best.values())
-
-
-# Starting m probabilities (share of true matches at each level), used where the data has no
-# example of a level for EM to learn from; EM replaces them wherever the level is observed.
-# Sex and address are FIXED, not learned: in training data they rarely disagree for true
-# matches, so EM drives "disagrees" to a near-certain veto, yet feeds record the place of
-# arrest and mistype sex. Names and dates of birth carry the evidence.
-FIXED_M = frozenset({"sex", "postcode", "city", "street"})
-STARTING_M = {
-    "given_names": [0.80, 0.06, 0.05, 0.04, 0.02, 0.03],
-    "surnames": [0.70, 0.05, 0.14, 0.03, 0.03, 0.02, 0.03],
-    "date_of_birth": [0.85, 0.04, 0.06, 0.02, 0.03],
-    "sex": [0.95, 0.05],
-    "postcode": [0.5, 0.5],
-    "city": [0.6, 0.4],
-    "street": [0.4, 0.1, 0.5],
-}

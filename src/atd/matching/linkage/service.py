@@ -170,6 +170,23 @@ def _model_for(actor: Any) -> LinkageModel:
         )
 
 
+def _engine_for(left: list[dict[str, Any]], right: list[dict[str, Any]], model: Any) -> Any:
+    """The scoring engine on the configured backend (ATD_MATCHING_BACKEND)."""
+    spark = None
+    if settings.ATD_MATCHING_BACKEND == "spark":
+        from atd.matching.linkage.spark import spark_session
+
+        spark = spark_session()
+    return LinkageEngine(
+        left,
+        right,
+        model.settings_json,
+        backend=settings.ATD_MATCHING_BACKEND,
+        spark=spark,
+        wide_max_pairs=settings.ATD_MATCHING_WIDE_BLOCK_MAX_PAIRS,
+    )
+
+
 def link_bookings(
     *,
     actor: Any,
@@ -187,9 +204,7 @@ def link_bookings(
     model = selectors.linkage_model_active()
     if bookings and people:
         model = _model_for(actor)
-        engine = LinkageEngine(
-            booking_rows(bookings), participant_rows(people), model.settings_json
-        )
+        engine = _engine_for(booking_rows(bookings), participant_rows(people), model)
         frame = engine.predict(threshold=settings.ATD_MATCHING_REVIEW_THRESHOLD)
         pairs = pairs_scored(engine, frame)
     return _candidates_store(

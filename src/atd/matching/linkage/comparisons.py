@@ -1,0 +1,223 @@
+"""The comparisons of the linkage model, written once for every SQL backend it runs on.
+
+Each comparison is a list of levels (first that applies); each level's weight is learned by EM
+(or fixed, see FIXED_M) and shown to the reviewer in the waterfall. The SQL uses a handful of
+functions whose names differ between DuckDB and Spark; `SQL_FUNCTIONS` names them per dialect,
+so the same levels, in the same order, exist on both backends and a model trained on one scores
+on the other (`settings_for_dialect`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import splink.comparison_level_library as cll
+from splink.comparison_library import CustomComparison
+
+# Function names per backend. Spark gets jaro_winkler/damerau_levenshtein from Splink's
+# similarity UDF jar; arrays_overlap/array_contains/size/instr are Spark built-ins.
+SQL_FUNCTIONS: dict[str, dict[str, str]] = {
+    "duckdb": {
+        "jw": "jaro_winkler_similarity",
+        "dl": "damerau_levenshtein",
+        "has": "list_contains",
+        "overlap": "list_has_any",
+        "size": "len",
+    },
+    "spark": {
+        "jw": "jaro_winkler",
+        "dl": "damerau_levenshtein",
+        "has": "array_contains",
+        "overlap": "arrays_overlap",
+        "size": "size",
+    },
+}
+
+
+def _contains_words(dialect: str, haystack: str, needle: str) -> str:
+    """Every word of `needle` occurs, as whole words, in `haystack` ('ana' is in 'ana maria',
+    not in 'juliana'). DuckDB's contains(a, b) and Spark's instr(a, b) > 0 both mean "b occurs
+    in a"; padding with spaces makes the match whole-word."""
+    a, b = f"concat(' ', {haystack}, ' ')", f"concat(' ', {needle}, ' ')"
+    if dialect == "spark":
+        return f"instr({a}, {b}) > 0"
+    return f"contains({a}, {b})"
+
+
+def _null(col: str) -> Any:
+    return cll.CustomLevel(f"{col}_l IS NULL OR {col}_r IS NULL", "missing").configure(
+        is_null_level=True
+    )
+
+
+def _given(d: str) -> CustomComparison:
+    f = SQL_FUNCTIONS[d]
+    return CustomComparison(
+        output_column_name="given_names",
+        comparison_levels=[
+            _null("given_fold"),
+            cll.CustomLevel("given_fold_l = given_fold_r", "given names agree").configure(
+                tf_adjustment_column="given_fold", tf_adjustment_weight=1.0
+            ),
+            cll.CustomLevel(
+                f"given_first_l = given_first_r "
+                f"OR {_contains_words(d, 'given_fold_l', 'given_fold_r')} "
+                f"OR {_contains_words(d, 'given_fold_r', 'given_fold_l')}",
+                "compound given name: one part agrees",
+            ),
+            cll.CustomLevel(
+                f"given_phon_l = given_phon_r AND {f['jw']}(given_first_l, given_first_r) >= 0.7",
+                "spelling/transliteration variant",
+            ),
+            cll.CustomLevel(
+                f"{f['jw']}(given_fold_l, given_fold_r) >= 0.88",
+                "similar given names (typo)",
+            ),
+            cll.CustomLevel(f"{f['dl']}(given_fold_l, given_fold_r) <= 1", "one letter apart"),
+            cll.CustomLevel(_swapped(d), "given and family names swapped"),
+            cll.ElseLevel(),
+        ],
+    )
+
+
+def _swapped(d: str) -> str:
+    """Given and family names recorded the other way round: BOTH directions must hold (each
+    side's given name is among the other's surnames). With either direction alone, a booking
+    'Sánchez, José' would get the swap weight twice (given and surname comparisons) against any
+    'Juan Sánchez' born that day."""
+    has = SQL_FUNCTIONS[d]["has"]
+    return f"{has}(surname_tokens_r, given_first_l) AND {has}(surname_tokens_l, given_first_r)"
+
+
+def _surname(d: str) -> CustomComparison:
+    f = SQL_FUNCTIONS[d]
+    return CustomComparison(
+        output_column_name="surnames",
+        comparison_levels=[
+            _null("surnames_sorted"),
+            cll.CustomLevel(
+                "surnames_sorted_l = surnames_sorted_r", "surnames agree (in any order)"
+            ).configure(tf_adjustment_column="surnames_sorted", tf_adjustment_weight=1.0),
+            cll.CustomLevel(
+                f"{f['jw']}(surnames_sorted_l, surnames_sorted_r) >= 0.92 "
+                f"OR {f['jw']}(surnames_joined_l, surnames_joined_r) >= 0.92",
+                "similar surnames (typo)",
+            ),
+            cll.CustomLevel(
+                f"{f['overlap']}(surname_tokens_l, surname_tokens_r) "
+                f"AND ({f['size']}(surname_tokens_l) = 1 OR {f['size']}(surname_tokens_r) = 1)",
+                "one surname agrees, the other not recorded",
+            ),
+            cll.CustomLevel(
+                f"{f['overlap']}(surname_tokens_l, surname_tokens_r)",
+                "one surname agrees, the other differs",
+            ),
+            cll.CustomLevel(
+                f"{f['overlap']}(surname_phons_l, surname_phons_r)",
+                "surname spelling/transliteration variant",
+            ),
+            cll.CustomLevel(_swapped(d), "given and family names swapped"),
+            cll.ElseLevel(),
+        ],
+    )
+
+
+def _dob(d: str) -> CustomComparison:
+    f = SQL_FUNCTIONS[d]
+    return CustomComparison(
+        output_column_name="date_of_birth",
+        comparison_levels=[
+            _null("dob"),
+            cll.CustomLevel("dob_l = dob_r", "date of birth agrees"),
+            cll.CustomLevel(
+                "dob_swapped_l = dob_r OR dob_l = dob_swapped_r", "day and month swapped"
+            ),
+            cll.CustomLevel(f"{f['dl']}(dob_l, dob_r) <= 1", "one-digit typo"),
+            cll.CustomLevel(f"{f['dl']}(dob_l, dob_r) <= 2", "two-digit difference"),
+            cll.ElseLevel(),
+        ],
+    )
+
+
+def _postcode(d: str) -> CustomComparison:
+    f = SQL_FUNCTIONS[d]
+    return CustomComparison(
+        output_column_name="postcode",
+        comparison_levels=[
+            _null("postcode"),
+            cll.CustomLevel("postcode_l = postcode_r", "postal code agrees"),
+            # Transposed or mistyped digit: how often random people are one edit apart is
+            # estimated from the data (u), so neighbouring codes weigh what they are worth.
+            cll.CustomLevel(
+                f"{f['dl']}(postcode_l, postcode_r) <= 1", "postal code one character apart"
+            ),
+            cll.ElseLevel(),
+        ],
+    )
+
+
+def _similar_text(d: str, col: str, label: str, threshold: float) -> CustomComparison:
+    f = SQL_FUNCTIONS[d]
+    return CustomComparison(
+        output_column_name=col,
+        comparison_levels=[
+            _null(col),
+            cll.CustomLevel(f"{col}_l = {col}_r", f"{label} agrees"),
+            cll.CustomLevel(f"{f['jw']}({col}_l, {col}_r) >= {threshold}", f"similar {label}"),
+            cll.ElseLevel(),
+        ],
+    )
+
+
+def _exact(col: str, label: str) -> CustomComparison:
+    return CustomComparison(
+        output_column_name=col,
+        comparison_levels=[
+            _null(col),
+            cll.CustomLevel(f"{col}_l = {col}_r", f"{label} agrees"),
+            cll.ElseLevel(),
+        ],
+    )
+
+
+def comparisons_new(dialect: str = "duckdb") -> list[Any]:
+    """The comparisons, in order, with their starting (or fixed) m probabilities."""
+    comparisons: list[Any] = [
+        _given(dialect),
+        _surname(dialect),
+        _dob(dialect),
+        _exact("sex", "sex"),
+        _postcode(dialect),
+        _similar_text(dialect, "city", "city", 0.88),
+        _similar_text(dialect, "street", "street address", 0.9),
+    ]
+    for comparison in comparisons:
+        levels: list[Any] = [lv for lv in comparison._comparison_levels if not _is_null(lv)]
+        starting = STARTING_M[str(comparison._output_column_name)]
+        fixed = comparison._output_column_name in FIXED_M
+        for level, m in zip(levels, starting, strict=True):
+            level.configure(m_probability=m, fix_m_probability=fixed)
+    return comparisons
+
+
+def _is_null(level: Any) -> bool:
+    return bool(getattr(level, "is_null_level", False))
+
+
+# Starting m probabilities (share of true matches at each level), used where the data has no
+# example of a level for EM to learn from; EM replaces them wherever the level is observed.
+# Sex and address are FIXED, not learned: in training data they rarely disagree for true
+# matches, so EM drives "disagrees" to a near-certain veto, yet feeds record the place of
+# arrest and mistype sex. Names and dates of birth carry the evidence. The fuzzy address levels
+# (a postal code one character apart, a similar city or street) get a small fixed share: feeds
+# mistype addresses, but an address is weak evidence of identity (households, shelters).
+FIXED_M = frozenset({"sex", "postcode", "city", "street"})
+STARTING_M = {
+    "given_names": [0.80, 0.06, 0.05, 0.04, 0.01, 0.02, 0.02],
+    "surnames": [0.70, 0.05, 0.14, 0.03, 0.03, 0.02, 0.03],
+    "date_of_birth": [0.85, 0.04, 0.06, 0.02, 0.03],
+    "sex": [0.95, 0.05],
+    "postcode": [0.5, 0.05, 0.45],
+    "city": [0.6, 0.05, 0.35],
+    "street": [0.4, 0.1, 0.5],
+}

@@ -1,0 +1,81 @@
+"""Spark backend helpers: a local SparkSession with Splink's similarity UDFs, and input frames.
+
+Optional: pyspark is a dev extra, not a runtime dependency. `ATD_MATCHING_BACKEND=spark` makes
+the linkage services score on Spark (local mode here; `spark_session()` is the one place that
+says where Spark runs, so pointing it at a cluster is a configuration change).
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import tempfile
+from typing import Any
+
+import pandas as pd
+
+from atd.matching.linkage.features import COLUMNS
+
+_INTS = frozenset({"booking_id", "participant_id", "alias_id", "dob_year"})
+_ARRAYS = frozenset({"surname_tokens", "surname_phons"})
+_session: Any = None
+
+
+def spark_session(*, cores: int = 2, memory: str = "2g") -> Any:
+    """The process's SparkSession, local mode, with Splink's jar of similarity functions
+    (shipped inside the splink wheel: nothing is downloaded)."""
+    global _session  # noqa: PLW0603 - one JVM per process, started on first use
+    if _session is None:
+        from pyspark.sql import SparkSession
+        from splink.backends.spark import similarity_jar_location
+
+        _session = (
+            SparkSession.builder.master(f"local[{cores}]")
+            .appName("atd-matching")
+            .config("spark.jars", similarity_jar_location())
+            .config("spark.driver.memory", memory)
+            .config("spark.sql.shuffle.partitions", str(cores))
+            .config("spark.default.parallelism", str(cores))
+            .config("spark.ui.enabled", "false")
+            .config("spark.ui.showConsoleProgress", "false")
+            .config("spark.sql.session.timeZone", "UTC")
+            # Python workers must be this interpreter (the one with atd's dependencies).
+            .config("spark.pyspark.python", sys.executable)
+            .config("spark.pyspark.driver.python", sys.executable)
+            .getOrCreate()
+        )
+        _session.sparkContext.setLogLevel("ERROR")
+        # py4j logs its shutdown at INFO after pytest/Django closed the log stream.
+        logging.getLogger("py4j").setLevel(logging.WARNING)
+        # Splink breaks long query lineages with checkpoints: a private temporary directory.
+        _session.sparkContext.setCheckpointDir(tempfile.mkdtemp(prefix="atd-spark-"))
+    return _session
+
+
+def spark_frame(spark: Any, frame: pd.DataFrame) -> Any:
+    """The linkage columns as a Spark DataFrame with an explicit schema (no inference from
+    pandas: nullable integers and lists of names would be guessed wrong)."""
+    from pyspark.sql import types as t
+
+    fields = []
+    for col in COLUMNS:
+        if col in _INTS:
+            kind: Any = t.LongType()
+        elif col in _ARRAYS:
+            kind = t.ArrayType(t.StringType())
+        else:
+            kind = t.StringType()
+        fields.append(t.StructField(col, kind, nullable=True))
+    rows = []
+    for record in frame[list(COLUMNS)].to_dict("records"):
+        row: list[Any] = []
+        for col in COLUMNS:
+            value = record[col]
+            if col in _ARRAYS:
+                row.append(list(value) if isinstance(value, list | tuple) else None)
+            elif value is None or (not isinstance(value, list) and pd.isna(value)):
+                row.append(None)
+            else:
+                row.append(int(value) if col in _INTS else str(value))
+        rows.append(row)
+    return spark.createDataFrame(rows, schema=t.StructType(fields))
