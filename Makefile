@@ -52,7 +52,7 @@ pytest-sqlite:
 pytest-postgres:
 	@if [ -n "$$DATABASE_URL" ]; then echo "DATABASE_URL is set: the run above used it"; \
 	elif $(BIN)/python -m atd.core.services_probe postgres; then \
-	  DATABASE_URL=postgres://postgres@127.0.0.1:5432/test $(BIN)/python -m pytest $(PYTEST_ARGS); \
+	  ATD_SECOND_PASS=1 DATABASE_URL=postgres://postgres@127.0.0.1:5432/test $(BIN)/python -m pytest $(PYTEST_ARGS); \
 	else echo "PostgreSQL does not answer at 127.0.0.1:5432: PostgreSQL run skipped"; fi
 
 bench-intake: install

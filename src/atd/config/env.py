@@ -58,8 +58,11 @@ def database_from_url(url: str, *, base_dir: Path) -> dict[str, object]:
             "PASSWORD": unquote(parsed.password or ""),
             "HOST": parsed.hostname or "",
             "PORT": str(parsed.port or ""),
-            "CONN_MAX_AGE": 60,
-            "CONN_HEALTH_CHECKS": True,
+            # No persistent connections: the web server is ASGI (uvicorn), where Django runs each
+            # request's sync code on an executor thread and a connection kept per thread is never
+            # reused or closed (idle connections piled up until the server refused new ones).
+            # Workers hold their one connection for their whole life anyway.
+            "CONN_MAX_AGE": 0,
         }
     if scheme == "sqlite":
         path = unquote(parsed.path)

@@ -42,3 +42,15 @@ def require_chromium() -> str:
         pytest.fail(message)
     pytest.skip(message)
     return path
+
+
+def require_java() -> None:
+    """pyspark (Splink's Spark backend in local mode) starts a JVM."""
+    import shutil
+
+    if shutil.which("java") or os.environ.get("JAVA_HOME"):
+        return
+    message = "needs a Java runtime for pyspark (apt-get install default-jre-headless)"
+    if services_required():
+        pytest.fail(message)
+    pytest.skip(message)
