@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import functools
 import itertools
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -18,10 +20,12 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 
 from atd.core import clock
 from atd.core.audit import audit_record
+from atd.core.errors import ValidationFailed
+from atd.people import selectors as people
 from atd.scheduling import rules, selectors
 from atd.scheduling.choices import AppointmentStatus, BookedBy
 from atd.scheduling.models import Appointment
@@ -132,16 +136,21 @@ def obligations_book(
     late = day_ordinal > demand.deadline[placed]
     now = clock.now()
     if placed.any():
+        participant = demand.participant[placed]
+        _participants_check(participant)
+        # Written in participant order: both participant-keyed indexes then take each
+        # person's rows on one leaf page, instead of one random page per row.
+        order = np.lexsort((demand.due[placed], participant))
         _insert(
             office_id=office.pk,
-            participant=demand.participant[placed],
-            kind=demand.kind[placed],
-            day=day_ordinal,
-            slot=slot,
-            starts=starts,
-            due=demand.due[placed],
-            deadline=demand.deadline[placed],
-            late=late,
+            participant=participant[order],
+            kind=demand.kind[placed][order],
+            day=day_ordinal[order],
+            slot=slot[order],
+            starts=starts[order],
+            due=demand.due[placed][order],
+            deadline=demand.deadline[placed][order],
+            late=late[order],
             now=now,
         )
     booked = int(placed.sum())
@@ -165,6 +174,51 @@ def obligations_book(
         ),
     )
     return run
+
+
+def _participants_check(participant: Any) -> None:
+    """The participant key has no database constraint (ADR 0008), so the scheduler checks
+    every id it writes, in bulk, inside the booking transaction: an unknown id fails the
+    office's run before anything is written."""
+    unknown = people.participant_ids_unknown(np.unique(participant).tolist())
+    if unknown:
+        shown = ", ".join(str(i) for i in unknown[:10])
+        raise ValidationFailed(
+            detail=f"{len(unknown)} obligations name no participant (ids {shown})"
+        )
+
+
+def obligations_book_many(
+    *, actor: Any, bookings: list[tuple[Any, rules.Demand]], workers: int | None = None
+) -> list[SchedulerRun]:
+    """Books several offices, one transaction each, on up to `workers` connections at once
+    (default `ATD_SCHEDULING_WORKERS`). Offices never share a slot or an obligation, so the
+    parallel transactions cannot conflict; each office still commits or rolls back whole, and
+    a re-run books only what is missing. Runs in the caller's thread, one office after the
+    other, on SQLite (one writer at a time) and inside an open transaction (other
+    connections could not see its rows, e.g. in a test)."""
+    workers = settings.ATD_SCHEDULING_WORKERS if workers is None else workers
+    if workers <= 1 or connection.vendor != "postgresql" or connection.in_atomic_block:
+        return [obligations_book(actor=actor, office=o, demand=d) for o, d in bookings]
+    return _in_threads(
+        [functools.partial(obligations_book, actor=actor, office=o, demand=d) for o, d in bookings],
+        workers,
+    )
+
+
+def _in_threads(jobs: list[Callable[[], SchedulerRun]], workers: int) -> list[SchedulerRun]:
+    """Runs `jobs` on `workers` threads, each with its own database connection (Django's
+    connections are per thread), closed when the thread's work is done. Results keep the
+    jobs' order; the first failure is raised after the running jobs finish."""
+
+    def run(job: Callable[[], SchedulerRun]) -> SchedulerRun:
+        try:
+            return job()
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="scheduler") as pool:
+        return list(pool.map(run, jobs))
 
 
 _COLUMNS = (
@@ -286,8 +340,16 @@ def appointments_schedule_office(*, actor: Any, office_id: int) -> SchedulerRun:
 
 
 def appointments_schedule_all(*, actor: Any = None) -> list[SchedulerRun]:
-    """Every office, one transaction each (the periodic job; safe to re-run at any time)."""
-    return [
-        appointments_schedule_office(actor=actor, office_id=o.pk)
-        for o in selectors.offices_in_scope(selectors.SYSTEM_SCOPE)
-    ]
+    """Every office, one transaction each (the periodic job; safe to re-run at any time), on
+    up to `ATD_SCHEDULING_WORKERS` connections at once (see `obligations_book_many`)."""
+    offices = [o.pk for o in selectors.offices_in_scope(selectors.SYSTEM_SCOPE)]
+    workers = settings.ATD_SCHEDULING_WORKERS
+    if workers <= 1 or connection.vendor != "postgresql" or connection.in_atomic_block:
+        return [appointments_schedule_office(actor=actor, office_id=pk) for pk in offices]
+    return _in_threads(
+        [
+            functools.partial(appointments_schedule_office, actor=actor, office_id=pk)
+            for pk in offices
+        ],
+        workers,
+    )
