@@ -323,7 +323,10 @@ def baseline_copy(
 
 def _take(rows: Any, mask: Any) -> dict[str, Any]:
     names = ("participant", "office_id", "day", "slot", "starts", "due", "deadline", "late")
-    return {n: np.asarray(getattr(rows, n))[mask] if np.ndim(getattr(rows, n)) else getattr(rows, n) for n in names}
+    return {
+        n: np.asarray(getattr(rows, n))[mask] if np.ndim(getattr(rows, n)) else getattr(rows, n)
+        for n in names
+    }
 
 
 def sqlite_small() -> list[str]:
@@ -343,6 +346,7 @@ def sqlite_small() -> list[str]:
 def main() -> None:
     db = backend()
     django_setup(db)
+    from django.conf import settings
     from django.db import connection
 
     from atd.core import clock
@@ -350,16 +354,12 @@ def main() -> None:
     from atd.scheduling import selectors, services
     from atd.scheduling.models import Appointment
 
-    from django.conf import settings
-
     workers = settings.ATD_SCHEDULING_WORKERS if db == "postgres" else 1
     load = os.getloadavg()[0]
     engine = (
         "PostgreSQL (binary COPY)" if db == "postgres" else f"SQLite (page cache {CACHE_MB} MB)"
     )
-    print(
-        f"{engine}, {workers} connection(s); load average {load:.1f} on {os.cpu_count()} cores"
-    )
+    print(f"{engine}, {workers} connection(s); load average {load:.1f} on {os.cpu_count()} cores")
     t = time.perf_counter()
     office_ids = seed_people()
     print(

@@ -20,6 +20,7 @@ from atd.people.models import (
     IntakeBatch,
     Office,
     Participant,
+    PhoneChange,
 )
 from atd.people.rules import text_fold
 
@@ -149,6 +150,7 @@ def participant_detail_read(
                 "addresses",
                 queryset=Address.objects.order_by("-valid_from").prefetch_related("flags"),
             ),
+            Prefetch("phone_changes", queryset=PhoneChange.objects.order_by("-changed_at")),
             Prefetch(
                 "cases",
                 queryset=Case.objects.select_related("office", "officer")
