@@ -25,7 +25,6 @@ from atd.core import clock
 from atd.core.errors import Forbidden, ValidationFailed
 from atd.core.models import AuditEntry
 from atd.core.scope import Scope
-from atd.people.models import Participant, PhoneChange
 from atd.testing.world import World
 
 pytestmark = pytest.mark.django_db
@@ -325,9 +324,10 @@ def test_phone_change_in_the_questionnaire_runs_the_people_phone_change(world: W
     pid = world.participants["officer_a"].pk
     plan_for(pid)
     c = _submit(pid, fix=_fix(), questionnaire={"phone_new": " +1 (312) 555-0199 "}).checkin
-    participant = Participant.objects.get(pk=pid)
+    participant = world.participants["officer_a"]
+    participant.refresh_from_db()
     assert participant.phone == "+1 (312) 555-0199"
-    change = PhoneChange.objects.get(participant_id=pid)
+    change = participant.phone_changes.get()
     assert c.receipt_code in change.reason
     assert c.questionnaire["phone_new"] == "+1 (312) 555-0199"
     assert AuditEntry.objects.filter(action="participant.phone_change").count() == 1
@@ -338,13 +338,15 @@ def test_unusable_phone_in_the_questionnaire_keeps_the_checkin_and_the_old_numbe
 ) -> None:
     pid = world.participants["officer_a"].pk
     plan_for(pid)
-    before = Participant.objects.get(pk=pid).phone
+    participant = world.participants["officer_a"]
+    before = participant.phone
     result = _submit(pid, fix=_fix(), questionnaire={"phone_new": "ask my sister"})
     assert result.created
     assert result.checkin.questionnaire["phone_new"] == "ask my sister"
     assert "only digits" in result.checkin.questionnaire["phone_new_problem"]
-    assert Participant.objects.get(pk=pid).phone == before
-    assert not PhoneChange.objects.filter(participant_id=pid).exists()
+    participant.refresh_from_db()
+    assert participant.phone == before
+    assert not participant.phone_changes.exists()
 
 
 PNG = base64.b64encode(
