@@ -119,6 +119,10 @@ def seed_people() -> list[int]:
         )
         with transaction.atomic():
             copy_rows(table, columns, lines)
+        # A live participants table is vacuumed and analysed by autovacuum; a freshly copied
+        # one is not, and the scheduler's participant check would then read the heap.
+        with connection.cursor() as cursor:
+            cursor.execute(f"VACUUM ANALYZE {table}")
         return [o.pk for o in offices]
     with transaction.atomic(), connection.cursor() as cursor:
         rows = ((i, f"{200_000_000 + i:09d}", stamp) for i in range(1, PARTICIPANTS + 1))
@@ -266,7 +270,7 @@ def baseline_copy(
     from django.db import connection, transaction
 
     from atd.scheduling.services import pgcopy
-    from atd.scheduling.services.scheduler import copy_statement
+    from atd.scheduling.services.scheduler import bulk_session, copy_statement
 
     i = np.arange(rows_total, dtype=np.int64)
     k = i // len(office_ids)
@@ -287,15 +291,14 @@ def baseline_copy(
     )
 
     def write(part: pgcopy.BookedRows) -> None:
-        with (
-            transaction.atomic(),
-            connection.cursor() as cursor,
-            cursor.cursor.copy(copy_statement()) as copy,
-        ):
-            copy.write(pgcopy.SIGNATURE)
-            for lo in range(0, len(part), 100_000):
-                copy.write(pgcopy.encode(part.slice(lo, lo + 100_000)))
-            copy.write(pgcopy.TRAILER)
+        with transaction.atomic(), connection.cursor() as cursor:
+            # The scheduler's own settings for its bulk transaction, so the WAL work is alike.
+            bulk_session(cursor)
+            with cursor.cursor.copy(copy_statement()) as copy:
+                copy.write(pgcopy.SIGNATURE)
+                for lo in range(0, len(part), 100_000):
+                    copy.write(pgcopy.encode(part.slice(lo, lo + 100_000)))
+                copy.write(pgcopy.TRAILER)
 
     if connections_ == 1:
         started = time.perf_counter()

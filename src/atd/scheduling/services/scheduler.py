@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import functools
 import itertools
+import queue
+import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -208,17 +209,41 @@ def obligations_book_many(
 
 def _in_threads(jobs: list[Callable[[], SchedulerRun]], workers: int) -> list[SchedulerRun]:
     """Runs `jobs` on `workers` threads, each with its own database connection (Django's
-    connections are per thread), closed when the thread's work is done. Results keep the
-    jobs' order; the first failure is raised after the running jobs finish."""
+    connections are per thread), kept for all the jobs the thread takes and closed when it
+    runs out. Results keep the jobs' order; the first failure is raised once every thread
+    has stopped (a thread stops taking jobs after a failure; the others finish theirs)."""
+    todo: queue.SimpleQueue[tuple[int, Callable[[], SchedulerRun]]] = queue.SimpleQueue()
+    for item in enumerate(jobs):
+        todo.put(item)
+    results: dict[int, SchedulerRun] = {}
+    failures: list[tuple[int, BaseException]] = []
 
-    def run(job: Callable[[], SchedulerRun]) -> SchedulerRun:
+    def worker() -> None:
         try:
-            return job()
+            while True:
+                try:
+                    index, job = todo.get_nowait()
+                except queue.Empty:
+                    return
+                try:
+                    results[index] = job()
+                except BaseException as exc:  # re-raised in the caller's thread
+                    failures.append((index, exc))
+                    return
         finally:
             connections.close_all()
 
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="scheduler") as pool:
-        return list(pool.map(run, jobs))
+    threads = [
+        threading.Thread(target=worker, name=f"scheduler-{i}", daemon=True)
+        for i in range(min(workers, len(jobs)))
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if failures:
+        raise min(failures, key=lambda f: f[0])[1]
+    return [results[i] for i in range(len(jobs))]
 
 
 _COLUMNS = (
@@ -320,12 +345,22 @@ def _copy(groups: list[pgcopy.BookedRows]) -> None:
     indexes still apply, so a duplicate obligation or slot fails the whole run exactly as the
     INSERT path does."""
     with connection.cursor() as cursor, connection.wrap_database_errors:
+        bulk_session(cursor)
         with cursor.cursor.copy(copy_statement()) as copy:
             copy.write(pgcopy.SIGNATURE)
             for group in groups:
                 for lo in range(0, len(group), COPY_CHUNK):
                     copy.write(pgcopy.encode(group.slice(lo, lo + COPY_CHUNK)))
             copy.write(pgcopy.TRAILER)
+
+
+def bulk_session(cursor: Any) -> None:
+    """Settings for this booking transaction only (SET LOCAL ends with it):
+    `synchronous_commit = off`, so the commit does not wait for its WAL flush. A crash in
+    that instant can lose the office's last committed run, never corrupt it or half-write it;
+    the next run books it again (idempotent). The audit entry is in the same transaction, so
+    it is lost or kept together with the rows."""
+    cursor.execute("SET LOCAL synchronous_commit = off")
 
 
 def appointments_schedule_office(*, actor: Any, office_id: int) -> SchedulerRun:
