@@ -185,7 +185,7 @@ def _participants_check(participant: Any) -> None:
     if unknown:
         shown = ", ".join(str(i) for i in unknown[:10])
         raise ValidationFailed(
-            detail=f"{len(unknown)} obligations name no participant (ids {shown})"
+            detail=f"{len(unknown)} participant ids of this run name no participant ({shown})"
         )
 
 
