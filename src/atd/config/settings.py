@@ -276,6 +276,8 @@ ATD_SCHEDULING_GRACE_BEFORE_DAYS = env_int("ATD_SCHEDULING_GRACE_BEFORE_DAYS", 7
 ATD_SCHEDULING_GRACE_AFTER_DAYS = env_int("ATD_SCHEDULING_GRACE_AFTER_DAYS", 7, minimum=0)
 ATD_SCHEDULING_HORIZON_DAYS = env_int("ATD_SCHEDULING_HORIZON_DAYS", 365, minimum=1)
 ATD_SCHEDULING_CALENDAR_DAYS = env_int("ATD_SCHEDULING_CALENDAR_DAYS", 365 * 12, minimum=30)
+# Offices the scheduler books at once on PostgreSQL, one connection each (2 cores here).
+ATD_SCHEDULING_WORKERS = env_int("ATD_SCHEDULING_WORKERS", 2, minimum=1)
 # Capacity of an office with no capacity row of its own.
 ATD_SCHEDULING_DEFAULT_SLOTS_PER_STAFF_DAY = env_int(
     "ATD_SCHEDULING_DEFAULT_SLOTS_PER_STAFF_DAY", 16, minimum=0

@@ -198,6 +198,7 @@ def participant_detail(request: HttpRequest, participant_id: int) -> HttpRespons
             "p": participant,
             "cases": cases,
             "addresses": list(participant.addresses.all()),
+            "phone_changes": list(participant.phone_changes.all()),
             "aliases": list(participant.aliases.all()),
             "closure_reasons": ClosureReason.choices,
             "statuses": CaseStatus.choices,

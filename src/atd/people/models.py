@@ -112,6 +112,22 @@ class Alias(models.Model):
         ]
 
 
+class PhoneChange(models.Model):
+    """History of a participant's phone number: the current one is Participant.phone."""
+
+    participant = models.ForeignKey(
+        Participant, on_delete=models.CASCADE, related_name="phone_changes"
+    )
+    old_phone = models.CharField(max_length=32, blank=True)
+    new_phone = models.CharField(max_length=32)
+    changed_at = models.DateTimeField()
+    recorded_by = models.CharField(max_length=150, blank=True)
+    reason = models.CharField(max_length=300)
+
+    class Meta:
+        indexes = [models.Index(fields=["participant", "changed_at"])]
+
+
 class Address(models.Model):
     class Verification(models.TextChoices):
         UNVERIFIED = "unverified", "Unverified"

@@ -51,6 +51,41 @@ def participant_search_name(
     return text_fold(" ".join(p for p in parts if p))[:500]
 
 
+# --- phone numbers --------------------------------------------------------
+
+_PHONE_CHARS = re.compile(r"^\+?[0-9 ().-]+$")
+PHONE_MIN_DIGITS = 7  # a local number without its area code is still a number to call
+PHONE_MAX_DIGITS = 15  # E.164's maximum, country code included
+PHONE_MAX_LENGTH = 32  # Participant.phone
+
+
+def phone_normalize(raw: str) -> str:
+    """The number as the participant wrote it, trimmed, spaces collapsed; or ValueError with
+    a reason. Only digits, spaces, dots, dashes, parentheses and one leading '+' are allowed,
+    with 7 to 15 digits (E.164 allows at most 15, country code included)."""
+    value = " ".join((raw or "").split())
+    if not value:
+        raise ValueError("a phone number is required")
+    if len(value) > PHONE_MAX_LENGTH or not _PHONE_CHARS.match(value):
+        raise ValueError("use only digits, spaces, dashes, dots, brackets and a leading +")
+    digits = phone_digits(value)
+    if len(digits) < PHONE_MIN_DIGITS:
+        raise ValueError(f"a phone number has at least {PHONE_MIN_DIGITS} digits")
+    if len(digits) > PHONE_MAX_DIGITS:
+        raise ValueError(f"a phone number has at most {PHONE_MAX_DIGITS} digits")
+    return value
+
+
+def phone_digits(value: str) -> str:
+    return "".join(c for c in value or "" if c.isdigit())
+
+
+def phone_is_change(current: str, new: str) -> bool:
+    """Whether `new` is a different number from `current`: formatting does not count, so
+    "(312) 555-0100" and "312.555.0100" are the same number."""
+    return phone_digits(current) != phone_digits(new)
+
+
 # --- addresses ------------------------------------------------------------
 
 _STREET_WORDS = {

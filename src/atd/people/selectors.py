@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 
 from atd.core.audit import audit_record
@@ -19,6 +20,7 @@ from atd.people.models import (
     IntakeBatch,
     Office,
     Participant,
+    PhoneChange,
 )
 from atd.people.rules import text_fold
 
@@ -148,6 +150,7 @@ def participant_detail_read(
                 "addresses",
                 queryset=Address.objects.order_by("-valid_from").prefetch_related("flags"),
             ),
+            Prefetch("phone_changes", queryset=PhoneChange.objects.order_by("-changed_at")),
             Prefetch(
                 "cases",
                 queryset=Case.objects.select_related("office", "officer")
@@ -266,3 +269,28 @@ def case_routing_for_participants(
             else:
                 out.setdefault(pid, (case_id, office_id, officer_id))
     return out
+
+
+def participant_ids_unknown(participant_ids: Any) -> list[int]:
+    """The ids among `participant_ids` that name no participant (sorted): the bulk check
+    for tables whose participant key has no database constraint (scheduling's appointments,
+    ADR 0008). On PostgreSQL one indexed count over an array parameter answers the usual
+    case (all known); the ids are listed only when some are missing."""
+    ids = sorted({int(i) for i in participant_ids})
+    if not ids:
+        return []
+    if connection.vendor == "postgresql":
+        table = connection.ops.quote_name(Participant._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT count(*) FROM {table} WHERE id = ANY(%s::bigint[])",  # noqa: S608
+                [ids],
+            )
+            (found,) = cursor.fetchone()
+        if found == len(ids):
+            return []
+    known: set[int] = set()
+    for start in range(0, len(ids), 10_000):
+        chunk = ids[start : start + 10_000]
+        known.update(Participant.objects.filter(pk__in=chunk).values_list("pk", flat=True))
+    return [i for i in ids if i not in known]

@@ -31,8 +31,15 @@ from atd.people.models import (
     CaseAssignment,
     CaseStatusChange,
     Participant,
+    PhoneChange,
 )
-from atd.people.rules import AddressInput, case_transition_problem, participant_search_name
+from atd.people.rules import (
+    AddressInput,
+    case_transition_problem,
+    participant_search_name,
+    phone_is_change,
+    phone_normalize,
+)
 from atd.people.selectors import case_get_in_scope, participant_get_in_scope
 
 ENROLLMENT_CODE_TTL = timedelta(days=14)
@@ -74,6 +81,43 @@ def address_change(
         reason=reason,
     )
     return row
+
+
+@transaction.atomic
+def participant_phone_change(
+    *, actor: Any, scope: Scope, participant_id: int, phone: str, reason: str
+) -> PhoneChange | None:
+    """Replaces the participant's phone number, keeping the old one as history. The same
+    number written differently changes nothing (returns None, nothing recorded)."""
+    participant_get_in_scope(scope=scope, participant_id=participant_id)
+    if not reason.strip():
+        raise ValidationFailed(errors=[FieldError("reason", "say why the number changes")])
+    try:
+        value = phone_normalize(phone)
+    except ValueError as exc:
+        raise ValidationFailed(errors=[FieldError("phone", str(exc))]) from None
+    # Locked so two changes at once each record the number the other replaced.
+    participant = Participant.objects.select_for_update().get(pk=participant_id)
+    if not phone_is_change(participant.phone, value):
+        return None
+    change = PhoneChange.objects.create(
+        participant=participant,
+        old_phone=participant.phone,
+        new_phone=value,
+        changed_at=clock.now(),
+        recorded_by=actor_for(actor).label,
+        reason=reason.strip()[:300],
+    )
+    participant.phone = value
+    participant.save(update_fields=["phone"])
+    audit_record(
+        actor=actor,
+        action="participant.phone_change",
+        object_type="participant",
+        object_ids=[participant.pk],
+        reason=reason,
+    )
+    return change
 
 
 @transaction.atomic

@@ -68,13 +68,22 @@ class Appointment(models.Model):
     due date) has at most one booked appointment, so re-running the scheduler books nothing
     twice."""
 
+    # Foreign keys without a database constraint (ADR 0008): a per-row FK trigger was more
+    # than half of the database's work when the scheduler books millions of rows. Writers
+    # check the keys instead (the scheduler in bulk, one query per office; the one-row
+    # services read the participant and the locked office first), participants and offices
+    # are never deleted, and PROTECT still refuses a delete through the ORM.
     participant = models.ForeignKey(
-        "people.Participant", on_delete=models.PROTECT, related_name="+"
+        "people.Participant", on_delete=models.PROTECT, related_name="+", db_constraint=False
     )
     # No plain index on office: every office query is over booked rows, which the slot
     # constraint's (office, day, slot) index serves; fewer indexes keep bulk booking fast.
     office = models.ForeignKey(
-        "people.Office", on_delete=models.PROTECT, related_name="+", db_index=False
+        "people.Office",
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     kind = models.CharField(max_length=16, choices=AppointmentKind.choices)
     status = models.CharField(

@@ -39,9 +39,9 @@ from atd.core.audit import audit_record
 from atd.core.errors import FieldError, ValidationFailed
 from atd.core.roles import Role
 from atd.core.scope import Scope
-from atd.people.rules import AddressInput
+from atd.people.rules import AddressInput, phone_normalize
 from atd.people.selectors import case_get_in_scope, participant_get_in_scope
-from atd.people.services import address_change, case_change_status
+from atd.people.services import address_change, case_change_status, participant_phone_change
 
 PHOTO_TYPES = {"image/jpeg", "image/png", "image/webp"}
 ATTEMPT_REASONS = {"server_error", "network", "location_service"}
@@ -84,24 +84,43 @@ def _photo_decode(data_url: str) -> tuple[str, bytes]:
     return content_type, raw
 
 
-def _questionnaire_clean(raw: dict[str, Any]) -> tuple[dict[str, Any], AddressInput | None]:
-    """Keeps the known answers, trimmed. An address change is returned separately: it runs
-    the people app's address validation in the same transaction."""
+@dataclass(frozen=True)
+class QuestionnaireChanges:
+    """Contact changes a questionnaire reports, applied by the people app in the check-in's
+    own transaction."""
+
+    address: AddressInput | None = None
+    phone: str | None = None
+
+
+def _questionnaire_clean(raw: dict[str, Any]) -> tuple[dict[str, Any], QuestionnaireChanges]:
+    """Keeps the known answers, trimmed. Address and phone changes are returned separately:
+    they run the people app's services in the same transaction. A phone number that fails
+    validation is kept on the check-in with the reason (`phone_new_problem`) for the officer,
+    and changes nothing: the check-in itself is never refused for it (it may be a queued,
+    offline one that cannot be corrected any more)."""
     out: dict[str, Any] = {}
     address = None
+    phone = None
     for key in ("phone_new", "employment", "employer", "travel_planned", "travel_detail"):
         value = raw.get(key)
         if isinstance(value, str) and value.strip():
             out[key] = value.strip()[:300]
         elif isinstance(value, bool):
             out[key] = value
+    if "phone_new" in out:
+        try:
+            phone = phone_normalize(str(out["phone_new"]))
+            out["phone_new"] = phone
+        except ValueError as exc:
+            out["phone_new_problem"] = str(exc)
     addr = raw.get("address_new")
     if isinstance(addr, dict) and str(addr.get("line1", "")).strip():
         parts = {k: str(addr.get(k, "")).strip()[:200] for k in AddressInput.__annotations__}
         parts["country"] = parts.get("country") or "US"
         address = AddressInput(**parts)
         out["address_new"] = parts
-    return out, address
+    return out, QuestionnaireChanges(address=address, phone=phone)
 
 
 def _priors(participant_id: int, before: datetime, scope: Scope) -> list[PriorPoint]:
@@ -245,7 +264,7 @@ def checkin_remote_submit(*, actor: Any, scope: Scope, data: CheckinInput) -> Ch
     if captured_at < now - timedelta(days=30):
         raise ValidationFailed(errors=[FieldError("captured_at", "is more than 30 days old")])
     photo = _photo_decode(data.photo_data_url) if data.photo_data_url else None
-    answers, new_address = _questionnaire_clean(data.questionnaire)
+    answers, changes = _questionnaire_clean(data.questionnaire)
     status, reason = location_verdict(
         data.fix,
         data.location_error,
@@ -291,12 +310,20 @@ def checkin_remote_submit(*, actor: Any, scope: Scope, data: CheckinInput) -> Ch
             data=photo[1],
             created_at=now,
         )
-    if new_address is not None:
+    if changes.address is not None:
         address_change(
             actor=actor,
             scope=scope,
             participant_id=participant.pk,
-            address=new_address,
+            address=changes.address,
+            reason=f"reported by the participant at check-in {checkin.receipt_code}",
+        )
+    if changes.phone is not None:
+        participant_phone_change(
+            actor=actor,
+            scope=scope,
+            participant_id=participant.pk,
+            phone=changes.phone,
             reason=f"reported by the participant at check-in {checkin.receipt_code}",
         )
     _signals_raise(actor, checkin)

@@ -320,6 +320,35 @@ def test_address_change_in_the_questionnaire_runs_the_people_address_change(
     assert c.questionnaire["travel_planned"] is True
 
 
+def test_phone_change_in_the_questionnaire_runs_the_people_phone_change(world: World) -> None:
+    pid = world.participants["officer_a"].pk
+    plan_for(pid)
+    c = _submit(pid, fix=_fix(), questionnaire={"phone_new": " +1 (312) 555-0199 "}).checkin
+    participant = world.participants["officer_a"]
+    participant.refresh_from_db()
+    assert participant.phone == "+1 (312) 555-0199"
+    change = participant.phone_changes.get()
+    assert c.receipt_code in change.reason
+    assert c.questionnaire["phone_new"] == "+1 (312) 555-0199"
+    assert AuditEntry.objects.filter(action="participant.phone_change").count() == 1
+
+
+def test_unusable_phone_in_the_questionnaire_keeps_the_checkin_and_the_old_number(
+    world: World,
+) -> None:
+    pid = world.participants["officer_a"].pk
+    plan_for(pid)
+    participant = world.participants["officer_a"]
+    before = participant.phone
+    result = _submit(pid, fix=_fix(), questionnaire={"phone_new": "ask my sister"})
+    assert result.created
+    assert result.checkin.questionnaire["phone_new"] == "ask my sister"
+    assert "only digits" in result.checkin.questionnaire["phone_new_problem"]
+    participant.refresh_from_db()
+    assert participant.phone == before
+    assert not participant.phone_changes.exists()
+
+
 PNG = base64.b64encode(
     bytes.fromhex(
         "89504e470d0a1a0a0000000d4948445200000001000000010806000000"

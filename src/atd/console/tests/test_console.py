@@ -14,6 +14,8 @@ from atd.console.rules import rebalance_plan
 from atd.console.track import point_of, thin
 from atd.core import clock
 from atd.core.models import AuditEntry
+from atd.core.scope import Scope
+from atd.people.services import participant_phone_change
 from atd.testing.world import World
 
 
@@ -96,6 +98,22 @@ def test_participant_page_has_timeline_chart_and_map(world: World, client_for: A
     assert "<svg" in page
     assert 'id="track-map"' in page
     assert "vendor/leaflet/leaflet.js" in page
+
+
+@pytest.mark.django_db
+def test_participant_page_shows_the_phone_number_history(world: World, client_for: Any) -> None:
+    pid = world.participants["officer_a"].pk
+    officer = world.users["case_officer"]
+    participant_phone_change(
+        actor=officer,
+        scope=Scope.for_user(officer),
+        participant_id=pid,
+        phone="312 555 0199",
+        reason="reported by the participant at check-in ABCD-EFGH",
+    )
+    page = client_for("case_officer").get(f"/participants/{pid}/").content.decode()
+    assert "312 555 0199" in page
+    assert "reported by the participant at check-in ABCD-EFGH" in page
 
 
 @pytest.mark.django_db

@@ -16,6 +16,8 @@ from atd.people.rules import (
     address_key,
     address_split_unit,
     case_transition_problem,
+    phone_is_change,
+    phone_normalize,
     text_fold,
 )
 
@@ -131,3 +133,36 @@ def test_case_lifecycle_transitions() -> None:
     assert "reason is required" in (
         case_transition_problem("active", "closed", closure_reason="removed", reason=" ") or ""
     )
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("  (312) 555-0100 ", "(312) 555-0100"),
+        ("+52 55  1234 5678", "+52 55 1234 5678"),
+        ("555.0100", "555.0100"),
+    ],
+)
+def test_phone_number_is_kept_as_written_trimmed(raw: str, expected: str) -> None:
+    assert phone_normalize(raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "reason"),
+    [
+        ("", "required"),
+        ("call me", "only digits"),
+        ("555-01", "at least 7"),
+        ("+1 312 555 0100 00000", "at most 15"),
+        ("312+5550100", "only digits"),
+    ],
+)
+def test_phone_number_that_cannot_be_called_is_refused_with_a_reason(raw: str, reason: str) -> None:
+    with pytest.raises(ValueError, match=reason):
+        phone_normalize(raw)
+
+
+def test_the_same_phone_number_written_differently_is_not_a_change() -> None:
+    assert not phone_is_change("(312) 555-0100", "312.555.0100")
+    assert phone_is_change("(312) 555-0100", "(312) 555-0199")
+    assert phone_is_change("", "312 555 0100")

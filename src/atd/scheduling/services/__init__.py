@@ -17,6 +17,7 @@ from atd.scheduling.services.scheduler import (
     appointments_schedule_all,
     appointments_schedule_office,
     obligations_book,
+    obligations_book_many,
 )
 
 __all__ = [
@@ -31,5 +32,6 @@ __all__ = [
     "holiday_remove",
     "holiday_set",
     "obligations_book",
+    "obligations_book_many",
     "staffing_set",
 ]

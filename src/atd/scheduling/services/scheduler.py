@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import functools
 import itertools
+import queue
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -18,10 +21,12 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 
 from atd.core import clock
 from atd.core.audit import audit_record
+from atd.core.errors import ValidationFailed
+from atd.people import selectors as people
 from atd.scheduling import rules, selectors
 from atd.scheduling.choices import AppointmentStatus, BookedBy
 from atd.scheduling.models import Appointment
@@ -132,16 +137,21 @@ def obligations_book(
     late = day_ordinal > demand.deadline[placed]
     now = clock.now()
     if placed.any():
+        participant = demand.participant[placed]
+        _participants_check(participant)
+        # Written in participant order: both participant-keyed indexes then take each
+        # person's rows on one leaf page, instead of one random page per row.
+        order = np.lexsort((demand.due[placed], participant))
         _insert(
             office_id=office.pk,
-            participant=demand.participant[placed],
-            kind=demand.kind[placed],
-            day=day_ordinal,
-            slot=slot,
-            starts=starts,
-            due=demand.due[placed],
-            deadline=demand.deadline[placed],
-            late=late,
+            participant=participant[order],
+            kind=demand.kind[placed][order],
+            day=day_ordinal[order],
+            slot=slot[order],
+            starts=starts[order],
+            due=demand.due[placed][order],
+            deadline=demand.deadline[placed][order],
+            late=late[order],
             now=now,
         )
     booked = int(placed.sum())
@@ -165,6 +175,75 @@ def obligations_book(
         ),
     )
     return run
+
+
+def _participants_check(participant: Any) -> None:
+    """The participant key has no database constraint (ADR 0008), so the scheduler checks
+    every id it writes, in bulk, inside the booking transaction: an unknown id fails the
+    office's run before anything is written."""
+    unknown = people.participant_ids_unknown(np.unique(participant).tolist())
+    if unknown:
+        shown = ", ".join(str(i) for i in unknown[:10])
+        raise ValidationFailed(
+            detail=f"{len(unknown)} participant ids of this run name no participant ({shown})"
+        )
+
+
+def obligations_book_many(
+    *, actor: Any, bookings: list[tuple[Any, rules.Demand]], workers: int | None = None
+) -> list[SchedulerRun]:
+    """Books several offices, one transaction each, on up to `workers` connections at once
+    (default `ATD_SCHEDULING_WORKERS`). Offices never share a slot or an obligation, so the
+    parallel transactions cannot conflict; each office still commits or rolls back whole, and
+    a re-run books only what is missing. Runs in the caller's thread, one office after the
+    other, on SQLite (one writer at a time) and inside an open transaction (other
+    connections could not see its rows, e.g. in a test)."""
+    workers = settings.ATD_SCHEDULING_WORKERS if workers is None else workers
+    if workers <= 1 or connection.vendor != "postgresql" or connection.in_atomic_block:
+        return [obligations_book(actor=actor, office=o, demand=d) for o, d in bookings]
+    return _in_threads(
+        [functools.partial(obligations_book, actor=actor, office=o, demand=d) for o, d in bookings],
+        workers,
+    )
+
+
+def _in_threads(jobs: list[Callable[[], SchedulerRun]], workers: int) -> list[SchedulerRun]:
+    """Runs `jobs` on `workers` threads, each with its own database connection (Django's
+    connections are per thread), kept for all the jobs the thread takes and closed when it
+    runs out. Results keep the jobs' order; the first failure is raised once every thread
+    has stopped (a thread stops taking jobs after a failure; the others finish theirs)."""
+    todo: queue.SimpleQueue[tuple[int, Callable[[], SchedulerRun]]] = queue.SimpleQueue()
+    for item in enumerate(jobs):
+        todo.put(item)
+    results: dict[int, SchedulerRun] = {}
+    failures: list[tuple[int, BaseException]] = []
+
+    def worker() -> None:
+        try:
+            while True:
+                try:
+                    index, job = todo.get_nowait()
+                except queue.Empty:
+                    return
+                try:
+                    results[index] = job()
+                except BaseException as exc:  # re-raised in the caller's thread
+                    failures.append((index, exc))
+                    return
+        finally:
+            connections.close_all()
+
+    threads = [
+        threading.Thread(target=worker, name=f"scheduler-{i}", daemon=True)
+        for i in range(min(workers, len(jobs)))
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if failures:
+        raise min(failures, key=lambda f: f[0])[1]
+    return [results[i] for i in range(len(jobs))]
 
 
 _COLUMNS = (
@@ -266,12 +345,22 @@ def _copy(groups: list[pgcopy.BookedRows]) -> None:
     indexes still apply, so a duplicate obligation or slot fails the whole run exactly as the
     INSERT path does."""
     with connection.cursor() as cursor, connection.wrap_database_errors:
+        bulk_session(cursor)
         with cursor.cursor.copy(copy_statement()) as copy:
             copy.write(pgcopy.SIGNATURE)
             for group in groups:
                 for lo in range(0, len(group), COPY_CHUNK):
                     copy.write(pgcopy.encode(group.slice(lo, lo + COPY_CHUNK)))
             copy.write(pgcopy.TRAILER)
+
+
+def bulk_session(cursor: Any) -> None:
+    """Settings for this booking transaction only (SET LOCAL ends with it):
+    `synchronous_commit = off`, so the commit does not wait for its WAL flush. A crash in
+    that instant can lose the office's last committed run, never corrupt it or half-write it;
+    the next run books it again (idempotent). The audit entry is in the same transaction, so
+    it is lost or kept together with the rows."""
+    cursor.execute("SET LOCAL synchronous_commit = off")
 
 
 def appointments_schedule_office(*, actor: Any, office_id: int) -> SchedulerRun:
@@ -286,8 +375,16 @@ def appointments_schedule_office(*, actor: Any, office_id: int) -> SchedulerRun:
 
 
 def appointments_schedule_all(*, actor: Any = None) -> list[SchedulerRun]:
-    """Every office, one transaction each (the periodic job; safe to re-run at any time)."""
-    return [
-        appointments_schedule_office(actor=actor, office_id=o.pk)
-        for o in selectors.offices_in_scope(selectors.SYSTEM_SCOPE)
-    ]
+    """Every office, one transaction each (the periodic job; safe to re-run at any time), on
+    up to `ATD_SCHEDULING_WORKERS` connections at once (see `obligations_book_many`)."""
+    offices = [o.pk for o in selectors.offices_in_scope(selectors.SYSTEM_SCOPE)]
+    workers = settings.ATD_SCHEDULING_WORKERS
+    if workers <= 1 or connection.vendor != "postgresql" or connection.in_atomic_block:
+        return [appointments_schedule_office(actor=actor, office_id=pk) for pk in offices]
+    return _in_threads(
+        [
+            functools.partial(appointments_schedule_office, actor=actor, office_id=pk)
+            for pk in offices
+        ],
+        workers,
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -11,7 +12,7 @@ import pytest
 from django.db import IntegrityError, transaction
 
 from atd.core import clock
-from atd.core.errors import Conflict, Forbidden, NotFound
+from atd.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from atd.core.models import AuditEntry
 from atd.core.scope import Scope
 from atd.scheduling import rules, selectors, services
@@ -20,7 +21,7 @@ from atd.scheduling.models import Appointment
 from atd.scheduling.services import scheduler
 from atd.supervision.services import plan_set
 from atd.testing.services import require_postgres
-from atd.testing.world import World, participant_with_case
+from atd.testing.world import World, build_world, participant_with_case
 
 NOW = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)  # a Monday
 TODAY = date(2026, 11, 23)
@@ -377,6 +378,107 @@ def test_postgres_copy_path_still_refuses_a_duplicate_obligation(world: World) -
             now=NOW,
         )
     assert Appointment.objects.count() == 2
+
+
+def test_scheduler_refuses_obligations_of_unknown_participants_and_writes_nothing(
+    world: World,
+) -> None:
+    # The participant key has no database constraint (ADR 0008): the scheduler's own bulk
+    # check is what refuses it, on SQLite and PostgreSQL alike.
+    office = selectors.office_get(world.office_a.pk)
+    demand = _two_obligations(world)
+    demand = rules.Demand(
+        participant=np.array([demand.participant[0], 987_654_321], dtype=np.int64),
+        kind=demand.kind,
+        due=demand.due,
+        earliest=demand.earliest,
+        deadline=demand.deadline,
+    )
+    with pytest.raises(ValidationFailed, match="987654321"):
+        services.obligations_book(actor=None, office=office, demand=demand)
+    assert not Appointment.objects.exists()
+    assert not AuditEntry.objects.filter(action="appointment.schedule").exists()
+
+
+def _one_obligation(participant_id: int) -> rules.Demand:
+    due = TODAY.toordinal() + 10
+    return rules.Demand(
+        participant=np.array([participant_id], dtype=np.int64),
+        kind=np.array([0], dtype=np.int64),
+        due=np.array([due], dtype=np.int64),
+        earliest=np.array([due - 7], dtype=np.int64),
+        deadline=np.array([due + 7], dtype=np.int64),
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_postgres_books_offices_on_two_connections_and_a_rerun_books_nothing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    require_postgres()
+    world = build_world()
+    threads: set[str] = set()
+    book = scheduler.obligations_book
+
+    def spy(**kwargs: object) -> scheduler.SchedulerRun:
+        threads.add(threading.current_thread().name)
+        return book(**kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(scheduler, "obligations_book", spy)
+    bookings = [
+        (selectors.office_get(world.office_a.pk), _two_obligations(world)),
+        (
+            selectors.office_get(world.office_b.pk),
+            _one_obligation(world.participants["office_b"].pk),
+        ),
+    ]
+    runs = services.obligations_book_many(actor=None, bookings=bookings, workers=2)
+    assert [(r.office_id, r.booked) for r in runs] == [
+        (world.office_a.pk, 2),
+        (world.office_b.pk, 1),
+    ]
+    assert threads and all(name.startswith("scheduler") for name in threads)
+    assert Appointment.objects.filter(office_id=world.office_b.pk).count() == 1
+    again = services.obligations_book_many(actor=None, bookings=bookings, workers=2)
+    assert [(r.booked, r.already_booked) for r in again] == [(0, 2), (0, 1)]
+    assert Appointment.objects.count() == 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_postgres_parallel_booking_failure_rolls_back_only_that_office() -> None:
+    require_postgres()
+    world = build_world()
+    bookings = [
+        (selectors.office_get(world.office_a.pk), _one_obligation(987_654_321)),
+        (
+            selectors.office_get(world.office_b.pk),
+            _one_obligation(world.participants["office_b"].pk),
+        ),
+    ]
+    with pytest.raises(ValidationFailed):
+        services.obligations_book_many(actor=None, bookings=bookings, workers=2)
+    assert not Appointment.objects.filter(office_id=world.office_a.pk).exists()
+    assert Appointment.objects.filter(office_id=world.office_b.pk).count() == 1
+
+
+def test_inside_an_open_transaction_offices_are_booked_one_after_the_other(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Another connection could not see this transaction's rows, so no threads here.
+    threads: set[str] = set()
+    book = scheduler.obligations_book
+
+    def spy(**kwargs: object) -> scheduler.SchedulerRun:
+        threads.add(threading.current_thread().name)
+        return book(**kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(scheduler, "obligations_book", spy)
+    office = selectors.office_get(world.office_a.pk)
+    runs = services.obligations_book_many(
+        actor=None, bookings=[(office, _two_obligations(world))], workers=2
+    )
+    assert runs[0].booked == 2
+    assert threads == {threading.current_thread().name}
 
 
 def _appointment(world: World, *, day: date, slot: int, late: bool, status: str) -> None:
