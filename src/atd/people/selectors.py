@@ -274,7 +274,7 @@ def case_routing_for_participants(
 def participant_ids_unknown(participant_ids: Any) -> list[int]:
     """The ids among `participant_ids` that name no participant (sorted): the bulk check
     for tables whose participant key has no database constraint (scheduling's appointments,
-    ADR 0008). On PostgreSQL one indexed count over an array parameter answers the usual
+    ADR 0010). On PostgreSQL one indexed count over an array parameter answers the usual
     case (all known); the ids are listed only when some are missing."""
     ids = sorted({int(i) for i in participant_ids})
     if not ids:

@@ -68,7 +68,7 @@ class Appointment(models.Model):
     due date) has at most one booked appointment, so re-running the scheduler books nothing
     twice."""
 
-    # Foreign keys without a database constraint (ADR 0008): a per-row FK trigger was more
+    # Foreign keys without a database constraint (ADR 0010): a per-row FK trigger was more
     # than half of the database's work when the scheduler books millions of rows. Writers
     # check the keys instead (the scheduler in bulk, one query per office; the one-row
     # services read the participant and the locked office first), participants and offices

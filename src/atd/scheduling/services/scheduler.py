@@ -178,7 +178,7 @@ def obligations_book(
 
 
 def _participants_check(participant: Any) -> None:
-    """The participant key has no database constraint (ADR 0008), so the scheduler checks
+    """The participant key has no database constraint (ADR 0010), so the scheduler checks
     every id it writes, in bulk, inside the booking transaction: an unknown id fails the
     office's run before anything is written."""
     unknown = people.participant_ids_unknown(np.unique(participant).tolist())

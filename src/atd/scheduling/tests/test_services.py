@@ -383,7 +383,7 @@ def test_postgres_copy_path_still_refuses_a_duplicate_obligation(world: World) -
 def test_scheduler_refuses_obligations_of_unknown_participants_and_writes_nothing(
     world: World,
 ) -> None:
-    # The participant key has no database constraint (ADR 0008): the scheduler's own bulk
+    # The participant key has no database constraint (ADR 0010): the scheduler's own bulk
     # check is what refuses it, on SQLite and PostgreSQL alike.
     office = selectors.office_get(world.office_a.pk)
     demand = _two_obligations(world)
