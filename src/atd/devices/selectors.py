@@ -25,9 +25,8 @@ from atd.devices.rules import stock_is_low
 from atd.people.selectors import office_list
 
 
-def device_queryset_in_scope(scope: Scope) -> QuerySet[Device]:
-    """Inventory is an office's: staff of the office see its devices, an admin sees all."""
-    qs = Device.objects.all()
+def _office_rows_in_scope(qs: QuerySet, scope: Scope) -> QuerySet:
+    """Rows owned by an office: that office's staff see them, an admin sees all, nobody else."""
     if scope.role == Role.ADMIN:
         return qs
     if scope.role in CASELOAD_ROLES or scope.role == Role.SUPERVISOR:
@@ -35,6 +34,11 @@ def device_queryset_in_scope(scope: Scope) -> QuerySet[Device]:
             return qs.none()
         return qs.filter(office_id=scope.office_id)
     return qs.none()
+
+
+def device_queryset_in_scope(scope: Scope) -> QuerySet[Device]:
+    """Inventory is an office's: staff of the office see its devices, an admin sees all."""
+    return _office_rows_in_scope(Device.objects.all(), scope)
 
 
 def device_get_in_scope(*, scope: Scope, device_id: int, for_update: bool = False) -> Device:
@@ -138,14 +142,7 @@ def _office_in_scope(scope: Scope, office_id: int | None) -> bool:
 
 def shipment_queryset_in_scope(scope: Scope) -> QuerySet[Shipment]:
     """Shipments are the receiving office's: its staff see them, an admin sees all."""
-    qs = Shipment.objects.all()
-    if scope.role == Role.ADMIN:
-        return qs
-    if scope.role in CASELOAD_ROLES or scope.role == Role.SUPERVISOR:
-        if scope.office_id is None:
-            return qs.none()
-        return qs.filter(office_id=scope.office_id)
-    return qs.none()
+    return _office_rows_in_scope(Shipment.objects.all(), scope)
 
 
 def shipment_get_in_scope(*, scope: Scope, shipment_id: int) -> Shipment:
