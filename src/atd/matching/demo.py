@@ -9,10 +9,10 @@ from typing import Any
 
 from atd.core.scope import Scope
 from atd.matching import selectors, services
-from atd.matching.linkage.features import PersonRecord, person_features
 from atd.matching.linkage.model import LinkageEngine
 from atd.matching.synthetic import (
     SynthPerson,
+    feature_rows,
     near_miss,
     person_new,
     record_variant,
@@ -31,25 +31,7 @@ def model_from_synthetic(*, participants: int = 1500, seed: int = 3) -> dict[str
         unrelated=participants // 6,
         seed=seed,
     )
-
-    def rec(prefix: str, p: SynthPerson, **extra: Any) -> dict[str, Any]:
-        return person_features(
-            PersonRecord(
-                f"{prefix}{p.key}",
-                p.given_names,
-                p.first_surname,
-                p.second_surname,
-                p.date_of_birth,
-                p.sex,
-                p.postal_code,
-                p.city,
-                p.street,
-                **extra,
-            )
-        )
-
-    left = [rec("b", b, booking_id=b.key) for b in s.bookings]
-    right = [rec("p", p, participant_id=p.key) for p in s.participants]
+    left, right = feature_rows(s)
     return LinkageEngine(left, right).train(max_pairs=2e5)
 
 

@@ -12,6 +12,9 @@ import random
 import unicodedata
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
+from typing import Any
+
+from atd.matching.linkage.features import PersonRecord, person_features
 
 GIVEN_F = [
     "María",
@@ -359,3 +362,28 @@ def synthetic_set(
         key += 1
     rng.shuffle(bookings)
     return SyntheticSet(people, aliases, bookings, truth, misses)
+
+
+def feature_rows(s: SyntheticSet) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The linkage engine's input for a synthetic set: (bookings, participants) as feature rows,
+    keyed "b<key>" / "p<key>" with the booking or participant key alongside."""
+
+    def rec(prefix: str, p: SynthPerson, **extra: Any) -> dict[str, Any]:
+        return person_features(
+            PersonRecord(
+                f"{prefix}{p.key}",
+                p.given_names,
+                p.first_surname,
+                p.second_surname,
+                p.date_of_birth,
+                p.sex,
+                p.postal_code,
+                p.city,
+                p.street,
+                **extra,
+            )
+        )
+
+    left = [rec("b", b, booking_id=b.key) for b in s.bookings]
+    right = [rec("p", p, participant_id=p.key) for p in s.participants]
+    return left, right

@@ -10,9 +10,8 @@ import pytest
 from django.apps import apps
 
 from atd.core.apikeys import api_key_issue
-from atd.matching.linkage.features import PersonRecord, person_features
 from atd.matching.linkage.model import LinkageEngine
-from atd.matching.synthetic import synthetic_set
+from atd.matching.synthetic import feature_rows, synthetic_set
 from atd.testing.world import World, participant_with_case
 
 
@@ -20,25 +19,7 @@ from atd.testing.world import World, participant_with_case
 def trained_settings() -> dict[str, Any]:
     """EM-trained on a synthetic population (pure, no database): done once per test session."""
     s = synthetic_set(participants=1200, linked=300, near_misses=60, unrelated=200, seed=3)
-
-    def rec(prefix: str, p: Any, **extra: Any) -> dict[str, Any]:
-        return person_features(
-            PersonRecord(
-                f"{prefix}{p.key}",
-                p.given_names,
-                p.first_surname,
-                p.second_surname,
-                p.date_of_birth,
-                p.sex,
-                p.postal_code,
-                p.city,
-                p.street,
-                **extra,
-            )
-        )
-
-    left = [rec("b", b, booking_id=b.key) for b in s.bookings]
-    right = [rec("p", p, participant_id=p.key) for p in s.participants]
+    left, right = feature_rows(s)
     return LinkageEngine(left, right).train(max_pairs=2e5)
 
 

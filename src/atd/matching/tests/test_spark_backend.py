@@ -11,9 +11,8 @@ from typing import Any
 
 import pytest
 
-from atd.matching.linkage.features import PersonRecord, person_features
 from atd.matching.linkage.model import LinkageEngine, pairs_scored
-from atd.matching.synthetic import synthetic_set
+from atd.matching.synthetic import feature_rows, synthetic_set
 from atd.matching.tests.conftest import trained_settings
 from atd.testing.services import require_java
 
@@ -29,25 +28,7 @@ pytestmark = [
 
 def _rows() -> tuple[list[dict[str, Any]], list[dict[str, Any]], dict[int, int]]:
     s = synthetic_set(participants=300, linked=80, near_misses=20, unrelated=40, seed=21)
-
-    def rec(prefix: str, p: Any, **extra: Any) -> dict[str, Any]:
-        return person_features(
-            PersonRecord(
-                f"{prefix}{p.key}",
-                p.given_names,
-                p.first_surname,
-                p.second_surname,
-                p.date_of_birth,
-                p.sex,
-                p.postal_code,
-                p.city,
-                p.street,
-                **extra,
-            )
-        )
-
-    left = [rec("b", b, booking_id=b.key) for b in s.bookings]
-    right = [rec("p", p, participant_id=p.key) for p in s.participants]
+    left, right = feature_rows(s)
     return left, right, s.truth
 
 
