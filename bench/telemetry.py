@@ -606,6 +606,10 @@ def main() -> None:
             f"reference check: {r['reference_episodes']} episodes, {r['reference_mismatches']} mismatches; "
             f"peak RSS {r['peak_rss_mb']:.0f} MB"
         )
+        print(
+            f"  {name} steps, wall s: {r['step_seconds']}; this process's CPU s: "
+            f"{r['step_cpu_seconds']}; JSON decode {r['decode_json_s']} s"
+        )
     pg, lite = results["postgres"], results["sqlite"]
     if "mqtt_pings_per_s" in pg:
         print(
