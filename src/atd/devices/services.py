@@ -30,7 +30,7 @@ from atd.devices.models import (
 from atd.devices.rules import credential_hash, device_transition_problem, stock_is_low
 from atd.devices.selectors import device_get_in_scope
 from atd.people.selectors import office_list, participant_get_in_scope
-from atd.supervision.services import device_returns_complete
+from atd.supervision.services import device_change_tasks_complete, device_returns_complete
 
 
 def _new_secret() -> str:
@@ -203,6 +203,14 @@ def device_assign(*, actor: Any, scope: Scope, device_id: int, participant_id: i
         ) from exc
     device.participant = participant
     device.save(update_fields=["status", "participant"])
+    # An assign or swap task (a change of plan) is done once the right device is on.
+    device_change_tasks_complete(
+        actor=actor,
+        participant_id=participant.pk,
+        held=_kinds_worn(participant.pk),
+        device_id=device.pk,
+        event="assigned",
+    )
     if device.kind == DeviceKind.GPS_ANKLE and device.office_id:
         _stock_change(device.office_id, Consumable.STRAP, -1, allow_short=True)
     audit_record(
@@ -213,6 +221,14 @@ def device_assign(*, actor: Any, scope: Scope, device_id: int, participant_id: i
         reason=f"participant {participant.pk}",
     )
     return device
+
+
+def _kinds_worn(participant_id: int) -> set[str]:
+    return set(
+        DeviceAssignment.objects.filter(
+            participant_id=participant_id, returned_at__isnull=True
+        ).values_list("kind", flat=True)
+    )
 
 
 RETURN_CONDITIONS = {
@@ -242,6 +258,14 @@ def device_return(
         # A return task (departure, change of plan) is done when the device is back.
         device_returns_complete(
             actor=actor, participant_id=holder, device_id=device.pk, device_kind=device.kind
+        )
+        # A swap is done when the old kind is back and the new one is on.
+        device_change_tasks_complete(
+            actor=actor,
+            participant_id=holder,
+            held=_kinds_worn(holder),
+            device_id=device.pk,
+            event="returned",
         )
     audit_record(
         actor=actor,

@@ -126,8 +126,9 @@ class DeviceTask(models.Model):
     """A plan change that changes technology opens a device assignment, return or swap task;
     a confirmed departure opens a return task for each device the participant still holds
     (no plan change: `reason` says why, `device_id` names the device). The devices app
-    consumes open tasks through `supervision.selectors` / `services` and completes a return
-    task when the device comes back."""
+    consumes open tasks through `supervision.selectors` / `services`: a return task is done
+    when the device comes back, an assign or swap task when the right device is on (and, for
+    a swap, the old kind is off)."""
 
     participant = models.ForeignKey(
         "people.Participant", on_delete=models.PROTECT, related_name="+"

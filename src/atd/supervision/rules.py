@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -97,6 +98,20 @@ def return_task_completed_by(
     if task_device_id is not None:
         return task_device_id == device_id
     return task_from_technology == device_kind
+
+
+def change_task_completed_by(
+    *, kind: str, to_technology: str, from_technology: str, held: Collection[str]
+) -> bool:
+    """Whether an assign or swap task (a change of plan) is done, given the kinds of device the
+    participant wears now: an assign task once they wear a device of the new technology; a
+    swap once they wear the new kind and no longer the old (in either order: the new device
+    may go on before the old one comes back)."""
+    if kind == "assign":
+        return to_technology in held
+    if kind == "swap":
+        return to_technology in held and from_technology not in held
+    return False
 
 
 def cost_rate_on(

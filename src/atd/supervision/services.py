@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import date, time
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -25,7 +25,12 @@ from atd.supervision.choices import (
     ZonePurpose,
 )
 from atd.supervision.models import CostRate, CurfewWindow, DeviceTask, Plan, PlanChange, Zone
-from atd.supervision.rules import cadence_is_valid, device_task_kind, return_task_completed_by
+from atd.supervision.rules import (
+    cadence_is_valid,
+    change_task_completed_by,
+    device_task_kind,
+    return_task_completed_by,
+)
 
 
 @transaction.atomic
@@ -343,5 +348,47 @@ def device_returns_complete(
         object_type="participant",
         object_ids=[participant_id],
         reason=f"tasks {', '.join(str(t.pk) for t in done)}: device {device_id} returned",
+    )
+    return done
+
+
+@transaction.atomic
+def device_change_tasks_complete(
+    *, actor: Any, participant_id: int, held: Collection[str], device_id: int, event: str
+) -> list[DeviceTask]:
+    """A device went on or came off (called by the devices app inside its assign and return,
+    with the kinds of device the participant wears afterwards): every open assign or swap task
+    that is now answered is done. Returns the tasks it completed."""
+    open_tasks = DeviceTask.objects.select_for_update().filter(
+        participant_id=participant_id,
+        kind__in=(DeviceTaskKind.ASSIGN, DeviceTaskKind.SWAP),
+        status=DeviceTaskStatus.OPEN,
+    )
+    held = frozenset(held)
+    done = [
+        task
+        for task in open_tasks
+        if change_task_completed_by(
+            kind=task.kind,
+            to_technology=task.to_technology,
+            from_technology=task.from_technology,
+            held=held,
+        )
+    ]
+    if not done:
+        return []
+    now, who = clock.now(), actor_for(actor).label
+    for task in done:
+        task.status = DeviceTaskStatus.DONE
+        task.closed_at = now
+        task.closed_by_label = who
+        task.note = f"device {device_id} {event}"[:500]
+        task.save(update_fields=["status", "closed_at", "closed_by_label", "note"])
+    audit_record(
+        actor=actor,
+        action="device_task.complete",
+        object_type="participant",
+        object_ids=[participant_id],
+        reason=f"tasks {', '.join(str(t.pk) for t in done)}: device {device_id} {event}",
     )
     return done

@@ -118,3 +118,61 @@ def test_stock_falling_below_its_threshold_raises_one_low_stock_alert(
         services.consumable_adjust(
             actor=admin, office_id=office, item="charger", delta=-100, reason="x"
         )
+
+
+def _plan(world: Any, technology: str) -> None:
+    from datetime import date
+
+    from atd.supervision.services import plan_set
+
+    officer = world.user("case_officer")
+    plan_set(
+        actor=officer,
+        scope=Scope.for_user(officer),
+        participant_id=world.participants["officer_a"].pk,
+        technology=technology,
+        cadence_days=28,
+        checkin_mode="in_person",
+        start_date=date(2026, 3, 1),
+        reason=f"plan: {technology}",
+    )
+
+
+def _tasks(world: Any) -> list[tuple[str, str]]:
+    from atd.supervision.models import DeviceTask
+
+    return list(
+        DeviceTask.objects.filter(participant=world.participants["officer_a"])
+        .order_by("pk")
+        .values_list("kind", "status")
+    )
+
+
+@pytest.mark.parametrize("new_first", [True, False])
+def test_assigning_and_returning_devices_completes_the_plans_assign_and_swap_tasks(
+    world: Any, admin: Any, new_first: bool
+) -> None:
+    scope = Scope.for_user(admin)
+    pid = world.participants["officer_a"].pk
+    ankle, _ = services.device_register(
+        actor=admin, serial="T-1", kind="gps_ankle", office_id=world.office_a.pk
+    )
+    wrist, _ = services.device_register(
+        actor=admin, serial="T-2", kind="wrist", office_id=world.office_a.pk
+    )
+    _plan(world, "gps_ankle")
+    assert _tasks(world) == [("assign", "open")]
+    services.device_assign(actor=admin, scope=scope, device_id=ankle.pk, participant_id=pid)
+    assert _tasks(world) == [("assign", "done")]
+
+    _plan(world, "wrist")  # a step down: swap the ankle monitor for a wrist device
+    assert _tasks(world)[-1] == ("swap", "open")
+    if new_first:
+        services.device_assign(actor=admin, scope=scope, device_id=wrist.pk, participant_id=pid)
+        assert _tasks(world)[-1] == ("swap", "open")  # the ankle monitor is still on
+        services.device_return(actor=admin, scope=scope, device_id=ankle.pk, condition="ok")
+    else:
+        services.device_return(actor=admin, scope=scope, device_id=ankle.pk, condition="ok")
+        assert _tasks(world)[-1] == ("swap", "open")  # no wrist device on yet
+        services.device_assign(actor=admin, scope=scope, device_id=wrist.pk, participant_id=pid)
+    assert _tasks(world) == [("assign", "done"), ("swap", "done")]

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from atd.core import clock
 from atd.core.scope import Scope
 from atd.supervision import selectors, services
-from atd.supervision.rules import return_task_completed_by
+from atd.supervision.rules import change_task_completed_by, return_task_completed_by
 from atd.testing.world import World
 
 NOW = datetime(2026, 6, 1, 15, 0, tzinfo=UTC)
@@ -77,3 +77,29 @@ def test_worn_technology_without_a_device_on_record_still_asks_for_one_return(
     assert [(t.device_id, t.from_technology) for t in tasks] == [(None, "gps_ankle")]
     assert [t.pk for t in done] == [tasks[0].pk]
     assert selectors.device_tasks_open(scope=scope) == []
+
+
+def test_a_swap_is_done_when_the_new_kind_is_on_and_the_old_is_off_in_either_order() -> None:
+    def done(held: set[str]) -> bool:
+        return change_task_completed_by(
+            kind="swap", to_technology="wrist", from_technology="gps_ankle", held=held
+        )
+
+    assert not done({"gps_ankle"})  # nothing changed yet
+    assert not done({"gps_ankle", "wrist"})  # new one on, old one not back
+    assert not done(set())  # old one back, new one not on
+    assert done({"wrist"})
+    assert done({"wrist", "smartphone"})
+
+
+def test_an_assign_is_done_when_a_device_of_the_new_technology_is_on() -> None:
+    assert change_task_completed_by(
+        kind="assign", to_technology="gps_ankle", from_technology="", held={"gps_ankle"}
+    )
+    assert not change_task_completed_by(
+        kind="assign", to_technology="gps_ankle", from_technology="", held={"smartphone"}
+    )
+    # A return task is answered by the device coming back, not by what is worn.
+    assert not change_task_completed_by(
+        kind="return", to_technology="", from_technology="wrist", held=set()
+    )
