@@ -56,11 +56,19 @@ class ReceiptOut(Schema):
     captured_at: datetime
     received_at: datetime
     duplicate: bool = False
+    # The questionnaire's new phone number failed validation: the check-in is accepted, the
+    # number is not saved, and the participant is told (the officer sees the reason).
+    phone_refused: bool = False
 
     @staticmethod
     def resolve_flags(obj: Any) -> list[str]:
         flags = obj["flags"] if isinstance(obj, dict) else obj.flags
         return [str(f.get("kind")) for f in flags]
+
+    @staticmethod
+    def resolve_phone_refused(obj: Any) -> bool:
+        answers = obj["questionnaire"] if isinstance(obj, dict) else obj.questionnaire
+        return bool((answers or {}).get("phone_new_problem"))
 
 
 class CheckinOut(ReceiptOut):

@@ -146,6 +146,10 @@ def _client_text() -> dict[str, str]:
         "receipt": _("Receipt code:"),
         "location_verified": _("Location verified."),
         "location_unverified": _("Location not verified: your officer will follow up."),
+        "phone_refused": _(
+            "Your new phone number was not saved: please check it and send it again, "
+            "or tell your officer."
+        ),
         "pending": _("%(n)s check-in(s) waiting to be sent."),
     }
 

@@ -124,3 +124,41 @@ def test_dashboard_card_counts_outcomes_of_the_caseload(world: World, client_for
     assert page.status_code == 200
     assert b"Check-ins, last 30 days" in page.content
     assert b"2 missed" in page.content
+
+
+def test_a_refused_new_phone_number_is_said_on_the_receipt_and_on_the_portal(
+    world: World, client_for: Any
+) -> None:
+    pid = world.participants["officer_a"].pk
+    plan_for(pid)
+    client = client_for("participant")
+    before = world.participants["officer_a"].phone
+    with clock.frozen_at(AT):
+        refused = _post(
+            client,
+            "/api/checkins/remote",
+            {
+                "idempotency_key": key(),
+                "captured_at": AT.isoformat(),
+                "location_error": "denied",
+                "questionnaire": {"phone_new": "ask my sister"},
+            },
+        )
+        accepted = _post(
+            client,
+            "/api/checkins/remote",
+            {
+                "idempotency_key": key(),
+                "captured_at": AT.isoformat(),
+                "location_error": "denied",
+                "questionnaire": {"phone_new": "+1 312 555 0177"},
+            },
+        )
+        page = client.get("/portal/")  # in the participant's language: Spanish
+    assert refused.status_code == 201, refused.content  # the check-in itself is accepted
+    assert refused.json()["phone_refused"] is True
+    assert accepted.status_code == 201 and accepted.json()["phone_refused"] is False
+    world.participants["officer_a"].refresh_from_db()
+    assert world.participants["officer_a"].phone not in (before, "ask my sister")
+    assert page.status_code == 200
+    assert page.content.decode().count("nuevo número de teléfono no guardado") == 1

@@ -76,6 +76,7 @@
     if (r.status === "attempted") lines = [T.attempt_recorded, T.receipt + " " + r.receipt_code];
     else if (r.location_status === "verified") lines.push(T.location_verified);
     else lines.push(T.location_unverified);
+    if (r.phone_refused) lines.push(T.phone_refused);
     receiptEl.hidden = false;
     receiptEl.innerHTML = "";
     lines.forEach(function (line, i) {
