@@ -99,6 +99,24 @@ periodic_jobs: list[PeriodicJob] = []
 demo_steps: list[DemoStep] = []
 
 
+@dataclass(frozen=True)
+class OfficeMoveHook:
+    """Run inside the transaction that moves a case to another office (people's
+    `case_reassign`), as `run(actor=..., participant_id=..., from_office_id=...,
+    to_office_id=..., reason=...)`: an app lets go of what it holds at the old office (e.g.
+    the scheduler's future bookings there), so the new office's own runs take over."""
+
+    name: str
+    run: Callable[..., Any]
+
+
+office_move_hooks: list[OfficeMoveHook] = []
+
+
+def register_office_move_hook(hook: OfficeMoveHook) -> None:
+    _add(office_move_hooks, hook)
+
+
 def _add(registry: list[Any], item: Any) -> None:
     if any(existing.name == item.name for existing in registry if hasattr(existing, "name")):
         return  # ready() can run twice in some test set-ups

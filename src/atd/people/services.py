@@ -16,6 +16,7 @@ from atd.core import clock
 from atd.core.actors import actor_for
 from atd.core.audit import audit_record
 from atd.core.errors import Conflict, FieldError, NotFound, ValidationFailed
+from atd.core.extensions import office_move_hooks
 from atd.core.roles import CASELOAD_ROLES, Role
 from atd.core.scope import Scope
 from atd.people.addresses import (
@@ -252,9 +253,19 @@ def case_reassign(
                 errors=[FieldError("officer_id", "the officer belongs to another office")]
             )
         office_id = officer.office_id
+    moved_from = case.office_id
     case.officer = officer
     case.office_id = office_id
     case.save(update_fields=["officer", "office"])
+    if moved_from is not None and moved_from != office_id:
+        for hook in office_move_hooks:
+            hook.run(
+                actor=actor,
+                participant_id=case.participant_id,
+                from_office_id=moved_from,
+                to_office_id=office_id,
+                reason=reason.strip(),
+            )
     CaseAssignment.objects.create(
         case=case,
         office_id=office_id,

@@ -15,12 +15,14 @@ class SchedulingConfig(AppConfig):
             DashboardCard,
             DemoStep,
             NavLink,
+            OfficeMoveHook,
             ParticipantPanel,
             PeriodicJob,
             PortalSection,
             register_dashboard_card,
             register_demo_step,
             register_nav_link,
+            register_office_move_hook,
             register_participant_panel,
             register_periodic_job,
             register_portal_section,
@@ -67,3 +69,6 @@ class SchedulingConfig(AppConfig):
             )
         )
         register_demo_step(DemoStep(name="scheduling", seed=demo.demo_seed, order=900))
+        register_office_move_hook(
+            OfficeMoveHook(name="scheduling", run=services.appointments_release_on_move)
+        )

@@ -5,6 +5,7 @@ from atd.scheduling.services.booking import (
     appointment_cancel,
     appointment_record_outcome,
     appointment_reschedule,
+    appointments_release_on_move,
 )
 from atd.scheduling.services.capacity import (
     capacity_set,
@@ -26,6 +27,7 @@ __all__ = [
     "appointment_cancel",
     "appointment_record_outcome",
     "appointment_reschedule",
+    "appointments_release_on_move",
     "appointments_schedule_all",
     "appointments_schedule_office",
     "capacity_set",

@@ -204,3 +204,35 @@ def appointment_record_outcome(
         object_ids=[appointment.pk],
     )
     return appointment
+
+
+def appointments_release_on_move(
+    *, actor: Any, participant_id: int, from_office_id: int, to_office_id: int, reason: str
+) -> int:
+    """The participant's case moved to another office (run by people's `case_reassign`, in its
+    transaction): their booked appointments at the old office from today on (its time) are
+    cancelled, so the slots free up there and the new office's next scheduler run books the
+    same check-ins (the one-booking-per-obligation key would otherwise refuse them). Returns
+    how many were cancelled."""
+    old = selectors.office_get(from_office_id)
+    rows = Appointment.objects.select_for_update().filter(
+        participant_id=participant_id,
+        office_id=from_office_id,
+        status=AppointmentStatus.BOOKED,
+        day__gte=selectors.office_today(old),
+    )
+    ids = sorted(rows.values_list("pk", flat=True))
+    if not ids:
+        return 0
+    why = f"moved to office {to_office_id}: {reason}"[:300]
+    Appointment.objects.filter(pk__in=ids).update(
+        status=AppointmentStatus.CANCELLED, cancel_reason=why, updated_at=clock.now()
+    )
+    audit_record(
+        actor=actor,
+        action="appointment.cancel",
+        object_type="appointment",
+        object_ids=ids[:100],
+        reason=f"{len(ids)} appointment(s) of participant {participant_id}: {why}",
+    )
+    return len(ids)

@@ -509,3 +509,40 @@ def test_backlog_report_counts_only_upcoming_booked_late_people_per_office(world
     assert office_a.late == 1  # not the past one, not the cancelled one
     assert office_a.last_booked == TODAY + timedelta(days=9)  # the cancelled day is free
     assert office_b.last_booked is None and office_b.late == 0
+
+
+def test_a_case_moved_to_another_office_is_booked_there_and_freed_at_the_old_one(
+    world: World,
+) -> None:
+    from atd.people.services import case_reassign
+
+    _in_person(world, "officer_a")
+    pid = world.participants["officer_a"].pk
+    services.appointments_schedule_office(actor=None, office_id=world.office_a.pk)
+    assert Appointment.objects.filter(participant_id=pid, office=world.office_a).count() == 13
+    admin = world.user("admin")
+    case_reassign(
+        actor=admin,
+        scope=Scope.for_user(admin),
+        case_id=world.cases["officer_a"].pk,
+        officer_id=world.user("officer_b").pk,
+        reason="moved to another city",
+    )
+    # Before the move freed them, office B's run failed on the one-booking-per-obligation key.
+    run = services.appointments_schedule_office(actor=None, office_id=world.office_b.pk)
+    assert run.booked == 13
+    booked = Appointment.objects.filter(participant_id=pid, status=AppointmentStatus.BOOKED)
+    assert set(booked.values_list("office_id", flat=True)) == {world.office_b.pk}
+    cancelled = Appointment.objects.filter(participant_id=pid, status=AppointmentStatus.CANCELLED)
+    assert cancelled.count() == 13 and {a.office_id for a in cancelled} == {world.office_a.pk}
+    assert all(a.cancel_reason.startswith("moved to office") for a in cancelled)
+    assert AuditEntry.objects.filter(action="appointment.cancel").count() == 1
+    # A reassignment within the office cancels nothing.
+    case_reassign(
+        actor=admin,
+        scope=Scope.for_user(admin),
+        case_id=world.cases["officer_a"].pk,
+        officer_id=world.user("officer_b").pk,
+        reason="same office",
+    )
+    assert booked.count() == 13
