@@ -79,9 +79,25 @@ def _given(d: str) -> CustomComparison:
             ),
             cll.CustomLevel(f"{f['dl']}(given_fold_l, given_fold_r) <= 1", "one letter apart"),
             cll.CustomLevel(_swapped(d), "given and family names swapped"),
+            cll.CustomLevel(_swapped_typo(d), "given and family names swapped, with a typo"),
             cll.ElseLevel(),
         ],
     )
+
+
+def _swapped_typo(d: str) -> str:
+    """Swapped as in `_swapped`, with a typo on either side ('matthe ws, erin' for 'erin
+    matthews'): both directions must still hold, each as a close (Jaro-Winkler >= 0.92)
+    agreement of one side's given name with the other's surnames or first surname."""
+    f = SQL_FUNCTIONS[d]
+
+    def one_way(a: str, b: str) -> str:
+        return (
+            f"({f['jw']}(given_fold_{a}, surnames_joined_{b}) >= 0.92 "
+            f"OR {f['jw']}(given_first_{a}, {f['at']}(surname_tokens_{b}, 1)) >= 0.92)"
+        )
+
+    return f"{one_way('l', 'r')} AND {one_way('r', 'l')}"
 
 
 def _swapped(d: str) -> str:
@@ -121,7 +137,14 @@ def _surname(d: str) -> CustomComparison:
                 "surname spelling/transliteration variant",
             ),
             cll.CustomLevel(_surname_token_typo(d), "one surname agrees with a typo"),
-            cll.CustomLevel(_swapped(d), "given and family names swapped"),
+            # Weighed once, under given names: that level's u is how often two random records
+            # agree crosswise in BOTH directions, which already is the surname coincidence too.
+            # Weighed here as well, a swap counted that joint coincidence twice and outweighed
+            # two exactly agreeing names (FEBRL4: three false matches on swapped names alone).
+            cll.CustomLevel(
+                f"({_swapped(d)}) OR ({_swapped_typo(d)})",
+                "given and family names swapped (weighed under given names)",
+            ).configure(is_null_level=True),
             cll.ElseLevel(),
         ],
     )
@@ -231,8 +254,8 @@ def _is_null(level: Any) -> bool:
 # mistype addresses, but an address is weak evidence of identity (households, shelters).
 FIXED_M = frozenset({"sex", "postcode", "city", "street"})
 STARTING_M = {
-    "given_names": [0.80, 0.06, 0.05, 0.04, 0.01, 0.02, 0.02],
-    "surnames": [0.70, 0.05, 0.14, 0.03, 0.03, 0.02, 0.02, 0.01],
+    "given_names": [0.80, 0.06, 0.05, 0.04, 0.01, 0.02, 0.01, 0.01],
+    "surnames": [0.70, 0.05, 0.14, 0.03, 0.03, 0.02, 0.03],
     "date_of_birth": [0.85, 0.04, 0.06, 0.02, 0.03],
     "sex": [0.95, 0.05],
     "postcode": [0.5, 0.05, 0.45],
