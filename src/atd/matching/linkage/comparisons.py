@@ -210,6 +210,27 @@ def _similar_text(d: str, col: str, label: str, threshold: float) -> CustomCompa
     )
 
 
+def _street(d: str) -> CustomComparison:
+    """The street address with its house number (`street`); `street_name` is the same without
+    digits. A record without a house number whose street name agrees gets its own level:
+    feeds and registers often leave the number out."""
+    f = SQL_FUNCTIONS[d]
+    return CustomComparison(
+        output_column_name="street",
+        comparison_levels=[
+            _null("street"),
+            cll.CustomLevel("street_l = street_r", "street address agrees"),
+            cll.CustomLevel(f"{f['jw']}(street_l, street_r) >= 0.9", "similar street address"),
+            cll.CustomLevel(
+                "street_name_l = street_name_r "
+                "AND (street_l = street_name_l OR street_r = street_name_r)",
+                "same street, house number not recorded on one side",
+            ),
+            cll.ElseLevel(),
+        ],
+    )
+
+
 def _exact(col: str, label: str) -> CustomComparison:
     return CustomComparison(
         output_column_name=col,
@@ -230,7 +251,7 @@ def comparisons_new(dialect: str = "duckdb") -> list[Any]:
         _exact("sex", "sex"),
         _postcode(dialect),
         _similar_text(dialect, "city", "city", 0.88),
-        _similar_text(dialect, "street", "street address", 0.9),
+        _street(dialect),
     ]
     for comparison in comparisons:
         levels: list[Any] = [lv for lv in comparison._comparison_levels if not _is_null(lv)]
@@ -260,5 +281,5 @@ STARTING_M = {
     "sex": [0.95, 0.05],
     "postcode": [0.5, 0.05, 0.45],
     "city": [0.6, 0.05, 0.35],
-    "street": [0.4, 0.1, 0.5],
+    "street": [0.4, 0.1, 0.05, 0.45],
 }
