@@ -161,7 +161,8 @@ SELECT
   t.sex AS sex,
   CASE WHEN t.postcode > 0 THEN CAST(t.postcode AS VARCHAR) END AS postcode,
   CAST(NULL AS VARCHAR) AS city,
-  CAST(NULL AS VARCHAR) AS street
+  CAST(NULL AS VARCHAR) AS street,
+  CAST(NULL AS VARCHAR) AS street_name
 FROM {src} t
 JOIN given g ON g.id = t.g
 JOIN surname s1 ON s1.id = t.s1

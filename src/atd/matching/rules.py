@@ -169,6 +169,7 @@ def booking_row_parse(row: dict, *, today: date) -> BookingInput | RowProblems:
 
 # --- name and date keys for linkage -----------------------------------------
 
+_NON_ALNUM = re.compile(r"[^a-z0-9]+")
 _NON_LETTER = re.compile(r"[^a-z ]+")
 # Particles that feeds drop or keep at random ("de la Cruz", "dos Santos").
 PARTICLES = frozenset({"de", "del", "la", "las", "los", "da", "das", "do", "dos", "e", "y", "van"})
@@ -201,6 +202,15 @@ def name_fold(value: str) -> str:
     stripped = "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
     stripped = stripped.replace("-", " ").replace("'", "")
     return " ".join(_NON_LETTER.sub(" ", stripped).split())
+
+
+def address_fold(value: str) -> str:
+    """Like `name_fold`, keeping digits: '1234 Oak St.' -> '1234 oak st' (the house number is
+    most of what a street address says about identity: 'oak st' alone is shared by many)."""
+    decomposed = unicodedata.normalize("NFKD", value or "")
+    stripped = "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+    stripped = stripped.replace("-", " ").replace("'", "")
+    return " ".join(_NON_ALNUM.sub(" ", stripped).split())
 
 
 def name_tokens(value: str) -> list[str]:

@@ -49,11 +49,12 @@ CORE_RULES: tuple[Rule, ...] = (
     _r("given_phon", "sp1", "sp2", "dob_md"),
     _r("given_phon", "sp1", "sp2", "dob_ym"),
     _r("given_phon", "sp1", "sp2", "dob_yd"),
-    # The same address recorded on both sides (names or date badly mistyped).
+    # The same address recorded on both sides (names or date badly mistyped); the street by
+    # its name, without the house number (a number dropped or mistyped still blocks).
     _r("postcode", "given_phon", "sp1"),
     _r("postcode", "dob"),
-    _r("postcode", "street"),
-    _r("city", "street"),
+    _r("postcode", "street_name"),
+    _r("city", "street_name"),
     _r("postcode", "given_phon"),
     _r("postcode", "sp1"),
     _r("city", "given_phon", "sp1"),
@@ -72,7 +73,7 @@ WIDE_RULES: tuple[Rule, ...] = (
     _r("given_phon", "sp1"),
     _r("name_key"),
     _r("postcode"),
-    _r("street"),
+    _r("street_name"),
     _r("city", "sp1"),
     _r("city", "given_phon"),
 )

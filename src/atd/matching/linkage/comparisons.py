@@ -15,7 +15,8 @@ import splink.comparison_level_library as cll
 from splink.comparison_library import CustomComparison
 
 # Function names per backend. Spark gets jaro_winkler/damerau_levenshtein from Splink's
-# similarity UDF jar; arrays_overlap/array_contains/size/instr are Spark built-ins.
+# similarity UDF jar; arrays_overlap/array_contains/size/instr/try_element_at are Spark
+# built-ins. "at" is the 1-based list element, NULL past the end on both.
 SQL_FUNCTIONS: dict[str, dict[str, str]] = {
     "duckdb": {
         "jw": "jaro_winkler_similarity",
@@ -23,6 +24,7 @@ SQL_FUNCTIONS: dict[str, dict[str, str]] = {
         "has": "list_contains",
         "overlap": "list_has_any",
         "size": "len",
+        "at": "list_extract",
     },
     "spark": {
         "jw": "jaro_winkler",
@@ -30,6 +32,7 @@ SQL_FUNCTIONS: dict[str, dict[str, str]] = {
         "has": "array_contains",
         "overlap": "arrays_overlap",
         "size": "size",
+        "at": "try_element_at",
     },
 }
 
@@ -70,14 +73,31 @@ def _given(d: str) -> CustomComparison:
                 "spelling/transliteration variant",
             ),
             cll.CustomLevel(
-                f"{f['jw']}(given_fold_l, given_fold_r) >= 0.88",
+                f"{f['jw']}(given_fold_l, given_fold_r) >= 0.88 "
+                f"OR {f['jw']}(given_first_l, given_first_r) >= 0.88",
                 "similar given names (typo)",
             ),
             cll.CustomLevel(f"{f['dl']}(given_fold_l, given_fold_r) <= 1", "one letter apart"),
             cll.CustomLevel(_swapped(d), "given and family names swapped"),
+            cll.CustomLevel(_swapped_typo(d), "given and family names swapped, with a typo"),
             cll.ElseLevel(),
         ],
     )
+
+
+def _swapped_typo(d: str) -> str:
+    """Swapped as in `_swapped`, with a typo on either side ('matthe ws, erin' for 'erin
+    matthews'): both directions must still hold, each as a close (Jaro-Winkler >= 0.92)
+    agreement of one side's given name with the other's surnames or first surname."""
+    f = SQL_FUNCTIONS[d]
+
+    def one_way(a: str, b: str) -> str:
+        return (
+            f"({f['jw']}(given_fold_{a}, surnames_joined_{b}) >= 0.92 "
+            f"OR {f['jw']}(given_first_{a}, {f['at']}(surname_tokens_{b}, 1)) >= 0.92)"
+        )
+
+    return f"{one_way('l', 'r')} AND {one_way('r', 'l')}"
 
 
 def _swapped(d: str) -> str:
@@ -116,10 +136,31 @@ def _surname(d: str) -> CustomComparison:
                 f"{f['overlap']}(surname_phons_l, surname_phons_r)",
                 "surname spelling/transliteration variant",
             ),
-            cll.CustomLevel(_swapped(d), "given and family names swapped"),
+            cll.CustomLevel(_surname_token_typo(d), "one surname agrees with a typo"),
+            # Weighed once, under given names: that level's u is how often two random records
+            # agree crosswise in BOTH directions, which already is the surname coincidence too.
+            # Weighed here as well, a swap counted that joint coincidence twice and outweighed
+            # two exactly agreeing names (FEBRL4: three false matches on swapped names alone).
+            cll.CustomLevel(
+                f"({_swapped(d)}) OR ({_swapped_typo(d)})",
+                "given and family names swapped (weighed under given names)",
+            ).configure(is_null_level=True),
             cll.ElseLevel(),
         ],
     )
+
+
+def _surname_token_typo(d: str) -> str:
+    """One of the first two surnames of one side is one edit from one of the other side's
+    ('carvaho' against 'carvalho rodriguez': the second surname dropped and the first
+    mistyped). The whole-string typo level misses these, and so did every token level."""
+    f = SQL_FUNCTIONS[d]
+    pairs = [
+        f"{f['dl']}({f['at']}(surname_tokens_l, {i}), {f['at']}(surname_tokens_r, {j})) <= 1"
+        for i in (1, 2)
+        for j in (1, 2)
+    ]
+    return "(" + " OR ".join(pairs) + ")"
 
 
 def _dob(d: str) -> CustomComparison:
@@ -169,6 +210,27 @@ def _similar_text(d: str, col: str, label: str, threshold: float) -> CustomCompa
     )
 
 
+def _street(d: str) -> CustomComparison:
+    """The street address with its house number (`street`); `street_name` is the same without
+    digits. A record without a house number whose street name agrees gets its own level:
+    feeds and registers often leave the number out."""
+    f = SQL_FUNCTIONS[d]
+    return CustomComparison(
+        output_column_name="street",
+        comparison_levels=[
+            _null("street"),
+            cll.CustomLevel("street_l = street_r", "street address agrees"),
+            cll.CustomLevel(f"{f['jw']}(street_l, street_r) >= 0.9", "similar street address"),
+            cll.CustomLevel(
+                "street_name_l = street_name_r "
+                "AND (street_l = street_name_l OR street_r = street_name_r)",
+                "same street, house number not recorded on one side",
+            ),
+            cll.ElseLevel(),
+        ],
+    )
+
+
 def _exact(col: str, label: str) -> CustomComparison:
     return CustomComparison(
         output_column_name=col,
@@ -189,7 +251,7 @@ def comparisons_new(dialect: str = "duckdb") -> list[Any]:
         _exact("sex", "sex"),
         _postcode(dialect),
         _similar_text(dialect, "city", "city", 0.88),
-        _similar_text(dialect, "street", "street address", 0.9),
+        _street(dialect),
     ]
     for comparison in comparisons:
         levels: list[Any] = [lv for lv in comparison._comparison_levels if not _is_null(lv)]
@@ -213,11 +275,11 @@ def _is_null(level: Any) -> bool:
 # mistype addresses, but an address is weak evidence of identity (households, shelters).
 FIXED_M = frozenset({"sex", "postcode", "city", "street"})
 STARTING_M = {
-    "given_names": [0.80, 0.06, 0.05, 0.04, 0.01, 0.02, 0.02],
+    "given_names": [0.80, 0.06, 0.05, 0.04, 0.01, 0.02, 0.01, 0.01],
     "surnames": [0.70, 0.05, 0.14, 0.03, 0.03, 0.02, 0.03],
     "date_of_birth": [0.85, 0.04, 0.06, 0.02, 0.03],
     "sex": [0.95, 0.05],
     "postcode": [0.5, 0.05, 0.45],
     "city": [0.6, 0.05, 0.35],
-    "street": [0.4, 0.1, 0.5],
+    "street": [0.4, 0.1, 0.05, 0.45],
 }

@@ -6,7 +6,13 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from atd.matching.rules import dob_day_month_swapped, name_fold, name_phonetic, name_tokens
+from atd.matching.rules import (
+    address_fold,
+    dob_day_month_swapped,
+    name_fold,
+    name_phonetic,
+    name_tokens,
+)
 
 # Columns of the linkage input tables, in order. Left = booking records, right = participants
 # (one row for the participant's own name and one per alias).
@@ -36,6 +42,7 @@ COLUMNS = (
     "postcode",
     "city",
     "street",
+    "street_name",
 )
 
 
@@ -99,7 +106,9 @@ def person_features(rec: PersonRecord) -> dict[str, Any]:
         "sex": rec.sex if rec.sex in ("F", "M") else None,
         "postcode": _none_if_empty("".join((rec.postal_code or "").split())[:5].upper()),
         "city": _none_if_empty(name_fold(rec.city)),
-        "street": _none_if_empty(name_fold(rec.street)),
+        # With the house number: the street name alone is shared by a whole neighbourhood.
+        "street": _none_if_empty(address_fold(rec.street)),
+        "street_name": _none_if_empty(name_fold(rec.street)),
     }
 
 
