@@ -333,23 +333,7 @@ def device_returns_complete(
             device_kind=device_kind,
         )
     ]
-    if not done:
-        return []
-    now, who = clock.now(), actor_for(actor).label
-    for task in done:
-        task.status = DeviceTaskStatus.DONE
-        task.closed_at = now
-        task.closed_by_label = who
-        task.note = f"device {device_id} returned"
-        task.save(update_fields=["status", "closed_at", "closed_by_label", "note"])
-    audit_record(
-        actor=actor,
-        action="device_task.complete",
-        object_type="participant",
-        object_ids=[participant_id],
-        reason=f"tasks {', '.join(str(t.pk) for t in done)}: device {device_id} returned",
-    )
-    return done
+    return _tasks_done(actor, participant_id, done, f"device {device_id} returned")
 
 
 @transaction.atomic
@@ -375,6 +359,13 @@ def device_change_tasks_complete(
             held=held,
         )
     ]
+    return _tasks_done(actor, participant_id, done, f"device {device_id} {event}")
+
+
+def _tasks_done(
+    actor: Any, participant_id: int, done: list[DeviceTask], note: str
+) -> list[DeviceTask]:
+    """Marks the answered tasks done with `note`, in one audit entry."""
     if not done:
         return []
     now, who = clock.now(), actor_for(actor).label
@@ -382,13 +373,13 @@ def device_change_tasks_complete(
         task.status = DeviceTaskStatus.DONE
         task.closed_at = now
         task.closed_by_label = who
-        task.note = f"device {device_id} {event}"[:500]
+        task.note = note[:500]
         task.save(update_fields=["status", "closed_at", "closed_by_label", "note"])
     audit_record(
         actor=actor,
         action="device_task.complete",
         object_type="participant",
         object_ids=[participant_id],
-        reason=f"tasks {', '.join(str(t.pk) for t in done)}: device {device_id} {event}",
+        reason=f"tasks {', '.join(str(t.pk) for t in done)}: {note}",
     )
     return done
