@@ -73,8 +73,17 @@ class Appointment(models.Model):
     # check the keys instead (the scheduler in bulk, one query per office; the one-row
     # services read the participant and the locked office first), participants and offices
     # are never deleted, and PROTECT still refuses a delete through the ORM.
+    # No plain index on participant either: a booked row is found by the obligation key's
+    # (participant, kind, due date) index and any other row by the partial history index
+    # below, which bulk booking never touches (it writes booked rows only). A plain index
+    # was a second participant-keyed index written at a random place for every booked row:
+    # 40 % of the time to book a year of 8 M appointments (docs/scheduling.md).
     participant = models.ForeignKey(
-        "people.Participant", on_delete=models.PROTECT, related_name="+", db_constraint=False
+        "people.Participant",
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     # No plain index on office: every office query is over booked rows, which the slot
     # constraint's (office, day, slot) index serves; fewer indexes keep bulk booking fast.
@@ -115,6 +124,14 @@ class Appointment(models.Model):
             ),
         ]
         indexes = [
+            # A participant's rows that are not booked (cancelled, attended, missed); the
+            # booked ones are in the obligation index. `appointment_list_read` reads the two
+            # apart, each from its own index.
+            models.Index(
+                fields=["participant", "day"],
+                condition=~Q(status="booked"),
+                name="appointment_unbooked_by_person",
+            ),
             # Only late rows, and every column the backlog report reads, so counting the
             # late people of all offices never touches the table.
             models.Index(

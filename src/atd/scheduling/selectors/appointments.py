@@ -65,12 +65,15 @@ def appointment_list_read(
         )
         raise NotFound()
     qs = appointment_queryset_in_scope(scope).filter(participant_id=participant_id)
+    booked = qs.filter(status=AppointmentStatus.BOOKED)
     if upcoming_only:
         today = clock.now().date() - timedelta(days=1)  # any office's today is on or after this
-        qs = qs.filter(status=AppointmentStatus.BOOKED, day__gte=today).order_by("starts_at")
+        items = list(booked.filter(day__gte=today).order_by("starts_at")[:200])
     else:
-        qs = qs.order_by("-day", "-slot")
-    items = list(qs[:200])
+        # No index holds all of one participant's rows (models.Appointment): the booked ones
+        # are read through the obligation index, the others through the history index.
+        others = qs.exclude(status=AppointmentStatus.BOOKED)
+        items = list(booked.union(others, all=True).order_by("-day", "-slot")[:200])
     audit_record(
         actor=actor,
         action="appointment.list",

@@ -546,3 +546,39 @@ def test_a_case_moved_to_another_office_is_booked_there_and_freed_at_the_old_one
         reason="same office",
     )
     assert booked.count() == 13
+
+
+def test_appointment_list_holds_booked_and_other_rows_newest_first_in_scope(
+    world: World,
+) -> None:
+    # Booked rows and the others are read through different indexes (models.Appointment);
+    # the list must still be one list, newest first, and only for callers who see the case.
+    _appointment(world, day=TODAY + timedelta(days=9), slot=0, late=False, status="booked")
+    _appointment(world, day=TODAY + timedelta(days=30), slot=1, late=False, status="cancelled")
+    _appointment(world, day=TODAY - timedelta(days=20), slot=2, late=False, status="attended")
+    _appointment(world, day=TODAY + timedelta(days=2), slot=3, late=False, status="booked")
+    pid = world.participants["officer_a"].pk
+    admin = world.user("admin")
+    items = selectors.appointment_list_read(
+        scope=Scope.for_user(admin), actor=admin, participant_id=pid
+    )
+    assert [(a.day, a.status) for a in items] == [
+        (TODAY + timedelta(days=30), "cancelled"),
+        (TODAY + timedelta(days=9), "booked"),
+        (TODAY + timedelta(days=2), "booked"),
+        (TODAY - timedelta(days=20), "attended"),
+    ]
+    officer = world.user("case_officer")
+    seen = selectors.appointment_list_read(
+        scope=Scope.for_user(officer), actor=officer, participant_id=pid
+    )
+    assert [a.pk for a in seen] == [a.pk for a in items]
+    upcoming = selectors.appointment_list_read(
+        scope=Scope.for_user(officer), actor=officer, participant_id=pid, upcoming_only=True
+    )
+    assert [a.day for a in upcoming] == [TODAY + timedelta(days=2), TODAY + timedelta(days=9)]
+    other = world.user("officer_b")
+    with pytest.raises(NotFound):
+        selectors.appointment_list_read(
+            scope=Scope.for_user(other), actor=other, participant_id=pid
+        )
