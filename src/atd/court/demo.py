@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import random
-from datetime import timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
@@ -13,10 +14,23 @@ from atd.core.actors import SYSTEM
 from atd.core.errors import DomainError
 from atd.core.scope import Scope
 from atd.court import services
-from atd.people.selectors import case_queryset_in_scope
+from atd.people.selectors import case_office_timezones, case_queryset_in_scope
 
 ADMIN = Scope(role="admin", user_id=None, office_id=None)
-COURTS = ("Immigration Court, Chicago", "Immigration Court, New York", "Immigration Court, Miami")
+# Courts by the time zone of the office whose participants they hear: a hearing is stated
+# in its court's time, which is the case office's time the participant is told.
+COURTS_BY_ZONE = {
+    "America/Chicago": ("Immigration Court, Chicago",),
+    "America/New_York": ("Immigration Court, New York", "Immigration Court, Miami"),
+    "America/Denver": ("Immigration Court, Denver",),
+    "America/Los_Angeles": ("Immigration Court, Los Angeles", "Immigration Court, San Diego"),
+}
+HEARING_HOURS = (time(8, 30), time(9, 0), time(10, 0), time(13, 0), time(14, 30))
+
+
+def _court_time(rng: random.Random, zone: str, day: date) -> datetime:
+    """A hearing in the court's business hours, on its own clock."""
+    return datetime.combine(day, rng.choice(HEARING_HOURS), tzinfo=ZoneInfo(zone))
 
 
 def court_demo_seed(ctx: dict[str, Any]) -> None:
@@ -24,7 +38,10 @@ def court_demo_seed(ctx: dict[str, Any]) -> None:
     now = clock.now()
     today = timezone.localdate(now)
     cases = list(case_queryset_in_scope(ADMIN).exclude(status="closed").order_by("pk")[:60])
+    zones = case_office_timezones([c.pk for c in cases])
     for i, case in enumerate(cases):
+        zone = zones.get(case.pk) or "America/Chicago"
+        courts = COURTS_BY_ZONE.get(zone) or COURTS_BY_ZONE["America/Chicago"]
         try:
             services.notice_issue(
                 actor=SYSTEM,
@@ -47,24 +64,25 @@ def court_demo_seed(ctx: dict[str, Any]) -> None:
             )
         except DomainError:
             continue  # already seeded
-        ahead = now + timedelta(days=rng.choice([1, 3, 6, 20, 45]), hours=rng.randint(0, 6))
+        court = rng.choice(courts)
         services.hearing_schedule(
             actor=SYSTEM,
             scope=ADMIN,
             case_id=case.pk,
-            scheduled_at=ahead.replace(minute=0, second=0, microsecond=0),
-            court_name=rng.choice(COURTS),
+            scheduled_at=_court_time(
+                rng, zone, today + timedelta(days=rng.choice([1, 3, 6, 20, 45]))
+            ),
+            court_name=court,
             hearing_type="master",
         )
         if i % 3 == 0:
+            court = rng.choice(courts)
             past = services.hearing_schedule(
                 actor=SYSTEM,
                 scope=ADMIN,
                 case_id=case.pk,
-                scheduled_at=(now - timedelta(days=rng.randint(10, 60))).replace(
-                    minute=0, second=0, microsecond=0
-                ),
-                court_name=rng.choice(COURTS),
+                scheduled_at=_court_time(rng, zone, today - timedelta(days=rng.randint(10, 60))),
+                court_name=court,
                 hearing_type="master",
             )
             services.hearing_outcome_record(

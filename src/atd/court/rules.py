@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 REMINDER_LEADS: tuple[tuple[str, timedelta], ...] = (
     ("7d", timedelta(days=7)),
@@ -115,6 +116,17 @@ _CHANGED_TEXT = {
     "pt": ("Sua audiência mudou", "Sua audiência agora é em {court} em {when}."),
     "fr": ("Votre audience a changé", "Votre audience a maintenant lieu à {court} le {when}."),
 }
+
+
+def hearing_when_text(moment: datetime, zone: str | None) -> str:
+    """A hearing's time as the participant reads it: local to the case's office, with the
+    zone's abbreviation ("2026-12-03 09:00 CST"), never a bare UTC time. An unknown zone
+    falls back to UTC, still named."""
+    try:
+        tz = ZoneInfo(zone) if zone else UTC
+    except (ZoneInfoNotFoundError, ValueError):
+        tz = UTC
+    return moment.astimezone(tz).strftime("%Y-%m-%d %H:%M %Z")
 
 
 def hearing_reminder_text(language: str, *, court: str, when: str) -> tuple[str, str]:

@@ -22,7 +22,11 @@ from atd.court import rules
 from atd.court.choices import HearingOutcome, HearingType, LegalStatus, NoticeKind, ServiceMethod
 from atd.court.models import CaseCourtSummary, Hearing, LegalStatusEvent, Notice
 from atd.people import services as people_services
-from atd.people.selectors import case_get_in_scope, participant_get_in_scope
+from atd.people.selectors import (
+    case_get_in_scope,
+    case_office_timezones,
+    participant_get_in_scope,
+)
 
 
 def _report_by_days() -> int:
@@ -210,11 +214,6 @@ def notice_report_record(*, actor: Any, scope: Scope, notice_id: int, reported_o
     return notice
 
 
-def _when_text(moment: datetime) -> str:
-    local = timezone.localtime(moment)
-    return local.strftime("%Y-%m-%d %H:%M")
-
-
 @transaction.atomic
 def hearing_schedule(
     *,
@@ -289,10 +288,18 @@ def hearing_reschedule(
 
 
 def _tell_participant_of_change(hearing: Hearing, participant_id: int, scope: Scope) -> None:
+    """The participant hears of a new or moved hearing at once, in their language, with the
+    time local to their case's office. A hearing already past (recorded afterwards, e.g. to
+    enter its outcome) is not announced: there is nothing left to attend."""
+    if hearing.scheduled_at <= clock.now():
+        return
     participant = participant_get_in_scope(scope=scope, participant_id=participant_id)
     language = participant.preferred_language or "en"
+    zone = case_office_timezones([hearing.case_id]).get(hearing.case_id)
     subject, body = rules.hearing_changed_text(
-        language, court=hearing.court_name, when=_when_text(hearing.scheduled_at)
+        language,
+        court=hearing.court_name,
+        when=rules.hearing_when_text(hearing.scheduled_at, zone),
     )
     key = f"court.hearing:{hearing.pk}:r{hearing.revision}:scheduled"
     transaction.on_commit(

@@ -21,7 +21,7 @@ from atd.court import rules
 from atd.court.choices import HearingOutcome, NoticeKind
 from atd.court.models import Hearing, Notice
 from atd.court.services import hearing_missed_signal
-from atd.people.selectors import participant_queryset_in_scope
+from atd.people.selectors import case_office_timezones, participant_queryset_in_scope
 
 BATCH = 2000
 ADMIN_SCOPE = Scope(role="admin", user_id=None, office_id=None)
@@ -131,6 +131,7 @@ def _hearing_reminders(now: datetime) -> int:
         .filter(pk__in={h.participant_id for h in hearings})
         .values_list("pk", "preferred_language")
     )
+    zones = case_office_timezones({h.case_id for h in hearings})
     sent = 0
     for hearing in hearings:
         for label in rules.hearing_reminders_due(scheduled_at=hearing.scheduled_at, now=now):
@@ -138,7 +139,7 @@ def _hearing_reminders(now: datetime) -> int:
             subject, body = rules.hearing_reminder_text(
                 language,
                 court=hearing.court_name,
-                when=timezone.localtime(hearing.scheduled_at).strftime("%Y-%m-%d %H:%M"),
+                when=rules.hearing_when_text(hearing.scheduled_at, zones.get(hearing.case_id)),
             )
             created = notification_enqueue(
                 kind="hearing_reminder",

@@ -66,6 +66,19 @@ def case_get_in_scope(*, scope: Scope, case_id: int, for_update: bool = False) -
     return case
 
 
+def case_office_timezones(case_ids: set[int] | list[int]) -> dict[int, str]:
+    """case id -> its office's time zone name (for times told to the participant)."""
+    ids = sorted(set(case_ids))
+    out: dict[int, str] = {}
+    for start in range(0, len(ids), 900):
+        out.update(
+            Case.objects.filter(pk__in=ids[start : start + 900]).values_list(
+                "pk", "office__timezone"
+            )
+        )
+    return out
+
+
 def participant_exists_in_scope(*, scope: Scope, participant_id: int) -> bool:
     return participant_queryset_in_scope(scope).filter(pk=participant_id).exists()
 

@@ -85,3 +85,11 @@ def test_reminder_text_is_in_the_participants_language() -> None:
     assert subject == "Recordatorio de audiencia"
     assert "Corte" in body and "2026-06-08 09:00" in body
     assert rules.hearing_reminder_text("xx", court="C", when="w")[0] == "Court hearing reminder"
+
+
+def test_hearing_time_is_local_with_its_zone_named() -> None:
+    moment = datetime(2026, 12, 3, 15, 0, tzinfo=UTC)
+    assert rules.hearing_when_text(moment, "America/New_York") == "2026-12-03 10:00 EST"
+    assert rules.hearing_when_text(moment, "America/Los_Angeles") == "2026-12-03 07:00 PST"
+    assert rules.hearing_when_text(moment, "Not/AZone") == "2026-12-03 15:00 UTC"
+    assert rules.hearing_when_text(moment, None) == "2026-12-03 15:00 UTC"

@@ -332,3 +332,35 @@ def test_overview_page_lists_the_caseloads_deadlines_only(world: World, client_f
     assert overview.notices_unserved == []
     assert client_for("case_officer").get("/court/").status_code == 200
     assert client_for("records_analyst").get("/court/").status_code == 403
+
+
+def test_hearing_notice_tells_the_office_local_time_and_skips_past_hearings(
+    world: World,
+    django_capture_on_commit_callbacks,  # type: ignore[no-untyped-def]
+) -> None:
+    # Office A is in Chicago: 15:00 UTC on 2026-06-11 is 10:00 there (daylight time).
+    with clock.frozen_at(NOW), django_capture_on_commit_callbacks(execute=True):
+        services.hearing_schedule(
+            actor=world.user("case_officer"),
+            scope=_scope(world),
+            case_id=world.cases["officer_a"].pk,
+            scheduled_at=NOW + timedelta(days=10),
+            court_name="Corte de Inmigración",
+            hearing_type="master",
+        )
+        # Recorded after the fact (to enter its outcome): nothing to announce.
+        services.hearing_schedule(
+            actor=world.user("case_officer"),
+            scope=_scope(world),
+            case_id=world.cases["officer_a"].pk,
+            scheduled_at=NOW - timedelta(days=20),
+            court_name="Corte de Inmigración",
+            hearing_type="master",
+        )
+    notices = list(Notification.objects.filter(kind="hearing_scheduled"))
+    assert len(notices) == 1
+    assert "2026-06-11 10:00 CDT" in notices[0].body
+    with clock.frozen_at(NOW + timedelta(days=4)):
+        tasks.court_checks_run()
+    reminder = Notification.objects.get(kind="hearing_reminder")
+    assert "2026-06-11 10:00 CDT" in reminder.body
