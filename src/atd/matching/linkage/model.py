@@ -241,7 +241,7 @@ class LinkageEngine:
             f"SELECT l_id, r_id FROM ranked WHERE rank > 1"
         )
         return (
-            f"l.dob = r.dob AND NOT EXISTS (SELECT 1 FROM {TRAIN_SKIP} AS x "
+            f"l.dob = r.dob AND NOT EXISTS (SELECT 1 FROM {TRAIN_SKIP} AS x "  # noqa: S608
             f"WHERE x.l_id = l.unique_id AND x.r_id = r.unique_id)"
         )
 
