@@ -43,6 +43,9 @@ CORE_RULES: tuple[Rule, ...] = (
     # Order-free name key: given/family swaps, surnames in either order.
     _r("name_key", "dob_year"),
     _r("dob_swapped=dob", "sp1"),
+    # Given/family swapped and a date error (a typo or day/month swap): both crosswise keys and
+    # the birth year (the swap drops the second surname, so the name key differs).
+    _r("given_phon=sp1", "sp1=given_phon", "dob_year"),
     _r("dob", "given_phon=sp1"),
     _r("dob", "sp1=given_phon"),
     # A typo in the day, the month or the year: the names and two of the three parts agree.

@@ -80,6 +80,9 @@ def _given(d: str) -> CustomComparison:
             cll.CustomLevel(f"{f['dl']}(given_fold_l, given_fold_r) <= 1", "one letter apart"),
             cll.CustomLevel(_swapped(d), "given and family names swapped"),
             cll.CustomLevel(_swapped_typo(d), "given and family names swapped, with a typo"),
+            cll.CustomLevel(
+                _swapped_phonetic(d), "given and family names swapped, spelling variant"
+            ),
             cll.ElseLevel(),
         ],
     )
@@ -98,6 +101,14 @@ def _swapped_typo(d: str) -> str:
         )
 
     return f"{one_way('l', 'r')} AND {one_way('r', 'l')}"
+
+
+def _swapped_phonetic(d: str) -> str:
+    """Swapped as in `_swapped`, by phonetic key on both sides: a transliterated or misspelt
+    name recorded the other way round ('shevchenko, yousef' for 'yusuf shevchenko', 'nonez,
+    rosa maria' for 'rosa maria nunez'). Both directions must hold, as for the exact swap."""
+    has = SQL_FUNCTIONS[d]["has"]
+    return f"{has}(surname_phons_r, given_phon_l) AND {has}(surname_phons_l, given_phon_r)"
 
 
 def _swapped(d: str) -> str:
@@ -142,7 +153,7 @@ def _surname(d: str) -> CustomComparison:
             # Weighed here as well, a swap counted that joint coincidence twice and outweighed
             # two exactly agreeing names (FEBRL4: three false matches on swapped names alone).
             cll.CustomLevel(
-                f"({_swapped(d)}) OR ({_swapped_typo(d)})",
+                f"({_swapped(d)}) OR ({_swapped_typo(d)}) OR ({_swapped_phonetic(d)})",
                 "given and family names swapped (weighed under given names)",
             ).configure(is_null_level=True),
             cll.ElseLevel(),
@@ -275,7 +286,7 @@ def _is_null(level: Any) -> bool:
 # mistype addresses, but an address is weak evidence of identity (households, shelters).
 FIXED_M = frozenset({"sex", "postcode", "city", "street"})
 STARTING_M = {
-    "given_names": [0.80, 0.06, 0.05, 0.04, 0.01, 0.02, 0.01, 0.01],
+    "given_names": [0.80, 0.06, 0.05, 0.04, 0.01, 0.02, 0.01, 0.005, 0.005],
     "surnames": [0.70, 0.05, 0.14, 0.03, 0.03, 0.02, 0.03],
     "date_of_birth": [0.85, 0.04, 0.06, 0.02, 0.03],
     "sex": [0.95, 0.05],
