@@ -219,7 +219,8 @@ def order_by_event_time(batch: Batch) -> None:
 
 def load_device_state(batch: Batch) -> None:
     ids = set(batch.fixes.device_id.tolist()) | {e.device_id for e in batch.events}
-    rows = rows_by_key(DeviceState, HEALTH_COLUMNS, "device_id", ids)
+    # Locked until commit: a batch of the same device on another worker waits for this one.
+    rows = rows_by_key(DeviceState, HEALTH_COLUMNS, "device_id", ids, for_update=True)
     batch.states = {r[0]: Health(*r) for r in rows}
     for device_id in ids - set(batch.states):
         batch.states[device_id] = Health(device_id, None, batch.now)

@@ -222,3 +222,65 @@ def test_alerts_commit_with_the_events_that_raised_them(tracked: Tracked, frozen
     assert alert.severity == "critical"
     assert alert.evidence["device"]["device_id"] == tracked.device_id
     assert len(alert.evidence["positions"]) == 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_given_the_same_device_take_turns(tracked: Tracked) -> None:
+    """Several ingest workers (an MQTT shared subscription spreads messages over them) may get
+    batches of one device at once: the second waits on the device's state row until the first
+    commits, then starts from what the first wrote (no lost update of the device's state)."""
+    import threading
+    import time
+
+    from django.db import connection, transaction
+
+    from atd.telemetry.batch import HEALTH_COLUMNS, Submission
+    from atd.telemetry.models import DeviceState
+    from atd.telemetry.pipeline import pipeline_run
+    from atd.telemetry.store import rows_by_key
+
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks are PostgreSQL's; SQLite has one writer at a time")
+    now = clock.now().replace(microsecond=0)
+    first, second = fixes(3, start=now - timedelta(minutes=10)), fixes(3, start=now)
+    for i, record in enumerate(second):
+        record["seq"] = 100 + i
+
+    def run(records: list[dict[str, Any]]) -> None:
+        pipeline_run(
+            submissions=[Submission(records, serial=tracked.serial, secret=tracked.secret)],
+            via="http",
+        )
+
+    run(first)  # the device now has a state row
+    locked, moments = threading.Event(), {}
+
+    def worker_a() -> None:  # holds the row as a pipeline transaction does after its load
+        try:
+            with transaction.atomic():
+                rows_by_key(
+                    DeviceState, HEALTH_COLUMNS, "device_id", {tracked.device_id}, for_update=True
+                )
+                locked.set()
+                time.sleep(0.8)
+                moments["a_commit"] = time.monotonic()
+        finally:
+            connection.close()
+
+    def worker_b() -> None:
+        try:
+            locked.wait(10)
+            run(second)
+            moments["b_done"] = time.monotonic()
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker_a), threading.Thread(target=worker_b)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert moments["b_done"] >= moments["a_commit"]  # B waited for A's commit
+    state = DeviceState.objects.get(device_id=tracked.device_id)
+    assert state.last_fix_time == datetime.fromisoformat(second[-1]["time"])
+    assert Position.objects.filter(device_id=tracked.device_id).count() == 6

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import random
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -11,7 +13,7 @@ from django.core.management import call_command
 
 from atd.alerts.models import Alert
 from atd.telemetry.demo import demo_devices_load, demo_devices_seed, telemetry_demo_seed
-from atd.telemetry.models import DeadLetter, LastPosition, Position
+from atd.telemetry.models import DeadLetter, DeviceEvent, LastPosition, Position
 from atd.telemetry.simulate import sim_device, track
 
 
@@ -51,8 +53,15 @@ def test_simulator_feeds_a_running_server_like_a_device(
     settings.VAR_DIR = tmp_path
     pids = [p.pk for p in world.participants.values()]
     demo_devices_seed(pids, count=2, rng=random.Random(3))
+    out = io.StringIO()
     call_command(
-        "simulate_devices", "--count", "2", "--hours", "0.1", "--via", via, "--url", live_server.url
+        "simulate_devices",
+        *("--count", "2", "--hours", "0.2", "--via", via, "--url", live_server.url),
+        stdout=out,
     )
-    assert Position.objects.count() >= 8
+    # The tracks' gaps depend on the start time (a gap can swallow most of a short track), so
+    # the test counts what was sent: every record stored, none refused.
+    sent = int(re.search(r"sent (\d+) record", out.getvalue()).group(1))  # type: ignore[union-attr]
+    assert sent >= 2
+    assert Position.objects.count() + DeviceEvent.objects.count() == sent
     assert not DeadLetter.objects.exists()

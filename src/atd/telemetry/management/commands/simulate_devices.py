@@ -109,8 +109,9 @@ class Sender:
                 urllib.request.urlopen(request, timeout=30).read()  # noqa: S310
             return len(records)
         if self.via == "osmand":
+            sent = 0
             for r in records:
-                if "event" in r:
+                if "event" in r:  # the OsmAnd protocol carries positions only
                     continue
                 params = {
                     "id": r["device"],
@@ -128,7 +129,8 @@ class Sender:
                     headers={"Authorization": f"Basic {auth}"},
                 )
                 urllib.request.urlopen(request, timeout=30).read()  # noqa: S310
-            return len(records)
+                sent += 1
+            return sent
         return self._mqtt(records)
 
     def _mqtt(self, records: list[dict[str, Any]]) -> int:
