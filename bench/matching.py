@@ -43,7 +43,7 @@ NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 # THRESHOLD_PERMILLE=990) unless the environment says otherwise. The bench stores every pair
 # down to 0.5 so that it can print the precision/recall trade-off below the queue threshold.
 QUEUE_THRESHOLD = int(os.environ.get("ATD_MATCHING_REVIEW_THRESHOLD_PERMILLE", "990")) / 1000
-THRESHOLDS = (0.5, 0.9, 0.95, 0.99, 0.999)
+THRESHOLDS = (0.5, 0.9, 0.95, 0.97, 0.98, 0.99, 0.999)
 
 
 def django_setup() -> None:

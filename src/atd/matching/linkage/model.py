@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import logging
 import math
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,6 +19,7 @@ import numpy as np
 import pandas as pd
 from splink import DuckDBAPI, Linker, SettingsCreator, block_on
 from splink.blocking_rule_library import CustomRule
+from splink.internals.constants import LEVEL_NOT_OBSERVED_TEXT
 from splink.internals.waterfall_chart import record_to_waterfall_data
 
 from atd.matching.linkage.blocking import (
@@ -184,22 +186,153 @@ class LinkageEngine:
             [block_on("given_fold", "surnames_sorted", "dob")], recall=0.7
         )
         training.estimate_u_using_random_sampling(max_pairs=max_pairs, seed=seed)
+        self._u_never_sampled(max_pairs)
         # Session 1, pairs born the same day: learns how names agree for the same person,
         # one row per (booking, participant): the participant's best-agreeing name row.
-        training.estimate_parameters_using_expectation_maximisation(
-            CustomRule(self._dob_rule_best_row())
-        )
+        unseen: dict[tuple[str, int], float] = {}
+        dob_rule = self._dob_rule_best_row()
+        self._em_session(CustomRule(dob_rule), dob_rule, unseen)
         # Session 2, same name key and address: learns how dates of birth disagree for the
         # same person. (Blocking on the name alone would not do: common names put many
         # different people in one block and EM would take them for typos in the date.)
+        address_rule = ("given_phon", "sp1", "postcode")
         try:
-            training.estimate_parameters_using_expectation_maximisation(
-                block_on("given_phon", "sp1", "postcode")
+            self._em_session(
+                block_on(*address_rule),
+                " AND ".join(f"l.{c} = r.{c}" for c in address_rule),
+                unseen,
             )
         except Exception:  # noqa: BLE001 - no such pairs: the starting values stand
             log.warning("no address-blocked pairs to train dates of birth; starting m used")
+        self._m_never_seen(unseen)
         self._prior_from_model()
         return self.model_json()
+
+    def _em_session(self, rule: Any, sql: str, unseen: dict[tuple[str, int], float]) -> None:
+        """One EM session; records, for every level the session had no pair at, how many
+        matches the session weighed (its trained share of matches times its pairs)."""
+        before = {key: len(cl._trained_m_probabilities) for key, cl in self._levels()}
+        session = self.linker.training.estimate_parameters_using_expectation_maximisation(rule)
+        share = float(session.core_model_settings.probability_two_random_records_match)
+        left, right = self.left.physical_name, self.right.physical_name
+        pairs = self._scalar(
+            f"SELECT count(*) FROM {left} AS l, {right} AS r WHERE {sql}"  # noqa: S608 - ours
+        )
+        matches = share * pairs
+        # The session hands back new level objects (copies carrying its trained values).
+        for key, cl in self._levels():
+            added = cl._trained_m_probabilities[before.get(key, 0) :]
+            if any(r["probability"] == LEVEL_NOT_OBSERVED_TEXT for r in added):
+                unseen[key] = max(unseen.get(key, 0.0), matches)
+
+    def _levels(self) -> list[tuple[tuple[str, int], Any]]:
+        """Every non-null level of the current settings, keyed by (comparison, vector value)."""
+        return [
+            ((c.output_column_name, cl.comparison_vector_value), cl)
+            for c in self.linker._settings_obj.comparisons
+            for cl in c._comparison_levels_excluding_null
+        ]
+
+    def _m_never_seen(self, unseen: dict[tuple[str, int], float]) -> list[tuple[str, str, float]]:
+        """m for the levels no EM session saw: at most 3 / n by the rule of three, n the most
+        matches one session weighed without meeting the level. Splink leaves such a level at
+        its starting m (comparisons.STARTING_M), a guess the data can contradict (FEBRL4:
+        "one surname agrees, the other not recorded" stayed at 0.14 - 15.6 bits - in ~4,500
+        matches that never showed it, and the surname m summed to 1.17). The starting m
+        stands where it is within the bound: the data only lowers a guess, so an unseen
+        disagreement level is never softened by a small session. Fixed m (sex, address) are
+        policy, untouched. Returns (comparison, level, m) for every m lowered."""
+        out = []
+        for (name, _), cl in self._levels():
+            n = unseen.get((name, cl.comparison_vector_value), 0.0)
+            if cl._fix_m_probability or cl._has_estimated_m_values or n < 1:
+                continue
+            m = 3.0 / n
+            if cl.m_probability is not None and cl.m_probability <= m:
+                continue
+            cl._add_trained_m_probability(m, f"rule of three: not seen in {n:,.0f} matches")
+            cl.m_probability = m
+            out.append((name, cl.label_for_charts, m))
+            log.info(
+                "m of %s / %s never seen among %.0f EM matches: %.3g (rule of three)",
+                name,
+                cl.label_for_charts,
+                n,
+                m,
+            )
+        return out
+
+    def _u_never_sampled(self, max_pairs: float) -> list[tuple[str, str, float]]:
+        """u for the levels random sampling never saw: the rule of three, u = 3 / n, with n
+        the sampled pairs the comparison was not null on (an upper 95% bound for an event
+        not seen in n trials). Splink leaves such a level untrained and scores it with a
+        default u by the level's position (interpolated -5..+3 bits), which the data
+        contradicts: a default u of 0.003 would have shown thousands of times in 2 million
+        pairs. The value is added as a trained u, so it is what EM uses, what every later step
+        keeps and what the saved model stores. Returns (comparison, level, u).
+
+        Not for a level whose m is fixed by policy (sex, address: comparisons.FIXED_M): its
+        weight would be a guessed m over a tiny bound (the synthetic population's "similar
+        city", never sampled: 14.7 bits, against 1.85 for an agreeing city; the bootstrap
+        model trains on that population). Such a level keeps Splink's default u."""
+        left, right = self.left.physical_name, self.right.physical_name
+        sides = [
+            self._scalar(f"SELECT count(*) FROM {name}")  # noqa: S608 - our own tables
+            for name in (left, right)
+        ]
+        total = float(sides[0]) * float(sides[1])
+        if not total:
+            return []
+        # Splink samples the same share of rows on both sides (estimate_u.py), targeting
+        # max_pairs pairs; the share of all pairs compared is its square (n below is the
+        # expected count). A comparison with a level at count 0 never meets Splink's minimum
+        # count per level, so its u was counted over the whole sample, not an early stop.
+        share = min(1.0, max_pairs / total)
+        out = []
+        for comparison in self.linker._settings_obj.comparisons:
+            levels = comparison._comparison_levels_excluding_null
+            unseen = [
+                cl
+                for cl in levels
+                if not cl._fix_u_probability
+                and not cl._fix_m_probability
+                and not cl._has_estimated_u_values
+            ]
+            if not unseen:
+                continue
+            n = share * self._pairs_not_null(comparison, left, right, total)
+            if n < 1:
+                continue
+            u = min(1.0, 3.0 / n)
+            for cl in unseen:
+                cl._add_trained_u_probability(u, f"rule of three: not seen in {n:,.0f} pairs")
+                cl.u_probability = u
+                out.append((comparison.output_column_name, cl.label_for_charts, u))
+                log.info(
+                    "u of %s / %s never seen in %.0f random pairs: %.3g (rule of three)",
+                    comparison.output_column_name,
+                    cl.label_for_charts,
+                    n,
+                    u,
+                )
+        return out
+
+    def _pairs_not_null(self, comparison: Any, left: str, right: str, total: float) -> float:
+        """All pairs on which the comparison is not null: its null level is `x_l IS NULL OR
+        x_r IS NULL` (comparisons._null), so they are the non-null rows of x on each side
+        multiplied. A comparison without such a null level counts every pair."""
+        for cl in comparison.comparison_levels:
+            if not cl.is_null_level:
+                continue
+            found = re.fullmatch(r"\s*(\w+)_l IS NULL OR \1_r IS NULL\s*", cl.sql_condition, re.I)
+            if found:
+                col = found.group(1)
+                counts = [
+                    self._scalar(f"SELECT count({col}) FROM {name}")  # noqa: S608 - ours
+                    for name in (left, right)
+                ]
+                return float(counts[0]) * float(counts[1])
+        return total
 
     def _dob_rule_best_row(self) -> str:
         """Session 1's blocking rule: born the same day, and only the participant's row (own
