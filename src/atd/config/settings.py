@@ -16,6 +16,7 @@ from atd.config.env import (
     env_list,
     secret_key_from_file,
 )
+from atd.matching.rules import REVIEW_THRESHOLD_PERMILLE
 
 BASE_DIR = Path(__file__).resolve().parents[3]
 VAR_DIR = Path(os.environ.get("ATD_VAR_DIR", BASE_DIR / "var")).resolve()
@@ -314,7 +315,7 @@ ATD_REPORT_WORK_MEM_MB = env_int("ATD_REPORT_WORK_MEM_MB", 256, minimum=4)
 # --- matching ---
 # Pairs scoring at or above this match probability (per mille) enter the review queue.
 ATD_MATCHING_REVIEW_THRESHOLD = (
-    env_int("ATD_MATCHING_REVIEW_THRESHOLD_PERMILLE", 990, minimum=1) / 1000
+    env_int("ATD_MATCHING_REVIEW_THRESHOLD_PERMILLE", REVIEW_THRESHOLD_PERMILLE, minimum=1) / 1000
 )
 # A new enrollment is matched against bookings received in the last N days.
 ATD_MATCHING_RECENT_FEED_DAYS = env_int("ATD_MATCHING_RECENT_FEED_DAYS", 3650, minimum=1)

@@ -250,6 +250,10 @@ def dob_day_month_swapped(value: date | None) -> date | None:
 
 # --- review policy ----------------------------------------------------------
 
+# Pairs scoring at or above this match probability (per mille) enter the analysts' review
+# queue (ATD_MATCHING_REVIEW_THRESHOLD_PERMILLE overrides it). Why 0.97: docs/adr/0011.
+REVIEW_THRESHOLD_PERMILLE = 970
+
 
 def second_identifier_agrees(
     *,
