@@ -34,11 +34,16 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
+from atd.matching.rules import REVIEW_THRESHOLD_PERMILLE  # noqa: E402 (pure: no Django)
+
 SMALL = os.environ.get("BENCH_SCALE", "full") == "small"
 FEED = 10_000 if SMALL else 1_000_000
 PARTICIPANTS = 45_000 if SMALL else 4_500_000
 LINKED_SHARE = 0.2
-THRESHOLD = 0.99
+# The production queue threshold (ADR 0011) unless the environment says otherwise.
+THRESHOLD = (
+    int(os.environ.get("ATD_MATCHING_REVIEW_THRESHOLD_PERMILLE", REVIEW_THRESHOLD_PERMILLE)) / 1000
+)
 MEMORY_LIMIT = os.environ.get("ATD_BENCH_DUCKDB_MEMORY", "8GB")
 # The production budget for wide blocking rules (settings.ATD_MATCHING_WIDE_BLOCK_MAX_PAIRS).
 WIDE_MAX_PAIRS = int(os.environ.get("ATD_MATCHING_WIDE_BLOCK_MAX_PAIRS", "2000000"))
