@@ -247,7 +247,9 @@ def run_pipeline(batches: list[tuple[int, bytes]], workers: int = 1) -> tuple[fl
     """Every batch through the pipeline, as `POST /api/telemetry` does it. With several workers
     (as a deployment runs several ingest processes), each is a forked process with its own
     database connection and takes whole device chunks (chunk % workers), so a device's batches
-    stay in order on one worker, as a broker or load balancer routing by device keeps them.
+    stay in order on one worker, as routing devices to workers keeps them. (An MQTT shared
+    subscription does not route by device; then the pipeline's device-state lock makes two
+    workers' batches of one device take turns.)
     Timed from the moment every worker is connected and ready to the moment the last one has
     committed its last batch; the per-step times are summed over the workers."""
     workers = max(1, min(workers, len({chunk for chunk, _ in batches})))
