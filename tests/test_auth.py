@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import pytest
 from allauth.mfa.models import Authenticator
-from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 from django.conf import settings
 from django.test import Client
 
 from atd.core.models import AuditEntry
-from atd.testing.world import PASSWORD, World, mfa_enroll, staff_user
+from atd.testing.world import PASSWORD, World, mfa_enroll, staff_user, totp_code
 
 
 def _code(secret: str) -> str:
-    return format_hotp_value(hotp_value(secret, int(time.time()) // 30))
+    return totp_code(secret)
 
 
 @pytest.mark.django_db
