@@ -13,6 +13,7 @@ values always travel as parameters or through COPY.
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Collection, Sequence
 from datetime import UTC, datetime
@@ -104,26 +105,6 @@ def _store_postgres(columns: FixColumns, received_at: datetime) -> np.ndarray:
     return new
 
 
-def _row(columns: FixColumns, i: int, received_at: datetime) -> tuple:
-    fix = columns.fix(i)
-    return (
-        fix.device_id,
-        fix.participant_id,
-        fix.time,
-        received_at,
-        fix.seq,
-        fix.lat,
-        fix.lon,
-        fix.accuracy,
-        fix.speed,
-        fix.bearing,
-        fix.altitude,
-        fix.battery,
-        fix.flags,
-        json.dumps(fix.attributes) if fix.attributes else None,
-    )
-
-
 def rows_by_key(
     model: Any,
     columns: Sequence[str],
@@ -207,6 +188,22 @@ def _sqlite_time(moment: datetime) -> str:
     return str(moment.astimezone(UTC).replace(tzinfo=None))
 
 
+def _sqlite_times(time_us: np.ndarray) -> list[str]:
+    """`_sqlite_time` of every value at once: str() of the naive UTC datetime, which leaves
+    out the fraction when it is zero (and Django's queries compare these strings)."""
+    moments = time_us.astype("datetime64[us]")
+    text = np.where(
+        time_us % 1_000_000 == 0,
+        np.datetime_as_string(moments, unit="s"),
+        np.datetime_as_string(moments, unit="us"),
+    )
+    return [t.replace("T", " ") for t in text.tolist()]
+
+
+def _nullable(values: np.ndarray) -> list[float | None]:
+    return [None if v != v else v for v in values.tolist()]  # NaN is not equal to itself
+
+
 def _store_sqlite(columns: FixColumns, received_at: datetime) -> np.ndarray:
     existing: set[tuple[int, str]] = set()
     device_ids = sorted(set(columns.device_id.tolist()))
@@ -225,25 +222,42 @@ def _store_sqlite(columns: FixColumns, received_at: datetime) -> np.ndarray:
             existing.update(
                 (d, t if isinstance(t, str) else _sqlite_time(t)) for d, t in cur.fetchall()
             )
-        rows = []
-        seen: set[tuple[int, str]] = set()
-        received = _sqlite_time(received_at)
-        for i in range(len(columns)):
-            row = list(_row(columns, i, received_at))
-            key = (row[0], _sqlite_time(row[2]))
-            if key in existing or key in seen:
-                continue
-            seen.add(key)
-            new[i] = True
-            row[2] = key[1]
-            row[3] = received
-            rows.append(row)
-        if rows:
+        # Column by column (store.COLUMNS order, then `keep`), not one Fix per row.
+        devices = columns.device_id.tolist()
+        times = _sqlite_times(columns.time_us)
+        seen = set(existing)
+        for i, key in enumerate(zip(devices, times, strict=True)):
+            if key not in seen:
+                seen.add(key)
+                new[i] = True
+        if new.any():
+            rows = zip(
+                devices,
+                columns.participant_id.tolist(),
+                times,
+                itertools.repeat(_sqlite_time(received_at)),
+                [
+                    None if null else q
+                    for q, null in zip(columns.seq.tolist(), columns.seq_null.tolist(), strict=True)
+                ],
+                columns.lat.tolist(),
+                columns.lon.tolist(),
+                _nullable(columns.accuracy),
+                _nullable(columns.speed),
+                _nullable(columns.bearing),
+                _nullable(columns.altitude),
+                [None if b != b else int(b) for b in columns.battery.tolist()],
+                columns.flags.tolist(),
+                [json.dumps(a) if a else None for a in columns.attributes],
+                itertools.repeat(False),
+                new.tolist(),
+                strict=False,
+            )
             cols = ", ".join(COLUMNS)
             marks = ", ".join(["%s"] * (len(COLUMNS) + 1))
             cur.executemany(
                 f"INSERT OR IGNORE INTO {POSITION_TABLE} ({cols}, keep) VALUES ({marks})",  # noqa: S608
-                [[*r, False] for r in rows],
+                [r[:-1] for r in rows if r[-1]],
             )
     return new
 
