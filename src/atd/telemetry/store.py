@@ -13,7 +13,6 @@ values always travel as parameters or through COPY.
 
 from __future__ import annotations
 
-import itertools
 import json
 from collections.abc import Collection, Sequence
 from datetime import UTC, datetime
@@ -222,20 +221,27 @@ def _store_sqlite(columns: FixColumns, received_at: datetime) -> np.ndarray:
             existing.update(
                 (d, t if isinstance(t, str) else _sqlite_time(t)) for d, t in cur.fetchall()
             )
-        # Column by column (store.COLUMNS order, then `keep`), not one Fix per row.
         devices = columns.device_id.tolist()
         times = _sqlite_times(columns.time_us)
-        seen = set(existing)
         for i, key in enumerate(zip(devices, times, strict=True)):
-            if key not in seen:
-                seen.add(key)
+            if key not in existing:
+                existing.add(key)  # a repeat within the batch is not new either
                 new[i] = True
         if new.any():
+            if not new.all():
+                kept = np.flatnonzero(new).tolist()
+                columns, devices, times = (
+                    columns.take(new),
+                    [devices[i] for i in kept],
+                    [times[i] for i in kept],
+                )
+            n = len(columns)
+            # Column by column (store.COLUMNS order, then `keep`), not one Fix per row.
             rows = zip(
                 devices,
                 columns.participant_id.tolist(),
                 times,
-                itertools.repeat(_sqlite_time(received_at)),
+                [_sqlite_time(received_at)] * n,
                 [
                     None if null else q
                     for q, null in zip(columns.seq.tolist(), columns.seq_null.tolist(), strict=True)
@@ -249,15 +255,14 @@ def _store_sqlite(columns: FixColumns, received_at: datetime) -> np.ndarray:
                 [None if b != b else int(b) for b in columns.battery.tolist()],
                 columns.flags.tolist(),
                 [json.dumps(a) if a else None for a in columns.attributes],
-                itertools.repeat(False),
-                new.tolist(),
-                strict=False,
+                [False] * n,
+                strict=True,
             )
             cols = ", ".join(COLUMNS)
             marks = ", ".join(["%s"] * (len(COLUMNS) + 1))
             cur.executemany(
                 f"INSERT OR IGNORE INTO {POSITION_TABLE} ({cols}, keep) VALUES ({marks})",  # noqa: S608
-                [r[:-1] for r in rows if r[-1]],
+                list(rows),
             )
     return new
 

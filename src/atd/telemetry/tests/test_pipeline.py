@@ -71,6 +71,26 @@ def test_replaying_every_batch_three_times_leaves_the_same_rows(
     assert before == after and len(after) == 30
 
 
+def test_a_batch_partly_stored_before_stores_only_its_new_records_whole(
+    tracked: Tracked, frozen: Any
+) -> None:
+    batch = fixes(10)
+    for i, record in enumerate(batch):
+        record.update(speed=1.5 + i, bearing=10.0 * i, altitude=180.0)
+    client = Client()
+    assert post(client, tracked, batch[::2]).json()["accepted"] == 5
+    body = post(client, tracked, batch).json()
+    assert body["accepted"] == 5 and body["duplicates"] == 5
+    stored = {
+        p.seq: p for p in Position.objects.filter(device_id=tracked.device_id).order_by("fix_time")
+    }
+    assert sorted(stored) == list(range(10))
+    for i, record in enumerate(batch):
+        p = stored[i]
+        assert p.fix_time == datetime.fromisoformat(record["time"])
+        assert (p.lat, p.speed_mps, p.bearing, p.battery) == (record["lat"], 1.5 + i, 10.0 * i, 90)
+
+
 def test_bad_records_are_rejected_one_by_one_and_kept_as_dead_letters(
     tracked: Tracked, frozen: Any
 ) -> None:
