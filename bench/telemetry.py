@@ -380,6 +380,27 @@ def _columns_of_rows(rows: list[tuple]) -> Any:
     )
 
 
+def _chunk_spans() -> tuple[list[tuple[int, int]], int]:
+    """The stored positions as id ranges of 10,000 rows, and the highest id."""
+    from atd.telemetry.models import Position
+
+    ids = list(Position.objects.order_by("id").values_list("id", flat=True)[::10_000])
+    last = Position.objects.order_by("-id").values_list("id", flat=True).first() or 0
+    bounds = [*ids, last + 1]
+    return list(zip(bounds, bounds[1:], strict=False)), last
+
+
+def _chunk_take(lo: int, hi: int) -> list[tuple]:
+    """The stored rows (store.COLUMNS) with ids in [lo, hi), deleted from the table."""
+    from atd.telemetry.models import Position
+    from atd.telemetry.store import COLUMNS
+
+    chunk = Position.objects.filter(id__gte=lo, id__lt=hi)
+    rows = [tuple(r) for r in chunk.values_list(*COLUMNS)]
+    chunk.delete()
+    return rows
+
+
 def run_raw(*, binary: bool) -> tuple[float, int, float]:
     """The same position rows, straight into the same table: each chunk of 10,000 stored rows
     is read, deleted, and written again with no pipeline around it; only the writes are timed.
@@ -392,17 +413,13 @@ def run_raw(*, binary: bool) -> tuple[float, int, float]:
     from atd.telemetry.models import Position
     from atd.telemetry.position_copy import positions_binary
     from atd.telemetry.rules.columns import micros_of
-    from atd.telemetry.store import COLUMNS, positions_copy_raw, positions_copy_raw_binary
+    from atd.telemetry.store import positions_copy_raw, positions_copy_raw_binary
 
-    ids = list(Position.objects.order_by("id").values_list("id", flat=True)[::10_000])
-    last = Position.objects.order_by("-id").values_list("id", flat=True).first() or 0
-    bounds = [*ids, last + 1]
+    spans, last = _chunk_spans()
     seconds = binary_seconds = 0.0
     total = 0
-    for lo, hi in zip(bounds, bounds[1:], strict=False):
-        chunk = Position.objects.filter(id__gte=lo, id__lt=hi)
-        rows = [tuple(r) for r in chunk.values_list(*COLUMNS)]
-        chunk.delete()
+    for lo, hi in spans:
+        rows = _chunk_take(lo, hi)
         top = Position.objects.order_by("-id").values_list("id", flat=True).first() or 0
         started = time.perf_counter()
         with transaction.atomic():
@@ -428,28 +445,22 @@ def run_raw_parallel(connections: int) -> tuple[float, int]:
 
     from django.db import transaction
 
-    from atd.telemetry.models import Position
     from atd.telemetry.position_copy import positions_binary
     from atd.telemetry.rules.columns import micros_of
-    from atd.telemetry.store import COLUMNS, positions_copy_raw_binary
+    from atd.telemetry.store import positions_copy_raw_binary
 
     def write(payload: bytes) -> None:  # in a pool thread: its own connection
         with transaction.atomic():
             positions_copy_raw_binary(payload)
 
-    ids = list(Position.objects.order_by("id").values_list("id", flat=True)[::10_000])
-    last = Position.objects.order_by("-id").values_list("id", flat=True).first() or 0
-    bounds = [*ids, last + 1]
-    spans = list(zip(bounds, bounds[1:], strict=False))
+    spans, _ = _chunk_spans()
     seconds = 0.0
     total = 0
     with ThreadPoolExecutor(connections) as pool:
         for g in range(0, len(spans), connections):
             payloads = []
             for lo, hi in spans[g : g + connections]:
-                chunk = Position.objects.filter(id__gte=lo, id__lt=hi)
-                rows = [tuple(r) for r in chunk.values_list(*COLUMNS)]
-                chunk.delete()
+                rows = _chunk_take(lo, hi)
                 if rows:
                     payloads.append(positions_binary(_columns_of_rows(rows), micros_of(rows[0][3])))
                     total += len(rows)
