@@ -48,16 +48,6 @@ def telemetry_ingest(
     )
 
 
-def positions_keep(keys: Iterable[tuple[int, datetime]]) -> None:
-    """Marks positions cited by an alert so the retention purge keeps them (same transaction
-    as the alert; no audit entry of its own: the alert's raise is the change)."""
-    by_device: dict[int, list[datetime]] = {}
-    for device_id, moment in keys:
-        by_device.setdefault(device_id, []).append(moment)
-    for device_id, moments in by_device.items():
-        Position.objects.filter(device_id=device_id, fix_time__in=moments).update(keep=True)
-
-
 def dead_letter_replay(*, actor: Any, dead_letter_ids: Iterable[int]) -> IngestResult:
     """An admin re-feeds rejected records (e.g. from a device registered since). They run the
     whole pipeline again as trusted input; what is rejected again gets a new dead letter."""

@@ -24,6 +24,10 @@ def tamper(batch: Batch) -> None:
         state = batch.states[event.device_id]
         if event.kind in {"strap_open", "device_removed"}:
             state.strap_open = True
+            evidence, cited = evidence_of(
+                batch, event.device_id, recent(event.participant_id, event.time)
+            )
+            batch.keep |= cited
             batch.signals.append(
                 AlertSignal(
                     kind="strap_tamper",
@@ -32,9 +36,7 @@ def tamper(batch: Batch) -> None:
                     source_ref=f"tamper:{event.device_id}:{event.kind}:{event.time.isoformat()}",
                     participant_id=event.participant_id,
                     detail={"event": event.kind, "device_id": event.device_id},
-                    evidence=evidence_of(
-                        batch, event.device_id, recent(event.participant_id, event.time)
-                    ),
+                    evidence=evidence,
                 )
             )
         elif event.kind == "strap_closed":
@@ -88,6 +90,8 @@ def battery(batch: Batch) -> None:
             level = new_level
             if kind is None:
                 continue
+            evidence, cited = evidence_of(batch, device_id, recent(participant_id, at))
+            batch.keep |= cited
             batch.signals.append(
                 AlertSignal(
                     kind=kind,
@@ -96,7 +100,7 @@ def battery(batch: Batch) -> None:
                     source_ref=f"{kind}:{device_id}:{at.isoformat()}",
                     participant_id=participant_id,
                     detail={"battery": percent, "device_id": device_id},
-                    evidence=evidence_of(batch, device_id, recent(participant_id, at)),
+                    evidence=evidence,
                 )
             )
         state.battery_level = level
@@ -138,6 +142,8 @@ def charging(batch: Batch) -> None:
         state.charging = on
         if not was_known and not on:
             continue  # first report of "not charging" is no change
+        evidence, cited = evidence_of(batch, device_id, recent(participant_id, at))
+        batch.keep |= cited
         batch.signals.append(
             AlertSignal(
                 kind="charging",
@@ -147,6 +153,6 @@ def charging(batch: Batch) -> None:
                 participant_id=participant_id,
                 title="Charging started" if on else "Charging stopped",
                 detail={"charging": on, "device_id": device_id},
-                evidence=evidence_of(batch, device_id, recent(participant_id, at)),
+                evidence=evidence,
             )
         )

@@ -29,11 +29,14 @@ def _fix_json(fix: Fix) -> dict[str, Any]:
     }
 
 
-def evidence_of(batch: Batch, device_id: int, recent: list[Fix]) -> dict[str, Any]:
+def evidence_of(
+    batch: Batch, device_id: int, recent: list[Fix]
+) -> tuple[dict[str, Any], set[tuple[int, datetime]]]:
+    """The evidence of a signal, and the (device, fix time) keys of the positions it cites:
+    the detector adds them to the batch's `keep`, so the retention purge spares them."""
     state = batch.states.get(device_id)
-    for fix in recent:
-        batch.keep.add((fix.device_id, fix.time))
-    return {
+    cited = {(fix.device_id, fix.time) for fix in recent}
+    evidence = {
         "positions": [_fix_json(f) for f in recent],
         "device": {
             "device_id": device_id,
@@ -45,6 +48,7 @@ def evidence_of(batch: Batch, device_id: int, recent: list[Fix]) -> dict[str, An
             else None,
         },
     }
+    return evidence, cited
 
 
 def recent_fixes(batch: Batch) -> Callable[[int, datetime], list[Fix]]:

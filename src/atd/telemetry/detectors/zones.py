@@ -325,7 +325,8 @@ def _zone_signal(
         detail.update(zone_id=int(ident), zone_name=getattr(zone, "purpose", ""))
     else:
         kind = "zone_exit"
-    evidence = evidence_of(batch, fix.device_id, recent(pid, fix.time))
+    evidence, cited = evidence_of(batch, fix.device_id, recent(pid, fix.time))
+    batch.keep |= cited
     evidence["rule"] = detail
     return AlertSignal(
         kind=kind,
