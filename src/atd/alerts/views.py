@@ -19,6 +19,7 @@ from atd.alerts import selectors, services
 from atd.alerts.choices import AlertKind, Disposition, Severity
 from atd.alerts.rules import SEVERITY_ORDER
 from atd.alerts.services.preferences import PAGING_CHANNELS, officer_preference_set
+from atd.alerts.types import AlertEvidence
 from atd.checkins.selectors import checkin_points_for_participant
 from atd.core import clock
 from atd.core.audit import audit_record
@@ -115,9 +116,7 @@ def alert_detail(request: HttpRequest, alert_id: int) -> HttpResponse:
         alert = selectors.alert_detail_read(scope=scope, actor=request.user, alert_id=alert_id)
     except NotFound:
         raise Http404 from None
-    evidence = alert.evidence or {}
-    positions = evidence.get("positions") or evidence.get("last_positions") or []
-    other = {k: v for k, v in evidence.items() if k not in ("positions", "last_positions")}
+    evidence = AlertEvidence.from_json(alert.evidence or {})
     return render(
         request,
         "alerts/detail.html",
@@ -126,8 +125,9 @@ def alert_detail(request: HttpRequest, alert_id: int) -> HttpResponse:
             "row": selectors.alert_rows([alert])[0],
             "events": list(alert.events.all()[:200]),
             "transitions": list(alert.transitions.all()),
-            "positions": _positions(positions),
-            "evidence": other,
+            "positions": evidence.positions[:50],
+            "device": evidence.device,
+            "evidence": evidence.facts,
             "dispositions": Disposition.choices,
             "server_now": clock.now(),
             **_participant_evidence(scope, alert, request.user),
@@ -150,22 +150,6 @@ def _participant_evidence(scope: Scope, alert: Any, actor: Any) -> dict[str, Any
     )
     zones = zones_for_participants([alert.participant_id]).get(alert.participant_id, [])
     return {"zones": zones, "recent_checkins": checkins[-10:]}
-
-
-def _positions(raw: Any) -> list[dict[str, Any]]:
-    """Evidence positions as the template shows them, whatever keys the detector used."""
-    out = []
-    for p in raw if isinstance(raw, list) else []:
-        if isinstance(p, dict):
-            out.append(
-                {
-                    "at": p.get("at") or p.get("t") or p.get("fix_at") or "",
-                    "lat": p.get("lat", p.get("latitude")),
-                    "lon": p.get("lon", p.get("longitude")),
-                    "accuracy": p.get("accuracy_m", p.get("acc", p.get("accuracy"))),
-                }
-            )
-    return out[:50]
 
 
 def _back(request: HttpRequest, alert_id: int) -> HttpResponse:

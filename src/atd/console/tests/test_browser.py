@@ -18,6 +18,7 @@ import pytest
 from django.test import Client
 
 from atd.alerts.services import AlertSignal, alert_raise_many
+from atd.alerts.types import AlertEvidence, AlertKind, DeviceHealth, EvidencePosition
 from atd.core import clock
 from atd.core.actors import SYSTEM
 from atd.telemetry.tests.conftest import make_tracked
@@ -79,18 +80,18 @@ def tamper(world: World, ref: str, who: str = "officer_a") -> int:
         actor=SYSTEM,
         signals=[
             AlertSignal(
-                kind="strap_tamper",
+                kind=AlertKind.STRAP_TAMPER,
                 occurred_at=clock.now(),
                 source="device_event",
                 source_ref=ref,
                 participant_id=world.participants[who].pk,
                 detail={"event": "strap_open"},
-                evidence={
-                    "device": {"battery": 62, "last_contact": clock.now().isoformat()},
-                    "positions": [
-                        {"at": clock.now().isoformat(), "lat": 41.881, "lon": -87.627, "acc": 8}
-                    ],
-                },
+                evidence=AlertEvidence(
+                    device=DeviceHealth(device_id=None, battery=62, last_contact_at=clock.now()),
+                    positions=(
+                        EvidencePosition(at=clock.now(), lat=41.881, lon=-87.627, accuracy_m=8),
+                    ),
+                ),
             )
         ],
     )
@@ -158,7 +159,7 @@ def test_tamper_alert_appears_live_and_is_resolved_with_a_disposition(
         actor=SYSTEM,
         signals=[
             AlertSignal(
-                kind="battery_low",
+                kind=AlertKind.BATTERY_LOW,
                 occurred_at=clock.now(),
                 source="device_event",
                 source_ref="battery-1",
