@@ -3,7 +3,7 @@ officer's alert preferences. Thin adapters over selectors and services."""
 
 from __future__ import annotations
 
-from datetime import time, timedelta
+from datetime import time
 from typing import Any
 
 from django.conf import settings
@@ -20,10 +20,10 @@ from atd.alerts.choices import AlertKind, Disposition, Severity
 from atd.alerts.rules import SEVERITY_ORDER
 from atd.alerts.services.preferences import PAGING_CHANNELS, officer_preference_set
 from atd.alerts.types import AlertEvidence
-from atd.checkins.selectors import checkin_points_for_participant
 from atd.core import clock
 from atd.core.audit import audit_record
 from atd.core.errors import DomainError, NotFound
+from atd.core.extensions import alert_asides, ordered
 from atd.core.roles import STAFF_ROLES, Role
 from atd.core.scope import STAFF_CASE_ROLES, Scope
 from atd.people.selectors import office_list, officer_list_for
@@ -136,20 +136,17 @@ def alert_detail(request: HttpRequest, alert_id: int) -> HttpResponse:
 
 
 def _participant_evidence(scope: Scope, alert: Any, actor: Any) -> dict[str, Any]:
-    """Zones and recent check-ins beside the alert's own evidence (the alert read above has
-    already checked scope and been audited)."""
+    """Zones, and the sections other apps register beside the alert's own evidence (recent
+    check-ins); the alert read above has already checked scope and been audited."""
     if not alert.participant_id:
-        return {"zones": [], "recent_checkins": []}
-    now = clock.now()
-    checkins = checkin_points_for_participant(
-        scope=scope,
-        actor=actor,
-        participant_id=alert.participant_id,
-        since=now - timedelta(days=14),
-        until=now,
-    )
-    zones = zones_for_participants([alert.participant_id]).get(alert.participant_id, [])
-    return {"zones": zones, "recent_checkins": checkins[-10:]}
+        return {"zones": [], "asides": []}
+    pid = alert.participant_id
+    asides = []
+    for aside in ordered(alert_asides):
+        context = aside.context(scope, actor, pid)
+        if context is not None:
+            asides.append((aside.template, context))
+    return {"zones": zones_for_participants([pid]).get(pid, []), "asides": asides}
 
 
 def _back(request: HttpRequest, alert_id: int) -> HttpResponse:

@@ -399,7 +399,7 @@ def legal_status_record(
     from atd.people.selectors import case_routing_for_participants
 
     routing = case_routing_for_participants([participant.pk])
-    case_id = routing[participant.pk][0] if participant.pk in routing else None
+    case_id = routing[participant.pk].case_id if participant.pk in routing else None
     event = LegalStatusEvent.objects.create(
         participant=participant,
         case_id=case_id,
