@@ -5,7 +5,7 @@ here (mypy: `disallow_any_explicit` for this module): a renamed field fails the 
 
 An alert's evidence is stored as JSON on its row; `AlertEvidence.as_json` writes it and
 `AlertEvidence.from_json` reads it back, with one spelling per key (rows written before under
-other spellings were rewritten by migration alerts 0003)."""
+other spellings were rewritten by migration alerts 0004)."""
 
 from __future__ import annotations
 

@@ -107,7 +107,7 @@ def test_an_unknown_alert_kind_is_refused_where_the_signal_is_made() -> None:
 
 
 def test_the_migration_rewrites_rows_stored_under_old_spellings_into_the_one_shape() -> None:
-    migration = importlib.import_module("atd.alerts.migrations.0003_evidence_one_spelling")
+    migration = importlib.import_module("atd.alerts.migrations.0004_evidence_one_spelling")
     telemetry_row = {
         "positions": [
             {"time": NOW.isoformat(), "lat": 41.0, "lon": -87.0, "accuracy_m": 5.0, "battery": 9}

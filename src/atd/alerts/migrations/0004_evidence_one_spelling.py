@@ -88,6 +88,6 @@ def forwards(apps: Any, schema_editor: Any) -> None:
 
 
 class Migration(migrations.Migration):
-    dependencies = [("alerts", "0002_lifecycle_preferences_delivery")]
+    dependencies = [("alerts", "0003_sms_provider_status_and_opt_out")]
 
     operations = [migrations.RunPython(forwards, migrations.RunPython.noop)]
