@@ -113,6 +113,26 @@ class OfficeMoveHook:
 office_move_hooks: list[OfficeMoveHook] = []
 
 
+@dataclass(frozen=True)
+class AlertAside:
+    """A section beside an alert's own evidence on the alert page, from the app that owns the
+    data (e.g. checkins: the participant's recent check-ins), so alerts need not import the
+    apps that raise alerts. `context(scope, actor, participant_id)` returns the template
+    context (it must apply scope and audit its own reads), or None to hide the section."""
+
+    name: str
+    template: str
+    context: Callable[[Any, Any, int], dict[str, Any] | None]
+    order: int = 100
+
+
+alert_asides: list[AlertAside] = []
+
+
+def register_alert_aside(aside: AlertAside) -> None:
+    _add(alert_asides, aside)
+
+
 def register_office_move_hook(hook: OfficeMoveHook) -> None:
     _add(office_move_hooks, hook)
 

@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from atd.alerts.services import AlertSignal, alert_raise_many, notification_enqueue
+from atd.alerts.types import AlertKind
 from atd.core import clock
 from atd.core.actors import actor_for
 from atd.core.audit import audit_record
@@ -362,7 +363,7 @@ def hearing_outcome_record(
 
 def hearing_missed_signal(hearing: Hearing) -> AlertSignal:
     return AlertSignal(
-        kind="hearing_missed",
+        kind=AlertKind.HEARING_MISSED,
         occurred_at=hearing.scheduled_at,
         source="court.hearing",
         source_ref=f"{hearing.pk}:missed",
@@ -398,7 +399,7 @@ def legal_status_record(
     from atd.people.selectors import case_routing_for_participants
 
     routing = case_routing_for_participants([participant.pk])
-    case_id = routing[participant.pk][0] if participant.pk in routing else None
+    case_id = routing[participant.pk].case_id if participant.pk in routing else None
     event = LegalStatusEvent.objects.create(
         participant=participant,
         case_id=case_id,
