@@ -348,6 +348,18 @@ ATD_NO_SIGNAL_MINUTES_SMARTPHONE = env_int("ATD_NO_SIGNAL_MINUTES_SMARTPHONE", 2
 ATD_MQTT_URL = os.environ.get("ATD_MQTT_URL", "mqtt://127.0.0.1:1883")
 ATD_MQTT_SHARE_GROUP = os.environ.get("ATD_MQTT_SHARE_GROUP", "atd")
 ATD_MQTT_BATCH = env_int("ATD_MQTT_BATCH", 500, minimum=1)
+# The durable device log (docs/telemetry.md, ADR 0016). Unset: the doors run the pipeline
+# in-process (the embedded default). Set (nats://host:4222[,nats://...]): doors append to a
+# JetStream stream and `atd ingest log` workers drain it into the database.
+ATD_NATS_URL = os.environ.get("ATD_NATS_URL", "")
+ATD_NATS_STREAM = os.environ.get("ATD_NATS_STREAM", "ATD_TELEMETRY")
+ATD_NATS_SUBJECT = os.environ.get("ATD_NATS_SUBJECT", "atd.telemetry")
+ATD_NATS_PARTITIONS = env_int("ATD_NATS_PARTITIONS", 16, minimum=1)
+ATD_NATS_REPLICAS = env_int("ATD_NATS_REPLICAS", 1, minimum=1)
+ATD_NATS_DEDUP_WINDOW_S = env_int("ATD_NATS_DEDUP_WINDOW_S", 600, minimum=1)
+ATD_NATS_ACK_WAIT_S = env_int("ATD_NATS_ACK_WAIT_S", 60, minimum=1)
+ATD_NATS_MAX_BYTES = env_int("ATD_NATS_MAX_BYTES", 8 * 1024**3, minimum=1024**2)
+ATD_DOOR_AUTH_CACHE_S = env_int("ATD_DOOR_AUTH_CACHE_S", 30, minimum=0)
 ATD_TELEMETRY_ZONE_CACHE_S = env_int(
     "ATD_TELEMETRY_ZONE_CACHE_S", 0 if _testing else 900, minimum=0
 )
