@@ -228,9 +228,16 @@ class DeviceLog:
         self.cfg = cfg
         self.nc: Any = None
         self.js: Any = None
-        self._lock = asyncio.Lock()
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self._lock: asyncio.Lock | None = None
 
     async def connect(self) -> None:
+        loop = asyncio.get_running_loop()
+        if self.loop is not loop:
+            # A connection belongs to the event loop that opened it (one per server worker;
+            # tests run several loops one after another).
+            self.loop, self._lock, self.nc, self.js = loop, asyncio.Lock(), None, None
+        assert self._lock is not None
         async with self._lock:
             if self.nc is None:
                 self.nc = await nats_connect(self.cfg, name="atd-door")
@@ -239,7 +246,7 @@ class DeviceLog:
 
     async def append(self, messages: Sequence[LogMessage]) -> int:
         """Appends all, concurrently; returns how many were repeats JetStream dropped."""
-        if self.js is None:
+        if self.js is None or self.loop is not asyncio.get_running_loop():
             await self.connect()
         from nats.errors import Error as NatsError
 

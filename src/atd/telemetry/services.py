@@ -236,3 +236,23 @@ def dead_letter_payload(*, via: str, reason: str, payload: Any, serial: str = ""
         reason=reason,
         payload=payload_without_secret(payload),
     )
+
+
+def dead_letters_keep(*, via: str, rows: list[tuple[str, str, str, Any]]) -> None:
+    """Keeps records a door refused one by one: (reason, detail, serial, record) each, the
+    device secret removed. One short transaction; the records already in the log stay."""
+    now = clock.now()
+    DeadLetter.objects.bulk_create(
+        [
+            DeadLetter(
+                received_at=now,
+                via=via,
+                device_serial=serial[:64],
+                reason=reason,
+                detail=detail[:300],
+                payload=payload_without_secret(record),
+            )
+            for reason, detail, serial, record in rows
+        ],
+        batch_size=1000,
+    )

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import uuid
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -27,7 +25,6 @@ from atd.telemetry.devicelog import (
 )
 from atd.telemetry.models import DeadLetter, Position
 from atd.telemetry.tests.conftest import Tracked, make_tracked
-from atd.testing.services import require_nats
 
 
 def test_a_device_always_lands_in_the_same_partition() -> None:
@@ -67,34 +64,6 @@ def test_log_messages_decode_to_the_submission_the_pipeline_takes() -> None:
 
 def test_no_url_means_the_embedded_default() -> None:
     assert log_config(url="") is None
-
-
-@pytest.fixture
-def stream_cfg() -> Iterator[LogConfig]:
-    """A stream of the test's own on the machine's NATS (other checkouts share the server)."""
-    url = require_nats()
-    tag = uuid.uuid4().hex[:10]
-    cfg = log_config(
-        url=url,
-        stream=f"ATD_TEST_{tag}",
-        subject=f"atdtest.{tag}",
-        partitions=4,
-        replicas=1,
-        ack_wait_s=1,
-    )
-    assert cfg is not None
-    yield cfg
-
-    async def drop() -> None:
-        from atd.telemetry.devicelog import nats_connect
-
-        nc = await nats_connect(cfg)
-        try:
-            await nc.jetstream().delete_stream(cfg.stream)
-        finally:
-            await nc.close()
-
-    asyncio.run(drop())
 
 
 def fix_records(t: Tracked, n: int) -> list[list[dict[str, Any]]]:
