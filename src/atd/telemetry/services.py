@@ -99,10 +99,17 @@ def positions_purge(*, actor: Any = None, now: datetime | None = None, chunk: in
     """Deletes raw positions older than the retention, except those cited by an alert or under
     a legal hold. Restart-safe: it derives everything from stored rows, so a run that dies
     half-way is finished by the next one."""
+    from atd.telemetry.partitions import partitions_drop_expired, positions_partitioned
+
     now = now or clock.now()
     cutoff = now - telemetry_config().retention
     held = LegalHold.objects.filter(released_at__isnull=True).values("participant_id")
     deleted = 0
+    dropped = 0
+    if positions_partitioned():
+        # PostgreSQL: whole days go at once (their kept rows move to the default partition);
+        # the DELETE below then only meets the default partition's old rows.
+        dropped, deleted = partitions_drop_expired(cutoff=cutoff)
     with transaction.atomic():
         while True:
             ids = list(
@@ -119,7 +126,8 @@ def positions_purge(*, actor: Any = None, now: datetime | None = None, chunk: in
             actor=actor or SYSTEM,
             action="telemetry.purge",
             object_type="position",
-            reason=f"{deleted} position(s) before {cutoff.isoformat()} deleted",
+            reason=f"{deleted} position(s) before {cutoff.isoformat()} deleted"
+            + (f", {dropped} day partition(s) dropped" if dropped else ""),
         )
     return deleted
 
