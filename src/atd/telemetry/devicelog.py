@@ -356,7 +356,8 @@ class LogIngestWorker:
                         break
                     continue
                 last_activity = now
-                await loop.run_in_executor(self._db, self.process, batch)
+                if not await self._process_until_committed(loop, batch):
+                    break  # stopping: nothing acknowledged, JetStream redelivers
                 # Committed: acknowledge each partition's last message (AckAll covers the
                 # ones before it, in stream order).
                 for msgs in fetched:
@@ -366,8 +367,29 @@ class LogIngestWorker:
             await nc.close()
             self._db.shutdown(wait=True)
 
+    async def _process_until_committed(
+        self, loop: asyncio.AbstractEventLoop, batch: list[Any]
+    ) -> bool:
+        """Retries the same batch while the database is unreachable. Never skips ahead: a
+        cumulative ack of a later message would acknowledge this batch unstored."""
+        from django.db import InterfaceError, OperationalError, connections
+
+        delay = 0.2
+        while not self.stopping:
+            try:
+                await loop.run_in_executor(self._db, self.process, batch)
+                return True
+            except (OperationalError, InterfaceError) as exc:
+                log.warning("database unavailable (%s); batch kept, retrying", exc)
+                await loop.run_in_executor(self._db, connections.close_all)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
+        return False
+
     def process(self, messages: Sequence[Any]) -> None:
         """Decode, pipeline, commit (runs on the database thread)."""
+        from django.db import InterfaceError, OperationalError
+
         from atd.telemetry.pipeline import pipeline_run
         from atd.telemetry.services import dead_letter_payload
 
@@ -391,6 +413,8 @@ class LogIngestWorker:
                 result = pipeline_run(submissions=submissions, via=via)
                 self.stats.records += result.accepted
                 self.stats.duplicates += result.duplicates
+            except (OperationalError, InterfaceError):
+                raise  # the database, not the messages: the caller retries the batch
             except Exception:
                 log.exception("log batch of %d failed; retrying one by one", len(submissions))
                 self._one_by_one(submissions, via)
@@ -400,6 +424,8 @@ class LogIngestWorker:
             self.on_committed(len(messages))
 
     def _one_by_one(self, submissions: Sequence[Submission], via: str) -> None:
+        from django.db import InterfaceError, OperationalError
+
         from atd.telemetry.pipeline import pipeline_run
         from atd.telemetry.services import dead_letter_payload
 
@@ -407,6 +433,8 @@ class LogIngestWorker:
             try:
                 result = pipeline_run(submissions=[submission], via=via)
                 self.stats.records += result.accepted
+            except (OperationalError, InterfaceError):
+                raise
             except Exception:
                 log.exception("log message of %s failed; kept as a dead letter", submission.serial)
                 self.stats.dead_letters += 1
