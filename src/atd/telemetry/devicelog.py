@@ -13,8 +13,8 @@ Guarantees, and what gives each:
   pipeline's unique keys make the second pass store nothing new.
 - Order per device: a device's messages always go to the same subject partition
   (`<subject>.p<crc32(serial) % partitions>`), each partition has one durable consumer, and a
-  partition is drained by exactly one worker (`partitions_owned`), one batch at a time,
-  acknowledged cumulatively (AckAll) in stream order.
+  partition is drained by exactly one worker (`partitions_owned`), one batch at a time; each
+  message is acknowledged on its own after the commit (explicit acks).
 """
 
 from __future__ import annotations
@@ -170,7 +170,10 @@ def consumer_config(cfg: LogConfig, partition: int) -> Any:
         durable_name=cfg.durable_of(partition),
         filter_subject=cfg.subject_of(partition),
         deliver_policy=DeliverPolicy.ALL,
-        ack_policy=AckPolicy.ALL,
+        # Explicit, one ack per message: a cumulative ack (AckAll) of a batch's last message
+        # also acknowledges any earlier one this worker never received (a fetch that timed
+        # out while a node failed over), which the fleet benchmark showed losing fixes.
+        ack_policy=AckPolicy.EXPLICIT,
         ack_wait=float(cfg.ack_wait_s),
         max_deliver=-1,
         max_ack_pending=20_000,
@@ -185,8 +188,7 @@ async def stream_ensure(js: Any, cfg: LogConfig) -> None:
     Interest retention: a message leaves the stream once its partition's consumer has
     acknowledged it, so the stream's size is the backlog still to ingest. The consumers are
     created here, by doors too, because an interest stream keeps nothing published while no
-    consumer exists. (A work-queue stream would do the same but forbids cumulative acks, and
-    10,000 single acks per batch cost more than the batch's commit.)"""
+    consumer exists."""
     from nats.js.api import DiscardPolicy, RetentionPolicy, StorageType, StreamConfig
     from nats.js.errors import BadRequestError, NotFoundError
 
@@ -358,11 +360,9 @@ class LogIngestWorker:
                 last_activity = now
                 if not await self._process_until_committed(loop, batch):
                     break  # stopping: nothing acknowledged, JetStream redelivers
-                # Committed: acknowledge each partition's last message (AckAll covers the
-                # ones before it, in stream order).
-                for msgs in fetched:
-                    if msgs:
-                        await msgs[-1].ack()
+                # Committed: now, and only now, acknowledge every message of the batch.
+                for msg in batch:
+                    await msg.ack()
         finally:
             await nc.close()
             self._db.shutdown(wait=True)
@@ -370,8 +370,8 @@ class LogIngestWorker:
     async def _process_until_committed(
         self, loop: asyncio.AbstractEventLoop, batch: list[Any]
     ) -> bool:
-        """Retries the same batch while the database is unreachable. Never skips ahead: a
-        cumulative ack of a later message would acknowledge this batch unstored."""
+        """Retries the same batch while the database is unreachable (JetStream may redeliver
+        it meanwhile: the unique keys make the second pass store nothing new)."""
         from django.db import InterfaceError, OperationalError, connections
 
         delay = 0.2
