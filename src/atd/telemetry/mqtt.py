@@ -62,7 +62,9 @@ def message_decode(topic: str, payload: bytes) -> Submission:
 class WorkerStats:
     messages: int = 0
     batches: int = 0
-    records: int = 0
+    records: int = 0  # stored as new
+    duplicates: int = 0  # already stored (a resend or a redelivery): nothing changed
+    rejected: int = 0  # refused one by one, each kept as a dead letter
 
 
 class IngestWorker:
@@ -175,6 +177,7 @@ class IngestWorker:
                 submissions.append(message_decode(message.topic, message.payload))
                 decoded.append(message)
             except (ValueError, UnicodeDecodeError):
+                self.stats.rejected += 1
                 dead_letter_payload(
                     via="mqtt", reason="malformed", payload=message.payload[:20_000]
                 )
@@ -182,6 +185,8 @@ class IngestWorker:
             try:
                 result = pipeline_run(submissions=submissions, via="mqtt")
                 self.stats.records += result.accepted
+                self.stats.duplicates += result.duplicates
+                self.stats.rejected += len(result.rejected)
             except Exception:
                 log.exception("MQTT batch of %d failed; retrying one by one", len(submissions))
                 self._one_by_one(submissions, decoded)

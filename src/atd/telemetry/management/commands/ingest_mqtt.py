@@ -48,4 +48,9 @@ class Command(BaseCommand):
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
         stats = worker.run(idle_exit_s=opts["idle_exit"])
-        self.stdout.write(f"ingested {stats.records} record(s) from {stats.messages} message(s)")
+        # Every message is accounted for: its records were stored as new, were already stored
+        # (duplicates change nothing), or were rejected and kept as dead letters.
+        self.stdout.write(
+            f"ingested {stats.records} new record(s) from {stats.messages} message(s); "
+            f"{stats.duplicates} duplicate(s), {stats.rejected} rejected (dead letters)"
+        )
