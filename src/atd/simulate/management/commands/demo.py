@@ -94,16 +94,17 @@ class Command(BaseCommand):
         for step in ordered(demo_steps):
             for argv in step.processes():
                 commands.append((f"{step.name}:{' '.join(argv)}", [*atd, *argv]))
-        children: list[tuple[str, subprocess.Popen[bytes]]] = []
+        children: dict[str, subprocess.Popen[bytes]] = {}
+        argv_of = dict(commands)
         for name, argv in commands:
             self.stdout.write(f"demo: starting {name}")
-            children.append((name, subprocess.Popen(argv, env=env)))  # noqa: S603 (our own CLI)
+            children[name] = subprocess.Popen(argv, env=env)  # noqa: S603 (our own CLI)
 
         def stop(*_: Any) -> None:
-            for _name, child in children:
+            for child in children.values():
                 if child.poll() is None:
                     child.terminate()
-            for _name, child in children:
+            for child in children.values():
                 try:
                     child.wait(timeout=10)
                 except subprocess.TimeoutExpired:
@@ -113,10 +114,32 @@ class Command(BaseCommand):
         signal.signal(signal.SIGINT, stop)
         signal.signal(signal.SIGTERM, stop)
         self.stdout.write(f"demo: running at http://127.0.0.1:{port} — Ctrl-C stops everything")
+        restarts = ChildRestarts()
         while True:
             time.sleep(2)
-            for name, child in children:
+            for name, child in list(children.items()):
                 code = child.poll()
-                if code is not None:
-                    self.stderr.write(f"demo: {name} exited with {code}; stopping the demo")
-                    stop()
+                if code is None:
+                    continue
+                delay = restarts.delay_for(name, time.monotonic())
+                self.stderr.write(
+                    f"demo: {name} exited with {code}; restarting it in {delay:.0f} s"
+                )
+                time.sleep(delay)
+                children[name] = subprocess.Popen(argv_of[name], env=env)  # noqa: S603
+
+
+class ChildRestarts:
+    """A crashed child of the demo is restarted, not the end of the demo; one that keeps
+    crashing is restarted ever more slowly (1, 2, 4 ... 30 s), and quickly again once it has
+    stayed up for a minute."""
+
+    def __init__(self) -> None:
+        self.last: dict[str, float] = {}
+        self.streak: dict[str, int] = {}
+
+    def delay_for(self, name: str, now: float) -> float:
+        recent = now - self.last.get(name, -1e9) < 60
+        self.streak[name] = self.streak.get(name, 0) + 1 if recent else 0
+        self.last[name] = now
+        return float(min(30, 2 ** self.streak[name]))
