@@ -104,6 +104,15 @@ def _topic_of(message: mqtt.MQTTMessage) -> str:
         return bytes(message._topic).decode("utf-8", "replace")
 
 
+def _readable_or_raw(payload: bytes) -> Any:
+    """A parked message as its decoded value when it reads (so the device secret in it can be
+    stripped like any dead letter's), else its raw bytes."""
+    try:
+        return json_decode(payload)
+    except PayloadProblem:
+        return payload
+
+
 def _infrastructure(exc: BaseException) -> bool:
     """The database is away or busy (outage, deadlock, lock timeout): not the message's
     fault, so it is redelivered rather than parked (its deliveries are still counted)."""
@@ -347,7 +356,7 @@ class IngestWorker:
         dead_letter_payload(
             via="mqtt",
             reason=reason,
-            payload=bytes(message.payload),
+            payload=bytes(message.payload),  # unreadable: kept raw (text or base64)
             serial=serial_of_topic(topic) or "",
             detail=detail,
         )
@@ -359,7 +368,7 @@ class IngestWorker:
         message_park(
             via="mqtt",
             key=key,
-            payload=bytes(message.payload),
+            payload=_readable_or_raw(bytes(message.payload)),
             serial=serial_of_topic(topic) or "",
             attempts=attempts,
             error=error,

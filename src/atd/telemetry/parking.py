@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from typing import Any
 
 from django.db import transaction
 from django.db.models import F
@@ -51,11 +52,11 @@ def message_attempts_clear(keys: Sequence[str]) -> None:
 
 @transaction.atomic
 def message_park(
-    *, via: str, key: str, payload: bytes, serial: str, attempts: int, error: str
+    *, via: str, key: str, payload: Any, serial: str, attempts: int, error: str
 ) -> DeadLetter:
-    """Keeps a message that failed `attempts` times as a dead letter (reason `parked`, the
-    raw bytes as text or base64) so the caller can acknowledge it and move on; an admin can
-    read it and replay what it held."""
+    """Keeps a message that failed `attempts` times as a dead letter (reason `parked`; its
+    decoded value without the device secret, or its raw bytes as text or base64) so the
+    caller can acknowledge it and move on; an admin can read it."""
     letter = dead_letter_payload(
         via=via,
         reason="parked",
