@@ -343,8 +343,8 @@ ATD_TELEMETRY_MAX_BODY_BYTES = env_int(
     "ATD_TELEMETRY_MAX_BODY_BYTES", ATD_TELEMETRY_MAX_BATCH * 1024, minimum=1024
 )
 ATD_TELEMETRY_MAX_DEPTH = env_int("ATD_TELEMETRY_MAX_DEPTH", 8, minimum=1)  # in `attributes`
-# An MQTT message that has failed this many deliveries is parked as a dead letter and acked.
-ATD_MQTT_MAX_ATTEMPTS = env_int("ATD_MQTT_MAX_ATTEMPTS", 3, minimum=1)
+# An MQTT message that has failed this many attempts is parked as a dead letter and acked.
+ATD_MQTT_MAX_ATTEMPTS = env_int("ATD_MQTT_MAX_ATTEMPTS", 5, minimum=2)
 ATD_MQTT_TOPIC_ROOT = os.environ.get("ATD_MQTT_TOPIC_ROOT", "atd/devices")
 ATD_TELEMETRY_FUTURE_TOLERANCE_S = env_int("ATD_TELEMETRY_FUTURE_TOLERANCE_S", 300, minimum=0)
 ATD_TELEMETRY_MAX_AGE_DAYS = env_int("ATD_TELEMETRY_MAX_AGE_DAYS", 30, minimum=1)

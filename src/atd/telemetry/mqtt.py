@@ -289,43 +289,60 @@ class IngestWorker:
             self.client.disconnect()  # run() sees the lost connection and reconnects
 
     def process(self, messages: list[mqtt.MQTTMessage]) -> None:
+        """Fresh messages go through the pipeline as one batch. Redelivered ones (DUP set: an
+        earlier delivery may have killed the worker) go one at a time, each delivery counted
+        and committed first and acknowledged as soon as it is done, so a crash is pinned on
+        the message that caused it, and one that keeps coming back is parked. An innocent
+        message only gets counted while it is the one being processed, so killing a worker
+        at random (kill -9, a redeploy) does not park it."""
         close_old_connections()
-        topics = [_topic_of(m) for m in messages]
-        keys = [message_key(t, bytes(m.payload)) for t, m in zip(topics, messages, strict=True)]
-        counted = [k for k, m in zip(keys, messages, strict=True) if m.dup]
-        counts = message_attempts_count(via="mqtt", keys=counted) if counted else {}
-        submissions: list[Submission] = []
-        decoded: list[int] = []
-        for i, message in enumerate(messages):
-            attempts = counts.get(keys[i], 0)
-            if attempts >= self.max_attempts:
-                self._park(topics[i], keys[i], message, attempts, "redelivered after failures")
-                continue
-            try:
-                submissions.append(message_decode(topics[i], bytes(message.payload)))
-                decoded.append(i)
-            except PayloadProblem as problem:
-                self._refuse(topics[i], message, problem.reason, problem.detail)
-            except Exception as exc:  # bounded decoding should not raise anything else
-                log.exception("MQTT message on %s could not be decoded", topics[i])
-                self._refuse(topics[i], message, "malformed", repr(exc)[:200])
-        if submissions:
-            try:
-                result = pipeline_run(submissions=submissions, via="mqtt")
-                self.stats.records += result.accepted
-            except Exception as exc:
-                if _infrastructure(exc):
-                    raise
-                log.exception("MQTT batch of %d failed; retrying one by one", len(submissions))
-                for submission, i in zip(submissions, decoded, strict=True):
-                    self._alone(submission, topics[i], keys[i], messages[i], counts.get(keys[i]))
-        if counted:
-            message_attempts_clear([k for k in counted if counts[k] < self.max_attempts])
-        # Only now, with the records committed (or dead-lettered), acknowledge the messages.
+        fresh = [m for m in messages if not m.dup]
+        if fresh:
+            self._ingest(fresh, delivered=0)
+            for message in fresh:
+                self.client.ack(message.mid, message.qos)
         for message in messages:
+            if not message.dup:
+                continue
+            topic = _topic_of(message)
+            key = message_key(topic, bytes(message.payload))
+            count = message_attempts_count(via="mqtt", keys=[key])[key]
+            if count >= self.max_attempts:
+                self._park(topic, key, message, count, "redelivered after failing")
+            else:
+                self._ingest([message], delivered=count)
+                message_attempts_clear([key])
             self.client.ack(message.mid, message.qos)
         self.stats.messages += len(messages)
         self.stats.batches += 1
+
+    def _ingest(self, messages: list[mqtt.MQTTMessage], *, delivered: int) -> None:
+        """Decodes each message (an unreadable one is a dead letter) and runs the pipeline on
+        the rest in one transaction; if that fails, message by message (`_alone`)."""
+        submissions: list[Submission] = []
+        decoded: list[tuple[str, mqtt.MQTTMessage]] = []
+        for message in messages:
+            topic = _topic_of(message)
+            try:
+                submissions.append(message_decode(topic, bytes(message.payload)))
+                decoded.append((topic, message))
+            except PayloadProblem as problem:
+                self._refuse(topic, message, problem.reason, problem.detail)
+            except Exception as exc:  # bounded decoding should not raise anything else
+                log.exception("MQTT message on %s could not be decoded", topic)
+                self._refuse(topic, message, "malformed", repr(exc)[:200])
+        if not submissions:
+            return
+        try:
+            result = pipeline_run(submissions=submissions, via="mqtt")
+            self.stats.records += result.accepted
+        except Exception as exc:
+            if _infrastructure(exc):
+                raise
+            log.exception("MQTT batch of %d failed; retrying one by one", len(submissions))
+            for submission, (topic, message) in zip(submissions, decoded, strict=True):
+                key = message_key(topic, bytes(message.payload))
+                self._alone(submission, topic, key, message, delivered)
 
     def _alone(
         self,

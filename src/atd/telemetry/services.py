@@ -30,8 +30,13 @@ from atd.telemetry.pipeline import (
 from atd.telemetry.rules.memory import no_signal_since
 from atd.telemetry.rules.storable import dead_letter_form, text_escaped
 
-# Dead letters whose replay could let an unauthenticated sender in are never replayed.
-NOT_REPLAYABLE = frozenset({"bad_credential"})
+# Dead letters whose replay could let an unauthenticated sender in are never replayed, nor
+# those whose kept payload is not the record as sent: text with NUL or unpaired surrogates is
+# kept escaped (replaying it would store the escape), and a payload refused whole (too large,
+# too deep, a parked message) is not one record.
+NOT_REPLAYABLE = frozenset(
+    {"bad_credential", "bad_text", "too_large", "too_deep", "too_many_records", "parked"}
+)
 
 
 def telemetry_ingest(
@@ -72,7 +77,8 @@ def dead_letter_replay(*, actor: Any, dead_letter_ids: Iterable[int]) -> IngestR
         refused = [d.pk for d in letters if d.reason in NOT_REPLAYABLE]
         if refused:
             raise Conflict(
-                detail=f"records rejected for a wrong credential are not replayed: {refused}"
+                detail="dead letters of a wrong credential, unstorable text or a payload "
+                f"refused whole are not replayed: {refused}"
             )
         submissions = [
             Submission([d.payload], serial=d.device_serial or None, trusted=True) for d in letters

@@ -293,3 +293,15 @@ def test_bytes_that_are_not_text_are_kept_as_base64() -> None:
     letter = dead_letter_payload(via="mqtt", reason="malformed", payload=raw)
     letter.refresh_from_db()
     assert base64.b64decode(payload_of(letter)["raw_base64"]) == raw
+
+
+def test_a_dead_letter_kept_escaped_is_not_replayed(world: Any, tracked: Tracked) -> None:
+    from atd.core.errors import Conflict
+    from atd.telemetry.services import dead_letter_replay
+
+    records: list[Any] = [{**fixes(1)[0], "attributes": {"note": "a\u0000b"}}]
+    post_raw(tracked, json.dumps(records))
+    letter = DeadLetter.objects.get(reason="bad_text")
+    with pytest.raises(Conflict):
+        dead_letter_replay(actor=world.user("admin"), dead_letter_ids=[letter.pk])
+    assert stored(tracked) == 0
