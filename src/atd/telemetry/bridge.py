@@ -38,6 +38,7 @@ class MqttBridge(IngestWorker):
         batch_size: int = 2000,
         max_wait_s: float = 0.01,
         on_ready: Callable[[], None] | None = None,
+        topic_root: str | None = None,
     ) -> None:
         super().__init__(
             client_id=client_id,
@@ -46,6 +47,7 @@ class MqttBridge(IngestWorker):
             batch_size=batch_size,
             max_wait_s=max_wait_s,
             on_ready=on_ready,
+            topic_root=topic_root,
         )
         self.cfg = cfg
         self.loop = asyncio.new_event_loop()

@@ -122,8 +122,9 @@ def message_for_records(
 
 def message_for_mqtt(cfg: LogConfig, *, topic: str, payload: bytes) -> LogMessage:
     """A raw MQTT payload (the bridge does not decode; the worker does, and authenticates)."""
-    parts = topic.split("/")
-    serial = parts[2] if len(parts) == 4 else topic
+    from atd.telemetry.mqtt import serial_of_topic
+
+    serial = serial_of_topic(topic) or topic
     return LogMessage(
         cfg.subject_of(partition_of(serial, cfg.partitions)),
         payload,

@@ -28,6 +28,7 @@ from asgiref.sync import sync_to_async
 from django.conf import settings
 
 from atd.core import clock
+from atd.core.errors import DomainError, Unauthorized
 from atd.devices.rules import credential_matches
 from atd.devices.selectors import DeviceIdentity, devices_for_ingest
 from atd.telemetry.config import TelemetryConfig, telemetry_config
@@ -41,7 +42,8 @@ from atd.telemetry.rules.records import (
     record_time_problem,
     traccar_json_to_record,
 )
-from atd.telemetry.wire import json_loads
+from atd.telemetry.rules.storable import text_storable
+from atd.telemetry.wire import PayloadProblem, batch_decode, json_decode, wire_limits
 
 Scope = dict[str, Any]
 Receive = Callable[[], Awaitable[dict[str, Any]]]
@@ -59,14 +61,6 @@ class Refused(Exception):
     def __init__(self, status: int, type_: str, title: str, detail: str = "") -> None:
         super().__init__(detail or title)
         self.status, self.type, self.title, self.detail = status, type_, title, detail
-
-
-def unauthorized(detail: str) -> Refused:
-    return Refused(401, "/problems/unauthorized", "Authentication required", detail)
-
-
-def validation(detail: str) -> Refused:
-    return Refused(422, "/problems/validation", "Validation failed", detail)
 
 
 def record_rejected(problem: RecordProblem) -> Refused:
@@ -88,6 +82,9 @@ class DeviceCache:
         out: dict[str, DeviceIdentity | None] = {}
         missing: list[str] = []
         for serial in serials:
+            if not text_storable(serial):  # NUL or a lone surrogate: no device has it
+                out[serial] = None
+                continue
             entry = self.entries.get(serial)
             if entry is not None and entry[0] > now:
                 out[serial] = entry[1]
@@ -145,7 +142,7 @@ def credentials_of(headers: dict[str, str]) -> tuple[str | None, str | None]:
         try:
             serial, _, secret = base64.b64decode(auth[6:]).decode().partition(":")
         except (binascii.Error, UnicodeDecodeError):
-            raise unauthorized("malformed Basic credentials") from None
+            raise Unauthorized(detail="malformed Basic credentials") from None
     return serial or None, secret or None
 
 
@@ -159,14 +156,18 @@ class TelemetryDoor:
         self.cfg = cfg if cfg is not None else log_config()
         self.devices = DeviceCache(settings.ATD_DOOR_AUTH_CACHE_S)
         self.log = DeviceLog(self.cfg) if self.cfg is not None else None
-        self.max_body = int(getattr(settings, "DATA_UPLOAD_MAX_MEMORY_SIZE", None) or 2_621_440)
 
     def ours(self, scope: Scope) -> bool:
         if self.log is None or scope["type"] != "http":
             return False
         path = scope["path"].rstrip("/")
         if path == OSMAND_PATH:
-            return scope["method"] in {"GET", "POST"}
+            # A multipart form (no tracker sends one) is left to Django's parser.
+            multipart = any(
+                name.lower() == b"content-type" and b"multipart" in value.lower()
+                for name, value in scope["headers"]
+            )
+            return scope["method"] in {"GET", "POST"} and not multipart
         if path == BATCH_PATH and scope["method"] == "POST":
             # Integration keys (gateways) keep the Django path: api_key_authenticate, scopes.
             return not any(name.lower() == b"x-api-key" for name, _ in scope["headers"])
@@ -192,6 +193,10 @@ class TelemetryDoor:
                 problem["detail"] = refused.detail
             problem["instance"] = scope["path"]
             status, ctype, body = refused.status, PROBLEM_JSON, json.dumps(problem).encode()
+        except DomainError as error:  # the Django views' own errors, answered the same way
+            problem = error.problem(instance=scope["path"])
+            status, ctype = error.status, PROBLEM_JSON
+            body = json.dumps(problem, default=str).encode()
         headers = [(b"content-type", ctype), (b"content-length", str(len(body)).encode())]
         if status == 503:
             headers.append((b"retry-after", b"1"))
@@ -199,6 +204,10 @@ class TelemetryDoor:
         await send({"type": "http.response.body", "body": body})
 
     async def read(self, scope: Scope, receive: Receive) -> Request:
+        from atd.telemetry.api import OSMAND_MAX_BODY_BYTES, BodyTooLarge
+
+        osmand = scope["path"].rstrip("/") == OSMAND_PATH
+        limit = OSMAND_MAX_BODY_BYTES if osmand else wire_limits().max_bytes
         chunks: list[bytes] = []
         size = 0
         more = True
@@ -208,8 +217,12 @@ class TelemetryDoor:
                 raise Refused(400, "/problems/validation", "Validation failed", "disconnected")
             chunk = message.get("body", b"")
             size += len(chunk)
-            if size > self.max_body:
-                raise Refused(413, "/problems/too-large", "Request too large", "body too large")
+            if size > limit:
+                detail = f"{size} bytes or more; at most {limit} per request"
+                await self.dead_letter(
+                    "too_large", None, via="osmand" if osmand else "http", detail=detail
+                )
+                raise BodyTooLarge(detail=detail)
             chunks.append(chunk)
             more = message.get("more_body", False)
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
@@ -218,13 +231,19 @@ class TelemetryDoor:
         )
 
     async def dead_letter(
-        self, reason: str, payload: Any, serial: str = "", via: str = "http"
+        self, reason: str, payload: Any, serial: str = "", via: str = "http", detail: str = ""
     ) -> None:
         from atd.telemetry.services import dead_letter_payload
 
         await sync_to_async(dead_letter_payload)(
-            via=via, reason=reason, payload=payload, serial=serial
+            via=via, reason=reason, payload=payload, serial=serial, detail=detail
         )
+
+    async def refuse_payload(self, problem: PayloadProblem, body: bytes, via: str) -> Exception:
+        from atd.telemetry.api import _refuse_payload
+
+        refused: Exception = await sync_to_async(_refuse_payload)(problem, body, via)
+        return refused
 
     async def append(self, messages: list[Any]) -> int:
         assert self.log is not None
@@ -246,24 +265,10 @@ class TelemetryDoor:
             parse_qsl(request.query.decode("latin-1"), keep_blank_values=True)
         )
         content_type = request.headers.get("content-type", "")
-        if request.method == "POST" and "json" in content_type:
-            try:
-                body = json_loads(request.body or b"{}")
-            except (ValueError, UnicodeDecodeError, RecursionError):
-                await self.dead_letter("malformed", request.body[:20_000], via="osmand")
-                raise validation("the body is not JSON") from None
-            record = traccar_json_to_record(body) if isinstance(body, dict) else {}
-            if "id" in params:
-                record.setdefault("device", params["id"])
-            if "key" in params:
-                record["key"] = params["key"]
-        else:
-            if request.method == "POST":
-                try:
-                    params.update(parse_qsl(request.body.decode("utf-8"), keep_blank_values=True))
-                except UnicodeDecodeError:
-                    raise validation("the form body is not UTF-8") from None
-            record = osmand_to_record(params)
+        try:
+            record = osmand_record(request, content_type, params)
+        except PayloadProblem as unreadable:
+            raise await self.refuse_payload(unreadable, request.body, "osmand") from None
         serial, secret = credentials_of(request.headers)
         if secret and "key" not in record:
             record["key"] = secret
@@ -282,8 +287,11 @@ class TelemetryDoor:
             problem = record_problem_at_door(item, telemetry_config())
         if problem is not None:
             await self.dead_letter(problem.reason, without_key(record), item.serial, "osmand")
-            if problem.reason == "bad_credential":
-                raise unauthorized("wrong device key")
+            if problem.reason in {"bad_credential", "unknown_device"}:
+                from atd.telemetry.api import CREDENTIAL_REFUSED
+
+                # As the view: one answer for both, so serials cannot be enumerated.
+                raise Unauthorized(detail=CREDENTIAL_REFUSED)
             raise record_rejected(problem)
         assert self.cfg is not None
         await self.append(
@@ -303,14 +311,6 @@ class TelemetryDoor:
         with their reasons (kept as dead letters)."""
         serial, secret = credentials_of(request.headers)
         records = await self.decode_body(request)
-        limit = settings.ATD_TELEMETRY_MAX_BATCH
-        if len(records) > limit:
-            raise Refused(
-                413,
-                "/problems/too-many-records",
-                "Too many records",
-                f"{len(records)} records; at most {limit} per request",
-            )
         if serial is not None:
             device = (await self.devices.lookup({serial}))[serial]
             if device is None or not credential_matches(secret, device.credential_hash):
@@ -319,7 +319,9 @@ class TelemetryDoor:
                     [without_key(r) if isinstance(r, dict) else r for r in records],
                     serial,
                 )
-                raise unauthorized("unknown device or wrong device key")
+                from atd.telemetry.api import CREDENTIAL_REFUSED
+
+                raise Unauthorized(detail=CREDENTIAL_REFUSED)
         cfg = telemetry_config()
         items: list[tuple[int, Any]] = []
         rejected: list[tuple[int, RecordProblem, str]] = []
@@ -370,23 +372,38 @@ class TelemetryDoor:
         return 200, b"application/json", json.dumps(answer).encode()
 
     async def decode_body(self, request: Request) -> list[Any]:
-        body = request.body
+        """The batch view's decoding (`wire.batch_decode`: size, depth, count, NDJSON)."""
         content_type = request.headers.get("content-type", "")
+        ndjson = "ndjson" in content_type or "jsonl" in content_type
         try:
-            if "ndjson" in content_type or "jsonl" in content_type:
-                return [json_loads(line) for line in body.splitlines() if line.strip()]
-            value = json_loads(body or b"null")
-        except (ValueError, UnicodeDecodeError, RecursionError):
-            await self.dead_letter("malformed", body[:20_000])
-            raise validation("the body is neither a JSON array nor NDJSON") from None
-        if isinstance(value, dict) and isinstance(value.get("records"), list):
-            return list(value["records"])
-        if isinstance(value, dict):
-            return [value]
-        if isinstance(value, list):
-            return value
-        await self.dead_letter("malformed", value)
-        raise validation("expected a JSON array of records")
+            return batch_decode(request.body, ndjson=ndjson, limits=wire_limits())
+        except PayloadProblem as unreadable:
+            raise await self.refuse_payload(unreadable, request.body, "http") from None
+
+
+def osmand_record(request: Request, content_type: str, params: dict[str, Any]) -> Any:
+    """As `telemetry.api._osmand_record`, on the raw request: query parameters, a form body,
+    or Traccar Client's JSON body -> one canonical record; PayloadProblem when unreadable."""
+    if request.method == "POST" and "json" in content_type:
+        value = json_decode(request.body or b"{}")
+        try:
+            record: Any = traccar_json_to_record(value) if isinstance(value, dict) else value
+        except RecordProblem as problem:
+            raise PayloadProblem(problem.reason, problem.detail) from None
+        if not isinstance(record, dict):
+            raise PayloadProblem("malformed", "the body is a JSON object")
+        if "id" in params:
+            record.setdefault("device", params["id"])
+        if "key" in params:
+            record["key"] = params["key"]
+        return record
+    if request.method == "POST" and request.body and "x-www-form-urlencoded" in content_type:
+        try:
+            form = request.body.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise PayloadProblem("malformed", f"the form cannot be read: {exc}"[:200]) from None
+        params.update(parse_qsl(form, keep_blank_values=True))
+    return osmand_to_record(params)
 
 
 def _dead_letters_write(rows: list[tuple[str, str, str, Any]]) -> None:

@@ -33,7 +33,10 @@ def test_messages_reach_the_log_once_and_the_worker_stores_them(
     client_id = f"atd-bridge-test-{uuid.uuid4().hex[:8]}"
     group = f"b{uuid.uuid4().hex[:8]}"
     ready = threading.Event()
-    bridge = MqttBridge(stream_cfg, client_id=client_id, group=group, on_ready=ready.set)
+    root = f"atdtest-{uuid.uuid4().hex[:8]}"  # the broker is shared: a topic of our own
+    bridge = MqttBridge(
+        stream_cfg, client_id=client_id, group=group, on_ready=ready.set, topic_root=root
+    )
     thread = threading.Thread(target=bridge.run, kwargs={"idle_exit_s": 2.0}, daemon=True)
     thread.start()
     try:
@@ -53,8 +56,10 @@ def test_messages_reach_the_log_once_and_the_worker_stores_them(
             )
             for i in range(300)
         ]
-        infos = [pub.publish(topic_for(t.serial), p, qos=1) for p in payloads]
-        infos += [pub.publish(topic_for(t.serial), p, qos=1) for p in payloads[:50]]  # retries
+        infos = [pub.publish(topic_for(t.serial, root), p, qos=1) for p in payloads]
+        infos += [
+            pub.publish(topic_for(t.serial, root), p, qos=1) for p in payloads[:50]
+        ]  # retries
         for info in infos:
             info.wait_for_publish(timeout=30)
         pub.loop_stop()

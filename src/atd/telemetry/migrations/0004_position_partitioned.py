@@ -55,6 +55,6 @@ def _run(statements):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("telemetry", "0002_position_db_defaults")]
+    dependencies = [("telemetry", "0003_message_attempt")]
 
     operations = [migrations.RunPython(_run(FORWARD), _run(BACKWARD))]
