@@ -8,7 +8,7 @@ export PYTHONUNBUFFERED := 1
 
 .PHONY: demo test install lint typecheck imports pytest pytest-sqlite pytest-postgres check-deploy \
         bench-intake bench-telemetry bench-scheduling bench-console bench-matching bench-matching-scale \
-        bench-reporting clean
+        bench-reporting bench-fleet clean
 
 $(STAMP): pyproject.toml
 	@command -v $(PY) >/dev/null || { echo "atd needs Python 3.11 ($(PY) not found)"; exit 1; }
@@ -72,6 +72,10 @@ bench-matching: install
 
 bench-matching-scale: install
 	$(BIN)/python bench/matching_scale.py
+
+# One fix per message through MQTT and OsmAnd, via a 3-node JetStream cluster (docs/benchmarks.md).
+bench-fleet: install
+	flock /tmp/atd-bench.lock $(BIN)/python bench/fleet.py
 
 bench-reporting: install
 	$(BIN)/python bench/reporting.py

@@ -38,6 +38,8 @@ commands:
   simulate people       make synthetic participants (--count N)
   simulate devices      synthetic device tracks (--count N --hours H --via http|mqtt|osmand)
   ingest mqtt           subscribe to device telemetry on the MQTT broker
+  ingest log            drain the JetStream device log (ATD_NATS_URL) into the database
+  ingest bridge         MQTT broker -> JetStream device log (ack after the durable append)
   scheduler             run periodic jobs (missed check-ins, escalations, retention)
   checkins windows|close|all   generate check-in windows / close the ones that ended
   schedule [--office CODE]     book due in-person check-ins into office capacity

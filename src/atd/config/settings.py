@@ -121,6 +121,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 # Each checkout gets its own test database so parallel runs on one server do not collide.
 _checkout = hashlib.sha1(str(BASE_DIR).encode(), usedforsecurity=False).hexdigest()[:8]
 DATABASES["default"]["TEST"] = {"NAME": f"test_atd_{_checkout}"}
+# The same short id names this checkout's demo broker identity (MQTT client id, share group,
+# topic root), so two checkouts on one machine never take each other's session or messages.
+ATD_CHECKOUT_ID = _checkout
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test_{_checkout}.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -365,6 +368,15 @@ if ATD_MATCHING_BACKEND not in ("duckdb", "spark"):
 # --- telemetry ---
 # Ingest limits, detector thresholds and retention (docs/telemetry.md explains each).
 ATD_TELEMETRY_MAX_BATCH = env_int("ATD_TELEMETRY_MAX_BATCH", 10_000, minimum=1)
+# The telemetry doors' own body limit, sized to the largest legal batch (1 KiB a record: a
+# plain fix is ~250 bytes); Django's DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB) stays for the rest.
+ATD_TELEMETRY_MAX_BODY_BYTES = env_int(
+    "ATD_TELEMETRY_MAX_BODY_BYTES", ATD_TELEMETRY_MAX_BATCH * 1024, minimum=1024
+)
+ATD_TELEMETRY_MAX_DEPTH = env_int("ATD_TELEMETRY_MAX_DEPTH", 8, minimum=1)  # in `attributes`
+# An MQTT message that has failed this many attempts is parked as a dead letter and acked.
+ATD_MQTT_MAX_ATTEMPTS = env_int("ATD_MQTT_MAX_ATTEMPTS", 5, minimum=2)
+ATD_MQTT_TOPIC_ROOT = os.environ.get("ATD_MQTT_TOPIC_ROOT", "atd/devices")
 ATD_TELEMETRY_FUTURE_TOLERANCE_S = env_int("ATD_TELEMETRY_FUTURE_TOLERANCE_S", 300, minimum=0)
 ATD_TELEMETRY_MAX_AGE_DAYS = env_int("ATD_TELEMETRY_MAX_AGE_DAYS", 30, minimum=1)
 ATD_TELEMETRY_RETENTION_DAYS = env_int("ATD_TELEMETRY_RETENTION_DAYS", 30, minimum=1)
@@ -379,6 +391,18 @@ ATD_NO_SIGNAL_MINUTES_SMARTPHONE = env_int("ATD_NO_SIGNAL_MINUTES_SMARTPHONE", 2
 ATD_MQTT_URL = os.environ.get("ATD_MQTT_URL", "mqtt://127.0.0.1:1883")
 ATD_MQTT_SHARE_GROUP = os.environ.get("ATD_MQTT_SHARE_GROUP", "atd")
 ATD_MQTT_BATCH = env_int("ATD_MQTT_BATCH", 500, minimum=1)
+# The durable device log (docs/telemetry.md, ADR 0016). Unset: the doors run the pipeline
+# in-process (the embedded default). Set (nats://host:4222[,nats://...]): doors append to a
+# JetStream stream and `atd ingest log` workers drain it into the database.
+ATD_NATS_URL = os.environ.get("ATD_NATS_URL", "")
+ATD_NATS_STREAM = os.environ.get("ATD_NATS_STREAM", "ATD_TELEMETRY")
+ATD_NATS_SUBJECT = os.environ.get("ATD_NATS_SUBJECT", "atd.telemetry")
+ATD_NATS_PARTITIONS = env_int("ATD_NATS_PARTITIONS", 16, minimum=1)
+ATD_NATS_REPLICAS = env_int("ATD_NATS_REPLICAS", 1, minimum=1)
+ATD_NATS_DEDUP_WINDOW_S = env_int("ATD_NATS_DEDUP_WINDOW_S", 600, minimum=1)
+ATD_NATS_ACK_WAIT_S = env_int("ATD_NATS_ACK_WAIT_S", 60, minimum=1)
+ATD_NATS_MAX_BYTES = env_int("ATD_NATS_MAX_BYTES", 8 * 1024**3, minimum=1024**2)
+ATD_DOOR_AUTH_CACHE_S = env_int("ATD_DOOR_AUTH_CACHE_S", 30, minimum=0)
 ATD_TELEMETRY_ZONE_CACHE_S = env_int(
     "ATD_TELEMETRY_ZONE_CACHE_S", 0 if _testing else 900, minimum=0
 )

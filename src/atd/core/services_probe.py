@@ -1,4 +1,4 @@
-"""`python -m atd.core.services_probe postgres|mqtt`: exit 0 when the local service answers."""
+"""`python -m atd.core.services_probe postgres|mqtt|nats`: exit 0 when the local service answers."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from urllib.parse import urlparse
 DEFAULTS = {
     "postgres": os.environ.get("ATD_PROBE_POSTGRES", "postgres://127.0.0.1:5432"),
     "mqtt": os.environ.get("ATD_MQTT_URL", "mqtt://127.0.0.1:1883"),
+    "nats": os.environ.get("ATD_PROBE_NATS", "nats://127.0.0.1:4222"),
 }
 
 

@@ -15,7 +15,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import TooManyFieldsSent
 from django.http import HttpRequest, HttpResponse
+from django.http.multipartparser import MultiPartParserError
 from ninja import Router, Schema
 
 from atd.core import clock
@@ -25,8 +27,9 @@ from atd.core.errors import DomainError, Unauthorized, ValidationFailed
 from atd.core.models import ApiKey
 from atd.core.roles import Role
 from atd.telemetry import selectors, services
-from atd.telemetry.rules.records import osmand_to_record, traccar_json_to_record
-from atd.telemetry.wire import json_loads
+from atd.telemetry.rules.records import RecordProblem, osmand_to_record, traccar_json_to_record
+from atd.telemetry.rules.storable import text_storable
+from atd.telemetry.wire import PayloadProblem, batch_decode, json_decode, wire_limits
 
 router = Router(tags=["telemetry"])
 
@@ -36,6 +39,52 @@ class PayloadTooLarge(DomainError):
     status: int = 413
     title: str = "Too many records"
     type: str = "/problems/too-many-records"
+
+
+@dataclass
+class BodyTooLarge(DomainError):
+    status: int = 413
+    title: str = "Body too large"
+    type: str = "/problems/body-too-large"
+
+
+# One answer for "no such device" and "wrong key", so serials cannot be enumerated.
+CREDENTIAL_REFUSED = "unknown device or wrong device key"
+OSMAND_MAX_BODY_BYTES = 64 * 1024  # one report; Traccar Client's JSON body is < 1 KB
+
+
+def _body_bounded(request: HttpRequest, limit: int, via: str) -> bytes:
+    """The request body, read up to `limit` bytes: the telemetry doors have their own limit
+    (ATD_TELEMETRY_MAX_BODY_BYTES, sized to the largest legal batch) instead of Django's
+    DATA_UPLOAD_MAX_MEMORY_SIZE, and answer 413 problem+json past it."""
+    try:
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        declared = 0
+    if declared > limit:
+        body = b""
+    elif limit <= settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
+        body = request.body  # within Django's limit: request.POST can still parse forms
+    else:
+        body = request.read(limit + 1)
+    if declared > limit or len(body) > limit:
+        size = max(declared, len(body))
+        detail = f"{size} bytes or more; at most {limit} per request"
+        services.dead_letter_payload(via=via, reason="too_large", payload=None, detail=detail)
+        raise BodyTooLarge(detail=detail)
+    return body
+
+
+def _refuse_payload(problem: PayloadProblem, body: bytes, via: str) -> DomainError:
+    """A whole payload refused by the decoder: kept as a dead letter, answered as a problem."""
+    services.dead_letter_payload(
+        via=via, reason=problem.reason, payload=body, detail=problem.detail
+    )
+    if problem.reason == "too_many_records":
+        return PayloadTooLarge(detail=problem.detail)
+    if problem.reason == "too_large":
+        return BodyTooLarge(detail=problem.detail)
+    return ValidationFailed(detail=f"{problem.reason}: {problem.detail}".strip(": "))
 
 
 def _device_credentials(request: HttpRequest) -> tuple[str | None, str | None]:
@@ -61,23 +110,14 @@ def _gateway_key(request: HttpRequest) -> ApiKey | None:
 
 
 def _decode_body(request: HttpRequest) -> list[Any]:
-    body = request.body
+    limits = wire_limits()
+    body = _body_bounded(request, limits.max_bytes, "http")
     content_type = request.headers.get("Content-Type", "")
+    ndjson = "ndjson" in content_type or "jsonl" in content_type
     try:
-        if "ndjson" in content_type or "jsonl" in content_type:
-            return [json_loads(line) for line in body.splitlines() if line.strip()]
-        value = json_loads(body or b"null")
-    except (ValueError, UnicodeDecodeError):
-        services.dead_letter_payload(via="http", reason="malformed", payload=body[:20_000])
-        raise ValidationFailed(detail="the body is neither a JSON array nor NDJSON") from None
-    if isinstance(value, dict) and isinstance(value.get("records"), list):
-        return value["records"]
-    if isinstance(value, dict):
-        return [value]
-    if isinstance(value, list):
-        return value
-    services.dead_letter_payload(via="http", reason="malformed", payload=value)
-    raise ValidationFailed(detail="expected a JSON array of records")
+        return batch_decode(body, ndjson=ndjson, limits=limits)
+    except PayloadProblem as problem:
+        raise _refuse_payload(problem, body, "http") from None
 
 
 def _json(data: Any, status: int = 200) -> HttpResponse:
@@ -91,27 +131,26 @@ def _json(data: Any, status: int = 200) -> HttpResponse:
     openapi_extra={
         "responses": {
             "413": {
-                "description": "More records than ATD_TELEMETRY_MAX_BATCH",
+                "description": "More records than ATD_TELEMETRY_MAX_BATCH, or a body over "
+                "ATD_TELEMETRY_MAX_BODY_BYTES",
                 "content": {"application/problem+json": {"schema": {"type": "object"}}},
             }
         }
     },
 )
 def telemetry_batch(request: HttpRequest) -> HttpResponse:
-    """JSON array or NDJSON of up to ATD_TELEMETRY_MAX_BATCH records. Each record is accepted
-    or rejected on its own; rejected ones are answered with their reason and kept as dead
+    """JSON array or NDJSON of up to ATD_TELEMETRY_MAX_BATCH records (and
+    ATD_TELEMETRY_MAX_BODY_BYTES). Each record is accepted or rejected on its own (NaN, NUL,
+    wrong types included); rejected ones are answered with their reason and kept as dead
     letters. Sending the same batch again changes nothing."""
     gateway = _gateway_key(request)
     serial, secret = _device_credentials(request)
     records = _decode_body(request)
-    limit = settings.ATD_TELEMETRY_MAX_BATCH
-    if len(records) > limit:
-        raise PayloadTooLarge(detail=f"{len(records)} records; at most {limit} per request")
-    if gateway is None and serial is not None and not services.device_credential_ok(serial, secret):
+    if gateway is None and serial is not None and not _credential_ok(serial, secret):
         services.dead_letter_payload(
             via="http", reason="bad_credential", payload=records, serial=serial
         )
-        raise Unauthorized(detail="unknown device or wrong device key")
+        raise Unauthorized(detail=CREDENTIAL_REFUSED)
     result = services.telemetry_ingest(
         actor=gateway,
         records=records,
@@ -132,23 +171,11 @@ def telemetry_osmand(request: HttpRequest) -> HttpResponse:
     (or X-Device-Key / Basic). Also the JSON body newer Traccar Client versions POST."""
     params: dict[str, Any] = {k: v for k, v in request.GET.items()}
     content_type = request.headers.get("Content-Type", "")
-    if request.method == "POST" and "json" in content_type:
-        try:
-            body = json.loads(request.body or b"{}")
-        except ValueError:
-            services.dead_letter_payload(
-                via="osmand", reason="malformed", payload=request.body[:20_000]
-            )
-            raise ValidationFailed(detail="the body is not JSON") from None
-        record = traccar_json_to_record(body) if isinstance(body, dict) else {}
-        if "id" in params:
-            record.setdefault("device", params["id"])
-        if "key" in params:
-            record["key"] = params["key"]
-    else:
-        if request.method == "POST":
-            params.update({k: v for k, v in request.POST.items()})
-        record = osmand_to_record(params)
+    body = _body_bounded(request, OSMAND_MAX_BODY_BYTES, "osmand")
+    try:
+        record = _osmand_record(request, content_type, params, body)
+    except PayloadProblem as problem:
+        raise _refuse_payload(problem, body, "osmand") from None
     serial, secret = _device_credentials(request)
     if secret and "key" not in record:
         record["key"] = secret
@@ -157,8 +184,10 @@ def telemetry_osmand(request: HttpRequest) -> HttpResponse:
     result = services.telemetry_ingest(actor=None, records=[record], via="osmand")
     if result.rejected:
         reason = result.rejected[0]
-        if reason.reason == "bad_credential":
-            raise Unauthorized(detail="wrong device key")
+        if reason.reason in {"bad_credential", "unknown_device"}:
+            # The same answer for both, so serials cannot be enumerated (the dead letter
+            # keeps the exact reason for the admin).
+            raise Unauthorized(detail=CREDENTIAL_REFUSED)
         return problem_response(
             request,
             {
@@ -169,6 +198,42 @@ def telemetry_osmand(request: HttpRequest) -> HttpResponse:
             },
         )
     return HttpResponse("OK", content_type="text/plain")
+
+
+def _osmand_record(
+    request: HttpRequest, content_type: str, params: dict[str, Any], body: bytes
+) -> dict[str, Any]:
+    """Query parameters (GET), a form body (POST) or Traccar Client's JSON body -> one
+    canonical record; a body that cannot be read raises PayloadProblem. A record whose parts
+    have the wrong shape is returned as is (a list or a string), so the pipeline refuses it
+    alone as `malformed` and keeps it as a dead letter."""
+    method = request.method
+    if method == "POST" and "json" in content_type:
+        value = json_decode(body or b"{}")
+        try:
+            record: Any = traccar_json_to_record(value) if isinstance(value, dict) else value
+        except RecordProblem as problem:
+            raise PayloadProblem(problem.reason, problem.detail) from None
+        if not isinstance(record, dict):
+            raise PayloadProblem("malformed", "the body is a JSON object")
+        if "id" in params:
+            record.setdefault("device", params["id"])
+        if "key" in params:
+            record["key"] = params["key"]
+        return record
+    if method == "POST" and body:
+        try:
+            params.update(request.POST.items())
+        except (TooManyFieldsSent, MultiPartParserError, UnicodeDecodeError) as exc:
+            raise PayloadProblem("malformed", f"the form cannot be read: {exc}"[:200]) from None
+    return osmand_to_record(params)
+
+
+def _credential_ok(serial: str, secret: str | None) -> bool:
+    """A serial the database could not even look up (NUL) is simply unknown."""
+    if not text_storable(serial) or (secret is not None and not text_storable(secret)):
+        return False
+    return services.device_credential_ok(serial, secret)
 
 
 class DeadLetterOut(Schema):

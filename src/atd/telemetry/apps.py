@@ -22,7 +22,11 @@ class TelemetryConfig(AppConfig):
         )
         from atd.telemetry.demo import telemetry_demo_processes, telemetry_demo_seed
         from atd.telemetry.panels import participant_panel_context, participant_timeline_items
-        from atd.telemetry.tasks import telemetry_no_signal_job, telemetry_retention_job
+        from atd.telemetry.tasks import (
+            telemetry_no_signal_job,
+            telemetry_partitions_ahead_job,
+            telemetry_retention_job,
+        )
 
         register_periodic_job(
             PeriodicJob(
@@ -34,6 +38,13 @@ class TelemetryConfig(AppConfig):
                 name="telemetry.retention_purge",
                 every=timedelta(hours=6),
                 run=telemetry_retention_job,
+            )
+        )
+        register_periodic_job(
+            PeriodicJob(
+                name="telemetry.partitions_ahead",
+                every=timedelta(hours=1),
+                run=telemetry_partitions_ahead_job,
             )
         )
         register_demo_step(

@@ -13,6 +13,7 @@ from atd.telemetry.rules.memory import Persistence
 @dataclass(frozen=True)
 class TelemetryConfig:
     max_records: int
+    max_depth: int  # nesting allowed in a record's attributes
     future_tolerance: timedelta
     max_age: timedelta
     max_speed_mps: float
@@ -26,6 +27,7 @@ class TelemetryConfig:
 def telemetry_config() -> TelemetryConfig:
     return TelemetryConfig(
         max_records=settings.ATD_TELEMETRY_MAX_BATCH,
+        max_depth=settings.ATD_TELEMETRY_MAX_DEPTH,
         future_tolerance=timedelta(seconds=settings.ATD_TELEMETRY_FUTURE_TOLERANCE_S),
         max_age=timedelta(days=settings.ATD_TELEMETRY_MAX_AGE_DAYS),
         max_speed_mps=settings.ATD_TELEMETRY_MAX_SPEED_KMH / 3.6,

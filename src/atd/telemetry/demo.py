@@ -191,10 +191,38 @@ def telemetry_demo_processes() -> list[list[str]]:
     then, else straight into the pipeline) so the console shows moving devices."""
     if service_answers("mqtt"):
         return [
-            ["manage", "ingest_mqtt", "--client-id", "atd-demo-ingest"],
-            ["manage", "simulate_devices", "--live", "--via", "mqtt"],
+            ["manage", "ingest_mqtt", *demo_broker_identity_args()],
+            [
+                "manage",
+                "simulate_devices",
+                "--live",
+                "--via",
+                "mqtt",
+                "--topic-root",
+                demo_topic_root(),
+            ],
         ]
     return [["manage", "simulate_devices", "--live", "--via", "direct"]]
+
+
+def demo_topic_root() -> str:
+    return f"atd-demo-{settings.ATD_CHECKOUT_ID}/devices"
+
+
+def demo_broker_identity_args() -> list[str]:
+    """The demo worker's broker identity, unique per checkout (derived from its path, like the
+    test database names): two checkouts' demos on one machine and one broker neither take over
+    each other's session (same client id), split each other's messages (same share group),
+    nor read each other's devices (same topic root)."""
+    checkout = settings.ATD_CHECKOUT_ID
+    return [
+        "--client-id",
+        f"atd-demo-ingest-{checkout}",
+        "--group",
+        f"atd-demo-{checkout}",
+        "--topic-root",
+        demo_topic_root(),
+    ]
 
 
 def participants_without_devices() -> list[int]:

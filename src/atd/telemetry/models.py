@@ -1,5 +1,5 @@
 """Tables for telemetry: positions, device events, last positions, device health, detector
-state, dead letters and legal holds."""
+state, dead letters, delivery attempts of redelivered messages, and legal holds."""
 
 from __future__ import annotations
 
@@ -152,6 +152,18 @@ class DeadLetter(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["reason", "replayed_at"])]
+
+
+class MessageAttempt(models.Model):
+    """Deliveries of a broker message that came back (the worker died or failed while it was
+    in flight). Only redelivered messages are counted, so the usual path writes nothing here;
+    one that reaches ATD_MQTT_MAX_ATTEMPTS is parked as a dead letter and acknowledged."""
+
+    key = models.CharField(max_length=64, unique=True)  # sha256 of topic and payload
+    via = models.CharField(max_length=8)
+    attempts = models.PositiveIntegerField(default=0)
+    first_at = models.DateTimeField()
+    last_at = models.DateTimeField()
 
 
 class LegalHold(models.Model):

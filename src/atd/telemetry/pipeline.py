@@ -56,6 +56,7 @@ from atd.telemetry.rules.records import (
     record_decode,
     record_time_problem,
 )
+from atd.telemetry.rules.storable import dead_letter_form, text_escaped
 from atd.telemetry.store import (
     events_store,
     positions_keep,
@@ -97,10 +98,23 @@ def decode(batch: Batch) -> None:
     for index in slow:
         record = batch.raw[index]
         try:
-            item = record_decode(index, record, serial=serials[index], secret=secrets[index])
+            item = record_decode(
+                index,
+                record,
+                serial=serials[index],
+                secret=secrets[index],
+                max_depth=batch.config.max_depth,
+            )
         except RecordProblem as problem:
             serial = record.get("device") if isinstance(record, dict) else None
             batch.reject(index, problem, str(serial or serials[index] or ""))
+            continue
+        except Exception as exc:
+            # A decoder bug must not cost the batch its valid records: this one is refused
+            # alone and the bug surfaces in the log with the record's position.
+            log.exception("record %d of a %s batch could not be decoded", index, batch.via)
+            unreadable = RecordProblem("malformed", f"cannot be read ({type(exc).__name__})")
+            batch.reject(index, unreadable, str(serials[index] or ""))
             continue
         if isinstance(item, Fix):
             one_by_one.append(item)
@@ -340,6 +354,8 @@ def raise_alerts(batch: Batch) -> None:
 
 
 def write_dead_letters(batch: Batch) -> None:
+    """Inside the batch's transaction, so it must not fail on content: every field goes
+    through rules.storable (escaped text, NaN as a string, raw bytes as text or base64)."""
     rejected = batch.result.rejected
     if not rejected:
         return
@@ -348,10 +364,10 @@ def write_dead_letters(batch: Batch) -> None:
             DeadLetter(
                 received_at=batch.now,
                 via=batch.via,
-                device_serial=r.serial[:64],
-                reason=r.reason,
-                detail=r.detail,
-                payload=payload_without_secret(r.payload),
+                device_serial=text_escaped(r.serial)[:64],
+                reason=r.reason[:32],
+                detail=text_escaped(r.detail)[:300],
+                payload=dead_letter_form(payload_without_secret(r.payload)),
             )
             for r in rejected
         ],

@@ -29,9 +29,15 @@ from atd.telemetry.pipeline import (
     pipeline_run,
 )
 from atd.telemetry.rules.memory import no_signal_since
+from atd.telemetry.rules.storable import dead_letter_form, text_escaped
 
-# Dead letters whose replay could let an unauthenticated sender in are never replayed.
-NOT_REPLAYABLE = frozenset({"bad_credential"})
+# Dead letters whose replay could let an unauthenticated sender in are never replayed, nor
+# those whose kept payload is not the record as sent: text with NUL or unpaired surrogates is
+# kept escaped (replaying it would store the escape), and a payload refused whole (too large,
+# too deep, a parked message) is not one record.
+NOT_REPLAYABLE = frozenset(
+    {"bad_credential", "bad_text", "too_large", "too_deep", "too_many_records", "parked"}
+)
 
 
 def telemetry_ingest(
@@ -62,7 +68,8 @@ def dead_letter_replay(*, actor: Any, dead_letter_ids: Iterable[int]) -> IngestR
         refused = [d.pk for d in letters if d.reason in NOT_REPLAYABLE]
         if refused:
             raise Conflict(
-                detail=f"records rejected for a wrong credential are not replayed: {refused}"
+                detail="dead letters of a wrong credential, unstorable text or a payload "
+                f"refused whole are not replayed: {refused}"
             )
         submissions = [
             Submission([d.payload], serial=d.device_serial or None, trusted=True) for d in letters
@@ -90,10 +97,17 @@ def positions_purge(*, actor: Any = None, now: datetime | None = None, chunk: in
     """Deletes raw positions older than the retention, except those cited by an alert or under
     a legal hold. Restart-safe: it derives everything from stored rows, so a run that dies
     half-way is finished by the next one."""
+    from atd.telemetry.partitions import partitions_drop_expired, positions_partitioned
+
     now = now or clock.now()
     cutoff = now - telemetry_config().retention
     held = LegalHold.objects.filter(released_at__isnull=True).values("participant_id")
     deleted = 0
+    dropped = 0
+    if positions_partitioned():
+        # PostgreSQL: whole days go at once (their kept rows move to the default partition);
+        # the DELETE below then only meets the default partition's old rows.
+        dropped, deleted = partitions_drop_expired(cutoff=cutoff)
     with transaction.atomic():
         while True:
             ids = list(
@@ -110,7 +124,8 @@ def positions_purge(*, actor: Any = None, now: datetime | None = None, chunk: in
             actor=actor or SYSTEM,
             action="telemetry.purge",
             object_type="position",
-            reason=f"{deleted} position(s) before {cutoff.isoformat()} deleted",
+            reason=f"{deleted} position(s) before {cutoff.isoformat()} deleted"
+            + (f", {dropped} day partition(s) dropped" if dropped else ""),
         )
     return deleted
 
@@ -213,17 +228,40 @@ def device_credential_ok(serial: str, secret: str | None) -> bool:
     return device is not None and credential_matches(secret, device.credential_hash)
 
 
-def dead_letter_payload(*, via: str, reason: str, payload: Any, serial: str = "") -> None:
-    """Keeps a whole payload that could not be taken apart (undecodable body, or a request
-    whose device key was wrong). Its own short transaction: the request then fails."""
-    if isinstance(payload, bytes):
-        payload = payload.decode("utf-8", errors="replace")
+def dead_letter_payload(
+    *, via: str, reason: str, payload: Any, serial: str = "", detail: str = ""
+) -> DeadLetter:
+    """Keeps a whole payload that could not be taken apart (undecodable body, a request whose
+    device key was wrong, a parked MQTT message). Its own short transaction (the request then
+    fails). Accepts anything: raw bytes are kept as text or base64, a decoded value with its
+    unstorable parts escaped (rules.storable), so this insert cannot fail on content."""
     if isinstance(payload, list):
         payload = [payload_without_secret(p) for p in payload]
-    DeadLetter.objects.create(
+    return DeadLetter.objects.create(
         received_at=clock.now(),
-        via=via,
-        device_serial=serial[:64],
-        reason=reason,
-        payload=payload_without_secret(payload),
+        via=via[:8],
+        device_serial=text_escaped(serial)[:64],
+        reason=text_escaped(reason)[:32],
+        detail=text_escaped(detail)[:300],
+        payload=dead_letter_form(payload_without_secret(payload)),
+    )
+
+
+def dead_letters_keep(*, via: str, rows: list[tuple[str, str, str, Any]]) -> None:
+    """Keeps records a door refused one by one: (reason, detail, serial, record) each, the
+    device secret removed. One short transaction; the records already in the log stay."""
+    now = clock.now()
+    DeadLetter.objects.bulk_create(
+        [
+            DeadLetter(
+                received_at=now,
+                via=via,
+                device_serial=serial[:64],
+                reason=reason,
+                detail=detail[:300],
+                payload=payload_without_secret(record),
+            )
+            for reason, detail, serial, record in rows
+        ],
+        batch_size=1000,
     )

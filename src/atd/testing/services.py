@@ -33,6 +33,33 @@ def require_mqtt() -> None:
     pytest.skip(message)
 
 
+def require_nats() -> str:
+    """The machine's NATS server with JetStream (127.0.0.1:4222); returns its URL."""
+    from atd.core.services_probe import DEFAULTS
+
+    if service_answers("nats"):
+        return DEFAULTS["nats"]
+    message = "needs NATS with JetStream at ATD_PROBE_NATS (default 127.0.0.1:4222)"
+    if services_required():
+        pytest.fail(message)
+    pytest.skip(message)
+    return ""
+
+
+def require_nats_server() -> str:
+    """The nats-server binary, for tests that start their own cluster."""
+    import shutil
+
+    path = shutil.which("nats-server")
+    if path:
+        return path
+    message = "needs the nats-server binary (apt-get install nats-server)"
+    if services_required():
+        pytest.fail(message)
+    pytest.skip(message)
+    return ""
+
+
 def require_chromium() -> str:
     path = os.environ.get("ATD_CHROMIUM", "/usr/bin/chromium")
     if os.path.exists(path):

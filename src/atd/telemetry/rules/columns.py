@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from atd.telemetry.rules.records import Fix, RecordProblem
+from atd.telemetry.rules.storable import text_storable
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _US = timedelta(microseconds=1)
@@ -265,6 +266,7 @@ def records_to_columns(
             else:
                 serial.append("")
                 ok[i] = False
+    _unstorable_to_slow(serial, ok)
     keys = column("key")
     key_kinds = set(map(type, keys))
     if key_kinds == {str} and "" not in keys:
@@ -273,6 +275,7 @@ def records_to_columns(
         secret = [k or s for k, s in zip(keys, secrets, strict=True)]
         if not key_kinds <= {str, type(None)}:
             ok &= np.fromiter((k is None or type(k) is str for k in keys), bool, n)
+    _unstorable_to_slow(secret, ok)
     seq_raw = column("seq")
     seq_kinds = set(map(type, seq_raw))
     seq_null = np.zeros(n, dtype=bool)
@@ -327,6 +330,16 @@ def records_to_columns(
     if slow:
         columns = columns.take(ok)
     return columns, slow
+
+
+def _unstorable_to_slow(texts: list[Any], ok: np.ndarray) -> None:
+    """Clears `ok` for text with a NUL or an unpaired surrogate (the reference path refuses
+    it with its reason). One check over the joined column in the usual, clean case."""
+    if text_storable("".join([t for t in texts if type(t) is str])):
+        return
+    for i, text in enumerate(texts):
+        if type(text) is str and not text_storable(text):
+            ok[i] = False
 
 
 def value_problems(columns: FixColumns) -> list[tuple[int, RecordProblem]]:

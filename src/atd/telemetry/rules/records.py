@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from atd.telemetry.rules.storable import json_value_problem, text_problem
+
 EVENT_KINDS = frozenset(
     {
         "strap_open",
@@ -20,6 +22,7 @@ EVENT_KINDS = frozenset(
     }
 )
 KNOTS_TO_MPS = 0.514444
+ATTRIBUTES_MAX_DEPTH = 8  # ATD_TELEMETRY_MAX_DEPTH's default
 
 
 class RecordProblem(Exception):
@@ -29,6 +32,16 @@ class RecordProblem(Exception):
         super().__init__(f"{reason}: {detail}" if detail else reason)
         self.reason = reason
         self.detail = detail
+
+
+@dataclass(frozen=True)
+class Undecodable:
+    """A part of a payload (an NDJSON line) that is not JSON: it takes a record's place so it
+    is refused on its own (`reason`, usually `malformed`), its raw bytes kept as a dead letter."""
+
+    raw: bytes
+    reason: str
+    detail: str
 
 
 @dataclass(slots=True)
@@ -82,16 +95,18 @@ def parse_time(value: Any) -> datetime:
     if isinstance(value, bool):
         raise RecordProblem("bad_time", "not a time")
     if isinstance(value, int | float):
-        if not math.isfinite(value):
-            raise RecordProblem("bad_time", "not finite")
-        seconds = value / 1000.0 if value > 100_000_000_000 else float(value)
         try:
+            if not math.isfinite(value):  # an int beyond float range overflows here
+                raise RecordProblem("bad_time", "not finite")
+            seconds = value / 1000.0 if value > 100_000_000_000 else float(value)
             return _EPOCH + timedelta(seconds=seconds)
         except OverflowError:
             raise RecordProblem("bad_time", "out of range") from None
     if isinstance(value, str):
         text = value.strip()
-        if text.isdigit():
+        if text.isascii() and text.isdigit():
+            if len(text) > 20:
+                raise RecordProblem("bad_time", "out of range")
             return parse_time(int(text))
         try:
             moment = datetime.fromisoformat(text)
@@ -130,12 +145,14 @@ def _float(record: dict[str, Any], key: str) -> float | None:
 
 def _coordinate(record: dict[str, Any], key: str, limit: float) -> float:
     value = record.get(key)
+    if isinstance(value, bool):
+        raise RecordProblem("bad_coordinates", f"{key} is not a number")
     try:
         number = float(value)  # type: ignore[arg-type]
     except (TypeError, ValueError, OverflowError):  # an integer beyond float range overflows
         raise RecordProblem("bad_coordinates", f"{key} missing or not a number") from None
     if not (-limit <= number <= limit):  # NaN fails both comparisons
-        raise RecordProblem("bad_coordinates", f"{key}={value} out of range")
+        raise RecordProblem("bad_coordinates", f"{key}={str(value)[:40]} out of range")
     return number
 
 
@@ -169,17 +186,35 @@ KNOWN_KEYS = frozenset(
 
 
 def record_decode(
-    index: int, record: Any, *, serial: str | None, secret: str | None
+    index: int,
+    record: Any,
+    *,
+    serial: str | None,
+    secret: str | None,
+    max_depth: int = ATTRIBUTES_MAX_DEPTH,
 ) -> Fix | Event:
     """One canonical JSON record -> a Fix or an Event. `serial`/`secret` are the request's
-    defaults (a device posting its own buffer); a record may name its own."""
+    defaults (a device posting its own buffer); a record may name its own. Anything the
+    database could not store (NUL, unpaired surrogates, NaN, deep nesting) is refused here,
+    so it never reaches a COPY or a query (see rules.storable)."""
+    if isinstance(record, Undecodable):
+        raise RecordProblem(record.reason, record.detail)
     if not isinstance(record, dict):
         raise RecordProblem("malformed", "a record is a JSON object")
     own = record.get("device")
+    if own is not None and not isinstance(own, str | int) or isinstance(own, bool):
+        raise RecordProblem("bad_value", "device is not text")
     device = str(own) if own is not None else serial
     if not device:
         raise RecordProblem("unknown_device", "no device named")
+    problem = text_problem(device, "device")
+    if problem:
+        raise RecordProblem("bad_text", problem)
     key = record.get("key") or secret
+    if key is not None:
+        problem = text_problem(key, "key")
+        if problem:
+            raise RecordProblem("bad_credential", problem)
     seq_raw = record.get("seq")
     seq: int | None = None
     if seq_raw is not None:
@@ -191,12 +226,16 @@ def record_decode(
             raise RecordProblem("bad_value", "seq is out of range")
     time = parse_time(record.get("time"))
     attributes = record.get("attributes")
-    if attributes is not None and not isinstance(attributes, dict):
-        raise RecordProblem("bad_value", "attributes is an object")
+    if attributes is not None:
+        if not isinstance(attributes, dict):
+            raise RecordProblem("bad_value", "attributes is an object")
+        problem = json_value_problem(attributes, "attributes", max_depth=max_depth)
+        if problem:
+            raise RecordProblem("bad_text" if "NUL" in problem else "bad_value", problem)
     kind = record.get("event")
     if kind is not None:
-        if kind not in EVENT_KINDS:
-            raise RecordProblem("unknown_event", str(kind)[:40])
+        if not isinstance(kind, str) or kind not in EVENT_KINDS:
+            raise RecordProblem("unknown_event", repr(kind)[:40])
         lat = _float(record, "lat")
         lon = _float(record, "lon")
         if lat is not None and not -90 <= lat <= 90 or lon is not None and not -180 <= lon <= 180:
@@ -278,10 +317,15 @@ def osmand_to_record(params: dict[str, Any]) -> dict[str, Any]:
 
 def traccar_json_to_record(body: dict[str, Any]) -> dict[str, Any]:
     """The JSON body newer Traccar Client versions POST:
-    {"device_id", "location": {"timestamp", "coords": {...}, "battery": {...}, ...}}."""
+    {"device_id", "location": {"timestamp", "coords": {...}, "battery": {...}, ...}}.
+    Raises RecordProblem("malformed") when a part that must be an object is not."""
     location = body.get("location") or {}
+    if not isinstance(location, dict):
+        raise RecordProblem("malformed", "location is an object")
     coords = location.get("coords") or {}
     battery = location.get("battery") or {}
+    if not isinstance(coords, dict) or not isinstance(battery, dict):
+        raise RecordProblem("malformed", "location.coords and location.battery are objects")
     out: dict[str, Any] = {
         "device": body.get("device_id") or body.get("id"),
         "time": location.get("timestamp"),
@@ -294,7 +338,8 @@ def traccar_json_to_record(body: dict[str, Any]) -> dict[str, Any]:
     }
     level = battery.get("level")
     if isinstance(level, int | float) and not isinstance(level, bool):
-        out["battery"] = round(level * 100) if level <= 1 else level
+        finite = math.isfinite(level)  # else validation names the problem
+        out["battery"] = round(level * 100) if finite and level <= 1 else level
     if "is_charging" in battery:
         out["charging"] = battery.get("is_charging")
     extras = {k: v for k, v in location.items() if k not in {"timestamp", "coords", "battery"}}

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
+import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import time
 from typing import Any
@@ -13,6 +16,8 @@ from atd.core import clock
 from atd.core.scope import Scope
 from atd.devices.services import device_assign, device_register
 from atd.supervision.models import CurfewWindow, Zone
+from atd.telemetry.devicelog import LogConfig, log_config
+from atd.testing.services import require_nats
 from atd.testing.world import World
 
 _serials = itertools.count(1)
@@ -70,3 +75,42 @@ def add_curfew(zone: Any, start: time, end: time, tz: str = "America/Chicago") -
         end=end,
         timezone=tz,
     )
+
+
+@pytest.fixture
+def stream_cfg() -> Iterator[LogConfig]:
+    """A stream of the test's own on the machine's NATS (other checkouts share the server)."""
+    url = require_nats()
+    tag = uuid.uuid4().hex[:10]
+    cfg = log_config(
+        url=url,
+        stream=f"ATD_TEST_{tag}",
+        subject=f"atdtest.{tag}",
+        partitions=4,
+        replicas=1,
+        ack_wait_s=1,
+    )
+    assert cfg is not None
+
+    async def create() -> None:
+        from atd.telemetry.devicelog import nats_connect, stream_ensure
+
+        nc = await nats_connect(cfg)
+        try:
+            await stream_ensure(nc.jetstream(), cfg)
+        finally:
+            await nc.close()
+
+    asyncio.run(create())
+    yield cfg
+
+    async def drop() -> None:
+        from atd.telemetry.devicelog import nats_connect
+
+        nc = await nats_connect(cfg)
+        try:
+            await nc.jetstream().delete_stream(cfg.stream)
+        finally:
+            await nc.close()
+
+    asyncio.run(drop())

@@ -14,6 +14,9 @@ class Command(BaseCommand):
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8000)
         parser.add_argument("--workers", type=int, default=1)
+        parser.add_argument(
+            "--access-log", action="store_true", help="log every request (off: devices send many)"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         import uvicorn
@@ -25,4 +28,12 @@ class Command(BaseCommand):
             workers=options["workers"],
             log_level="info",
             proxy_headers=True,
+            # uvloop and httptools (C event loop and HTTP parser): measured in
+            # docs/benchmarks.md against the pure-Python defaults on the device door.
+            loop="uvloop",
+            http="httptools",
+            access_log=options["access_log"],
+            # A device door keeps many idle keep-alive connections from trackers.
+            timeout_keep_alive=30,
+            backlog=4096,
         )

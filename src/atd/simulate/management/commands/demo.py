@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -94,29 +95,65 @@ class Command(BaseCommand):
         for step in ordered(demo_steps):
             for argv in step.processes():
                 commands.append((f"{step.name}:{' '.join(argv)}", [*atd, *argv]))
-        children: list[tuple[str, subprocess.Popen[bytes]]] = []
+        children = DemoChildren(env=env, say=self.stderr.write)
         for name, argv in commands:
             self.stdout.write(f"demo: starting {name}")
-            children.append((name, subprocess.Popen(argv, env=env)))  # noqa: S603 (our own CLI)
+            children.start(name, argv)
 
         def stop(*_: Any) -> None:
-            for _name, child in children:
-                if child.poll() is None:
-                    child.terminate()
-            for _name, child in children:
-                try:
-                    child.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    child.kill()
+            children.stop_all()
             sys.exit(0)
 
         signal.signal(signal.SIGINT, stop)
         signal.signal(signal.SIGTERM, stop)
         self.stdout.write(f"demo: running at http://127.0.0.1:{port} — Ctrl-C stops everything")
         while True:
-            time.sleep(2)
-            for name, child in children:
-                code = child.poll()
-                if code is not None:
-                    self.stderr.write(f"demo: {name} exited with {code}; stopping the demo")
-                    stop()
+            time.sleep(1)
+            children.supervise(time.monotonic())
+
+
+class DemoChildren:
+    """The demo's processes. A child that exits is restarted, with a log line, instead of
+    ending the demo; one that keeps crashing is restarted ever more slowly (1, 2, 4 ... 30 s),
+    and quickly again once it has stayed up for a minute."""
+
+    def __init__(self, *, env: dict[str, str], say: Callable[[str], Any]) -> None:
+        self.env = env
+        self.say = say
+        self.argv: dict[str, list[str]] = {}
+        self.running: dict[str, subprocess.Popen[bytes]] = {}
+        self.restart_at: dict[str, float] = {}
+        self.last_exit: dict[str, float] = {}
+        self.streak: dict[str, int] = {}
+
+    def start(self, name: str, argv: list[str]) -> None:
+        self.argv[name] = argv
+        self.running[name] = subprocess.Popen(argv, env=self.env)  # noqa: S603 (our own CLI)
+
+    def supervise(self, now: float) -> None:
+        for name, child in list(self.running.items()):
+            code = child.poll()
+            if code is None:
+                continue
+            del self.running[name]
+            recent = now - self.last_exit.get(name, -1e9) < 60
+            self.streak[name] = self.streak.get(name, 0) + 1 if recent else 0
+            self.last_exit[name] = now
+            delay = float(min(30, 2 ** self.streak[name]))
+            self.restart_at[name] = now + delay
+            self.say(f"demo: {name} exited with {code}; restarting it in {delay:.0f} s")
+        for name, when in list(self.restart_at.items()):
+            if now >= when:
+                del self.restart_at[name]
+                self.say(f"demo: restarting {name}")
+                self.start(name, self.argv[name])
+
+    def stop_all(self) -> None:
+        for child in self.running.values():
+            if child.poll() is None:
+                child.terminate()
+        for child in self.running.values():
+            try:
+                child.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                child.kill()

@@ -14,7 +14,7 @@ from atd.telemetry.mqtt import IngestWorker
 
 
 class Command(BaseCommand):
-    help = "Subscribe to atd/devices/+/telemetry (QoS 1, shared subscription) and ingest."
+    help = "Subscribe to <topic root>/+/telemetry (QoS 1, shared subscription) and ingest."
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument(
@@ -24,6 +24,9 @@ class Command(BaseCommand):
         )
         parser.add_argument("--group", default=None, help="shared-subscription group")
         parser.add_argument("--url", default=None, help="mqtt://host:port")
+        parser.add_argument(
+            "--topic-root", default=None, help="default ATD_MQTT_TOPIC_ROOT (atd/devices)"
+        )
         parser.add_argument("--batch", type=int, default=None, help="messages per transaction")
         parser.add_argument(
             "--idle-exit", type=float, default=None, help="exit after N idle seconds"
@@ -40,6 +43,7 @@ class Command(BaseCommand):
             url=opts["url"],
             batch_size=opts["batch"],
             on_ready=ready,
+            topic_root=opts["topic_root"],
         )
 
         def stop(signum: int, frame: Any) -> None:
@@ -48,4 +52,11 @@ class Command(BaseCommand):
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
         stats = worker.run(idle_exit_s=opts["idle_exit"])
-        self.stdout.write(f"ingested {stats.records} record(s) from {stats.messages} message(s)")
+        # Every message is accounted for: its records were stored as new, were already stored
+        # (duplicates change nothing), or were rejected and kept as dead letters.
+        self.stdout.write(
+            f"ingested {stats.records} new record(s) from {stats.messages} message(s); "
+            f"{stats.duplicates} duplicate record(s), {stats.rejected} record(s) rejected and "
+            f"{stats.dead_lettered} message(s) refused whole (dead letters), "
+            f"{stats.parked} parked"
+        )

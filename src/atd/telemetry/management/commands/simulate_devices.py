@@ -28,6 +28,9 @@ class Command(BaseCommand):
         parser.add_argument("--hours", type=float, default=1.0, help="hours of history to send")
         parser.add_argument("--via", choices=["http", "mqtt", "osmand", "direct"], default="direct")
         parser.add_argument("--url", default="http://127.0.0.1:8000", help="for http/osmand")
+        parser.add_argument(
+            "--topic-root", default=None, help="for mqtt; default ATD_MQTT_TOPIC_ROOT"
+        )
         parser.add_argument("--live", action="store_true", help="keep sending the current fix")
         parser.add_argument(
             "--interval", type=float, default=15.0, help="seconds between live fixes"
@@ -48,7 +51,7 @@ class Command(BaseCommand):
         sims = sims[: opts["count"]] if not opts["live"] else sims
         if not sims:
             raise CommandError("no devices to simulate: run `atd demo` or give --count")
-        send = Sender(opts["via"], opts["url"])
+        send = Sender(opts["via"], opts["url"], topic_root=opts["topic_root"])
         if opts["live"]:
             self._live(sims, send, opts["interval"])
             return
@@ -78,9 +81,10 @@ class Command(BaseCommand):
 class Sender:
     """Sends canonical records by one of the ingest paths, exactly as a device would."""
 
-    def __init__(self, via: str, url: str) -> None:
+    def __init__(self, via: str, url: str, *, topic_root: str | None = None) -> None:
         self.via = via
         self.url = url.rstrip("/")
+        self.topic_root = topic_root
         self.mqtt: Any = None
 
     def __call__(self, records: list[dict[str, Any]]) -> int:
@@ -149,7 +153,8 @@ class Sender:
                 "key": r["key"],
                 "records": [{k: v for k, v in r.items() if k not in {"device", "key"}}],
             }
-            infos.append(self.mqtt.publish(topic_for(r["device"]), json.dumps(payload), qos=1))
+            topic = topic_for(r["device"], self.topic_root)
+            infos.append(self.mqtt.publish(topic, json.dumps(payload), qos=1))
         for info in infos:
             info.wait_for_publish(timeout=30)
         return len(records)

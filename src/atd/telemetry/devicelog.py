@@ -1,0 +1,461 @@
+"""The durable device log on NATS JetStream: doors append device messages, ingest workers
+drain them into the database through the pipeline (ADR 0016).
+
+Guarantees, and what gives each:
+- A door answers a device only after `append` returned: JetStream has written the message to
+  a quorum of the stream's replicas (file storage), so a crash of a door, a worker or one NATS
+  node after that loses nothing.
+- A device's retry is stored once in the log: every message carries `Nats-Msg-Id` (the device
+  and a hash of what it sent), and JetStream drops a repeat within the duplicate window. A
+  retry after the window still changes nothing in the database (unique keys, house rule 7).
+- Workers acknowledge after commit, never before: a worker killed anywhere between fetch and
+  ack leaves the messages unacknowledged; JetStream redelivers them after `ack_wait` and the
+  pipeline's unique keys make the second pass store nothing new.
+- Order per device: a device's messages always go to the same subject partition
+  (`<subject>.p<crc32(serial) % partitions>`), each partition has one durable consumer, and a
+  partition is drained by exactly one worker (`partitions_owned`), one batch at a time; each
+  message is acknowledged on its own after the commit (explicit acks).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import time
+import zlib
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+from django.conf import settings
+from django.db import close_old_connections
+
+from atd.telemetry.batch import Submission
+
+log = logging.getLogger(__name__)
+
+# Headers of a log message. The body is the JSON array of records (a door that authenticated
+# the device) or the raw MQTT payload (the bridge; the worker authenticates it).
+H_VIA = "Atd-Via"
+H_SERIAL = "Atd-Serial"
+H_TRUSTED = "Atd-Trusted"
+H_TOPIC = "Atd-Topic"
+H_MSG_ID = "Nats-Msg-Id"
+
+
+@dataclass(frozen=True)
+class LogConfig:
+    url: str
+    stream: str
+    subject: str
+    partitions: int
+    replicas: int
+    dedup_window_s: int
+    ack_wait_s: int
+    max_bytes: int
+
+    @property
+    def servers(self) -> list[str]:
+        return [u.strip() for u in self.url.split(",") if u.strip()]
+
+    def subject_of(self, partition: int) -> str:
+        return f"{self.subject}.p{partition}"
+
+    def durable_of(self, partition: int) -> str:
+        return f"ingest-p{partition}"
+
+
+def log_config(**overrides: Any) -> LogConfig | None:
+    """The log's settings, or None when ATD_NATS_URL is unset (embedded default)."""
+    values: dict[str, Any] = {
+        "url": settings.ATD_NATS_URL,
+        "stream": settings.ATD_NATS_STREAM,
+        "subject": settings.ATD_NATS_SUBJECT,
+        "partitions": settings.ATD_NATS_PARTITIONS,
+        "replicas": settings.ATD_NATS_REPLICAS,
+        "dedup_window_s": settings.ATD_NATS_DEDUP_WINDOW_S,
+        "ack_wait_s": settings.ATD_NATS_ACK_WAIT_S,
+        "max_bytes": settings.ATD_NATS_MAX_BYTES,
+    }
+    values.update(overrides)
+    if not values["url"]:
+        return None
+    return LogConfig(**values)
+
+
+def partition_of(serial: str, partitions: int) -> int:
+    """Stable across processes and versions (crc32, not Python's salted hash())."""
+    return zlib.crc32(serial.encode()) % partitions
+
+
+def message_id(serial: str, body: bytes) -> str:
+    """A retry sends the same bytes, so it gets the same id; two different fixes do not."""
+    return f"{serial[:64]}:{hashlib.blake2b(body, digest_size=16).hexdigest()}"
+
+
+def records_body(records: Sequence[Any]) -> bytes:
+    # Sorted keys: a retry whose parameters arrive in another order is still the same message.
+    return orjson.dumps(list(records), option=orjson.OPT_SORT_KEYS)
+
+
+@dataclass
+class LogMessage:
+    subject: str
+    body: bytes
+    headers: dict[str, str]
+
+
+def message_for_records(
+    cfg: LogConfig, *, serial: str, via: str, records: Sequence[Any]
+) -> LogMessage:
+    """Records a door has authenticated (their secrets removed) for one device."""
+    body = records_body(records)
+    return LogMessage(
+        cfg.subject_of(partition_of(serial, cfg.partitions)),
+        body,
+        {H_VIA: via, H_SERIAL: serial, H_TRUSTED: "1", H_MSG_ID: message_id(serial, body)},
+    )
+
+
+def message_for_mqtt(cfg: LogConfig, *, topic: str, payload: bytes) -> LogMessage:
+    """A raw MQTT payload (the bridge does not decode; the worker does, and authenticates)."""
+    from atd.telemetry.mqtt import serial_of_topic
+
+    serial = serial_of_topic(topic) or topic
+    return LogMessage(
+        cfg.subject_of(partition_of(serial, cfg.partitions)),
+        payload,
+        {H_VIA: "mqtt", H_SERIAL: serial, H_TOPIC: topic, H_MSG_ID: message_id(serial, payload)},
+    )
+
+
+def submission_of(headers: dict[str, str] | None, body: bytes) -> Submission:
+    """One log message -> what the pipeline takes. Raises ValueError for an undecodable one."""
+    from atd.telemetry.mqtt import message_decode
+    from atd.telemetry.wire import json_loads
+
+    headers = headers or {}
+    if headers.get(H_VIA) == "mqtt":
+        return message_decode(headers.get(H_TOPIC, ""), body)
+    records = json_loads(body)
+    if not isinstance(records, list):
+        raise ValueError("a log message holds a JSON array of records")
+    return Submission(
+        records, headers.get(H_SERIAL) or None, None, trusted=headers.get(H_TRUSTED) == "1"
+    )
+
+
+# --- NATS side (asyncio) --------------------------------------------------------------------
+
+
+async def nats_connect(cfg: LogConfig, **kwargs: Any) -> Any:
+    import nats
+
+    return await nats.connect(
+        servers=cfg.servers,
+        max_reconnect_attempts=-1,
+        reconnect_time_wait=0.25,
+        connect_timeout=2,
+        name=kwargs.pop("name", "atd"),
+        **kwargs,
+    )
+
+
+def consumer_config(cfg: LogConfig, partition: int) -> Any:
+    from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+
+    return ConsumerConfig(
+        durable_name=cfg.durable_of(partition),
+        filter_subject=cfg.subject_of(partition),
+        deliver_policy=DeliverPolicy.ALL,
+        # Explicit, one ack per message: a cumulative ack (AckAll) of a batch's last message
+        # also acknowledges any earlier one this worker never received (a fetch that timed
+        # out while a node failed over), which the fleet benchmark showed losing fixes.
+        ack_policy=AckPolicy.EXPLICIT,
+        ack_wait=float(cfg.ack_wait_s),
+        max_deliver=-1,
+        max_ack_pending=20_000,
+        max_waiting=64,
+        num_replicas=cfg.replicas,
+    )
+
+
+async def stream_ensure(js: Any, cfg: LogConfig) -> None:
+    """Creates the stream and every partition's durable consumer (or updates their limits).
+
+    Interest retention: a message leaves the stream once its partition's consumer has
+    acknowledged it, so the stream's size is the backlog still to ingest. The consumers are
+    created here, by doors too, because an interest stream keeps nothing published while no
+    consumer exists."""
+    from nats.js.api import DiscardPolicy, RetentionPolicy, StorageType, StreamConfig
+    from nats.js.errors import BadRequestError, NotFoundError
+
+    config = StreamConfig(
+        name=cfg.stream,
+        subjects=[f"{cfg.subject}.>"],
+        retention=RetentionPolicy.INTEREST,
+        storage=StorageType.FILE,
+        num_replicas=cfg.replicas,
+        duplicate_window=float(cfg.dedup_window_s),
+        max_bytes=cfg.max_bytes,
+        # Full: refuse new appends (the door answers 503, the device retries) rather than
+        # discard acknowledged fixes that no worker has stored yet.
+        discard=DiscardPolicy.NEW,
+    )
+    try:
+        await js.stream_info(cfg.stream)
+    except NotFoundError:
+        try:
+            await js.add_stream(config)
+        except BadRequestError:
+            await js.update_stream(config)  # created meanwhile by another process
+    for p in range(cfg.partitions):
+        try:
+            await js.consumer_info(cfg.stream, cfg.durable_of(p))
+        except NotFoundError:
+            await js.add_consumer(cfg.stream, consumer_config(cfg, p))
+
+
+class LogFull(Exception):
+    """The log refused an append (full, or no quorum): the device must retry later."""
+
+
+class DeviceLog:
+    """A door's connection to the log. `append` returns once JetStream acknowledged every
+    message (stored on a quorum), or raises LogFull."""
+
+    def __init__(self, cfg: LogConfig) -> None:
+        self.cfg = cfg
+        self.nc: Any = None
+        self.js: Any = None
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self._lock: asyncio.Lock | None = None
+
+    async def connect(self) -> None:
+        loop = asyncio.get_running_loop()
+        if self.loop is not loop:
+            # A connection belongs to the event loop that opened it (one per server worker;
+            # tests run several loops one after another).
+            self.loop, self._lock, self.nc, self.js = loop, asyncio.Lock(), None, None
+        assert self._lock is not None
+        async with self._lock:
+            if self.nc is None:
+                self.nc = await nats_connect(self.cfg, name="atd-door")
+                self.js = self.nc.jetstream(timeout=5)
+                await stream_ensure(self.js, self.cfg)
+
+    async def append(self, messages: Sequence[LogMessage]) -> int:
+        """Appends all, concurrently; returns how many were repeats JetStream dropped."""
+        if self.js is None or self.loop is not asyncio.get_running_loop():
+            await self.connect()
+        from nats.errors import Error as NatsError
+
+        try:
+            acks = await asyncio.gather(
+                *(
+                    self.js.publish(m.subject, m.body, stream=self.cfg.stream, headers=m.headers)
+                    for m in messages
+                )
+            )
+        except (TimeoutError, NatsError) as exc:
+            raise LogFull(str(exc) or type(exc).__name__) from exc
+        return sum(1 for a in acks if a.duplicate)
+
+    async def close(self) -> None:
+        if self.nc is not None:
+            await self.nc.drain()
+            self.nc = None
+            self.js = None
+
+
+# --- the ingest worker -----------------------------------------------------------------------
+
+
+def partitions_owned(partitions: int, index: int, count: int) -> list[int]:
+    """Static ownership: worker `index` of `count` drains partitions p with p % count == index.
+    One owner per partition is what keeps a device's messages in order."""
+    if not 0 <= index < count:
+        raise ValueError("worker index must be in [0, count)")
+    return [p for p in range(partitions) if p % count == index]
+
+
+@dataclass
+class LogWorkerStats:
+    messages: int = 0
+    batches: int = 0
+    records: int = 0
+    duplicates: int = 0
+    dead_letters: int = 0
+    partitions: list[int] = field(default_factory=list)
+
+
+class LogIngestWorker:
+    """Pulls up to `batch_size` messages (or what came within `max_wait_s`) from its
+    partitions' durable consumers, runs them through the pipeline in one transaction, and only
+    then acknowledges them."""
+
+    def __init__(
+        self,
+        cfg: LogConfig,
+        *,
+        index: int = 0,
+        count: int = 1,
+        batch_size: int = 10_000,
+        max_wait_s: float = 0.1,
+        on_ready: Callable[[], None] | None = None,
+        on_committed: Callable[[int], None] | None = None,
+    ) -> None:
+        self.cfg = cfg
+        self.partitions = partitions_owned(cfg.partitions, index, count)
+        self.batch_size = batch_size
+        self.max_wait_s = max_wait_s
+        self.on_ready = on_ready
+        self.on_committed = on_committed  # tests: a hook between commit and ack
+        self.stopping = False
+        self.stats = LogWorkerStats(partitions=self.partitions)
+        # The pipeline is synchronous Django code: it runs on one thread that keeps the
+        # database connection, while the event loop keeps fetching.
+        self._db = ThreadPoolExecutor(max_workers=1, thread_name_prefix="atd-ingest-db")
+
+    async def _subscribe(self, js: Any) -> dict[int, Any]:
+        subs: dict[int, Any] = {}
+        for p in self.partitions:
+            subs[p] = await js.pull_subscribe_bind(self.cfg.durable_of(p), self.cfg.stream)
+        return subs
+
+    async def _fetch(self, sub: Any, n: int) -> list[Any]:
+        from nats.errors import TimeoutError as NatsTimeout
+
+        try:
+            msgs: list[Any] = await sub.fetch(batch=n, timeout=self.max_wait_s)
+            return msgs
+        except (TimeoutError, NatsTimeout):
+            return []
+
+    async def run(self, *, idle_exit_s: float | None = None, max_s: float | None = None) -> None:
+        nc = await nats_connect(self.cfg, name="atd-ingest")
+        try:
+            js = nc.jetstream(timeout=5)
+            await stream_ensure(js, self.cfg)
+            subs = await self._subscribe(js)
+            if self.on_ready is not None:
+                self.on_ready()
+            per_partition = max(1, self.batch_size // max(1, len(subs)))
+            started = last_activity = time.monotonic()
+            loop = asyncio.get_running_loop()
+            while not self.stopping:
+                fetched = await asyncio.gather(
+                    *(self._fetch(sub, per_partition) for sub in subs.values())
+                )
+                batch = [m for msgs in fetched for m in msgs]
+                now = time.monotonic()
+                if max_s is not None and now - started > max_s:
+                    break
+                if not batch:
+                    if idle_exit_s is not None and now - last_activity > idle_exit_s:
+                        break
+                    continue
+                last_activity = now
+                if not await self._process_until_committed(loop, batch):
+                    break  # stopping: nothing acknowledged, JetStream redelivers
+                # Committed: now, and only now, acknowledge every message of the batch.
+                for msg in batch:
+                    await msg.ack()
+        finally:
+            await nc.close()
+            self._db.shutdown(wait=True)
+
+    async def _process_until_committed(
+        self, loop: asyncio.AbstractEventLoop, batch: list[Any]
+    ) -> bool:
+        """Retries the same batch while the database is unreachable (JetStream may redeliver
+        it meanwhile: the unique keys make the second pass store nothing new)."""
+        from django.db import InterfaceError, OperationalError, connections
+
+        delay = 0.2
+        while not self.stopping:
+            try:
+                await loop.run_in_executor(self._db, self.process, batch)
+                return True
+            except (OperationalError, InterfaceError) as exc:
+                log.warning("database unavailable (%s); batch kept, retrying", exc)
+                await loop.run_in_executor(self._db, connections.close_all)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
+        return False
+
+    def process(self, messages: Sequence[Any]) -> None:
+        """Decode, pipeline, commit (runs on the database thread)."""
+        from django.db import InterfaceError, OperationalError
+
+        from atd.telemetry.pipeline import pipeline_run
+        from atd.telemetry.services import dead_letter_payload
+
+        close_old_connections()
+        by_via: dict[str, list[Submission]] = {}
+        for msg in messages:
+            try:
+                via = (msg.headers or {}).get(H_VIA, "http")
+                by_via.setdefault(via, []).append(submission_of(msg.headers, msg.data))
+            except (ValueError, UnicodeDecodeError):
+                self.stats.dead_letters += 1
+                dead_letter_payload(
+                    via=(msg.headers or {}).get(H_VIA, "http")[:8],
+                    reason="malformed",
+                    payload=msg.data[:20_000],
+                    serial=(msg.headers or {}).get(H_SERIAL, ""),
+                )
+        # One transaction per door kind (dead letters and audit entries name the door).
+        for via, submissions in by_via.items():
+            try:
+                result = pipeline_run(submissions=submissions, via=via)
+                self.stats.records += result.accepted
+                self.stats.duplicates += result.duplicates
+            except (OperationalError, InterfaceError):
+                raise  # the database, not the messages: the caller retries the batch
+            except Exception:
+                log.exception("log batch of %d failed; retrying one by one", len(submissions))
+                self._one_by_one(submissions, via)
+        self.stats.messages += len(messages)
+        self.stats.batches += 1
+        if self.on_committed is not None:
+            self.on_committed(len(messages))
+
+    def _one_by_one(self, submissions: Sequence[Submission], via: str) -> None:
+        from django.db import InterfaceError, OperationalError
+
+        from atd.telemetry.pipeline import pipeline_run
+        from atd.telemetry.services import dead_letter_payload
+
+        for submission in submissions:
+            try:
+                result = pipeline_run(submissions=[submission], via=via)
+                self.stats.records += result.accepted
+            except (OperationalError, InterfaceError):
+                raise
+            except Exception:
+                log.exception("log message of %s failed; kept as a dead letter", submission.serial)
+                self.stats.dead_letters += 1
+                dead_letter_payload(
+                    via=via,
+                    reason="pipeline_error",
+                    payload=submission.records,
+                    serial=submission.serial or "",
+                )
+
+
+def log_backlog(cfg: LogConfig) -> int:
+    """Messages in the stream not yet acknowledged by a worker (work-queue retention)."""
+
+    async def go() -> int:
+        nc = await nats_connect(cfg, name="atd-backlog")
+        try:
+            info = await nc.jetstream().stream_info(cfg.stream)
+            return int(info.state.messages)
+        finally:
+            await nc.close()
+
+    return asyncio.run(go())

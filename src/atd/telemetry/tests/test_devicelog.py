@@ -1,0 +1,174 @@
+"""The durable device log on JetStream: append once, ingest once, acknowledge after commit."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from atd.core import clock
+from atd.telemetry.devicelog import (
+    DeviceLog,
+    LogConfig,
+    LogIngestWorker,
+    log_backlog,
+    log_config,
+    message_for_mqtt,
+    message_for_records,
+    message_id,
+    partition_of,
+    partitions_owned,
+    records_body,
+    submission_of,
+)
+from atd.telemetry.models import DeadLetter, Position
+from atd.telemetry.tests.conftest import Tracked, make_tracked
+
+
+def test_a_device_always_lands_in_the_same_partition() -> None:
+    assert partition_of("T-000001", 16) == partition_of("T-000001", 16)
+    spread = {partition_of(f"D-{i}", 16) for i in range(500)}
+    assert spread == set(range(16))
+
+
+def test_each_partition_has_exactly_one_owner() -> None:
+    owned = [partitions_owned(16, i, 3) for i in range(3)]
+    assert sorted(p for ps in owned for p in ps) == list(range(16))
+    with pytest.raises(ValueError):
+        partitions_owned(16, 3, 3)
+
+
+def test_a_retry_gets_the_same_message_id_and_another_fix_does_not() -> None:
+    a = records_body([{"lat": 1, "lon": 2, "time": 3}])
+    b = records_body([{"time": 3, "lon": 2, "lat": 1}])  # same fix, parameters reordered
+    c = records_body([{"lat": 1, "lon": 2, "time": 4}])
+    assert message_id("D", a) == message_id("D", b) != message_id("D", c)
+    assert message_id("D", a) != message_id("E", a)
+
+
+def test_log_messages_decode_to_the_submission_the_pipeline_takes() -> None:
+    cfg = LogConfig("nats://x", "S", "s", 4, 1, 60, 30, 1 << 20)
+    door = message_for_records(cfg, serial="D-1", via="osmand", records=[{"lat": 1}])
+    sub = submission_of(door.headers, door.body)
+    assert sub.trusted and sub.serial == "D-1" and sub.records == [{"lat": 1}]
+    raw = message_for_mqtt(cfg, topic="atd/devices/D-1/telemetry", payload=b'{"key":"k","lat":1}')
+    assert raw.subject == door.subject  # same device, same partition, whichever door
+    sub = submission_of(raw.headers, raw.body)
+    assert not sub.trusted and sub.secret == "k" and sub.serial == "D-1"
+    for hostile in (b"{", b"42", b"\xff\xfe", b'{"a": 1}'):
+        with pytest.raises((ValueError, UnicodeDecodeError)):
+            submission_of(door.headers, hostile)
+
+
+def test_no_url_means_the_embedded_default() -> None:
+    assert log_config(url="") is None
+
+
+def fix_records(t: Tracked, n: int) -> list[list[dict[str, Any]]]:
+    start = clock.now() - timedelta(hours=1)
+    return [
+        [
+            {
+                "time": (start + timedelta(seconds=10 * i)).isoformat(),
+                "lat": 41.88 + i * 1e-5,
+                "lon": -87.63,
+            }
+        ]
+        for i in range(n)
+    ]
+
+
+def append_all(cfg: LogConfig, t: Tracked, batches: list[list[dict[str, Any]]]) -> int:
+    async def go() -> int:
+        door = DeviceLog(cfg)
+        try:
+            msgs = [
+                message_for_records(cfg, serial=t.serial, via="osmand", records=b) for b in batches
+            ]
+            return await door.append(msgs)
+        finally:
+            await door.close()
+
+    return asyncio.run(go())
+
+
+@pytest.mark.nats
+@pytest.mark.django_db(transaction=True)
+def test_appended_fixes_are_stored_once_and_a_retry_is_dropped_by_the_log(
+    world: Any, stream_cfg: LogConfig
+) -> None:
+    t = make_tracked(world)
+    batches = fix_records(t, 60)
+    assert append_all(stream_cfg, t, batches) == 0
+    assert append_all(stream_cfg, t, batches[:25]) == 25  # the device retried 25 of them
+    assert log_backlog(stream_cfg) == 60
+    worker = LogIngestWorker(stream_cfg, batch_size=1000, max_wait_s=0.05)
+    asyncio.run(worker.run(idle_exit_s=0.5))
+    assert Position.objects.filter(device_id=t.device_id).count() == 60
+    assert worker.stats.records == 60 and worker.stats.messages == 60
+    assert log_backlog(stream_cfg) == 0  # acknowledged after the commit
+
+
+class Killed(Exception):
+    pass
+
+
+@pytest.mark.nats
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_that_dies_between_commit_and_ack_stores_nothing_twice(
+    world: Any, stream_cfg: LogConfig
+) -> None:
+    t = make_tracked(world)
+    append_all(stream_cfg, t, fix_records(t, 40))
+
+    def die(n: int) -> None:
+        raise Killed  # committed, not yet acknowledged
+
+    first = LogIngestWorker(stream_cfg, batch_size=1000, max_wait_s=0.05, on_committed=die)
+    with pytest.raises(Killed):
+        asyncio.run(first.run(idle_exit_s=2))
+    assert Position.objects.filter(device_id=t.device_id).count() == 40
+    assert log_backlog(stream_cfg) == 40  # nothing acknowledged
+    second = LogIngestWorker(stream_cfg, batch_size=1000, max_wait_s=0.05)
+    asyncio.run(second.run(idle_exit_s=2.5))  # redelivered after ack_wait (1 s)
+    assert second.stats.messages == 40 and second.stats.records == 0
+    assert Position.objects.filter(device_id=t.device_id).count() == 40
+    assert log_backlog(stream_cfg) == 0
+
+
+@pytest.mark.nats
+@pytest.mark.django_db(transaction=True)
+def test_poison_and_rejected_messages_are_dead_lettered_and_the_rest_stored(
+    world: Any, stream_cfg: LogConfig
+) -> None:
+    t = make_tracked(world)
+    good = fix_records(t, 5)
+
+    async def go() -> None:
+        door = DeviceLog(stream_cfg)
+        try:
+            msgs = [
+                message_for_records(stream_cfg, serial=t.serial, via="http", records=b)
+                for b in good
+            ]
+            poison = message_for_records(stream_cfg, serial=t.serial, via="http", records=[])
+            poison.body = b"\xff not json"
+            poison.headers["Nats-Msg-Id"] = "poison-1"
+            bad_key = message_for_mqtt(
+                stream_cfg,
+                topic=f"atd/devices/{t.serial}/telemetry",
+                payload=b'{"key": "wrong", "time": 1, "lat": 1, "lon": 1}',
+            )
+            await door.append([*msgs, poison, bad_key])
+        finally:
+            await door.close()
+
+    asyncio.run(go())
+    worker = LogIngestWorker(stream_cfg, batch_size=1000, max_wait_s=0.05)
+    asyncio.run(worker.run(idle_exit_s=0.5))
+    assert Position.objects.filter(device_id=t.device_id).count() == 5
+    reasons = sorted(DeadLetter.objects.values_list("reason", flat=True))
+    assert reasons == ["bad_credential", "malformed"]
+    assert log_backlog(stream_cfg) == 0
