@@ -279,3 +279,13 @@ def alert_daily_counts(
     for row in rows:
         out.setdefault(row["day"], {})[row["severity"]] = row["n"]
     return out
+
+
+def participant_ids_with_open_alerts(scope: Scope) -> set[int]:
+    """Participants in scope with an alert nobody has acknowledged yet (the fleet map's red)."""
+    return set(
+        alert_queryset_in_scope(scope)
+        .filter(status="open", participant_id__isnull=False)
+        .values_list("participant_id", flat=True)
+        .distinct()
+    )

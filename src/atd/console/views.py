@@ -214,6 +214,7 @@ def participant_detail(request: HttpRequest, participant_id: int) -> HttpRespons
             "server_now": now,
             "poll_seconds": settings.ATD_CONSOLE_POLL_SECONDS,
             "track_default_since": (now - timedelta(days=7)).date().isoformat(),
+            "track_default_until": now.date().isoformat(),
             "tile_url": settings.ATD_MAP_TILE_URL,
         },
     )

@@ -184,3 +184,13 @@ def plan_intervals_overlapping(
     yield from plans.values_list("participant_id", "technology", "start_date", "end_date").iterator(
         chunk_size=5000
     )
+
+
+def device_tasks_open_for_participant(participant_id: int) -> list[DeviceTask]:
+    """A participant's open assign / swap / return tasks, oldest first (the caller has
+    checked the participant's scope: the devices panel of the participant page)."""
+    return list(
+        DeviceTask.objects.filter(
+            participant_id=participant_id, status=DeviceTaskStatus.OPEN
+        ).order_by("created_at", "pk")
+    )

@@ -1,16 +1,13 @@
 /* Participant map: fetches the track JSON and draws it with the vendored Leaflet. Works with
-   no tile server (ATD_MAP_TILE_URL empty): shapes are drawn on a plain background. */
+   no tile server (ATD_MAP_TILE_URL empty): the vendored outlines (basemap.js) are the base. */
 (function () {
   "use strict";
   var form = document.getElementById("track-form");
   var status = document.getElementById("track-status");
   var el = document.getElementById("track-map");
   if (!form || !el || typeof L === "undefined") { return; }
-  var map = L.map(el, { zoomControl: true, attributionControl: true });
-  var tiles = form.getAttribute("data-tile-url");
-  if (tiles) {
-    L.tileLayer(tiles, { maxZoom: 19, attribution: "Map tiles" }).addTo(map);
-  }
+  var map = L.map(el, { zoomControl: true, attributionControl: true, maxZoom: 18, minZoom: 3 });
+  window.atdBaseMap(map, form.getAttribute("data-tile-url"), form.getAttribute("data-basemap"));
   map.setView([39.5, -98.35], 4);
   var layer = L.layerGroup().addTo(map);
 
@@ -63,7 +60,7 @@
   }
   form.addEventListener("submit", function (ev) {
     ev.preventDefault();
-    load({ since: form.since.value, reason: form.reason.value });
+    load({ since: form.since.value, until: form.until.value, reason: form.reason.value });
   });
   load({});
 })();
