@@ -8,6 +8,7 @@ app_name = "alerts"
 urlpatterns = [
     path("", views.queue, name="queue"),
     path("rows/", views.queue_rows, name="queue_rows"),
+    path("bulk/", views.bulk, name="bulk"),
     path("preferences/", views.preferences, name="preferences"),
     path("<int:alert_id>/", views.alert_detail, name="detail"),
     path("<int:alert_id>/acknowledge/", views.acknowledge, name="acknowledge"),

@@ -80,6 +80,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "atd.core.middleware.StaffMfaRequiredMiddleware",
+    "atd.console.middleware.ViewerTimezoneMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 

@@ -345,3 +345,14 @@ def participant_id_for_a_number(*, scope: Scope, a_number: str) -> int | None:
         .values_list("pk", flat=True)
         .first()
     )
+
+
+def participant_ids_matching(scope: Scope, q: str) -> QuerySet[Any]:
+    """A subquery of visible participant ids whose name (accents and case folded) contains
+    `q`, or whose A-number contains its digits (4 or more): the alert queue's text search."""
+    folded = text_fold(q)
+    digits = "".join(c for c in q if c.isdigit())
+    condition = Q(search_name__contains=folded) if folded.strip() else Q(pk__in=[])
+    if len(digits) >= 4:
+        condition |= Q(a_number__contains=digits)
+    return participant_queryset_in_scope(scope).filter(condition).values("pk")

@@ -12,7 +12,7 @@
   var LABELS = { ok: "OK", no_signal: "No signal", alert: "Alert" };
   var RANK = { ok: 0, no_signal: 1, alert: 2 };
   var CELL = 56;
-  var map = L.map(el, { zoomControl: true, attributionControl: true, preferCanvas: true, maxZoom: 18, minZoom: 3 });
+  var map = L.map(el, { zoomControl: true, attributionControl: true, maxZoom: 18, minZoom: 3 });
   window.atdBaseMap(map, el.getAttribute("data-tile-url"), el.getAttribute("data-basemap"));
   map.setView([39.5, -98.35], 4);
   L.control.scale({ imperial: true, metric: true }).addTo(map);
