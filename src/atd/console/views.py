@@ -60,6 +60,7 @@ def home(request: HttpRequest) -> HttpResponse:
         return redirect("console:intake_list")
     counts = selectors.caseload_counts(scope)
     flags = selectors.address_flag_counts(scope)
+    flag_labels = selectors.address_flag_labels()
     cards = []
     for card in ordered(dashboard_cards):
         context = card.context(request, scope)
@@ -71,7 +72,10 @@ def home(request: HttpRequest) -> HttpResponse:
         {
             "counts": [(s.label, counts.get(s.value, 0), s.value) for s in CaseStatus],
             "total": sum(counts.values()),
-            "flags": [(AddressFlagKind(k).value, n) for k, n in sorted(flags.items())],
+            "flags": [
+                (AddressFlagKind(k).value, flag_labels.get(k, k), n)
+                for k, n in sorted(flags.items())
+            ],
             "cards": cards,
             "poll_seconds": settings.ATD_CONSOLE_POLL_SECONDS,
             "server_now": clock.now(),
@@ -151,7 +155,10 @@ def participant_list(request: HttpRequest) -> HttpResponse:
             "pages": max((total + PAGE - 1) // PAGE, 1),
             "filters": filters,
             "statuses": CaseStatus.choices,
-            "flag_kinds": [k.value for k in AddressFlagKind],
+            "flag_kinds": [
+                (k.value, selectors.address_flag_labels().get(k.value, k.value))
+                for k in AddressFlagKind
+            ],
             "offices": selectors.office_list() if scope.role in (Role.ADMIN,) else [],
             "officers": selectors.officer_list_for(scope)
             if scope.role in (Role.SUPERVISOR, Role.ADMIN)

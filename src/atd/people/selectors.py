@@ -356,3 +356,8 @@ def participant_ids_matching(scope: Scope, q: str) -> QuerySet[Any]:
     if len(digits) >= 4:
         condition |= Q(a_number__contains=digits)
     return participant_queryset_in_scope(scope).filter(condition).values("pk")
+
+
+def address_flag_labels() -> dict[str, str]:
+    """Address flag codes and their words ("missing_unit" -> "Missing unit number ...")."""
+    return dict(AddressFlag.Kind.choices)

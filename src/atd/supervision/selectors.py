@@ -116,7 +116,7 @@ def plan_history_read(*, scope: Scope, actor: Any, participant_id: int) -> PlanH
         current=plan_current(participant_id),
         changes=list(
             PlanChange.objects.filter(participant_id=participant_id)
-            .select_related("plan")
+            .select_related("plan", "previous_plan")
             .order_by("-at", "-id")
         ),
         device_tasks=list(
