@@ -17,7 +17,7 @@ def healthz(request: HttpRequest) -> HttpResponse:
 
 
 @cache_control(max_age=86400, public=True)
-def favicon(request: HttpRequest) -> HttpResponse:
+def favicon(request: HttpRequest) -> FileResponse:
     """Browsers ask for /favicon.ico whatever the page says: answer with the app's icon."""
     return FileResponse(
         (Path(__file__).resolve().parents[1] / "core/static/atd/favicon.ico").open("rb"),
