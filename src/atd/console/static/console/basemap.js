@@ -19,7 +19,7 @@ window.atdBaseMap = function (map, tileUrl, geojsonUrl) {
         style: function (f) {
           return f.properties.layer === "state"
             ? { color: "#6e7781", weight: 1.5, fillColor: "#f6f3ea", fillOpacity: 1 }
-            : { color: "#a5adb6", weight: 0.8, dashArray: "3 3", fill: false };
+            : { color: "#7d8590", weight: 1.3, dashArray: "5 4", fill: false };
         }
       }).addTo(map).bringToBack();
       data.features.forEach(function (f) {

@@ -92,7 +92,7 @@
           c.no_signal + " no signal · " + c.alert + " with an alert · updated " +
           new Date(data.at).toLocaleTimeString();
         if (!fitted && points.length) {
-          map.fitBounds(L.latLngBounds(points.map(function (p) { return [p[1], p[2]]; })).pad(0.1), { maxZoom: 10 });
+          map.fitBounds(L.latLngBounds(points.map(function (p) { return [p[1], p[2]]; })).pad(0.1), { maxZoom: 11 });
           fitted = true;
         }
         draw();
