@@ -191,4 +191,5 @@ def test_night_shift_selects_forty_alerts_and_acknowledges_them_at_once(
     assert "40 alert(s) acknowledged." in page.locator(".messages").inner_text()
     assert Alert.objects.filter(participant_id__in=pids, status="acknowledged").count() == 40
     page.set_viewport_size({"width": 390, "height": 844})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 400
     shot(page, "queue-phone.png")
