@@ -94,6 +94,8 @@ def test_times_are_in_the_viewers_zone_and_labelled(world: Any, client_for: Any)
     page = client.get("/alerts/").content.decode()
     assert "times are in America/Chicago (C" in page
     assert " CST<" in page or " CDT<" in page
+    participant_page = client.get(f"/participants/{world.participants['officer_a'].pk}/")
+    assert "Times in America/Chicago (C" in participant_page.content.decode()  # every page
     prefs = client.get("/alerts/preferences/").content.decode()
     assert '<option value="America/Chicago" selected>' in prefs
     client.post(
