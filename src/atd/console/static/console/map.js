@@ -30,7 +30,8 @@
           var shape = z.polygon ? L.polygon(z.polygon, { color: colour, weight: 2 })
             : L.circle(z.center, { radius: z.radius_m, color: colour, weight: 2 });
           shape.bindTooltip(z.kind + " zone (" + z.purpose + ")").addTo(layer);
-          bounds.push(shape.getBounds());
+          // A metro-wide area zone would zoom the map out past the track: frame the small ones.
+          if (z.polygon || z.radius_m <= 5000) { bounds.push(shape.getBounds()); }
         });
         var line = (data.points || []).map(function (p) { return [p.lat, p.lon]; });
         if (line.length) {
