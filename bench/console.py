@@ -528,6 +528,10 @@ def page_times(world: dict[str, Any]) -> tuple[dict[str, list[float]], list[floa
             officer_client,
             lambda: f"/participants/{rnd.choice(dense)}/track.json",
         ),
+        "fleet map page": (officer_client, lambda: "/map/"),
+        "fleet map json (caseload)": (officer_client, lambda: "/map.json"),
+        "fleet map json (office)": (supervisor_client, lambda: "/map.json"),
+        "device inventory": (supervisor_client, lambda: "/devices/"),
         "supervisor dashboard": (supervisor_client, lambda: "/"),
         "supervisor queue": (supervisor_client, lambda: "/alerts/"),
         "supervisor queue filtered": (

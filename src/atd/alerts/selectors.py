@@ -29,7 +29,8 @@ from atd.core.errors import NotFound
 from atd.core.extensions import TimelineItem
 from atd.core.roles import Role
 from atd.core.scope import STAFF_CASE_ROLES, Scope
-from atd.people.selectors import case_queryset_in_scope
+from atd.core.timezones import zone_or_none
+from atd.people.selectors import case_queryset_in_scope, office_list, participant_ids_matching
 
 
 def alert_queryset_in_scope(scope: Scope) -> QuerySet[Alert]:
@@ -67,6 +68,7 @@ class AlertFilters:
     older_than_hours: int | None = None
     sla_breached: bool = False
     opened_after: datetime | None = None  # integrations poll for what is new
+    q: str = ""  # participant name, A-number, or alert id ("#123" or "123")
 
 
 def alert_list(
@@ -96,6 +98,8 @@ def alert_list(
         qs = qs.filter(status="open", ack_due_at__lt=now)
     if filters.opened_after:
         qs = qs.filter(opened_at__gt=filters.opened_after)
+    if filters.q.strip():
+        qs = qs.filter(_search_q(scope, filters.q.strip()))
     total = qs.count() if count else -1
     # Sort and cut the page on the alerts table alone, then join the 50 rows' participants
     # and officers: joining first makes PostgreSQL hash the whole participant table.
@@ -107,6 +111,15 @@ def alert_list(
     rows = Alert.objects.filter(pk__in=ids).select_related("participant", "officer", "office")
     by_id = {a.pk: a for a in rows}
     return [by_id[pk] for pk in ids if pk in by_id], total
+
+
+def _search_q(scope: Scope, q: str) -> Q:
+    """An alert id (with or without '#'), or a participant's name or A-number."""
+    condition = Q(participant_id__in=participant_ids_matching(scope, q))
+    bare = q.lstrip("#").strip()
+    if bare.isdigit() and len(bare) <= 12:
+        condition |= Q(pk=int(bare))
+    return condition
 
 
 def alert_detail_read(*, scope: Scope, actor: Any, alert_id: int) -> Alert:
@@ -365,7 +378,7 @@ def alert_rows(alerts: list[Alert]) -> list[AlertRow]:
                 officer_name=a.officer.get_full_name() if a.officer is not None else "",
                 severity_label=severities.get(a.severity, a.severity),
                 status_label=statuses.get(a.status, a.status),
-                opened=localtime(a.opened_at).strftime("%Y-%m-%d %H:%M"),
+                opened=localtime(a.opened_at).strftime("%Y-%m-%d %H:%M %Z"),
                 due_iso=localtime(a.ack_due_at).isoformat(),
             )
         )
@@ -397,3 +410,26 @@ def alert_counts_for_participant(*, participant_id: int, since: datetime) -> Par
     return ParticipantAlertCounts(
         by_kind=by_kind, by_disposition=by_disposition, unresolved=unresolved
     )
+
+
+def participant_ids_with_open_alerts(scope: Scope) -> set[int]:
+    """Participants in scope with an alert nobody has acknowledged yet (the fleet map's red)."""
+    return set(
+        alert_queryset_in_scope(scope)
+        .filter(status="open", participant_id__isnull=False)
+        .values_list("participant_id", flat=True)
+        .distinct()
+    )
+
+
+def viewer_zone_name(user: Any) -> str:
+    """The zone a staff member sees times in (the preferences page's default too)."""
+    pref = preference_for(int(getattr(user, "pk", 0) or 0))
+    if pref is not None and pref.timezone and zone_or_none(pref.timezone) is not None:
+        return str(pref.timezone)
+    office_id = getattr(user, "office_id", None)
+    if office_id:
+        tz = office_list().filter(pk=office_id).values_list("timezone", flat=True).first()
+        if tz and zone_or_none(tz) is not None:
+            return str(tz)
+    return "UTC"

@@ -8,6 +8,7 @@ app_name = "alerts"
 urlpatterns = [
     path("", views.queue, name="queue"),
     path("rows/", views.queue_rows, name="queue_rows"),
+    path("bulk/", views.bulk, name="bulk"),
     path("preferences/", views.preferences, name="preferences"),
     path("hooks/sms/status/", provider_views.sms_status, name="sms_status"),
     path("hooks/sms/inbound/", provider_views.sms_inbound, name="sms_inbound"),

@@ -26,6 +26,7 @@ from atd.core.errors import DomainError, NotFound
 from atd.core.extensions import alert_asides, ordered
 from atd.core.roles import STAFF_ROLES, Role
 from atd.core.scope import STAFF_CASE_ROLES, Scope
+from atd.core.timezones import zone_label, zone_names
 from atd.people.selectors import office_list, officer_list_for
 from atd.supervision.selectors import zones_for_participants
 
@@ -58,6 +59,7 @@ def _filters(request: HttpRequest) -> selectors.AlertFilters:
         participant_id=_int(g.get("participant")),
         older_than_hours=_int(g.get("older_than_hours")),
         sla_breached=g.get("breached") == "1",
+        q=g.get("q", "").strip()[:100],
     )
 
 
@@ -98,6 +100,8 @@ def queue(request: HttpRequest) -> HttpResponse:
         officers=officer_list_for(scope) if scope.role in (Role.SUPERVISOR, Role.ADMIN) else [],
         poll_seconds=settings.ATD_CONSOLE_POLL_SECONDS,
         server_now=clock.now(),
+        dispositions=Disposition.choices,
+        tz_label=zone_label(),
     )
     return render(request, "alerts/queue.html", context)
 
@@ -206,6 +210,67 @@ def reopen(request: HttpRequest, alert_id: int) -> HttpResponse:
     return _act(request, alert_id, "reopen")
 
 
+BULK_MAX = 200
+
+
+@login_required
+@require_POST
+def bulk(request: HttpRequest) -> HttpResponse:
+    """The night shift's multi-select: one action, disposition and note applied to each chosen
+    alert through the same service as a single click (so each is checked against the caller's
+    scope and audited on its own). An alert that cannot take the action is reported, not
+    fatal; an id outside the caller's scope is reported as not found."""
+    scope = _scope(request)
+    post = request.POST
+    action = post.get("action", "")
+    ids = sorted({i for i in (_int(v) for v in post.getlist("alert_id")) if i is not None})
+    back = post.get("next", "")
+    target = back if back.startswith("/") and not back.startswith("//") else reverse("alerts:queue")
+    if action not in ("acknowledge", "resolve"):
+        messages.error(request, "Choose Acknowledge or Resolve.")
+        return redirect(target)
+    if not ids:
+        messages.error(request, "Select at least one alert.")
+        return redirect(target)
+    if len(ids) > BULK_MAX:
+        messages.error(request, f"At most {BULK_MAX} alerts at once.")
+        return redirect(target)
+    note = post.get("note", "").strip()[:2000]
+    disposition = post.get("disposition", "")
+    if action == "resolve" and disposition not in Disposition.values:
+        messages.error(request, "Choose a disposition to resolve the selected alerts.")
+        return redirect(target)
+    done: list[int] = []
+    problems: list[str] = []
+    for alert_id in ids:
+        try:
+            if action == "acknowledge":
+                services.alert_acknowledge(
+                    actor=request.user, scope=scope, alert_id=alert_id, note=note
+                )
+            else:
+                services.alert_resolve(
+                    actor=request.user,
+                    scope=scope,
+                    alert_id=alert_id,
+                    disposition=disposition,
+                    note=note,
+                )
+            done.append(alert_id)
+        except NotFound:
+            problems.append(f"#{alert_id}: not found")
+        except DomainError as exc:
+            detail = "; ".join(e.reason for e in exc.errors) or str(exc.detail or exc)
+            problems.append(f"#{alert_id}: {detail}")
+    verb = "acknowledged" if action == "acknowledge" else "resolved"
+    if done:
+        messages.success(request, f"{len(done)} alert(s) {verb}.")
+    if problems:
+        shown = "; ".join(problems[:10]) + (" …" if len(problems) > 10 else "")
+        messages.error(request, f"{len(problems)} not {verb}: {shown}")
+    return redirect(target)
+
+
 @login_required
 @require_POST
 def acknowledge_for_participant(request: HttpRequest, participant_id: int) -> HttpResponse:
@@ -221,6 +286,10 @@ def acknowledge_for_participant(request: HttpRequest, participant_id: int) -> Ht
         raise Http404 from None
     messages.success(request, f"{len(ids)} alert(s) acknowledged.")
     return redirect(reverse("console:participant_detail", args=[participant_id]))
+
+
+def _viewer_zone(user: Any) -> str:
+    return selectors.viewer_zone_name(user)
 
 
 def _time(value: str) -> time | None:
@@ -245,7 +314,7 @@ def preferences(request: HttpRequest) -> HttpResponse:
                 on_call_weekdays=[int(d) for d in post.getlist("weekday") if d.isdigit()],
                 on_call_start=_time(post.get("start", "")),
                 on_call_end=_time(post.get("end", "")),
-                timezone=post.get("timezone", "UTC") or "UTC",
+                timezone=post.get("timezone", "") or _viewer_zone(request.user),
                 page_severities=post.getlist("severity"),
                 channels=post.getlist("channel"),
                 phone=post.get("phone", ""),
@@ -263,5 +332,7 @@ def preferences(request: HttpRequest) -> HttpResponse:
             "severities": SEVERITY_ORDER,
             "channels": PAGING_CHANNELS,
             "inbox": selectors.notifications_for_user(user_id=user_id),
+            "zones": zone_names(),
+            "zone_selected": _viewer_zone(request.user),
         },
     )

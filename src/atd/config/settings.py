@@ -81,6 +81,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "atd.core.middleware.StaffMfaRequiredMiddleware",
+    "atd.console.middleware.ViewerTimezoneMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 
@@ -254,7 +255,14 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"forbidden_one_line": {"()": "atd.core.log_filters.ForbiddenOneLine"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["forbidden_one_line"],
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("ATD_LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }

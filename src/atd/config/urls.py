@@ -1,16 +1,28 @@
 """URL map: console at /, participant portal at /portal/, API at /api/, accounts, admin."""
 
+from pathlib import Path
+
 from django.conf import settings
 from django.contrib import admin
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import include, path
+from django.views.decorators.cache import cache_control
 
 from atd.config.api import api
 
 
 def healthz(request: HttpRequest) -> HttpResponse:
     return HttpResponse("ok", content_type="text/plain")
+
+
+@cache_control(max_age=86400, public=True)
+def favicon(request: HttpRequest) -> FileResponse:
+    """Browsers ask for /favicon.ico whatever the page says: answer with the app's icon."""
+    return FileResponse(
+        (Path(__file__).resolve().parents[1] / "core/static/atd/favicon.ico").open("rb"),
+        content_type="image/x-icon",
+    )
 
 
 def admin_login_redirect(request: HttpRequest) -> HttpResponse:
@@ -20,6 +32,7 @@ def admin_login_redirect(request: HttpRequest) -> HttpResponse:
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("favicon.ico", favicon, name="favicon"),
     path("admin/login/", admin_login_redirect),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),

@@ -21,7 +21,8 @@ RECENT = timedelta(days=7)
 MAX_SPAN = timedelta(days=31)
 
 
-def _moment(value: str) -> datetime | None:
+def _moment(value: str, *, end_of_day: bool = False) -> datetime | None:
+    """A datetime, or a date: its start (From), or with `end_of_day` its end (To, inclusive)."""
     if not value:
         return None
     try:
@@ -33,7 +34,8 @@ def _moment(value: str) -> datetime | None:
         return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
     if day is None:
         return None
-    return datetime(day.year, day.month, day.day, tzinfo=UTC)
+    start = datetime(day.year, day.month, day.day, tzinfo=UTC)
+    return start + timedelta(days=1) if end_of_day else start
 
 
 @login_required
@@ -48,8 +50,13 @@ def participant_track(request: HttpRequest, participant_id: int) -> JsonResponse
         raise Http404 from None
     now = clock.now()
     since = _moment(request.GET.get("since", "")) or now - RECENT
-    until = _moment(request.GET.get("until", "")) or now
-    if until <= since or until - since > MAX_SPAN:
+    until = min(_moment(request.GET.get("until", ""), end_of_day=True) or now, now)
+    if until <= since:
+        return JsonResponse(
+            {"error": "bad_period", "detail": "the To date must be on or after the From date"},
+            status=400,
+        )
+    if until - since > MAX_SPAN:
         return JsonResponse(
             {"error": "bad_period", "detail": "choose a period of at most 31 days"}, status=400
         )

@@ -2,12 +2,14 @@
 
 from django.urls import path
 
-from atd.console import officer_views, track_views, views
+from atd.console import fleet, officer_views, track_views, views
 
 app_name = "console"
 urlpatterns = [
     path("", views.home, name="home"),
     path("dashboard/alerts/", views.dashboard_alerts, name="dashboard_alerts"),
+    path("map/", fleet.fleet_map, name="fleet_map"),
+    path("map.json", fleet.fleet_positions, name="fleet_positions"),
     path("officers/", officer_views.officers, name="officers"),
     path("officers/rebalance/", officer_views.officers_rebalance, name="officers_rebalance"),
     path("participants/", views.participant_list, name="participant_list"),

@@ -59,6 +59,7 @@ def home(request: HttpRequest) -> HttpResponse:
         return redirect("console:intake_list")
     counts = selectors.caseload_counts(scope)
     flags = selectors.address_flag_counts(scope)
+    flag_labels = selectors.address_flag_labels()
     cards = []
     for card in ordered(dashboard_cards):
         context = card.context(request, scope)
@@ -70,7 +71,10 @@ def home(request: HttpRequest) -> HttpResponse:
         {
             "counts": [(s.label, counts.get(s.value, 0), s.value) for s in CaseStatus],
             "total": sum(counts.values()),
-            "flags": [(AddressFlagKind(k).value, n) for k, n in sorted(flags.items())],
+            "flags": [
+                (AddressFlagKind(k).value, flag_labels.get(k, k), n)
+                for k, n in sorted(flags.items())
+            ],
             "cards": cards,
             "poll_seconds": settings.ATD_CONSOLE_POLL_SECONDS,
             "server_now": clock.now(),
@@ -150,7 +154,10 @@ def participant_list(request: HttpRequest) -> HttpResponse:
             "pages": max((total + PAGE - 1) // PAGE, 1),
             "filters": filters,
             "statuses": CaseStatus.choices,
-            "flag_kinds": [k.value for k in AddressFlagKind],
+            "flag_kinds": [
+                (k.value, selectors.address_flag_labels().get(k.value, k.value))
+                for k in AddressFlagKind
+            ],
             "offices": selectors.office_list() if scope.role in (Role.ADMIN,) else [],
             "officers": selectors.officer_list_for(scope)
             if scope.role in (Role.SUPERVISOR, Role.ADMIN)
@@ -213,6 +220,7 @@ def participant_detail(request: HttpRequest, participant_id: int) -> HttpRespons
             "server_now": now,
             "poll_seconds": settings.ATD_CONSOLE_POLL_SECONDS,
             "track_default_since": (now - timedelta(days=7)).date().isoformat(),
+            "track_default_until": now.date().isoformat(),
             "tile_url": settings.ATD_MAP_TILE_URL,
         },
     )

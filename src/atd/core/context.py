@@ -9,6 +9,7 @@ from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 
 from atd.core.extensions import nav_links, ordered
+from atd.core.timezones import zone_label
 
 
 def site(request: HttpRequest) -> dict[str, Any]:
@@ -25,4 +26,6 @@ def site(request: HttpRequest) -> dict[str, Any]:
         "ATD_DEMO": settings.ATD_DEMO,
         "ATD_MAP_TILE_URL": settings.ATD_MAP_TILE_URL,
         "app_nav_links": links,
+        # Staff pages show times in the viewer's zone (console middleware); the header says which.
+        "tz_label": zone_label() if role and role != "participant" else "",
     }

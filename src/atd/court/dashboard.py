@@ -18,8 +18,9 @@ CARD_OFFICER_ROWS = 12
 
 
 def hearings_week_card_context(request: Any, scope: Scope) -> dict[str, Any] | None:
-    """This week (Monday to Sunday, in the office's time zone): how many hearings, the next
-    ones still ahead (audited by the selector), and for a supervisor the count per officer."""
+    """This week (Monday to Sunday, in the office's time zone; at the weekend the coming week):
+    how many hearings, the next ones still ahead (audited by the selector), and for a
+    supervisor the count per officer."""
     if scope.role not in CARD_ROLES:
         return None
     office = getattr(request.user, "office", None)
@@ -29,6 +30,11 @@ def hearings_week_card_context(request: Any, scope: Scope) -> dict[str, Any] | N
     week_start = (local - timedelta(days=local.weekday())).replace(
         hour=0, minute=0, second=0, microsecond=0
     )
+    # On a Saturday or Sunday the working week is over: the card shows the coming one (a
+    # Sunday's "0 this week" hid the hearings three days later).
+    next_week = local.weekday() >= 5
+    if next_week:
+        week_start += timedelta(days=7)
     week = hearings_week_read(
         scope=scope,
         actor=request.user,
@@ -47,6 +53,7 @@ def hearings_week_card_context(request: Any, scope: Scope) -> dict[str, Any] | N
             for k, n in sorted(week.by_officer.items(), key=lambda kv: -kv[1])
         ]
     return {
+        "week_label": "next week" if next_week else "this week",
         "week_start": week_start.date(),
         "total": sum(week.by_officer.values()),
         "ahead": week.ahead,

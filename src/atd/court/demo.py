@@ -25,6 +25,14 @@ COURTS_BY_ZONE = {
     "America/Denver": ("Immigration Court, Denver",),
     "America/Los_Angeles": ("Immigration Court, Los Angeles", "Immigration Court, San Diego"),
 }
+# The court nearest each demo office (by office code); other offices fall back to the zone's.
+COURTS_BY_OFFICE = {
+    "HOU": "Immigration Court, Houston",
+    "SNA": "Immigration Court, Los Angeles",
+    "MIA": "Immigration Court, Miami",
+    "NYC": "Immigration Court, New York",
+    "CHI": "Immigration Court, Chicago",
+}
 HEARING_HOURS = (time(8, 30), time(9, 0), time(10, 0), time(13, 0), time(14, 30))
 
 
@@ -37,11 +45,17 @@ def court_demo_seed(ctx: dict[str, Any]) -> None:
     rng = random.Random(7)  # noqa: S311 -- a fixed seed: the same demo every time
     now = clock.now()
     today = timezone.localdate(now)
-    cases = list(case_queryset_in_scope(ADMIN).exclude(status="closed").order_by("pk")[:60])
+    cases = list(
+        case_queryset_in_scope(ADMIN)
+        .exclude(status="closed")
+        .select_related("office")
+        .order_by("pk")[:60]
+    )
     zones = case_office_timezones([c.pk for c in cases])
     for i, case in enumerate(cases):
         zone = zones.get(case.pk) or "America/Chicago"
-        courts = COURTS_BY_ZONE.get(zone) or COURTS_BY_ZONE["America/Chicago"]
+        near = COURTS_BY_OFFICE.get(case.office.code)
+        courts = (near,) if near else COURTS_BY_ZONE.get(zone) or COURTS_BY_ZONE["America/Chicago"]
         try:
             services.notice_issue(
                 actor=SYSTEM,

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from atd.core import clock
 from atd.core.errors import DomainError, FieldError, Forbidden, NotFound, ValidationFailed
 from atd.core.scope import STAFF_CASE_ROLES, Scope
+from atd.core.timezones import zone_or_none
 from atd.court import departure, selectors, services
 from atd.court.choices import (
     HearingOutcome,
@@ -27,7 +28,7 @@ from atd.court.choices import (
     ServiceMethod,
     TravelDocumentStatus,
 )
-from atd.people.selectors import case_get_in_scope
+from atd.people.selectors import case_get_in_scope, case_office_timezones
 
 
 def panel_context(request: Any, scope: Scope, participant_id: int) -> dict[str, Any] | None:
@@ -40,8 +41,10 @@ def panel_context(request: Any, scope: Scope, participant_id: int) -> dict[str, 
         )
     except NotFound:
         return None
+    case_ids = [h.case_id for h in record.hearings if h.case_id]
     return {
         "record": record,
+        "court_zone": _court_zone(case_ids[0] if case_ids else None),
         "now": clock.now(),
         "notice_kinds": NoticeKind.choices,
         "service_methods": ServiceMethod.choices,
@@ -69,13 +72,22 @@ def _optional_date(value: str | None) -> date | None:
     return parse_date(value) if value else None
 
 
-def _moment(value: str | None, field: str) -> datetime:
+def _moment(value: str | None, field: str, zone: str = "") -> datetime:
+    """A typed date and time; without an offset it is read in `zone` (a hearing: the court's,
+    i.e. the case office's) or else the viewer's zone."""
     parsed = parse_datetime(value or "")
     if parsed is None:
         raise ValidationFailed(errors=[FieldError(field, "a date and time is required")])
     if timezone.is_naive(parsed):
-        parsed = timezone.make_aware(parsed)
+        parsed = timezone.make_aware(parsed, zone_or_none(zone))
     return parsed
+
+
+def _court_zone(case_id: int | None) -> str:
+    """Hearings are stated in their court's time: the case office's zone (see court.demo)."""
+    if case_id is None:
+        return "UTC"
+    return case_office_timezones([case_id]).get(case_id) or "UTC"
 
 
 def _act(
@@ -167,7 +179,7 @@ def hearing_schedule(request: HttpRequest, case_id: int) -> HttpResponse:
             actor=request.user,
             scope=s,
             case_id=case_id,
-            scheduled_at=_moment(post.get("scheduled_at"), "scheduled_at"),
+            scheduled_at=_moment(post.get("scheduled_at"), "scheduled_at", _court_zone(case_id)),
             court_name=post.get("court_name", ""),
             hearing_type=post.get("hearing_type", ""),
         ),
@@ -186,7 +198,11 @@ def hearing_reschedule(request: HttpRequest, hearing_id: int) -> HttpResponse:
             actor=request.user,
             scope=s,
             hearing_id=hearing_id,
-            scheduled_at=_moment(post.get("scheduled_at"), "scheduled_at"),
+            scheduled_at=_moment(
+                post.get("scheduled_at"),
+                "scheduled_at",
+                _court_zone(selectors.hearing_get(scope=s, hearing_id=hearing_id).case_id),
+            ),
             court_name=post.get("court_name", ""),
             reason=post.get("reason", ""),
         ),

@@ -14,10 +14,9 @@ from atd.core.api import principal_of, scope_of
 from atd.core.errors import Forbidden
 from atd.core.roles import Role
 from atd.devices import selectors, services
+from atd.devices.access import FITTING_ROLES, INVENTORY_ROLES, VIEW_ROLES
 
 router = Router(tags=["devices"])
-INVENTORY_ROLES = (Role.SUPERVISOR, Role.ADMIN)
-VIEW_ROLES = (Role.CASE_OFFICER, Role.CONTRACTOR_SPECIALIST, Role.SUPERVISOR, Role.ADMIN)
 
 
 class DeviceOut(Schema):
@@ -231,7 +230,7 @@ def device_detail(request: HttpRequest, device_id: int) -> Any:
 @router.post("/{device_id}/assign", response=DeviceOut)
 def device_assign(request: HttpRequest, device_id: int, body: AssignIn) -> Any:
     scope = scope_of(request)
-    scope.require(*INVENTORY_ROLES)
+    scope.require(*FITTING_ROLES)
     return services.device_assign(
         actor=principal_of(request),
         scope=scope,
@@ -243,7 +242,7 @@ def device_assign(request: HttpRequest, device_id: int, body: AssignIn) -> Any:
 @router.post("/{assigned_device_id}/return", response=DeviceOut)
 def device_return(request: HttpRequest, assigned_device_id: int, body: ReturnIn) -> Any:
     scope = scope_of(request)
-    scope.require(*INVENTORY_ROLES)
+    scope.require(*FITTING_ROLES)
     return services.device_return(
         actor=principal_of(request),
         scope=scope,

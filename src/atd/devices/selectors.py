@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import connection
+from django.db import connection, models
 from django.db.models import QuerySet
 
 from atd.core.errors import NotFound
@@ -203,3 +203,78 @@ def office_in_scope_or_404(*, scope: Scope, office_id: int) -> None:
 
 def office_exists(office_id: int) -> bool:
     return office_list().filter(pk=office_id).exists()
+
+
+# --- console pages ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DeviceFilters:
+    status: str = ""
+    kind: str = ""
+    q: str = ""  # serial, or part of it
+    office_id: int | None = None  # an admin narrows to one office
+    available: bool = False  # received at the office and on nobody
+
+
+def device_inventory(
+    *, scope: Scope, filters: DeviceFilters, offset: int = 0, limit: int = 50
+) -> tuple[list[Device], int]:
+    """The office's inventory page: one page of devices in serial order, and the total."""
+    qs = device_queryset_in_scope(scope)
+    if filters.status:
+        qs = qs.filter(status=filters.status)
+    if filters.kind:
+        qs = qs.filter(kind=filters.kind)
+    if filters.q:
+        qs = qs.filter(serial__icontains=filters.q)
+    if filters.office_id:
+        qs = qs.filter(office_id=filters.office_id)
+    if filters.available:
+        qs = qs.filter(status="received", participant__isnull=True)
+    total = qs.count()
+    return list(qs.order_by("serial")[offset : offset + limit]), total
+
+
+def device_status_counts(scope: Scope, office_id: int | None = None) -> dict[str, int]:
+    """Devices per lifecycle state in the caller's inventory (the page's summary line)."""
+    qs = device_queryset_in_scope(scope)
+    if office_id:
+        qs = qs.filter(office_id=office_id)
+    return {row["status"]: row["n"] for row in qs.values("status").annotate(n=models.Count("id"))}
+
+
+@dataclass(frozen=True)
+class AssignmentLine:
+    participant_id: int
+    kind: str
+    assigned_at: Any
+    returned_at: Any
+    return_condition: str
+
+
+def device_assignments(device_id: int) -> list[AssignmentLine]:
+    """Who wore the device when, newest first."""
+    rows = (
+        DeviceAssignment.objects.filter(device_id=device_id)
+        .order_by("-assigned_at", "-id")
+        .values_list("participant_id", "kind", "assigned_at", "returned_at", "return_condition")
+    )
+    return [AssignmentLine(*row) for row in rows]
+
+
+def devices_available(*, scope: Scope, office_id: int | None, kind: str = "") -> list[Device]:
+    """Devices on an office's shelf (received, on nobody) that the caller may hand out."""
+    if office_id is None:
+        return []
+    qs = device_queryset_in_scope(scope).filter(
+        office_id=office_id, status="received", participant__isnull=True
+    )
+    if kind:
+        qs = qs.filter(kind=kind)
+    return list(qs.order_by("kind", "serial")[:200])
+
+
+def devices_worn_by(participant_id: int) -> list[Device]:
+    """The devices a participant wears now (the caller has checked the participant's scope)."""
+    return list(Device.objects.filter(participant_id=participant_id).order_by("kind", "serial"))

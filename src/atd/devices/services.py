@@ -30,7 +30,11 @@ from atd.devices.models import (
 )
 from atd.devices.rules import credential_hash, device_transition_problem, stock_is_low
 from atd.devices.selectors import device_get_in_scope
-from atd.people.selectors import office_list, participant_get_in_scope
+from atd.people.selectors import (
+    office_list,
+    participant_exists_in_scope,
+    participant_get_in_scope,
+)
 from atd.supervision.services import device_change_tasks_complete, device_returns_complete
 
 
@@ -248,6 +252,11 @@ def device_return(
     device = device_get_in_scope(scope=scope, device_id=device_id, for_update=True)
     if device.status != DeviceStatus.ASSIGNED:
         raise Conflict(detail="the device is not assigned")
+    if device.participant_id is not None and not participant_exists_in_scope(
+        scope=scope, participant_id=device.participant_id
+    ):
+        # An officer takes back devices from their own caseload only (a supervisor: the office).
+        raise NotFound()
     DeviceAssignment.objects.filter(device=device, returned_at__isnull=True).update(
         returned_at=clock.now(), return_condition=condition
     )
@@ -279,15 +288,52 @@ def device_return(
 
 
 @transaction.atomic
+def device_swap(
+    *,
+    actor: Any,
+    scope: Scope,
+    old_device_id: int,
+    new_device_id: int,
+    condition: str = "ok",
+    reason: str = "",
+) -> Device:
+    """Takes one device off a participant and puts another on, in one transaction: a failure
+    of either half (the new device is not on the shelf, the old one is not worn) changes
+    nothing. The two halves audit themselves; a swap task of the plan is done at the end."""
+    old = device_get_in_scope(scope=scope, device_id=old_device_id, for_update=True)
+    if old.participant_id is None:
+        raise Conflict(detail="the device being replaced is not assigned")
+    if old_device_id == new_device_id:
+        raise ValidationFailed(
+            errors=[FieldError(field="new_device_id", reason="choose a different device")]
+        )
+    participant_id = old.participant_id
+    device_return(
+        actor=actor,
+        scope=scope,
+        device_id=old_device_id,
+        condition=condition,
+        reason=reason or f"swapped for device {new_device_id}",
+    )
+    return device_assign(
+        actor=actor, scope=scope, device_id=new_device_id, participant_id=participant_id
+    )
+
+
+@transaction.atomic
 def device_status_change(
     *, actor: Any, scope: Scope, device_id: int, to_status: str, reason: str
 ) -> Device:
-    """Refurbish, mark lost or damaged, retire. Assignment and shipping have their own services."""
-    if to_status not in {"refurbished", "lost", "damaged", "retired", "in_stock"}:
+    """Refurbish, mark lost or damaged, retire, send back to the warehouse, or put a returned
+    or refurbished device back on its office's shelf ("received", ready to assign again).
+    Assignment and shipping have their own services."""
+    if to_status not in {"refurbished", "lost", "damaged", "retired", "in_stock", "received"}:
         raise ValidationFailed(errors=[FieldError(field="to_status", reason="not allowed here")])
     device = device_get_in_scope(scope=scope, device_id=device_id, for_update=True)
     if device.status == DeviceStatus.ASSIGNED:
         raise Conflict(detail="return the device first")
+    if to_status == DeviceStatus.RECEIVED and device.office_id is None:
+        raise Conflict(detail="a device in the warehouse is shipped to an office, not received")
     _move(device, to_status, actor=actor, reason=reason)
     if to_status == DeviceStatus.IN_STOCK:
         device.office_id = None

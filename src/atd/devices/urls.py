@@ -1,6 +1,18 @@
 """Pages of devices (console side); mounted at /devices/."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from atd.devices import views
 
 app_name = "devices"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.inventory, name="inventory"),
+    path("assign/", views.device_assign_chosen, name="assign_chosen"),
+    path("shipments/", views.shipment_list, name="shipments"),
+    path("shipments/<int:shipment_id>/", views.shipment_detail, name="shipment"),
+    path("<int:device_id>/", views.device_detail, name="detail"),
+    path("<int:device_id>/assign/", views.device_assign, name="assign"),
+    path("<int:assigned_device_id>/return/", views.device_return, name="return"),
+    path("<int:assigned_device_id>/swap/", views.device_swap, name="swap"),
+    path("<int:device_id>/status/", views.device_status, name="status"),
+]

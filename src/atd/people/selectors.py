@@ -3,6 +3,7 @@ audited by the functions named `*_read` (the unaudited `*_in_scope` ones are for
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -319,3 +320,56 @@ def participant_ids_unknown(participant_ids: Any) -> list[int]:
         chunk = ids[start : start + 10_000]
         known.update(Participant.objects.filter(pk__in=chunk).values_list("pk", flat=True))
     return [i for i in ids if i not in known]
+
+
+@dataclass(frozen=True)
+class ParticipantLabel:
+    id: int
+    name: str  # "Surname, Given names"
+    a_number: str
+
+
+def participant_labels_in_scope(
+    *, scope: Scope, participant_ids: Iterable[Any]
+) -> dict[int, ParticipantLabel]:
+    """Names and A-numbers of the given participants the caller may see (others are left
+    out). The caller audits the ids it shows."""
+    ids = sorted({int(i) for i in participant_ids})
+    out: dict[int, ParticipantLabel] = {}
+    qs = participant_queryset_in_scope(scope)
+    for start in range(0, len(ids), 900):
+        rows = qs.filter(pk__in=ids[start : start + 900]).values_list(
+            "pk", "first_surname", "given_names", "a_number"
+        )
+        for pk, surname, given, a_number in rows:
+            out[pk] = ParticipantLabel(pk, f"{surname}, {given}", a_number)
+    return out
+
+
+def participant_id_for_a_number(*, scope: Scope, a_number: str) -> int | None:
+    """The visible participant with this A-number (digits only, 'A' and dashes ignored)."""
+    digits = "".join(ch for ch in a_number if ch.isdigit())
+    if len(digits) != 9:
+        return None
+    return (
+        participant_queryset_in_scope(scope)
+        .filter(a_number=digits)
+        .values_list("pk", flat=True)
+        .first()
+    )
+
+
+def participant_ids_matching(scope: Scope, q: str) -> QuerySet[Any]:
+    """A subquery of visible participant ids whose name (accents and case folded) contains
+    `q`, or whose A-number contains its digits (4 or more): the alert queue's text search."""
+    folded = text_fold(q)
+    digits = "".join(c for c in q if c.isdigit())
+    condition = Q(search_name__contains=folded) if folded.strip() else Q(pk__in=[])
+    if len(digits) >= 4:
+        condition |= Q(a_number__contains=digits)
+    return participant_queryset_in_scope(scope).filter(condition).values("pk")
+
+
+def address_flag_labels() -> dict[str, str]:
+    """Address flag codes and their words ("missing_unit" -> "Missing unit number ...")."""
+    return dict(AddressFlag.Kind.choices)

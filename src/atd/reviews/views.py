@@ -162,7 +162,12 @@ def detail(request: HttpRequest, review_id: int) -> HttpResponse:
             "reasons": DecisionReason.choices,
             "steps": steps,
             "technology_names": {code: technology_name(code) for code in TECHNOLOGY_NAMES},
-            "can_decide_appeal": scope.role in (Role.SUPERVISOR, Role.ADMIN),
+            # The one who denied the request never decides its appeal (the service refuses
+            # it): the form is not offered to them, and the page says who decides instead.
+            "can_decide_appeal": scope.role in (Role.SUPERVISOR, Role.ADMIN)
+            and review.decided_by_id != request.user.pk,
+            "denied_by_viewer": review.decided_by_id is not None
+            and review.decided_by_id == request.user.pk,
         },
     )
 

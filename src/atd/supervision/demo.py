@@ -94,11 +94,16 @@ def demo_seed(ctx: dict[str, Any]) -> None:
             previous = plan
     PlanChange.objects.bulk_create(changes, batch_size=1000)
     tasks = []
+    latest = {change.participant_id: change for change in changes}  # changes are oldest first
     for change in changes:
         kind = device_task_kind(change.from_technology, change.to_technology)
         if kind is not None:
-            # Devices for past changes were handled; the last week's are still open.
-            done = change.at < now - timedelta(days=7)
+            # Devices for past changes were handled; the last week's are still open. The
+            # current plan's assign or swap is never done by fiat: only a device really put on
+            # the participant (the telemetry demo step assigns through devices.services)
+            # completes it, so the page never says "Done" beside "No device assigned".
+            current_fit = kind != "return" and latest[change.participant_id] is change
+            done = change.at < now - timedelta(days=7) and not current_fit
             tasks.append(
                 DeviceTask(
                     participant_id=change.participant_id,

@@ -116,7 +116,7 @@ def plan_history_read(*, scope: Scope, actor: Any, participant_id: int) -> PlanH
         current=plan_current(participant_id),
         changes=list(
             PlanChange.objects.filter(participant_id=participant_id)
-            .select_related("plan")
+            .select_related("plan", "previous_plan")
             .order_by("-at", "-id")
         ),
         device_tasks=list(
@@ -183,4 +183,14 @@ def plan_intervals_overlapping(
     plans = Plan.objects.filter(start_date__lte=end).exclude(end_date__lte=start)
     yield from plans.values_list("participant_id", "technology", "start_date", "end_date").iterator(
         chunk_size=5000
+    )
+
+
+def device_tasks_open_for_participant(participant_id: int) -> list[DeviceTask]:
+    """A participant's open assign / swap / return tasks, oldest first (the caller has
+    checked the participant's scope: the devices panel of the participant page)."""
+    return list(
+        DeviceTask.objects.filter(
+            participant_id=participant_id, status=DeviceTaskStatus.OPEN
+        ).order_by("created_at", "pk")
     )

@@ -20,9 +20,10 @@ from atd.core.scope import Scope
 from atd.core.services_probe import service_answers
 from atd.devices.services import device_assign, device_register
 from atd.people.selectors import case_routing_for_participants, office_list
+from atd.supervision.selectors import plan_spec_current
 from atd.supervision.services import curfew_create, zone_create
 from atd.telemetry.pipeline import Submission, pipeline_run
-from atd.telemetry.simulate import SimDevice, offset, sim_device, track
+from atd.telemetry.simulate import SimDevice, commute_corner, offset, sim_device, track
 
 SEED_ACTOR = Actor(id=None, label="demo-seed", role=Role.ADMIN)
 ADMIN_SCOPE = Scope(role=Role.ADMIN, user_id=None, office_id=None)
@@ -46,6 +47,7 @@ def demo_devices_load() -> list[SimDevice]:
             tuple(d["work"]),
             d["utc_offset_h"],
             seed=d["seed"],
+            office=tuple(d["office"]) if d.get("office") else None,
         )
         for d in json.loads(path.read_text())
     ]
@@ -61,6 +63,12 @@ def demo_devices_seed(
     existing = demo_devices_load()
     sims: list[SimDevice] = list(existing)
     taken = len(existing)
+    # The first demo officer's caseload first (the fleet map a demo login opens), then the rest.
+    officers = sorted({r[2] for r in routing.values() if r[2] is not None})
+    first = officers[0] if officers else None
+    participant_ids = sorted(
+        participant_ids, key=lambda p: (p not in routing or routing[p][2] != first, p)
+    )
     for pid in participant_ids:
         if len(sims) >= count:
             break
@@ -73,7 +81,11 @@ def demo_devices_seed(
             else DEFAULT_CENTER
         )
         tz = office.timezone if office is not None else "America/Chicago"
-        kind = KINDS[len(sims) % len(KINDS)]
+        # The device the participant's plan calls for (none for telephone or in-person plans).
+        plan = plan_spec_current(pid)
+        kind = plan.technology if plan is not None else KINDS[len(sims) % len(KINDS)]
+        if kind not in KINDS:
+            continue
         device, secret = device_register(
             actor=SEED_ACTOR,
             serial=f"DEMO-{kind[:3].upper()}-{len(sims) + 1:05d}",
@@ -123,7 +135,8 @@ def demo_devices_seed(
             timezone=tz,
         )
         if len(sims) % 10 == 3:
-            lat, lon = offset(sim.work, 400, 400)
+            # An excluded address at the corner of the way to work: the commute crosses it.
+            lat, lon = commute_corner(sim)
             ring = [
                 offset((lat, lon), n, e)
                 for n, e in ((-250, -250), (-250, 250), (250, 250), (250, -250), (-250, -250))
@@ -154,6 +167,7 @@ def _save(sims: list[SimDevice]) -> None:
                     "work": s.work,
                     "utc_offset_h": s.utc_offset_h,
                     "seed": s.seed,
+                    "office": s.office,
                 }
                 for s in sims
             ]
@@ -162,14 +176,22 @@ def _save(sims: list[SimDevice]) -> None:
     os.chmod(path, 0o600)  # device secrets: readable by the demo's own user only
 
 
-def demo_history(sims: list[SimDevice], *, hours: float, tamper_every: int = 17) -> int:
-    """Sends `hours` of history for every device through the pipeline, in 10-minute batches."""
+def demo_history(
+    sims: list[SimDevice], *, hours: float, tamper_every: int = 17, step_s: int = 60
+) -> int:
+    """Sends `hours` of history for every device through the pipeline, in batches of 5,000."""
     end = clock.now().replace(second=0, microsecond=0)
     start = end - timedelta(hours=hours)
     records: list[dict[str, Any]] = []
     for i, sim in enumerate(sims):
         records.extend(
-            track(sim, start, hours, tamper_rate=0.002 if i % tamper_every == 0 else 0.0)
+            track(
+                sim,
+                start,
+                hours,
+                step_s=step_s,
+                tamper_rate=0.002 if i % tamper_every == 0 else 0.0,
+            )
         )
     records.sort(key=lambda r: r["time"])
     accepted = 0
@@ -181,9 +203,11 @@ def demo_history(sims: list[SimDevice], *, hours: float, tamper_every: int = 17)
 
 def telemetry_demo_seed(ctx: dict[str, Any]) -> None:
     rng = random.Random(2026)  # noqa: S311 (synthetic, seeded)
-    count = int(os.environ.get("ATD_DEMO_DEVICES", "60"))
+    count = int(os.environ.get("ATD_DEMO_DEVICES", "120"))
     sims = demo_devices_seed(list(ctx.get("participants", [])), count=count, rng=rng)
-    demo_history(sims, hours=2)
+    # A whole day (one fix every 3 minutes), so each track shows home, the commute, work,
+    # the odd office visit or late outing; the live simulation then continues at 1/minute.
+    demo_history(sims, hours=24, step_s=180)
 
 
 def telemetry_demo_processes() -> list[list[str]]:

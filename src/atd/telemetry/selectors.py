@@ -117,3 +117,21 @@ def device_events_since(
     if since is not None:
         qs = qs.filter(occurred_at__gte=since)
     return list(qs.order_by("-occurred_at")[:limit])
+
+
+@dataclass(frozen=True)
+class FleetPoint:
+    participant_id: int
+    lat: float
+    lon: float
+    fix_time: datetime
+    device_kind: str
+
+
+def fleet_points(scope: Scope) -> list[FleetPoint]:
+    """The last position of every participant in the caller's scope (the fleet map); the
+    caller audits the ids it shows."""
+    rows = last_positions_in_scope(scope).values_list(
+        "participant_id", "lat", "lon", "fix_time", "device__kind"
+    )
+    return [FleetPoint(*row) for row in rows]

@@ -6,7 +6,7 @@ import itertools
 
 from atd.core.scope import Scope
 from atd.devices.services import device_assign, device_register, shipment_create
-from atd.testing.access import CASE_ROLES, SUPERVISION_ROLES, Rule
+from atd.testing.access import CASE_ROLES, SUPERVISION_ROLES, Rule, participant_ids
 from atd.testing.world import World
 
 _n = itertools.count(1)
@@ -26,6 +26,13 @@ def device_ids(world: World, role: str) -> tuple[int | None, int]:
     return inside, _device(world, "b", "wrist")
 
 
+def _own_participant(world: World, role: str) -> int:
+    """A participant the role supervises (an officer fits devices for their own caseload)."""
+    inside, _ = participant_ids(world, role)
+    assert inside is not None
+    return inside
+
+
 def assigned_device_ids(world: World, role: str) -> tuple[int | None, int]:
     admin = world.user("admin")
     scope = Scope.for_user(admin)
@@ -36,7 +43,7 @@ def assigned_device_ids(world: World, role: str) -> tuple[int | None, int]:
             actor=admin,
             scope=scope,
             device_id=inside,
-            participant_id=world.participants["officer_a"].pk,
+            participant_id=_own_participant(world, role),
         )
     outside = _device(world, "b", "smartphone")
     device_assign(
@@ -78,13 +85,15 @@ OBJECTS = {
 
 ENDPOINTS = {
     "GET /api/devices/{device_id}": Rule(roles=CASE_ROLES),
+    # Officers fit devices for their own caseload (ADR 0019); the body names officer_a's
+    # participant, so a contractor specialist (not their caseload) gets 404, counted as refused.
     "POST /api/devices/{device_id}/assign": Rule(
-        roles=SUPERVISION_ROLES,
+        roles=SUPERVISION_ROLES | {"case_officer"},
         body=lambda world: {"participant_id": world.participants["officer_a"].pk},
     ),
     "POST /api/devices/{device_id}/credential": Rule(roles=SUPERVISION_ROLES),
     "POST /api/devices/{assigned_device_id}/return": Rule(
-        roles=SUPERVISION_ROLES, body={"condition": "ok", "reason": "plan stepped down"}
+        roles=CASE_ROLES, body={"condition": "ok", "reason": "plan stepped down"}
     ),
     "GET /api/devices/shipments/{shipment_id}": Rule(roles=CASE_ROLES),
     # The body names the in-scope shipment's serial: an admin (global scope) posting it to the
@@ -99,3 +108,45 @@ ENDPOINTS = {
         roles=SUPERVISION_ROLES, body={"item": "strap", "delta": 5, "reason": "delivery"}
     ),
 }
+
+# Console pages (form posts redirect back with a message: 302 is "allowed and worked").
+FORM_OK = frozenset({302})
+ENDPOINTS.update(
+    {
+        "GET /devices/<device_id>/": Rule(roles=CASE_ROLES),
+        "POST /devices/<device_id>/assign/": Rule(
+            roles=SUPERVISION_ROLES | {"case_officer"},
+            body=lambda world: {"participant_id": world.participants["officer_a"].pk},
+            content_type="form",
+            ok_statuses=FORM_OK,
+        ),
+        "POST /devices/<assigned_device_id>/return/": Rule(
+            roles=CASE_ROLES,
+            body={"condition": "ok", "reason": "plan stepped down"},
+            content_type="form",
+            ok_statuses=FORM_OK,
+        ),
+        # The replacement is a fresh smartphone on office A's shelf.
+        "POST /devices/<assigned_device_id>/swap/": Rule(
+            roles=CASE_ROLES,
+            body=lambda world: {"new_device_id": _device(world, "a", "smartphone")},
+            content_type="form",
+            ok_statuses=FORM_OK,
+        ),
+        "POST /devices/<device_id>/status/": Rule(
+            roles=SUPERVISION_ROLES,
+            body={"to_status": "retired", "reason": "end of life"},
+            content_type="form",
+            ok_statuses=FORM_OK,
+        ),
+        "GET /devices/shipments/<shipment_id>/": Rule(roles=CASE_ROLES),
+        # Receiving re-renders the page with the error for a serial of another shipment (the
+        # admin's "outside" call), or redirects after a receipt.
+        "POST /devices/shipments/<shipment_id>/": Rule(
+            roles=SUPERVISION_ROLES,
+            body=lambda world: {"serials": _shipped.get("inside", "none")},
+            content_type="form",
+            ok_statuses=frozenset({200, 302}),
+        ),
+    }
+)

@@ -1,16 +1,13 @@
 /* Participant map: fetches the track JSON and draws it with the vendored Leaflet. Works with
-   no tile server (ATD_MAP_TILE_URL empty): shapes are drawn on a plain background. */
+   no tile server (ATD_MAP_TILE_URL empty): the vendored outlines (basemap.js) are the base. */
 (function () {
   "use strict";
   var form = document.getElementById("track-form");
   var status = document.getElementById("track-status");
   var el = document.getElementById("track-map");
   if (!form || !el || typeof L === "undefined") { return; }
-  var map = L.map(el, { zoomControl: true, attributionControl: true });
-  var tiles = form.getAttribute("data-tile-url");
-  if (tiles) {
-    L.tileLayer(tiles, { maxZoom: 19, attribution: "Map tiles" }).addTo(map);
-  }
+  var map = L.map(el, { zoomControl: true, attributionControl: true, maxZoom: 18, minZoom: 3 });
+  window.atdBaseMap(map, form.getAttribute("data-tile-url"), form.getAttribute("data-basemap"));
   map.setView([39.5, -98.35], 4);
   var layer = L.layerGroup().addTo(map);
 
@@ -33,7 +30,8 @@
           var shape = z.polygon ? L.polygon(z.polygon, { color: colour, weight: 2 })
             : L.circle(z.center, { radius: z.radius_m, color: colour, weight: 2 });
           shape.bindTooltip(z.kind + " zone (" + z.purpose + ")").addTo(layer);
-          bounds.push(shape.getBounds());
+          // A metro-wide area zone would zoom the map out past the track: frame the small ones.
+          if (z.polygon || z.radius_m <= 5000) { bounds.push(shape.getBounds()); }
         });
         var line = (data.points || []).map(function (p) { return [p.lat, p.lon]; });
         if (line.length) {
@@ -63,7 +61,7 @@
   }
   form.addEventListener("submit", function (ev) {
     ev.preventDefault();
-    load({ since: form.since.value, reason: form.reason.value });
+    load({ since: form.since.value, until: form.until.value, reason: form.reason.value });
   });
   load({});
 })();

@@ -1,0 +1,122 @@
+"""The fleet map's JSON: the caller's caseload (the office's for a supervisor), each last
+position coloured by state, every read audited; and the track's From / To period."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from atd.alerts.services import AlertSignal, alert_raise_many
+from atd.console.rules import fleet_state
+from atd.core import clock
+from atd.core.actors import SYSTEM
+from atd.core.models import AuditEntry
+from atd.core.scope import Scope
+from atd.devices import services
+from atd.telemetry.pipeline import Submission, pipeline_run
+
+
+def test_a_dot_is_red_while_an_alert_waits_then_grey_when_silent() -> None:
+    limit = timedelta(minutes=30)
+    assert fleet_state(open_alert=True, fix_age=timedelta(0), no_signal_after=limit) == "alert"
+    assert fleet_state(open_alert=False, fix_age=timedelta(hours=1), no_signal_after=limit) == (
+        "no_signal"
+    )
+    assert fleet_state(open_alert=False, fix_age=timedelta(minutes=29), no_signal_after=limit) == (
+        "ok"
+    )
+
+
+def _wear(world: Any, key: str, serial: str, minutes_ago: int) -> int:
+    admin = world.user("admin")
+    pid = world.participants[key].pk
+    office = world.office_b if key == "office_b" else world.office_a
+    device, secret = services.device_register(
+        actor=admin, serial=serial, kind="gps_ankle", office_id=office.pk
+    )
+    services.device_assign(
+        actor=admin, scope=Scope.for_user(admin), device_id=device.pk, participant_id=pid
+    )
+    at = clock.now() - timedelta(minutes=minutes_ago)
+    result = pipeline_run(
+        submissions=[
+            Submission(
+                [
+                    {
+                        "device": serial,
+                        "key": secret,
+                        "seq": 1,
+                        "time": at.isoformat(),
+                        "lat": 41.88,
+                        "lon": -87.63,
+                        "accuracy": 8,
+                    }
+                ]
+            )
+        ],
+        via="http",
+    )
+    assert result.accepted == 1
+    return pid
+
+
+def test_the_officer_sees_their_caseload_and_the_supervisor_the_office(
+    world: Any, client_for: Any
+) -> None:
+    mine = _wear(world, "officer_a", "F-1", minutes_ago=2)
+    colleague = _wear(world, "specialist_a", "F-2", minutes_ago=120)
+    other_office = _wear(world, "office_b", "F-3", minutes_ago=2)
+    alert_raise_many(
+        actor=SYSTEM,
+        signals=[
+            AlertSignal(
+                kind="strap_tamper",
+                occurred_at=clock.now(),
+                source="device_event",
+                source_ref="fleet-test",
+                participant_id=mine,
+            )
+        ],
+    )
+    officer = client_for("case_officer").get("/map.json").json()
+    assert [p[0] for p in officer["points"]] == [mine]
+    assert officer["points"][0][3] == "alert" and officer["counts"]["alert"] == 1
+    assert officer["points"][0][5] == "Pérez, Ana"
+    supervisor = client_for("supervisor").get("/map.json").json()
+    states = {p[0]: p[3] for p in supervisor["points"]}
+    assert states == {mine: "alert", colleague: "no_signal"} and other_office not in states
+    entry = AuditEntry.objects.filter(action="fleet.read").order_by("-id").first()
+    assert entry is not None and str(colleague) in entry.object_ids
+    assert client_for("auditor").get("/map.json").status_code == 403
+    assert client_for("participant").get("/map/").status_code == 403
+    page = client_for("case_officer").get("/map/").content.decode()
+    assert 'id="fleet-map"' in page and "basemap/us.geojson" in page
+
+
+def test_track_history_takes_a_from_and_a_to_of_at_most_31_days(
+    world: Any, client_for: Any
+) -> None:
+    pid = world.participants["officer_a"].pk
+    client = client_for("case_officer")
+    today = clock.now().date()
+    old_from = (today - timedelta(days=60)).isoformat()
+    old_to = (today - timedelta(days=30)).isoformat()
+    url = f"/participants/{pid}/track.json"
+    assert client.get(url, {"since": old_from, "until": old_to}).json()["error"] == (
+        "reason_required"
+    )
+    ok = client.get(url, {"since": old_from, "until": old_to, "reason": "court request"})
+    assert ok.status_code == 200
+    too_long = client.get(
+        url,
+        {"since": old_from, "until": (today - timedelta(days=28)).isoformat(), "reason": "x"},
+    )
+    assert too_long.status_code == 400 and too_long.json()["error"] == "bad_period"
+    backwards = client.get(url, {"since": old_to, "until": old_from, "reason": "x"})
+    assert backwards.status_code == 400
+    assert client.get(url, {"since": "garbage", "until": "2026-13-45"}).status_code == 200
+    reads = AuditEntry.objects.filter(action="track.read", object_ids__contains=str(pid))
+    assert reads.filter(reason="court request").exists()
+    assert reads.filter(outcome="refused").exists()
+    page = client.get(f"/participants/{pid}/").content.decode()
+    assert 'id="track-until"' in page
