@@ -28,7 +28,7 @@ def devices_panel_context(request: Any, scope: Scope, participant_id: int) -> di
     technology = plan.technology if plan is not None else ""
     tasks = device_tasks_open_for_participant(participant_id)
     routing = case_routing_for_participants([participant_id]).get(participant_id)
-    office_id = routing[1] if routing else None
+    office_id = routing.office_id if routing else None
     can_fit = scope.role in FITTING_ROLES
     spares = devices_available(scope=scope, office_id=office_id) if can_fit else []
     spares.sort(key=lambda d: (d.kind != technology, d.kind, d.serial))  # the plan's kind first

@@ -64,10 +64,10 @@ def demo_devices_seed(
     sims: list[SimDevice] = list(existing)
     taken = len(existing)
     # The first demo officer's caseload first (the fleet map a demo login opens), then the rest.
-    officers = sorted({r[2] for r in routing.values() if r[2] is not None})
+    officers = sorted({r.officer_id for r in routing.values() if r.officer_id is not None})
     first = officers[0] if officers else None
     participant_ids = sorted(
-        participant_ids, key=lambda p: (p not in routing or routing[p][2] != first, p)
+        participant_ids, key=lambda p: (p not in routing or routing[p].officer_id != first, p)
     )
     for pid in participant_ids:
         if len(sims) >= count:

@@ -7,6 +7,7 @@ from typing import Any
 
 from atd.alerts.models import Alert
 from atd.alerts.services import AlertSignal, alert_raise_many
+from atd.alerts.types import AlertKind
 from atd.core import clock
 from atd.core.actors import SYSTEM
 from atd.core.models import AuditEntry
@@ -20,7 +21,7 @@ def _raise(world: Any, key: str, ref: str, kind: str = "report_deadline") -> int
         actor=SYSTEM,
         signals=[
             AlertSignal(
-                kind=kind,
+                kind=AlertKind(kind),
                 occurred_at=clock.now(),
                 source="test",
                 source_ref=ref,

@@ -12,6 +12,7 @@ import pytest
 
 from atd.alerts.models import Alert
 from atd.alerts.services import AlertSignal, alert_raise_many
+from atd.alerts.types import AlertKind
 from atd.console.tests.test_browser import browser, page_for, shot  # noqa: F401 (fixture)
 from atd.core import clock
 from atd.core.actors import SYSTEM
@@ -112,7 +113,7 @@ def test_fleet_map_clusters_refreshes_and_a_click_opens_the_participant(
         actor=SYSTEM,
         signals=[
             AlertSignal(
-                kind="strap_tamper",
+                kind=AlertKind.STRAP_TAMPER,
                 occurred_at=clock.now(),
                 source="test",
                 source_ref="fleet-browser",
@@ -163,7 +164,7 @@ def test_night_shift_selects_forty_alerts_and_acknowledges_them_at_once(
         actor=SYSTEM,
         signals=[
             AlertSignal(
-                kind="report_deadline",
+                kind=AlertKind.REPORT_DEADLINE,
                 occurred_at=clock.now() - timedelta(minutes=i),
                 source="test",
                 source_ref=f"night-{i}",

@@ -7,6 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 from atd.alerts.services import AlertSignal, alert_raise_many
+from atd.alerts.types import AlertKind
 from atd.console.rules import fleet_state
 from atd.core import clock
 from atd.core.actors import SYSTEM
@@ -70,7 +71,7 @@ def test_the_officer_sees_their_caseload_and_the_supervisor_the_office(
         actor=SYSTEM,
         signals=[
             AlertSignal(
-                kind="strap_tamper",
+                kind=AlertKind.STRAP_TAMPER,
                 occurred_at=clock.now(),
                 source="device_event",
                 source_ref="fleet-test",
