@@ -49,7 +49,9 @@ commands:
   report-refresh [--full]      bring the reporting summary rows up to date
   import-bookings --source S FILE [--link]   import an arrest/booking feed file
   match [--train]              link new bookings and participants (review queue)
-  audit verify          check the audit log's hash chain
+  audit verify          check the audit log's keyed chain and its signed checkpoints
+  audit checkpoint      sign the chain head now (also a periodic job)
+  audit rotate-key      add a new audit key (the old ones stay for verification)
   apikey issue|revoke   manage integration API keys
   staff create          create a staff account
   manage ARGS...        any Django management command

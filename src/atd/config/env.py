@@ -94,3 +94,80 @@ def secret_key_from_file(path: Path) -> str:
     with os.fdopen(fd, "w") as handle:
         handle.write(key)
     return key
+
+
+def keyring_from(
+    name: str, *, path: Path, current_id: str | None = None, generate: bool = True
+) -> tuple[dict[str, bytes], str]:
+    """Reads a rotatable set of secret keys, each with an id, and names the current one.
+
+    From the environment variable `name` (`id:secret,id:secret`) or else from `path` (one
+    `id secret` per line, generated with one key on first run, never committed). The last key
+    listed is the current one unless `current_id` names another. Older keys stay so that what
+    they signed or encrypted can still be checked or read: rotation appends, it never removes.
+    """
+    raw = os.environ.get(name, "").strip()
+    pairs: list[tuple[str, str]] = []
+    if raw:
+        for part in raw.split(","):
+            key_id, sep, secret = part.strip().partition(":")
+            if not sep:
+                raise SettingsError(f"{name}: each key must be written id:secret")
+            pairs.append((key_id.strip(), secret.strip()))
+        source = name
+    else:
+        if not path.exists() and generate:
+            keyring_append(path)
+        lines = path.read_text().splitlines() if path.exists() else []
+        for line in lines:
+            if line.strip() and not line.startswith("#"):
+                key_id, _, secret = line.strip().partition(" ")
+                pairs.append((key_id, secret.strip()))
+        source = str(path)
+    keys: dict[str, bytes] = {}
+    for key_id, secret in pairs:
+        if not key_id or len(key_id) > 16 or not key_id.isalnum():
+            raise SettingsError(f"{source}: key id {key_id!r} must be 1-16 letters or digits")
+        if len(secret) < 32:
+            raise SettingsError(f"{source}: key {key_id!r} is shorter than 32 characters")
+        if key_id in keys:
+            raise SettingsError(f"{source}: key id {key_id!r} is listed twice")
+        keys[key_id] = secret.encode()
+    if not keys:
+        raise SettingsError(f"{source} holds no key")
+    current = current_id or pairs[-1][0]
+    if current not in keys:
+        raise SettingsError(f"{source}: the current key id {current!r} is not listed")
+    return keys, current
+
+
+def keyring_append(path: Path) -> str:
+    """Adds a new key (id `kN`) to the key file and returns its id: it becomes the current key
+    for processes started afterwards. O_APPEND + O_EXCL on first creation: two processes
+    starting at once must not write two different first keys."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    existing = path.read_text().splitlines() if path.exists() else []
+    ids = {line.partition(" ")[0] for line in existing if line.strip()}
+    number = len(ids) + 1
+    while f"k{number}" in ids:
+        number += 1
+    key_id = f"k{number}"
+    line = f"{key_id} {secrets.token_urlsafe(48)}\n"
+    if not existing:
+        # Written whole to a temporary file, then linked into place: link fails if the file
+        # exists, so a concurrent first start keeps exactly one first key, never a half file.
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(line)
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            key_id = ""
+        finally:
+            tmp.unlink()
+        return key_id
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(line)
+    return key_id

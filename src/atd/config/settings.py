@@ -14,6 +14,7 @@ from atd.config.env import (
     env_bool,
     env_int,
     env_list,
+    keyring_from,
     secret_key_from_file,
 )
 from atd.matching.rules import REVIEW_THRESHOLD_PERMILLE
@@ -31,6 +32,19 @@ ATD_HTTPS = env_bool("ATD_HTTPS", not (DEBUG or ATD_DEMO or _testing))
 SECRET_KEY = os.environ.get("ATD_SECRET_KEY") or secret_key_from_file(VAR_DIR / "secret_key")
 if len(SECRET_KEY) < 50:
     raise SettingsError("ATD_SECRET_KEY must be at least 50 characters")
+
+# The audit chain's HMAC keys (ADR 0013): outside the database, so its owner cannot rewrite the
+# chain; rotatable (`atd audit rotate-key`), each entry stores the id of the key that signed it.
+ATD_AUDIT_KEYS, ATD_AUDIT_KEY_ID = keyring_from(
+    "ATD_AUDIT_KEYS", path=VAR_DIR / "audit_keys", current_id=os.environ.get("ATD_AUDIT_KEY_ID")
+)
+ATD_AUDIT_KEY_FILE = VAR_DIR / "audit_keys"
+# Signed checkpoints of the chain head, appended outside the database (ideally a path on
+# append-only or write-once storage) by the periodic job `core.audit_checkpoint`.
+ATD_AUDIT_CHECKPOINT_PATH = Path(
+    os.environ.get("ATD_AUDIT_CHECKPOINT_PATH") or VAR_DIR / "audit_checkpoints.jsonl"
+)
+ATD_AUDIT_CHECKPOINT_MINUTES = env_int("ATD_AUDIT_CHECKPOINT_MINUTES", 15, minimum=1)
 
 ALLOWED_HOSTS = env_list("ATD_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("ATD_CSRF_TRUSTED_ORIGINS", [])

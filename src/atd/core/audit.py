@@ -1,50 +1,33 @@
-"""The append-only audit log: record one entry, verify the hash chain, search it."""
+"""The append-only audit log: record one entry, verify the keyed hash chain, sign checkpoints."""
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Iterable, Iterator
+import hmac
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from django.db import transaction
 
 from atd.core import clock, request_context
 from atd.core.actors import Actor, actor_for
-from atd.core.models import AuditChainHead, AuditEntry
-
-GENESIS = "0" * 64
-_FIELDS = (
-    "id",
-    "at",
-    "actor_id",
-    "actor_label",
-    "role",
-    "action",
-    "object_type",
-    "object_ids",
-    "outcome",
-    "reason",
-    "request_id",
-    "source_ip",
-    "prev_hash",
+from atd.core.audit_chain import (
+    FIELDS,
+    GENESIS,
+    AuditCheckpoint,
+    audit_keys,
+    audit_signing_key,
+    checkpoint_append,
+    checkpoint_path,
+    checkpoint_sign,
+    checkpoint_signature_ok,
+    checkpoints_read,
+    entry_hash,
 )
-
-
-def _canonical(values: dict[str, Any]) -> bytes:
-    parts = []
-    for name in _FIELDS:
-        value = values[name]
-        if name == "at":
-            value = value.isoformat(timespec="microseconds")
-        parts.append("" if value is None else str(value).replace("\x1f", " "))
-    return "\x1f".join(parts).encode()
-
-
-def entry_hash(values: dict[str, Any]) -> str:
-    return hashlib.sha256(_canonical(values)).hexdigest()
+from atd.core.models import AuditChainHead, AuditEntry
 
 
 def _object_ids(ids: Iterable[Any] | Any) -> str:
@@ -94,14 +77,20 @@ def audit_record(
 
 
 def _append(batch: list[dict[str, Any]], *, stamp: bool = False) -> list[AuditEntry]:
+    key_id, key = audit_signing_key()
     with transaction.atomic():
         head, _ = AuditChainHead.objects.select_for_update().get_or_create(id=1)
         entries = []
         for item in batch:
-            values = {**item, "id": head.last_id + 1, "prev_hash": head.last_hash}
+            values = {
+                **item,
+                "id": head.last_id + 1,
+                "prev_hash": head.last_hash,
+                "key_id": key_id,
+            }
             if stamp:  # a single entry is timed under the lock, so time follows the chain
                 values["at"] = clock.now()
-            values["hash"] = entry_hash(values)
+            values["hash"] = entry_hash(values, key=key)
             entries.append(AuditEntry(**values))
             head.last_id = values["id"]
             head.last_hash = values["hash"]
@@ -130,46 +119,205 @@ def audit_batch() -> Iterator[None]:
             _append(batch)
 
 
+class AuditChainBroken(RuntimeError):
+    """The chain failed verification, so no checkpoint was signed over it."""
+
+
 @dataclass
 class AuditVerification:
     checked: int = 0
     problems: list[str] = field(default_factory=list)
+    # Facts that are not tampering but an auditor should know (e.g. no checkpoint file yet).
+    notes: list[str] = field(default_factory=list)
+    last_id: int = 0
+    last_hash: str = GENESIS
 
     @property
     def ok(self) -> bool:
         return not self.problems
 
 
-def audit_verify(*, progress: Any = None) -> AuditVerification:
-    """Walks the chain in id order. An edited row breaks its own hash; a deleted row breaks
-    the next row's link (or, at the tail, the head's count and hash)."""
-    result = AuditVerification()
-    previous_hash = GENESIS
-    expected_id = 1
-    rows = AuditEntry.objects.order_by("id").values(*_FIELDS, "hash")
-    for row in rows.iterator(chunk_size=5000):
+_MAX_PROBLEMS = 100
+
+
+def _walk(
+    rows: Iterable[Mapping[str, Any]],
+    result: AuditVerification,
+    *,
+    keys: Mapping[str, bytes],
+    on_row: Callable[[Mapping[str, Any]], None] | None = None,
+) -> bool:
+    """Checks each row's link, id sequence and keyed hash, continuing from `result.last_id` and
+    `result.last_hash`. False when it stopped at too many problems."""
+    for row in rows:
+        expected_id = result.last_id + 1
         if row["id"] != expected_id:
             result.problems.append(f"entries {expected_id}..{row['id'] - 1} are missing")
-        if row["prev_hash"] != previous_hash:
+        if row["prev_hash"] != result.last_hash:
             result.problems.append(f"entry {row['id']}: link to the previous entry is broken")
-        if entry_hash(row) != row["hash"]:
+        key = keys.get(row["key_id"])
+        if key is None:
+            result.problems.append(
+                f"entry {row['id']}: signed with unknown key id {row['key_id']!r}"
+            )
+        elif not _hash_matches(row, key):
             result.problems.append(f"entry {row['id']}: contents do not match its hash")
-        previous_hash = row["hash"]
-        expected_id = row["id"] + 1
+        result.last_hash = row["hash"]
+        result.last_id = row["id"]
         result.checked += 1
+        if on_row is not None:
+            on_row(row)
+        if len(result.problems) > _MAX_PROBLEMS:
+            result.problems.append(f"more than {_MAX_PROBLEMS} problems; stopped")
+            return False
+    return True
+
+
+def _hash_matches(row: Mapping[str, Any], key: bytes) -> bool:
+    return hmac.compare_digest(entry_hash(row, key=key), row["hash"])
+
+
+def _rows(after_id: int = 0, up_to_id: int | None = None) -> Iterator[dict[str, Any]]:
+    rows = AuditEntry.objects.filter(id__gt=after_id).order_by("id")
+    if up_to_id is not None:
+        rows = rows.filter(id__lte=up_to_id)
+    return rows.values(*FIELDS, "hash").iterator(chunk_size=5000)
+
+
+def _chain_id() -> str:
+    """The chain's identity: the keyed hash of its first entry (a database that was reset starts
+    a new chain, and the checkpoints of the old one are not about it)."""
+    first = AuditEntry.objects.filter(id=1).values_list("hash", flat=True).first()
+    return first or ""
+
+
+def audit_verify(*, progress: Any = None, checkpoints: Path | None = None) -> AuditVerification:
+    """Walks the chain in id order and checks it against the signed checkpoints kept outside
+    the database. An edited row breaks its own keyed hash (and nobody without the key can
+    recompute it); a deleted row breaks the next row's link; a deleted tail breaks the head's
+    count and hash, and, even when the head row is rewritten to match, the checkpoints that
+    named the deleted entries."""
+    result = AuditVerification()
+    keys = audit_keys()
+    path = checkpoints or checkpoint_path()
+    stored, file_problems = checkpoints_read(path)
+    result.problems.extend(file_problems)
+    chain_id = _chain_id()
+    ours: dict[int, list[AuditCheckpoint]] = {}
+    other_chains = 0
+    for checkpoint in stored:
+        if not checkpoint_signature_ok(checkpoint, keys):
+            result.problems.append(
+                f"checkpoint of {checkpoint.at}: signature does not match (forged or edited,"
+                f" or signed with an unknown key id {checkpoint.key_id!r})"
+            )
+        elif checkpoint.chain_id != chain_id:
+            other_chains += 1
+        else:
+            ours.setdefault(checkpoint.last_id, []).append(checkpoint)
+    matched: set[int] = set()
+
+    def check_checkpoints(row: Mapping[str, Any]) -> None:
+        for checkpoint in ours.get(row["id"], ()):
+            matched.add(row["id"])
+            if checkpoint.last_hash != row["hash"] or checkpoint.count != result.checked:
+                result.problems.append(
+                    f"entry {row['id']}: differs from the checkpoint of {checkpoint.at}"
+                )
         if progress is not None:
             progress(1)
-        if len(result.problems) > 100:
-            result.problems.append("more than 100 problems; stopped")
-            return result
+
+    if not _walk(_rows(), result, keys=keys, on_row=check_checkpoints):
+        return result
+    for last_id, checkpoints_at in sorted(ours.items()):
+        if last_id not in matched:
+            result.problems.append(
+                f"the checkpoint of {checkpoints_at[0].at} names entry {last_id}, which is"
+                " missing: entries were deleted"
+            )
     head = AuditChainHead.objects.filter(id=1).first()
     if head is not None:
         if head.count != result.checked:
             result.problems.append(
                 f"the chain head counts {head.count} entries but {result.checked} exist"
             )
-        if head.last_hash != previous_hash:
+        if head.last_hash != result.last_hash:
             result.problems.append("the last entry does not match the chain head")
     elif result.checked:
         result.problems.append("entries exist but the chain head is missing")
+    if not stored:
+        result.notes.append(f"no checkpoints at {path}: deletions of the newest entries since")
+    else:
+        covered = max(ours) if ours else 0
+        result.notes.append(
+            f"{sum(len(c) for c in ours.values())} checkpoint(s) checked; entries after"
+            f" {covered} are not yet covered by a checkpoint"
+        )
+    if other_chains:
+        result.notes.append(
+            f"{other_chains} checkpoint(s) in {path} belong to another chain (a database that"
+            " was reset or another installation) and were not applied"
+        )
     return result
+
+
+def audit_checkpoint_write(*, path: Path | None = None) -> AuditCheckpoint | None:
+    """Signs the current chain head and appends it to the checkpoint file, after verifying the
+    entries added since the previous checkpoint (so a checkpoint never blesses a chain that was
+    edited or cut since the last one). None when nothing was added. Raises AuditChainBroken
+    when verification fails: the job's failure is the alarm."""
+    path = path or checkpoint_path()
+    head = AuditChainHead.objects.filter(id=1).first()
+    if head is None or head.count == 0:
+        return None
+    keys = audit_keys()
+    chain_id = _chain_id()
+    stored, _ = checkpoints_read(path)
+    previous = next(
+        (
+            c
+            for c in reversed(stored)
+            if c.chain_id == chain_id and checkpoint_signature_ok(c, keys)
+        ),
+        None,
+    )
+    if previous is not None and previous.last_id == head.last_id:
+        return None
+    result = AuditVerification()
+    if previous is not None:
+        anchor = AuditEntry.objects.filter(id=previous.last_id).values_list("hash", flat=True)
+        if anchor.first() != previous.last_hash:
+            result.problems.append(
+                f"entry {previous.last_id} no longer matches the checkpoint of {previous.at}"
+            )
+        result.last_id, result.last_hash = previous.last_id, previous.last_hash
+        result.checked = previous.count
+    _walk(_rows(result.last_id, head.last_id), result, keys=keys)
+    if result.last_id != head.last_id or result.last_hash != head.last_hash:
+        result.problems.append("the chain head does not match the last entry")
+    if result.checked != head.count:
+        result.problems.append(
+            f"the chain head counts {head.count} entries, {result.checked} exist"
+        )
+    if not result.ok:
+        raise AuditChainBroken("; ".join(result.problems[:10]))
+    key_id, key = audit_signing_key()
+    checkpoint = checkpoint_sign(
+        AuditCheckpoint(
+            at=clock.now().isoformat(timespec="seconds"),
+            chain_id=chain_id,
+            last_id=head.last_id,
+            last_hash=head.last_hash,
+            count=head.count,
+            key_id=key_id,
+        ),
+        key_id=key_id,
+        key=key,
+    )
+    checkpoint_append(checkpoint, path)
+    return checkpoint
+
+
+def audit_checkpoint_job() -> None:
+    """The periodic job (registered by core's AppConfig): one checkpoint if the chain moved."""
+    audit_checkpoint_write()

@@ -29,7 +29,7 @@ class User(AbstractUser):
 
 
 class AuditEntry(models.Model):
-    """One append-only, hash-chained row per change of state or read of personal data.
+    """One append-only, HMAC-chained row per change of state or read of personal data.
 
     Never holds personal values: only ids, kinds and reasons chosen by staff.
     """
@@ -46,7 +46,9 @@ class AuditEntry(models.Model):
     request_id = models.CharField(max_length=64, blank=True, default="")
     source_ip = models.CharField(max_length=64, blank=True, default="")
     prev_hash = models.CharField(max_length=64)
+    # HMAC-SHA256 keyed with the audit key `key_id` (kept outside the database; ADR 0013).
     hash = models.CharField(max_length=64, unique=True)
+    key_id = models.CharField(max_length=16, blank=True, default="")
 
     class Meta:
         # No index on object_ids: a btree entry is limited to ~2.7 kB on PostgreSQL and a list

@@ -25,6 +25,13 @@ def _clock_reset() -> Iterator[None]:
     clock.reset()
 
 
+@pytest.fixture(autouse=True)
+def _audit_checkpoints_apart(settings: Any, tmp_path: Any) -> None:
+    """Each test signs audit checkpoints into its own file, never into var/ (whose checkpoints
+    belong to the developer's database)."""
+    settings.ATD_AUDIT_CHECKPOINT_PATH = tmp_path / "audit_checkpoints.jsonl"
+
+
 @pytest.fixture
 def world(db: Any) -> World:
     return build_world()
