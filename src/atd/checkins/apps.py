@@ -14,6 +14,7 @@ class CheckinsConfig(AppConfig):
         from atd.core.extensions import (
             DashboardCard,
             DemoStep,
+            JobQueue,
             ParticipantPanel,
             PeriodicJob,
             register_dashboard_card,
@@ -36,6 +37,7 @@ class CheckinsConfig(AppConfig):
                 name="checkins.windows_close",
                 every=timedelta(minutes=1),
                 run=tasks.windows_close_job,
+                queue=JobQueue.PAGING,
             )
         )
         register_periodic_job(

@@ -220,9 +220,14 @@ TASKS = {
         "BACKEND": "django_tasks.backends.immediate.ImmediateBackend"
         if _testing
         else "django_tasks_db.DatabaseBackend",
-        "QUEUES": ["default", "telemetry", "notifications"],
+        "QUEUES": ["paging", "default", "batch", "telemetry", "notifications"],
     }
 }
+# The job system (ADR 0015): a running job's lease, retries, backoff base, ticker period.
+ATD_JOB_LEASE_SECONDS = env_int("ATD_JOB_LEASE_SECONDS", 60, minimum=2)
+ATD_JOB_ATTEMPTS = env_int("ATD_JOB_ATTEMPTS", 3, minimum=1)
+ATD_JOB_BACKOFF_SECONDS = env_int("ATD_JOB_BACKOFF_SECONDS", 10)
+ATD_JOB_TICK_SECONDS = float(os.environ.get("ATD_JOB_TICK_SECONDS", "1.0"))
 
 if _testing:
     # Argon2 is deliberately slow; the suite builds hundreds of users.

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
+from enum import StrEnum
 from typing import Any
 
 
@@ -40,14 +41,30 @@ class NavLink:
     order: int = 100
 
 
+class JobQueue(StrEnum):
+    """Queues by urgency. `atd worker --queue-name paging` workers are reserved for paging, so
+    a long batch job never delays a page; priorities order the queues for workers taking all."""
+
+    PAGING = "paging"  # notification delivery, escalation, no-signal, missed check-ins
+    DEFAULT = "default"
+    BATCH = "batch"  # long jobs: appointment run, matching, report refresh, retention
+
+
 @dataclass(frozen=True)
 class PeriodicJob:
-    """Run by `atd scheduler` every `every`. Jobs must be restart-safe: they derive what to do
-    from stored state (e.g. windows closed and not yet marked), never from wall-clock ticks."""
+    """Fired once per `every` across all `atd worker` replicas and run as a task on `queue`
+    (ADR 0015), retried `attempts` times with backoff. Jobs must be restart-safe: they derive
+    what to do from stored state (e.g. windows closed and not yet marked), never from ticks.
+    Long jobs report progress with `atd.core.jobs.progress.job_progress(done, total)`.
+
+    One line registers one: `register_periodic_job(PeriodicJob("app.thing", every=timedelta(
+    minutes=5), run=thing_job, queue=JobQueue.BATCH))`."""
 
     name: str
     every: timedelta
     run: Callable[[], Any]
+    queue: JobQueue = JobQueue.DEFAULT
+    attempts: int = 3
 
 
 @dataclass(frozen=True)
@@ -146,6 +163,13 @@ def register_nav_link(link: NavLink) -> None:
 
 def register_periodic_job(job: PeriodicJob) -> None:
     _add(periodic_jobs, job)
+
+
+def periodic_job_named(name: str) -> PeriodicJob:
+    for job in periodic_jobs:
+        if job.name == name:
+            return job
+    raise LookupError(f"no periodic job named {name!r} is registered")
 
 
 def register_demo_step(step: DemoStep) -> None:

@@ -12,6 +12,7 @@ class MatchingConfig(AppConfig):
     def ready(self) -> None:
         from atd.core.extensions import (
             DemoStep,
+            JobQueue,
             NavLink,
             PeriodicJob,
             register_demo_step,
@@ -25,6 +26,7 @@ class MatchingConfig(AppConfig):
                 name="matching.link_new_feed_batches",
                 every=timedelta(minutes=1),
                 run=tasks.link_new_feed_batches,
+                queue=JobQueue.BATCH,
             )
         )
         register_periodic_job(
@@ -32,6 +34,7 @@ class MatchingConfig(AppConfig):
                 name="matching.link_new_enrollments",
                 every=timedelta(minutes=10),
                 run=tasks.link_new_enrollments,
+                queue=JobQueue.BATCH,
             )
         )
         register_demo_step(DemoStep(name="matching", seed=demo.demo_seed, order=800))

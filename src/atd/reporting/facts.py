@@ -15,6 +15,7 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from atd.core.jobs.progress import job_progress
 from atd.core.scope import Scope
 from atd.court.selectors import (
     case_ids_with_summary_changed_since,
@@ -65,6 +66,7 @@ def case_facts_refresh(*, full: bool = False) -> RefreshResult:
         ordered = sorted(ids)
         for start in range(0, len(ordered), BATCH):
             _upsert(ordered[start : start + BATCH])
+            job_progress(min(start + BATCH, len(ordered)), len(ordered))  # cases done / total
         status_mark.last_id = top["status_change"]
         assign_mark.last_id = top["assignment"]
         case_mark.last_id = top["case"]

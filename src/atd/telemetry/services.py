@@ -15,6 +15,7 @@ from atd.core import clock
 from atd.core.actors import SYSTEM, actor_for
 from atd.core.audit import audit_record
 from atd.core.errors import Conflict, NotFound
+from atd.core.jobs.progress import job_progress
 from atd.core.scope import Scope
 from atd.devices.rules import credential_matches
 from atd.devices.selectors import devices_assigned, devices_for_ingest
@@ -104,15 +105,17 @@ def positions_purge(*, actor: Any = None, now: datetime | None = None, chunk: in
     held = LegalHold.objects.filter(released_at__isnull=True).values("participant_id")
     deleted = 0
     with transaction.atomic():
+        due = Position.objects.filter(fix_time__lt=cutoff, keep=False).exclude(
+            participant_id__in=held
+        )
+        total = due.count()  # for the progress an admin sees (rows deleted / due)
+        job_progress(0, total)
         while True:
-            ids = list(
-                Position.objects.filter(fix_time__lt=cutoff, keep=False)
-                .exclude(participant_id__in=held)
-                .values_list("id", flat=True)[:chunk]
-            )
+            ids = list(due.values_list("id", flat=True)[:chunk])
             if not ids:
                 break
             deleted += Position.objects.filter(id__in=ids).delete()[0]
+            job_progress(deleted, total)
             if len(ids) < chunk:
                 break
         audit_record(

@@ -17,6 +17,7 @@ from django.db.models import Max
 from atd.core import clock
 from atd.core.audit import audit_record
 from atd.core.errors import ValidationFailed
+from atd.core.jobs.progress import job_progress
 from atd.matching import selectors
 from atd.matching.choices import LinkageRunKind
 from atd.matching.linkage.features import PersonRecord, person_features
@@ -291,7 +292,12 @@ def feed_batch_link(*, actor: Any, batch: FeedBatch) -> LinkResult:
 
 def feed_batches_link_pending(*, actor: Any) -> list[LinkResult]:
     """Periodic job: every batch not yet linked (restart-safe: linked_at is the marker)."""
-    return [feed_batch_link(actor=actor, batch=b) for b in selectors.bookings_unlinked_batches()]
+    batches = list(selectors.bookings_unlinked_batches())
+    results = []
+    for done, batch in enumerate(batches, start=1):
+        results.append(feed_batch_link(actor=actor, batch=batch))
+        job_progress(done, len(batches))  # batches linked / pending, seen in the admin
+    return results
 
 
 def enrollments_link_pending(*, actor: Any) -> LinkResult | None:
