@@ -7,10 +7,13 @@ from pathlib import Path
 
 from django_tasks import task
 
+from atd.core.jobs.progress import job_progress
+
 
 @task(queue_name="batch")
 def hold(*, started: str, release: str, limit_s: float = 60.0) -> str:
-    """A long job: says it started, then works until the test releases it (bounded)."""
+    """A long job: reports half done, says it started, then works until released (bounded)."""
+    job_progress(1, 2)
     Path(started).touch()
     deadline = time.monotonic() + limit_s
     while not Path(release).exists():

@@ -253,6 +253,8 @@ def test_a_paging_job_runs_while_a_long_job_holds_the_other_worker(tmp_path: Pat
         _wait(lambda: _status(page.id) == "SUCCESSFUL", timeout=30)
         assert mark.exists()
         assert _status(long.id) == "RUNNING"  # the long job still holds the general worker
+        # Its progress, as an admin sees it on the Job runs page.
+        _wait(lambda: JobRun.objects.filter(task_result_id=long.id, done=1, total=2).exists())
         # SIGTERM is graceful: the general worker finishes its current job, then exits.
         general.send_signal(signal.SIGTERM)
         time.sleep(1.0)
