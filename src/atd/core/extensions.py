@@ -134,6 +134,31 @@ def register_office_move_hook(hook: OfficeMoveHook) -> None:
     _add(office_move_hooks, hook)
 
 
+@dataclass(frozen=True)
+class ParticipantChangeHook:
+    """Run inside the transaction of a people write that changes what identifies a participant
+    or whether they are enrolled (intake, an alias, an address, a case's status), as
+    `run(participant_ids=[...])`: e.g. matching recomputes their blocking keys, so a feed batch
+    finds them by key the moment the write commits."""
+
+    name: str
+    run: Callable[..., Any]
+
+
+participant_change_hooks: list[ParticipantChangeHook] = []
+
+
+def register_participant_change_hook(hook: ParticipantChangeHook) -> None:
+    _add(participant_change_hooks, hook)
+
+
+def participants_changed(participant_ids: list[int]) -> None:
+    """Called by people's services; runs every registered hook in the caller's transaction."""
+    if participant_ids:
+        for hook in participant_change_hooks:
+            hook.run(participant_ids=participant_ids)
+
+
 def _add(registry: list[Any], item: Any) -> None:
     if any(existing.name == item.name for existing in registry if hasattr(existing, "name")):
         return  # ready() can run twice in some test set-ups

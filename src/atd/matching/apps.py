@@ -14,12 +14,23 @@ class MatchingConfig(AppConfig):
             DemoStep,
             JobQueue,
             NavLink,
+            ParticipantChangeHook,
             PeriodicJob,
             register_demo_step,
             register_nav_link,
+            register_participant_change_hook,
             register_periodic_job,
         )
         from atd.matching import demo, tasks
+        from atd.matching.linkage.keys import blocking_keys_refresh
+
+        # People's writes keep the blocking keys current (linkage/keys.py).
+        register_participant_change_hook(
+            ParticipantChangeHook(
+                "matching.blocking_keys",
+                run=lambda *, participant_ids: blocking_keys_refresh(participant_ids),
+            )
+        )
 
         register_periodic_job(
             PeriodicJob(

@@ -16,7 +16,7 @@ from atd.core import clock
 from atd.core.actors import actor_for
 from atd.core.audit import audit_record
 from atd.core.errors import Conflict, FieldError, NotFound, ValidationFailed
-from atd.core.extensions import office_move_hooks
+from atd.core.extensions import office_move_hooks, participants_changed
 from atd.core.roles import CASELOAD_ROLES, Role
 from atd.core.scope import Scope
 from atd.people.addresses import (
@@ -74,6 +74,7 @@ def address_change(
     )
     address_flags_write([(row.pk, findings)], now=now)
     address_shared_flags_refresh([prepared.key], now=now)
+    participants_changed([participant.pk])  # e.g. matching's blocking keys (postcode, street)
     audit_record(
         actor=actor,
         action="address.change",
@@ -182,6 +183,7 @@ def alias_add(
         participant.given_names, participant.first_surname, participant.second_surname, names
     )
     participant.save(update_fields=["search_name"])
+    participants_changed([participant.pk])
     audit_record(
         actor=actor, action="alias.add", object_type="participant", object_ids=[participant.pk]
     )
@@ -216,6 +218,7 @@ def case_change_status(
     case.closure_reason = closure_reason
     case.closed_at = now if to_status == "closed" else None
     case.save(update_fields=["status", "closure_reason", "closed_at"])
+    participants_changed([case.participant_id])  # enrolled or not: linkage reads only the enrolled
     audit_record(
         actor=actor,
         action="case.status_change",

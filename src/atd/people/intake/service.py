@@ -21,6 +21,7 @@ from atd.core import clock
 from atd.core.actors import actor_for
 from atd.core.audit import audit_record
 from atd.core.errors import FieldError, ValidationFailed
+from atd.core.extensions import participants_changed
 from atd.core.roles import CASELOAD_ROLES
 from atd.people.addresses import (
     AddressContext,
@@ -373,6 +374,7 @@ def _intake_import_once(
     batch.save(
         update_fields=["rows_imported", "rows_unchanged", "rows_rejected", "addresses_flagged"]
     )
+    participants_changed(sorted({c.participant_id for c in cases}))
     audit_record(
         actor=actor,
         action="intake.import",
