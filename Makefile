@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 export PYTHONUNBUFFERED := 1
 
 .PHONY: demo test install lint typecheck imports pytest pytest-sqlite pytest-postgres check-deploy \
-        bench-intake bench-telemetry bench-scheduling bench-console bench-matching bench-matching-scale \
+        bench-intake bench-telemetry bench-scheduling bench-console bench-matching bench-matching-scale bench-jobs \
         bench-reporting clean
 
 $(STAMP): pyproject.toml
@@ -75,6 +75,9 @@ bench-matching-scale: install
 
 bench-reporting: install
 	$(BIN)/python bench/reporting.py
+
+bench-jobs: install
+	$(BIN)/python bench/jobs.py
 
 clean:
 	rm -rf $(VENV) var/test_* .pytest_cache .mypy_cache .ruff_cache

@@ -237,7 +237,11 @@ def feed_batch_link(*, actor: Any, batch: FeedBatch) -> LinkResult:
         left = booking_rows(bookings)
         wide = settings.ATD_MATCHING_WIDE_BLOCK_MAX_PAIRS
         ids, plan, population = feed_candidates(left, wide_max_pairs=wide)
-        people = selectors.participants_for_linkage(participant_ids=ids) if ids else []
+        people = [
+            row
+            for start in range(0, len(ids), 5000)  # bounded IN lists (PostgreSQL: 65,535 params)
+            for row in selectors.participants_for_linkage(participant_ids=ids[start : start + 5000])
+        ]
         reached = len(people)
         if people:
             right = participant_rows(people)
