@@ -10,7 +10,6 @@ from atd.alerts.services import AlertSignal, alert_raise_many
 from atd.alerts.services.escalation import alert_escalate_due
 from atd.core import clock
 from atd.core.actors import SYSTEM
-from atd.core.roles import Role
 from atd.core.scope import Scope
 from atd.people.selectors import participant_queryset_in_scope
 
@@ -18,7 +17,7 @@ KINDS = ("strap_tamper", "zone_exit", "battery_low", "no_signal", "missed_checki
 
 
 def alerts_demo_seed(ctx: dict[str, Any]) -> None:
-    everyone = Scope(role=Role.ADMIN, user_id=None, office_id=None)
+    everyone = Scope.system()
     ids = list(
         participant_queryset_in_scope(everyone).order_by("pk").values_list("pk", flat=True)[:12]
     )

@@ -24,7 +24,7 @@ from atd.court.services import hearing_missed_signal
 from atd.people.selectors import case_office_timezones, participant_queryset_in_scope
 
 BATCH = 2000
-ADMIN_SCOPE = Scope(role="admin", user_id=None, office_id=None)
+ADMIN_SCOPE = Scope.system()
 
 
 @dataclass

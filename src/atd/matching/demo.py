@@ -19,7 +19,7 @@ from atd.matching.synthetic import (
     synthetic_set,
 )
 
-_ADMIN = Scope(role="admin", user_id=None, office_id=None)
+_ADMIN = Scope.system()
 
 
 def model_from_synthetic(*, participants: int = 1500, seed: int = 3) -> dict[str, Any]:

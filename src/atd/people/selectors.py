@@ -9,7 +9,7 @@ from typing import Any
 from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 
-from atd.core.audit import audit_record
+from atd.core.audit import audit_record, read_one_audited
 from atd.core.errors import NotFound
 from atd.core.roles import CASELOAD_ROLES, Role
 from atd.core.scope import Scope
@@ -154,10 +154,8 @@ def participant_detail_read(
     *, scope: Scope, actor: Any, participant_id: int, reason: str = ""
 ) -> Participant:
     """The whole record of one participant; every call is audited."""
-    qs = (
-        participant_queryset_in_scope(scope)
-        .filter(pk=participant_id)
-        .prefetch_related(
+    return read_one_audited(
+        participant_queryset_in_scope(scope).prefetch_related(
             "aliases",
             Prefetch(
                 "addresses",
@@ -170,46 +168,25 @@ def participant_detail_read(
                 .prefetch_related("status_changes", "assignments")
                 .order_by("-release_date"),
             ),
-        )
-    )
-    participant = qs.first()
-    if participant is None:
-        audit_record(
-            actor=actor,
-            action="participant.read",
-            object_type="participant",
-            object_ids=[participant_id],
-            outcome="not_found",
-        )
-        raise NotFound()
-    audit_record(
+        ),
+        pk=participant_id,
         actor=actor,
         action="participant.read",
         object_type="participant",
-        object_ids=[participant_id],
         reason=reason,
     )
-    return participant
 
 
 def case_detail_read(*, scope: Scope, actor: Any, case_id: int) -> Case:
-    case = (
+    return read_one_audited(
         case_queryset_in_scope(scope)
         .select_related("office", "officer", "participant")
-        .prefetch_related("status_changes", "assignments")
-        .filter(pk=case_id)
-        .first()
-    )
-    audit_record(
+        .prefetch_related("status_changes", "assignments"),
+        pk=case_id,
         actor=actor,
         action="case.read",
         object_type="case",
-        object_ids=[case_id],
-        outcome="ok" if case else "not_found",
     )
-    if case is None:
-        raise NotFound()
-    return case
 
 
 def office_list() -> QuerySet[Office]:

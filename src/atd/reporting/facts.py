@@ -30,7 +30,7 @@ from atd.people.report_read import (
 from atd.reporting.cohort_sql import case_facts_settle
 from atd.reporting.models import CaseFact, FactWatermark
 
-ADMIN = Scope(role="admin", user_id=None, office_id=None)
+ADMIN = Scope.system()
 BATCH = 5000
 SETTLED = frozenset({"settled_on", "settled_at", "settled_key"})
 COURT_MARGIN = timedelta(minutes=5)

@@ -275,7 +275,7 @@ def review_letter(request: ReviewRequest, language: str) -> rules.Letter:
 
 def _tell_participant(request: ReviewRequest, *, approved: bool) -> None:
     participant = participant_get_in_scope(
-        scope=Scope(role="admin", user_id=None, office_id=None),
+        scope=Scope.system(),
         participant_id=request.participant_id,
     )
     letter = review_letter(request, participant.preferred_language)

@@ -24,7 +24,7 @@ from atd.reviews.models import ReviewAppeal, ReviewRequest
 from atd.reviews.services import review_request_submit
 from atd.supervision import selectors as supervision_selectors
 
-ADMIN = Scope(role="admin", user_id=None, office_id=None)
+ADMIN = Scope.system()
 
 
 @dataclass
