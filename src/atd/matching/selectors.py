@@ -24,7 +24,7 @@ QUEUE_ROLES = (Role.RECORDS_ANALYST, Role.ADMIN)
 BATCH_ROLES = (Role.RECORDS_ANALYST, Role.SUPERVISOR, Role.ADMIN, Role.INTEGRATION)
 
 
-from atd.people.linkage_read import (  # noqa: E402, F401  (re-exported for matching)
+from atd.people.selectors import (  # noqa: E402, F401  (re-exported for matching)
     AliasRow,
     ParticipantLinkRow,
     alias_dob,

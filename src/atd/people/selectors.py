@@ -13,6 +13,20 @@ from atd.core.audit import audit_record, read_one_audited
 from atd.core.errors import NotFound
 from atd.core.roles import CASELOAD_ROLES, Role
 from atd.core.scope import Scope
+
+# The linkage_read and report_read names below are published with the selectors: the read
+# models other contexts run in bulk (matching's linkage reads, reporting's case reads and SQL
+# fragments). Those modules themselves are private to people (import-linter).
+from atd.people.linkage_read import (  # noqa: F401
+    AliasRow,
+    ParticipantLinkRow,
+    alias_dob,
+    alias_names,
+    participant_dob,
+    participant_max_id,
+    participant_names,
+    participants_for_linkage,
+)
 from atd.people.models import (
     Address,
     AddressFlag,
@@ -21,6 +35,14 @@ from atd.people.models import (
     Office,
     Participant,
     PhoneChange,
+)
+from atd.people.report_read import (  # noqa: F401
+    case_history_marks,
+    case_ids_all,
+    case_ids_changed,
+    case_office_at_sql,
+    case_report_rows,
+    participant_a_number_join_sql,
 )
 from atd.people.rules import text_fold
 

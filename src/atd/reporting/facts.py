@@ -21,7 +21,7 @@ from atd.court.selectors import (
     case_summaries,
     legal_status_latest_steps,
 )
-from atd.people.report_read import (
+from atd.people.selectors import (
     case_history_marks,
     case_ids_all,
     case_ids_changed,

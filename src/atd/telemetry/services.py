@@ -16,8 +16,7 @@ from atd.core.actors import SYSTEM, actor_for
 from atd.core.audit import audit_record
 from atd.core.errors import Conflict, NotFound
 from atd.core.scope import Scope
-from atd.devices.rules import credential_matches
-from atd.devices.selectors import devices_assigned, devices_for_ingest
+from atd.devices.selectors import device_secret_matches, devices_assigned, devices_for_ingest
 from atd.people.selectors import participant_get_in_scope
 from atd.telemetry.config import telemetry_config
 from atd.telemetry.models import DeadLetter, DeviceState, LegalHold, Position
@@ -219,7 +218,7 @@ def legal_hold_release(*, actor: Any, scope: Scope, participant_id: int, reason:
 
 def device_credential_ok(serial: str, secret: str | None) -> bool:
     device = devices_for_ingest([serial]).get(serial)
-    return device is not None and credential_matches(secret, device.credential_hash)
+    return device is not None and device_secret_matches(device, secret)
 
 
 def dead_letter_payload(*, via: str, reason: str, payload: Any, serial: str = "") -> None:

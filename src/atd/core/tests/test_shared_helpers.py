@@ -76,7 +76,7 @@ def test_the_system_scope_sees_every_case_and_is_no_user() -> None:
 
 
 def _request_as(role: str) -> Any:
-    request = RequestFactory().get("/")
+    request: Any = RequestFactory().get("/")
     request.user = SimpleNamespace(is_authenticated=True, role=role, pk=5, office_id=2)
     return request
 
