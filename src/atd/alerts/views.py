@@ -13,13 +13,14 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.timezone import localtime
 from django.views.decorators.http import require_POST
 
 from atd.alerts import selectors, services
-from atd.alerts.choices import AlertKind, AlertStatus, Disposition, Severity
-from atd.alerts.rules import SEVERITY_ORDER, sla_label
+from atd.alerts.choices import AlertKind, Disposition, Severity
+from atd.alerts.rules import SEVERITY_ORDER
 from atd.alerts.services.preferences import PAGING_CHANNELS, officer_preference_set
+from atd.alerts.types import AlertEvidence
+from atd.checkins.selectors import checkin_points_for_participant
 from atd.core import clock
 from atd.core.audit import audit_record
 from atd.core.errors import DomainError, NotFound
@@ -27,6 +28,7 @@ from atd.core.params import int_or_none, page_number
 from atd.core.roles import STAFF_ROLES, Role
 from atd.core.scope import STAFF_CASE_ROLES, Scope, scope_for
 from atd.people.selectors import office_list, officer_list_for
+from atd.supervision.selectors import zones_for_participants
 
 PAGE = 50
 
@@ -46,39 +48,6 @@ def _filters(request: HttpRequest) -> selectors.AlertFilters:
     )
 
 
-def alert_rows(alerts: list[Any]) -> list[dict[str, Any]]:
-    """Rows for the queue and the dashboard, with the SLA timer's fallback text. URLs, labels
-    and times are worked out here once per row: in the template (`{% url %}`, `|date`, method
-    calls) they were most of a 50-row queue page's server time."""
-    now = clock.now()
-    detail = reverse("alerts:detail", args=[0])[:-2]  # ".../0/" -> prefix, ids appended
-    acknowledge = reverse("alerts:acknowledge", args=[0])
-    participant = reverse("console:participant_detail", args=[0])[:-2]
-    severities = dict(Severity.choices)
-    statuses = dict(AlertStatus.choices)
-    rows = []
-    for a in alerts:
-        p = a.participant if a.participant_id else None
-        rows.append(
-            {
-                "a": a,
-                "sla_text": sla_label(a.ack_due_at - now) if a.status == "open" else "acknowledged",
-                "breached": a.status == "open" and a.ack_due_at < now,
-                "detail_url": f"{detail}{a.pk}/",
-                "ack_url": acknowledge.replace("/0/", f"/{a.pk}/"),
-                "participant_url": f"{participant}{a.participant_id}/" if p else "",
-                "participant_name": f"{p.first_surname}, {p.given_names}" if p else "",
-                "office_name": "" if p else (a.office.name if a.office_id else ""),
-                "officer_name": a.officer.get_full_name() if a.officer_id else "",
-                "severity_label": severities.get(a.severity, a.severity),
-                "status_label": statuses.get(a.status, a.status),
-                "opened": localtime(a.opened_at).strftime("%Y-%m-%d %H:%M"),
-                "due_iso": localtime(a.ack_due_at).isoformat(),
-            }
-        )
-    return rows
-
-
 def _queue_context(request: HttpRequest, scope: Scope) -> dict[str, Any]:
     filters = _filters(request)
     page_no = page_number(request.GET.get("page"))
@@ -96,7 +65,7 @@ def _queue_context(request: HttpRequest, scope: Scope) -> dict[str, Any]:
     query = request.GET.copy()
     query.pop("page", None)
     return {
-        "rows": alert_rows(items),
+        "rows": selectors.alert_rows(items),
         "total": total,
         "page": page_no,
         "pages": max((total + PAGE - 1) // PAGE, 1),
@@ -134,19 +103,18 @@ def alert_detail(request: HttpRequest, alert_id: int) -> HttpResponse:
         alert = selectors.alert_detail_read(scope=scope, actor=request.user, alert_id=alert_id)
     except NotFound:
         raise Http404 from None
-    evidence = alert.evidence or {}
-    positions = evidence.get("positions") or evidence.get("last_positions") or []
-    other = {k: v for k, v in evidence.items() if k not in ("positions", "last_positions")}
+    evidence = AlertEvidence.from_json(alert.evidence or {})
     return render(
         request,
         "alerts/detail.html",
         {
             "a": alert,
-            "row": alert_rows([alert])[0],
+            "row": selectors.alert_rows([alert])[0],
             "events": list(alert.events.all()[:200]),
             "transitions": list(alert.transitions.all()),
-            "positions": _positions(positions),
-            "evidence": other,
+            "positions": evidence.positions[:50],
+            "device": evidence.device,
+            "evidence": evidence.facts,
             "dispositions": Disposition.choices,
             "server_now": clock.now(),
             **_participant_evidence(scope, alert, request.user),
@@ -159,31 +127,16 @@ def _participant_evidence(scope: Scope, alert: Any, actor: Any) -> dict[str, Any
     already checked scope and been audited)."""
     if not alert.participant_id:
         return {"zones": [], "recent_checkins": []}
-    from atd.console.track import checkin_points_source, point_of, zones_of
-
     now = clock.now()
-    checkins: list[dict[str, Any]] = []
-    fn = checkin_points_source(actor)
-    if fn is not None:
-        raw = fn(scope, alert.participant_id, now - timedelta(days=14), now)
-        checkins = [p for p in (point_of(r) for r in raw) if p is not None][-10:]
-    return {"zones": zones_of(alert.participant_id), "recent_checkins": checkins}
-
-
-def _positions(raw: Any) -> list[dict[str, Any]]:
-    """Evidence positions as the template shows them, whatever keys the detector used."""
-    out = []
-    for p in raw if isinstance(raw, list) else []:
-        if isinstance(p, dict):
-            out.append(
-                {
-                    "at": p.get("at") or p.get("t") or p.get("fix_at") or "",
-                    "lat": p.get("lat", p.get("latitude")),
-                    "lon": p.get("lon", p.get("longitude")),
-                    "accuracy": p.get("accuracy_m", p.get("acc", p.get("accuracy"))),
-                }
-            )
-    return out[:50]
+    checkins = checkin_points_for_participant(
+        scope=scope,
+        actor=actor,
+        participant_id=alert.participant_id,
+        since=now - timedelta(days=14),
+        until=now,
+    )
+    zones = zones_for_participants([alert.participant_id]).get(alert.participant_id, [])
+    return {"zones": zones, "recent_checkins": checkins[-10:]}
 
 
 def _back(request: HttpRequest, alert_id: int) -> HttpResponse:

@@ -15,7 +15,6 @@ from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_POST
 
 from atd.alerts import selectors as alert_selectors
-from atd.alerts.views import alert_rows
 from atd.console.compliance import compliance_chart
 from atd.console.timeline import participant_timeline
 from atd.core import clock
@@ -92,9 +91,9 @@ def _dashboard_alerts_context(request: HttpRequest, scope: Scope) -> dict[str, A
         )
     return {
         "alert_counts": [(sev, c) for sev, c in counts.items()],
-        "alert_rows": alert_rows(items),
+        "alert_rows": alert_selectors.alert_rows(items),
         "open_total": total,
-        "escalated": alert_rows(escalated),
+        "escalated": alert_selectors.alert_rows(escalated),
     }
 
 
@@ -195,7 +194,7 @@ def participant_detail(request: HttpRequest, participant_id: int) -> HttpRespons
             "panels": panels,
             "timeline": timeline,
             "chart": chart,
-            "open_alerts": alert_rows(open_alerts),
+            "open_alerts": alert_selectors.alert_rows(open_alerts),
             "has_open": any(a.status == "open" for a in open_alerts),
             "server_now": now,
             "poll_seconds": settings.ATD_CONSOLE_POLL_SECONDS,

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from atd.alerts.services import AlertSignal, alert_raise_many
+from atd.alerts.types import AlertKind
 from atd.core import clock
 from atd.core.actors import SYSTEM
 from atd.core.errors import DomainError
@@ -52,7 +53,7 @@ def reviews_escalate_overdue() -> JobResult:
         )
         signals = [
             AlertSignal(
-                kind="review_overdue",
+                kind=AlertKind.REVIEW_OVERDUE,
                 occurred_at=r.due_at,
                 source="reviews.request",
                 source_ref=f"{r.pk}:overdue",
@@ -63,7 +64,7 @@ def reviews_escalate_overdue() -> JobResult:
             for r in requests
         ] + [
             AlertSignal(
-                kind="review_overdue",
+                kind=AlertKind.REVIEW_OVERDUE,
                 occurred_at=a.due_at,
                 source="reviews.appeal",
                 source_ref=f"{a.pk}:overdue",

@@ -55,7 +55,13 @@ from atd.telemetry.rules.records import (
     record_decode,
     record_time_problem,
 )
-from atd.telemetry.store import events_store, positions_store, rows_by_key, rows_upsert
+from atd.telemetry.store import (
+    events_store,
+    positions_keep,
+    positions_store,
+    rows_by_key,
+    rows_upsert,
+)
 
 log = logging.getLogger(__name__)
 FLAG_JUMP = 1
@@ -329,8 +335,6 @@ def raise_alerts(batch: Batch) -> None:
     batch.result.alerts = len(outcome.created) + len(outcome.updated)
     if batch.keep:
         # Positions cited as evidence survive the retention purge.
-        from atd.telemetry.services import positions_keep
-
         positions_keep(batch.keep)
 
 

@@ -16,6 +16,7 @@ from django.db import transaction
 from django.db.models import Max
 
 from atd.alerts.services import AlertSignal, alert_raise_many
+from atd.alerts.types import AlertEvidence, AlertKind
 from atd.checkins.choices import WindowSource, WindowStatus
 from atd.checkins.models import CheckinWindow
 from atd.checkins.rules import (
@@ -187,9 +188,9 @@ class WindowCloseResult:
     alerts: int = 0
 
 
-MISSED_KIND: dict[str, str] = {
-    WindowSource.PLAN: "missed_checkin",
-    WindowSource.FIRST_REPORT: "report_deadline",
+MISSED_KIND: dict[str, AlertKind] = {
+    WindowSource.PLAN: AlertKind.MISSED_CHECKIN,
+    WindowSource.FIRST_REPORT: AlertKind.REPORT_DEADLINE,
 }
 
 
@@ -241,7 +242,7 @@ def _close_batch(*, actor: Any, batch: int, result: WindowCloseResult) -> int:
     )
     signals = [
         AlertSignal(
-            kind=MISSED_KIND.get(w.source, "missed_checkin"),
+            kind=MISSED_KIND.get(w.source, AlertKind.MISSED_CHECKIN),
             occurred_at=w.closes_at,
             source="checkins",
             source_ref=f"window:{w.pk}",
@@ -252,13 +253,15 @@ def _close_batch(*, actor: Any, batch: int, result: WindowCloseResult) -> int:
                 "source": w.source,
                 "mode": w.mode,
             },
-            evidence={
-                "window": {
-                    "id": w.pk,
-                    "opens_at": w.opens_at.isoformat(),
-                    "closes_at": w.closes_at.isoformat(),
+            evidence=AlertEvidence(
+                facts={
+                    "window": {
+                        "id": w.pk,
+                        "opens_at": w.opens_at.isoformat(),
+                        "closes_at": w.closes_at.isoformat(),
+                    }
                 }
-            },
+            ),
             title="Missed check-in"
             if w.source == WindowSource.PLAN
             else "First report deadline passed",

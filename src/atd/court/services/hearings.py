@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from atd.alerts.services import AlertSignal, alert_raise_many, notification_enqueue
+from atd.alerts.types import AlertKind
 from atd.core import clock
 from atd.core.actors import actor_for
 from atd.core.audit import audit_record
@@ -185,7 +186,7 @@ def hearing_outcome_record(
 
 def hearing_missed_signal(hearing: Hearing) -> AlertSignal:
     return AlertSignal(
-        kind="hearing_missed",
+        kind=AlertKind.HEARING_MISSED,
         occurred_at=hearing.scheduled_at,
         source="court.hearing",
         source_ref=f"{hearing.pk}:missed",

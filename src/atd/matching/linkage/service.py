@@ -19,6 +19,7 @@ from atd.core.audit import audit_record
 from atd.core.errors import ValidationFailed
 from atd.matching import selectors
 from atd.matching.choices import LinkageRunKind
+from atd.matching.linkage.bootstrap import model_from_synthetic
 from atd.matching.linkage.features import PersonRecord, person_features
 from atd.matching.linkage.model import LinkageEngine, ScoredPair, pairs_scored
 from atd.matching.models import BookingRecord, FeedBatch, LinkageModel, LinkageRun, MatchCandidate
@@ -159,8 +160,6 @@ def _model_for(actor: Any) -> LinkageModel:
         return linkage_model_train(actor=actor, note="first model, trained on arrival of data")
     except ValidationFailed as exc:
         log.warning("%s; storing a bootstrap model", exc.detail)
-        from atd.matching.demo import model_from_synthetic
-
         return linkage_model_save(
             actor=actor,
             settings_json=model_from_synthetic(),
