@@ -8,17 +8,24 @@ from typing import Any
 
 from atd.alerts.services import AlertSignal, alert_raise_many
 from atd.alerts.services.escalation import alert_escalate_due
+from atd.alerts.types import AlertEvidence, AlertKind, DeviceHealth, EvidencePosition
 from atd.core import clock
 from atd.core.actors import SYSTEM
-from atd.core.roles import Role
 from atd.core.scope import Scope
 from atd.people.selectors import participant_queryset_in_scope
 
-KINDS = ("strap_tamper", "zone_exit", "battery_low", "no_signal", "missed_checkin", "curfew")
+KINDS = (
+    AlertKind.STRAP_TAMPER,
+    AlertKind.ZONE_EXIT,
+    AlertKind.BATTERY_LOW,
+    AlertKind.NO_SIGNAL,
+    AlertKind.MISSED_CHECKIN,
+    AlertKind.CURFEW,
+)
 
 
 def alerts_demo_seed(ctx: dict[str, Any]) -> None:
-    everyone = Scope(role=Role.ADMIN, user_id=None, office_id=None)
+    everyone = Scope.system()
     ids = list(
         participant_queryset_in_scope(everyone).order_by("pk").values_list("pk", flat=True)[:12]
     )
@@ -35,12 +42,19 @@ def alerts_demo_seed(ctx: dict[str, Any]) -> None:
                 source_ref=f"demo-{pid}-{kind}",
                 participant_id=pid,
                 detail={"demo": True},
-                evidence={
-                    "device": {"battery": 80 - 5 * n, "signal": "good" if n % 2 else "weak"},
-                    "positions": [
-                        {"at": at.isoformat(), "lat": 41.88 + 0.001 * n, "lon": -87.63, "acc": 12}
-                    ],
-                },
+                evidence=AlertEvidence(
+                    device=DeviceHealth(
+                        device_id=None,
+                        battery=80 - 5 * n,
+                        charging=False,
+                        strap_open=kind == AlertKind.STRAP_TAMPER,
+                        last_contact_at=at,
+                        last_fix_time=at,
+                    ),
+                    positions=(
+                        EvidencePosition(at=at, lat=41.88 + 0.001 * n, lon=-87.63, accuracy_m=12),
+                    ),
+                ),
             )
         )
     if not signals:

@@ -13,35 +13,24 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.timezone import localtime
 from django.views.decorators.http import require_POST
 
 from atd.alerts import selectors, services
-from atd.alerts.choices import AlertKind, AlertStatus, Disposition, Severity
-from atd.alerts.rules import SEVERITY_ORDER, sla_label
+from atd.alerts.choices import AlertKind, Disposition, Severity
+from atd.alerts.rules import SEVERITY_ORDER
 from atd.alerts.services.preferences import PAGING_CHANNELS, officer_preference_set
+from atd.alerts.types import AlertEvidence
+from atd.checkins.selectors import checkin_points_for_participant
 from atd.core import clock
 from atd.core.audit import audit_record
 from atd.core.errors import DomainError, NotFound
+from atd.core.params import int_or_none, page_number
 from atd.core.roles import STAFF_ROLES, Role
-from atd.core.scope import STAFF_CASE_ROLES, Scope
+from atd.core.scope import STAFF_CASE_ROLES, Scope, scope_for
 from atd.people.selectors import office_list, officer_list_for
+from atd.supervision.selectors import zones_for_participants
 
 PAGE = 50
-
-
-def _scope(request: HttpRequest) -> Scope:
-    scope = Scope.for_user(request.user)
-    if scope.role not in STAFF_CASE_ROLES:
-        raise PermissionDenied
-    return scope
-
-
-def _int(value: str | None) -> int | None:
-    try:
-        return int(value) if value else None
-    except ValueError:
-        return None
 
 
 def _filters(request: HttpRequest) -> selectors.AlertFilters:
@@ -51,50 +40,17 @@ def _filters(request: HttpRequest) -> selectors.AlertFilters:
         kind=g.get("kind", "") if g.get("kind") in AlertKind.values else "",
         severity=g.get("severity", "") if g.get("severity") in Severity.values else "",
         status=status if status in ("active", "open", "acknowledged", "resolved", "") else "active",
-        office_id=_int(g.get("office")),
-        officer_id=_int(g.get("officer")),
-        participant_id=_int(g.get("participant")),
-        older_than_hours=_int(g.get("older_than_hours")),
+        office_id=int_or_none(g.get("office")),
+        officer_id=int_or_none(g.get("officer")),
+        participant_id=int_or_none(g.get("participant")),
+        older_than_hours=int_or_none(g.get("older_than_hours")),
         sla_breached=g.get("breached") == "1",
     )
 
 
-def alert_rows(alerts: list[Any]) -> list[dict[str, Any]]:
-    """Rows for the queue and the dashboard, with the SLA timer's fallback text. URLs, labels
-    and times are worked out here once per row: in the template (`{% url %}`, `|date`, method
-    calls) they were most of a 50-row queue page's server time."""
-    now = clock.now()
-    detail = reverse("alerts:detail", args=[0])[:-2]  # ".../0/" -> prefix, ids appended
-    acknowledge = reverse("alerts:acknowledge", args=[0])
-    participant = reverse("console:participant_detail", args=[0])[:-2]
-    severities = dict(Severity.choices)
-    statuses = dict(AlertStatus.choices)
-    rows = []
-    for a in alerts:
-        p = a.participant if a.participant_id else None
-        rows.append(
-            {
-                "a": a,
-                "sla_text": sla_label(a.ack_due_at - now) if a.status == "open" else "acknowledged",
-                "breached": a.status == "open" and a.ack_due_at < now,
-                "detail_url": f"{detail}{a.pk}/",
-                "ack_url": acknowledge.replace("/0/", f"/{a.pk}/"),
-                "participant_url": f"{participant}{a.participant_id}/" if p else "",
-                "participant_name": f"{p.first_surname}, {p.given_names}" if p else "",
-                "office_name": "" if p else (a.office.name if a.office_id else ""),
-                "officer_name": a.officer.get_full_name() if a.officer_id else "",
-                "severity_label": severities.get(a.severity, a.severity),
-                "status_label": statuses.get(a.status, a.status),
-                "opened": localtime(a.opened_at).strftime("%Y-%m-%d %H:%M"),
-                "due_iso": localtime(a.ack_due_at).isoformat(),
-            }
-        )
-    return rows
-
-
 def _queue_context(request: HttpRequest, scope: Scope) -> dict[str, Any]:
     filters = _filters(request)
-    page_no = max(_int(request.GET.get("page")) or 1, 1)
+    page_no = page_number(request.GET.get("page"))
     items, total = selectors.alert_list(
         scope=scope, filters=filters, offset=(page_no - 1) * PAGE, limit=PAGE
     )
@@ -109,7 +65,7 @@ def _queue_context(request: HttpRequest, scope: Scope) -> dict[str, Any]:
     query = request.GET.copy()
     query.pop("page", None)
     return {
-        "rows": alert_rows(items),
+        "rows": selectors.alert_rows(items),
         "total": total,
         "page": page_no,
         "pages": max((total + PAGE - 1) // PAGE, 1),
@@ -120,7 +76,7 @@ def _queue_context(request: HttpRequest, scope: Scope) -> dict[str, Any]:
 
 @login_required
 def queue(request: HttpRequest) -> HttpResponse:
-    scope = _scope(request)
+    scope = scope_for(request, STAFF_CASE_ROLES)
     context = _queue_context(request, scope)
     context.update(
         kinds=AlertKind.choices,
@@ -136,30 +92,29 @@ def queue(request: HttpRequest) -> HttpResponse:
 @login_required
 def queue_rows(request: HttpRequest) -> HttpResponse:
     """The queue's table body alone, fetched by the live refresh."""
-    scope = _scope(request)
+    scope = scope_for(request, STAFF_CASE_ROLES)
     return render(request, "alerts/_queue_rows.html", _queue_context(request, scope))
 
 
 @login_required
 def alert_detail(request: HttpRequest, alert_id: int) -> HttpResponse:
-    scope = _scope(request)
+    scope = scope_for(request, STAFF_CASE_ROLES)
     try:
         alert = selectors.alert_detail_read(scope=scope, actor=request.user, alert_id=alert_id)
     except NotFound:
         raise Http404 from None
-    evidence = alert.evidence or {}
-    positions = evidence.get("positions") or evidence.get("last_positions") or []
-    other = {k: v for k, v in evidence.items() if k not in ("positions", "last_positions")}
+    evidence = AlertEvidence.from_json(alert.evidence or {})
     return render(
         request,
         "alerts/detail.html",
         {
             "a": alert,
-            "row": alert_rows([alert])[0],
+            "row": selectors.alert_rows([alert])[0],
             "events": list(alert.events.all()[:200]),
             "transitions": list(alert.transitions.all()),
-            "positions": _positions(positions),
-            "evidence": other,
+            "positions": evidence.positions[:50],
+            "device": evidence.device,
+            "evidence": evidence.facts,
             "dispositions": Disposition.choices,
             "server_now": clock.now(),
             **_participant_evidence(scope, alert, request.user),
@@ -172,31 +127,16 @@ def _participant_evidence(scope: Scope, alert: Any, actor: Any) -> dict[str, Any
     already checked scope and been audited)."""
     if not alert.participant_id:
         return {"zones": [], "recent_checkins": []}
-    from atd.console.track import checkin_points_source, point_of, zones_of
-
     now = clock.now()
-    checkins: list[dict[str, Any]] = []
-    fn = checkin_points_source(actor)
-    if fn is not None:
-        raw = fn(scope, alert.participant_id, now - timedelta(days=14), now)
-        checkins = [p for p in (point_of(r) for r in raw) if p is not None][-10:]
-    return {"zones": zones_of(alert.participant_id), "recent_checkins": checkins}
-
-
-def _positions(raw: Any) -> list[dict[str, Any]]:
-    """Evidence positions as the template shows them, whatever keys the detector used."""
-    out = []
-    for p in raw if isinstance(raw, list) else []:
-        if isinstance(p, dict):
-            out.append(
-                {
-                    "at": p.get("at") or p.get("t") or p.get("fix_at") or "",
-                    "lat": p.get("lat", p.get("latitude")),
-                    "lon": p.get("lon", p.get("longitude")),
-                    "accuracy": p.get("accuracy_m", p.get("acc", p.get("accuracy"))),
-                }
-            )
-    return out[:50]
+    checkins = checkin_points_for_participant(
+        scope=scope,
+        actor=actor,
+        participant_id=alert.participant_id,
+        since=now - timedelta(days=14),
+        until=now,
+    )
+    zones = zones_for_participants([alert.participant_id]).get(alert.participant_id, [])
+    return {"zones": zones, "recent_checkins": checkins[-10:]}
 
 
 def _back(request: HttpRequest, alert_id: int) -> HttpResponse:
@@ -207,7 +147,7 @@ def _back(request: HttpRequest, alert_id: int) -> HttpResponse:
 
 
 def _act(request: HttpRequest, alert_id: int, action: str) -> HttpResponse:
-    scope = _scope(request)
+    scope = scope_for(request, STAFF_CASE_ROLES)
     post = request.POST
     try:
         if action == "acknowledge":
@@ -259,7 +199,7 @@ def reopen(request: HttpRequest, alert_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def acknowledge_for_participant(request: HttpRequest, participant_id: int) -> HttpResponse:
-    scope = _scope(request)
+    scope = scope_for(request, STAFF_CASE_ROLES)
     try:
         ids = services.alert_acknowledge_for_participant(
             actor=request.user,

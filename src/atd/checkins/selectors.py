@@ -8,8 +8,9 @@ from typing import Any
 
 from django.db.models import Count, OuterRef, Q, Subquery
 
-from atd.checkins.choices import WindowStatus
+from atd.checkins.choices import LocationStatus, WindowStatus
 from atd.checkins.models import Checkin, CheckinPhoto, CheckinWindow
+from atd.checkins.types import CheckinPoint
 from atd.core.audit import audit_record
 from atd.core.errors import NotFound
 from atd.core.roles import Role
@@ -56,6 +57,35 @@ def checkins_for_participant_read(
     )
     _audit(actor, "checkin.list", participant_id)
     return rows
+
+
+def checkin_points_for_participant(
+    *,
+    scope: Scope,
+    actor: Any,
+    participant_id: int,
+    since: datetime,
+    until: datetime,
+    limit: int = 200,
+) -> list[CheckinPoint]:
+    """The located check-ins among the participant's newest `limit`, received in
+    [since, until], newest first. Scoped and audited as checkins_for_participant_read."""
+    points = []
+    for c in checkins_for_participant_read(
+        scope=scope, actor=actor, participant_id=participant_id, limit=limit
+    ):
+        if c.latitude is None or c.longitude is None or not since <= c.received_at <= until:
+            continue
+        points.append(
+            CheckinPoint(
+                at=c.received_at,
+                lat=c.latitude,
+                lon=c.longitude,
+                accuracy_m=c.accuracy_m,
+                verified=c.location_status != LocationStatus.UNVERIFIED,
+            )
+        )
+    return points
 
 
 def checkin_detail_read(*, scope: Scope, actor: Any, checkin_id: int) -> Checkin:

@@ -255,6 +255,8 @@ LOGGING = {
 ATD_ADDRESS_SHARED_THRESHOLD = env_int("ATD_ADDRESS_SHARED_THRESHOLD", 5, minimum=2)
 ATD_API_MAX_PAGE_SIZE = env_int("ATD_API_MAX_PAGE_SIZE", 200, minimum=10)
 ATD_INTAKE_MAX_ROWS = env_int("ATD_INTAKE_MAX_ROWS", 50_000, minimum=1)
+# The one cap on an uploaded release file or booking feed (core/uploads.py): 50 MiB.
+ATD_UPLOAD_MAX_BYTES = env_int("ATD_UPLOAD_MAX_BYTES", 50 * 1024 * 1024, minimum=1024)
 ATD_REPORT_BY_DAYS = env_int("ATD_REPORT_BY_DAYS", 60, minimum=1)
 ATD_MQTT_URL = os.environ.get("ATD_MQTT_URL", "mqtt://127.0.0.1:1883")
 ATD_MAP_TILE_URL = os.environ.get("ATD_MAP_TILE_URL", "")

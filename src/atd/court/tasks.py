@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from atd.alerts.services import AlertSignal, alert_raise_many, notification_enqueue
+from atd.alerts.types import AlertKind
 from atd.core import clock
 from atd.core.actors import SYSTEM
 from atd.core.scope import Scope
@@ -24,7 +25,7 @@ from atd.court.services import hearing_missed_signal
 from atd.people.selectors import case_office_timezones, participant_queryset_in_scope
 
 BATCH = 2000
-ADMIN_SCOPE = Scope(role="admin", user_id=None, office_id=None)
+ADMIN_SCOPE = Scope.system()
 
 
 @dataclass
@@ -66,7 +67,7 @@ def _report_deadlines(today: date) -> int:
     ).values_list("pk", "participant_id", "report_by")
     signals = [
         AlertSignal(
-            kind="report_deadline",
+            kind=AlertKind.REPORT_DEADLINE,
             occurred_at=datetime.combine(report_by + timedelta(days=1), time.min, tzinfo=UTC),
             source="court.notice",
             source_ref=f"{pk}:report_by:{report_by.isoformat()}",
@@ -89,7 +90,7 @@ def _unserved_notices(today: date) -> int:
     ).exclude(case__status="closed")
     signals = [
         AlertSignal(
-            kind="notice_not_served",
+            kind=AlertKind.NOTICE_NOT_SERVED,
             occurred_at=clock.now(),
             source="court.notice",
             source_ref=f"{pk}:unserved",

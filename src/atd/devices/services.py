@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 
 from atd.alerts.services import AlertSignal, alert_raise_many
+from atd.alerts.types import AlertEvidence, AlertKind
 from atd.core import clock
 from atd.core.actors import actor_for
 from atd.core.audit import audit_record
@@ -319,14 +320,16 @@ def _stock_change(office_id: int, item: str, delta: int, *, allow_short: bool = 
             actor=None,
             signals=[
                 AlertSignal(
-                    kind="low_stock",
+                    kind=AlertKind.LOW_STOCK,
                     occurred_at=now,
                     source="devices.stock",
                     source_ref=f"{office_id}:{item}:{now.isoformat()}",
                     office_id=office_id,
                     title=f"Low stock: {item}",
                     detail={"item": item, "quantity": after, "threshold": row.low_threshold},
-                    evidence={"item": item, "quantity": after, "threshold": row.low_threshold},
+                    evidence=AlertEvidence(
+                        facts={"item": item, "quantity": after, "threshold": row.low_threshold}
+                    ),
                 )
             ],
         )

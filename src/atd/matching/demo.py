@@ -9,30 +9,15 @@ from typing import Any
 
 from atd.core.scope import Scope
 from atd.matching import selectors, services
-from atd.matching.linkage.model import LinkageEngine
+from atd.matching.linkage.bootstrap import model_from_synthetic
 from atd.matching.synthetic import (
     SynthPerson,
-    feature_rows,
     near_miss,
     person_new,
     record_variant,
-    synthetic_set,
 )
 
-_ADMIN = Scope(role="admin", user_id=None, office_id=None)
-
-
-def model_from_synthetic(*, participants: int = 1500, seed: int = 3) -> dict[str, Any]:
-    """EM-trains on a synthetic population with known shape (the demo has too few people)."""
-    s = synthetic_set(
-        participants=participants,
-        linked=participants // 4,
-        near_misses=participants // 20,
-        unrelated=participants // 6,
-        seed=seed,
-    )
-    left, right = feature_rows(s)
-    return LinkageEngine(left, right).train(max_pairs=2e5)
+_ADMIN = Scope.system()
 
 
 def _row(p: SynthPerson, booking_id: str) -> dict[str, Any]:

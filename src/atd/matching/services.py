@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import transaction
 
 from atd.alerts.services import AlertSignal, alert_raise_many
+from atd.alerts.types import AlertEvidence, AlertKind
 from atd.core import clock
 from atd.core.audit import audit_record
 from atd.core.errors import Conflict, NotFound, ValidationFailed
@@ -113,7 +114,7 @@ def candidate_confirm(
         actor=actor,
         signals=[
             AlertSignal(
-                kind="arrest_match",
+                kind=AlertKind.ARREST_MATCH,
                 occurred_at=datetime.combine(booking.booking_date, time(0), tzinfo=now.tzinfo),
                 source="matching",
                 source_ref=f"candidate:{candidate.pk}",
@@ -121,23 +122,25 @@ def candidate_confirm(
                 severity="high",
                 title=f"Confirmed booking match: {booking.agency}"[:200],
                 detail={"booking_date": booking.booking_date.isoformat(), "source": booking.source},
-                evidence={
-                    "booking": {
-                        "source": booking.source,
-                        "booking_id": booking.booking_id,
-                        "booking_date": booking.booking_date.isoformat(),
-                        "agency": booking.agency,
-                        "charges": booking.charges,
-                        "name_as_recorded": booking.name_as_recorded,
-                    },
-                    "probability": candidate.probability,
-                    "match_weight": candidate.match_weight,
-                    "model_version": candidate.model.version,
-                    "explanation": candidate.explanation,
-                    "second_identifier": second_identifier,
-                    "confirmed_by": getattr(actor, "username", str(actor)),
-                    "reason": candidate.decision_reason,
-                },
+                evidence=AlertEvidence(
+                    facts={
+                        "booking": {
+                            "source": booking.source,
+                            "booking_id": booking.booking_id,
+                            "booking_date": booking.booking_date.isoformat(),
+                            "agency": booking.agency,
+                            "charges": booking.charges,
+                            "name_as_recorded": booking.name_as_recorded,
+                        },
+                        "probability": candidate.probability,
+                        "match_weight": candidate.match_weight,
+                        "model_version": candidate.model.version,
+                        "explanation": candidate.explanation,
+                        "second_identifier": second_identifier,
+                        "confirmed_by": getattr(actor, "username", str(actor)),
+                        "reason": candidate.decision_reason,
+                    }
+                ),
             )
         ],
     )

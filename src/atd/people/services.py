@@ -34,6 +34,9 @@ from atd.people.models import (
     Participant,
     PhoneChange,
 )
+
+# AddressInput and phone_normalize are published with the services: a caller in another
+# context (a check-in's questionnaire) builds the input and checks a number before calling.
 from atd.people.rules import (
     AddressInput,
     case_transition_problem,

@@ -22,7 +22,7 @@ from atd.court.selectors import (
     case_summaries,
     legal_status_latest_steps,
 )
-from atd.people.report_read import (
+from atd.people.selectors import (
     case_history_marks,
     case_ids_all,
     case_ids_changed,
@@ -31,7 +31,7 @@ from atd.people.report_read import (
 from atd.reporting.cohort_sql import case_facts_settle
 from atd.reporting.models import CaseFact, FactWatermark
 
-ADMIN = Scope(role="admin", user_id=None, office_id=None)
+ADMIN = Scope.system()
 BATCH = 5000
 SETTLED = frozenset({"settled_on", "settled_at", "settled_key"})
 COURT_MARGIN = timedelta(minutes=5)

@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from atd.alerts.services import AlertSignal, alert_raise_many, notification_enqueue
+from atd.alerts.types import AlertKind
 from atd.core import clock
 from atd.core.actors import actor_for
 from atd.core.audit import audit_record
@@ -276,7 +277,7 @@ def review_letter(request: ReviewRequest, language: str) -> rules.Letter:
 
 def _tell_participant(request: ReviewRequest, *, approved: bool) -> None:
     participant = participant_get_in_scope(
-        scope=Scope(role="admin", user_id=None, office_id=None),
+        scope=Scope.system(),
         participant_id=request.participant_id,
     )
     letter = review_letter(request, participant.preferred_language)
@@ -296,7 +297,7 @@ def _tell_participant(request: ReviewRequest, *, approved: bool) -> None:
 
 # --- periodic work (run by reviews/tasks.py) -------------------------------------------
 
-ADMIN = Scope(role="admin", user_id=None, office_id=None)
+ADMIN = Scope.system()
 
 
 @dataclass
@@ -324,7 +325,7 @@ def reviews_escalate_overdue(*, actor: Any) -> JobResult:
     )
     signals = [
         AlertSignal(
-            kind="review_overdue",
+            kind=AlertKind.REVIEW_OVERDUE,
             occurred_at=r.due_at,
             source="reviews.request",
             source_ref=f"{r.pk}:overdue",
@@ -335,7 +336,7 @@ def reviews_escalate_overdue(*, actor: Any) -> JobResult:
         for r in requests
     ] + [
         AlertSignal(
-            kind="review_overdue",
+            kind=AlertKind.REVIEW_OVERDUE,
             occurred_at=a.due_at,
             source="reviews.appeal",
             source_ref=f"{a.pk}:overdue",

@@ -26,8 +26,7 @@ from atd.alerts.services import alert_raise_many
 from atd.core import clock
 from atd.core.actors import SYSTEM
 from atd.core.audit import audit_record
-from atd.devices.rules import credential_matches
-from atd.devices.selectors import devices_for_ingest
+from atd.devices.selectors import device_secret_matches, devices_for_ingest
 from atd.telemetry.batch import (
     HEALTH_COLUMNS,
     Batch,
@@ -56,7 +55,13 @@ from atd.telemetry.rules.records import (
     record_decode,
     record_time_problem,
 )
-from atd.telemetry.store import events_store, positions_store, rows_by_key, rows_upsert
+from atd.telemetry.store import (
+    events_store,
+    positions_keep,
+    positions_store,
+    rows_by_key,
+    rows_upsert,
+)
 
 log = logging.getLogger(__name__)
 FLAG_JUMP = 1
@@ -120,7 +125,7 @@ def authenticate(batch: Batch) -> None:
             key = (serial, secret)
             ok = good.get(key)
             if ok is None:
-                ok = good[key] = credential_matches(secret, device.credential_hash)
+                ok = good[key] = device_secret_matches(device, secret)
             if not ok:
                 return RecordProblem("bad_credential")
         if device.participant_id is None:
@@ -330,8 +335,6 @@ def raise_alerts(batch: Batch) -> None:
     batch.result.alerts = len(outcome.created) + len(outcome.updated)
     if batch.keep:
         # Positions cited as evidence survive the retention purge.
-        from atd.telemetry.services import positions_keep
-
         positions_keep(batch.keep)
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -18,6 +17,7 @@ from atd.people.selectors import (
     participant_ids_in_scope,
 )
 from atd.telemetry.models import DeadLetter, DeviceEvent, DeviceState, LastPosition, Position
+from atd.telemetry.types import TrackPoint, TrackSample
 
 
 def participant_track_read(
@@ -47,23 +47,17 @@ def _track_queryset(participant_id: int, since: datetime, until: datetime) -> Qu
 
 def track_for_participant(
     scope: Scope, participant_id: int, since: datetime, until: datetime
-) -> list[tuple[datetime, float, float, float | None]]:
-    """Every fix of one participant in [since, until], oldest first, as plain tuples
-    (fix_time, lat, lon, accuracy_m). Scope is applied here; the caller audits the read (the
-    console's track endpoint does)."""
+) -> list[TrackPoint]:
+    """Every fix of one participant in [since, until], oldest first. Scope is applied here;
+    the caller audits the read (the console's track endpoint does)."""
     if not participant_exists_in_scope(scope=scope, participant_id=participant_id):
         raise NotFound()
-    return list(
+    rows = (
         _track_queryset(participant_id, since, until)
         .order_by("fix_time")
         .values_list("fix_time", "lat", "lon", "accuracy_m")
     )
-
-
-@dataclass(frozen=True)
-class TrackSample:
-    fix_count: int  # fixes in the period
-    points: list[tuple[datetime, float, float, float | None]]  # at most max_points, oldest first
+    return [TrackPoint(*row) for row in rows]
 
 
 def track_sample_for_participant(
@@ -78,7 +72,7 @@ def track_sample_for_participant(
     fixes = _track_queryset(participant_id, since, until)
     count = fixes.count()  # an index-only range count on (participant, fix_time)
     if count == 0:
-        return TrackSample(fix_count=0, points=[])
+        return TrackSample(fix_count=0, points=())
     step = -(-count // max(max_points, 1))
     rows = fixes.order_by("fix_time").values_list("fix_time", "lat", "lon", "accuracy_m")
     if step > 1:
@@ -89,7 +83,7 @@ def track_sample_for_participant(
             .order_by("fix_time")
             .values_list("fix_time", "lat", "lon", "accuracy_m")
         )
-    return TrackSample(fix_count=count, points=list(rows))
+    return TrackSample(fix_count=count, points=tuple(TrackPoint(*row) for row in rows))
 
 
 def last_positions_in_scope(scope: Scope) -> QuerySet[LastPosition]:

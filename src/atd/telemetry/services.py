@@ -11,14 +11,14 @@ from django.db import transaction
 from django.db.models import Q
 
 from atd.alerts.services import AlertSignal, alert_raise_many
+from atd.alerts.types import AlertEvidence, AlertKind, DeviceHealth, EvidencePosition
 from atd.core import clock
 from atd.core.actors import SYSTEM, actor_for
 from atd.core.audit import audit_record
 from atd.core.errors import Conflict, NotFound
 from atd.core.jobs.progress import job_progress
 from atd.core.scope import Scope
-from atd.devices.rules import credential_matches
-from atd.devices.selectors import devices_assigned, devices_for_ingest
+from atd.devices.selectors import device_secret_matches, devices_assigned, devices_for_ingest
 from atd.people.selectors import participant_get_in_scope
 from atd.telemetry.config import telemetry_config
 from atd.telemetry.models import DeadLetter, DeviceState, LegalHold, Position
@@ -47,16 +47,6 @@ def telemetry_ingest(
     return pipeline_run(
         submissions=[Submission(records, serial, secret, trusted)], via=via, actor=actor
     )
-
-
-def positions_keep(keys: Iterable[tuple[int, datetime]]) -> None:
-    """Marks positions cited by an alert so the retention purge keeps them (same transaction
-    as the alert; no audit entry of its own: the alert's raise is the change)."""
-    by_device: dict[int, list[datetime]] = {}
-    for device_id, moment in keys:
-        by_device.setdefault(device_id, []).append(moment)
-    for device_id, moments in by_device.items():
-        Position.objects.filter(device_id=device_id, fix_time__in=moments).update(keep=True)
 
 
 def dead_letter_replay(*, actor: Any, dead_letter_ids: Iterable[int]) -> IngestResult:
@@ -147,32 +137,32 @@ def no_signal_scan(*, now: datetime | None = None) -> int:
             continue
         signals.append(
             AlertSignal(
-                kind="no_signal",
+                kind=AlertKind.NO_SIGNAL,
                 occurred_at=state.last_contact_at + threshold,
                 source="telemetry",
                 source_ref=f"no_signal:{device.id}:{state.last_contact_at.isoformat()}",
                 participant_id=device.participant_id,
                 detail={"device_id": device.id, "serial": device.serial},
-                evidence={
-                    "device": {
-                        "device_id": device.id,
-                        "battery": state.battery,
-                        "charging": state.charging,
-                        "last_contact_at": state.last_contact_at.isoformat(),
-                        "last_fix_time": state.last_fix_time.isoformat()
-                        if state.last_fix_time
-                        else None,
-                    },
-                    "positions": [
-                        {
-                            "time": state.last_fix_time.isoformat(),
-                            "lat": state.last_lat,
-                            "lon": state.last_lon,
-                        }
-                    ]
+                evidence=AlertEvidence(
+                    device=DeviceHealth(
+                        device_id=device.id,
+                        battery=state.battery,
+                        battery_level=state.battery_level,
+                        charging=state.charging,
+                        strap_open=state.strap_open,
+                        last_contact_at=state.last_contact_at,
+                        last_fix_time=state.last_fix_time,
+                    ),
+                    positions=(
+                        EvidencePosition(
+                            at=state.last_fix_time, lat=state.last_lat, lon=state.last_lon
+                        ),
+                    )
                     if state.last_fix_time
-                    else [],
-                },
+                    and state.last_lat is not None
+                    and state.last_lon is not None
+                    else (),
+                ),
             )
         )
     if not signals:
@@ -222,7 +212,7 @@ def legal_hold_release(*, actor: Any, scope: Scope, participant_id: int, reason:
 
 def device_credential_ok(serial: str, secret: str | None) -> bool:
     device = devices_for_ingest([serial]).get(serial)
-    return device is not None and credential_matches(secret, device.credential_hash)
+    return device is not None and device_secret_matches(device, secret)
 
 
 def dead_letter_payload(*, via: str, reason: str, payload: Any, serial: str = "") -> None:

@@ -14,7 +14,7 @@ values always travel as parameters or through COPY.
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -324,3 +324,13 @@ def events_store(events: Sequence[Event], received_at: datetime) -> list[Event]:
         batch_size=1000,
     )
     return fresh
+
+
+def positions_keep(keys: Iterable[tuple[int, datetime]]) -> None:
+    """Marks positions cited by an alert so the retention purge keeps them (same transaction
+    as the alert; no audit entry of its own: the alert's raise is the change)."""
+    by_device: dict[int, list[datetime]] = {}
+    for device_id, moment in keys:
+        by_device.setdefault(device_id, []).append(moment)
+    for device_id, moments in by_device.items():
+        Position.objects.filter(device_id=device_id, fix_time__in=moments).update(keep=True)

@@ -15,26 +15,10 @@ from atd.alerts.choices import AlertKind
 from atd.alerts.models import OPEN_STATES, Alert, AlertEvent, Notification
 from atd.alerts.policy import alert_policy
 from atd.alerts.rules import ack_due_at, severity_for
+from atd.alerts.types import AlertSignal
 from atd.core import clock
 from atd.core.audit import audit_record
 from atd.people.selectors import case_routing_for_participants
-
-
-@dataclass(frozen=True)
-class AlertSignal:
-    """What a detector saw. `source_ref` identifies the occurrence in its source (e.g. a device
-    event id, a check-in window id) and makes raising it again a no-op."""
-
-    kind: str
-    occurred_at: datetime
-    source: str
-    source_ref: str
-    participant_id: int | None = None
-    office_id: int | None = None
-    detail: dict[str, Any] = field(default_factory=dict)
-    evidence: dict[str, Any] = field(default_factory=dict)
-    severity: str | None = None
-    title: str = ""
 
 
 @dataclass
@@ -189,13 +173,13 @@ def _new_alert(
         officer_id=officer_id,
         kind=kind,
         severity=severity,
-        title=(latest.title or AlertKind(kind).label if kind in AlertKind.values else kind)[:200],
+        title=(latest.title or AlertKind(kind).label)[:200],
         opened_at=now,
         first_event_at=items[0].occurred_at,
         last_event_at=latest.occurred_at,
         occurrence_count=len(items),
         ack_due_at=ack_due_at(severity, now, policy.ack_sla),
-        evidence=latest.evidence,
+        evidence=latest.evidence.as_json(),
     )
 
 
@@ -205,7 +189,7 @@ def _fold(existing: Alert, items: list[AlertSignal]) -> Alert:
     Alert.objects.filter(pk=existing.pk).update(
         occurrence_count=F("occurrence_count") + len(items),
         last_event_at=max(existing.last_event_at, latest.occurred_at),
-        evidence=latest.evidence or existing.evidence,
+        evidence=latest.evidence.as_json() or existing.evidence,
     )
     existing.refresh_from_db()
     return existing

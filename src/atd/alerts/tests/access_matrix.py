@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from atd.alerts.services import AlertSignal, alert_raise_many
+from atd.alerts.types import AlertKind
 from atd.core import clock
 from atd.core.actors import SYSTEM
 from atd.testing.access import CASE_ROLES, Rule, participant_ids
@@ -19,7 +20,7 @@ def _open_alert(participant_id: int) -> int:
         actor=SYSTEM,
         signals=[
             AlertSignal(
-                kind="strap_tamper",
+                kind=AlertKind.STRAP_TAMPER,
                 occurred_at=clock.now() - timedelta(minutes=1),
                 source="matrix",
                 source_ref=f"m{_seq['n']}",

@@ -11,6 +11,7 @@ from django.db import connection
 
 from atd.alerts.models import Alert, AlertEvent
 from atd.alerts.services import AlertSignal, alert_raise_many
+from atd.alerts.types import AlertKind
 from atd.core import clock
 from atd.core.actors import SYSTEM
 from atd.testing.services import require_postgres
@@ -32,7 +33,7 @@ def test_simultaneous_raises_fold_into_one_alert(world: World) -> None:
                 actor=SYSTEM,
                 signals=[
                     AlertSignal(
-                        kind="strap_tamper",
+                        kind=AlertKind.STRAP_TAMPER,
                         occurred_at=clock.now() + timedelta(seconds=n),
                         source="race",
                         source_ref=f"w{n}-{pid}",

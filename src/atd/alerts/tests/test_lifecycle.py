@@ -16,6 +16,7 @@ from atd.alerts.services import (
     alert_reopen,
     alert_resolve,
 )
+from atd.alerts.types import AlertKind
 from atd.core import clock
 from atd.core.actors import SYSTEM
 from atd.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
@@ -31,7 +32,7 @@ def raise_alert(
         actor=SYSTEM,
         signals=[
             AlertSignal(
-                kind=kind,
+                kind=AlertKind(kind),
                 occurred_at=clock.now(),
                 source="test",
                 source_ref=ref or f"{who}-{kind}",

@@ -8,6 +8,7 @@ import pytest
 
 from atd.alerts.models import Alert, AlertEvent
 from atd.alerts.services import AlertSignal, alert_raise_many
+from atd.alerts.types import AlertEvidence, AlertKind
 from atd.core import clock
 from atd.core.actors import SYSTEM
 from atd.testing.world import World
@@ -15,12 +16,12 @@ from atd.testing.world import World
 
 def _signal(world: World, ref: str, minutes: int = 0, kind: str = "strap_tamper") -> AlertSignal:
     return AlertSignal(
-        kind=kind,
+        kind=AlertKind(kind),
         occurred_at=clock.now() + timedelta(minutes=minutes),
         source="test",
         source_ref=ref,
         participant_id=world.participants["officer_a"].pk,
-        evidence={"battery": 40},
+        evidence=AlertEvidence(facts={"battery": 40}),
     )
 
 

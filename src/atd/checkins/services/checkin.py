@@ -19,6 +19,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from atd.alerts.services import AlertSignal, alert_raise_many
+from atd.alerts.types import AlertEvidence, AlertKind
 from atd.checkins.choices import CheckinKind, CheckinStatus, WindowSource, WindowStatus
 from atd.checkins.models import Checkin, CheckinPhoto, CheckinWindow
 from atd.checkins.rules import (
@@ -39,9 +40,14 @@ from atd.core.audit import audit_record
 from atd.core.errors import FieldError, ValidationFailed
 from atd.core.roles import Role
 from atd.core.scope import Scope
-from atd.people.rules import AddressInput, phone_normalize
 from atd.people.selectors import case_get_in_scope, participant_get_in_scope
-from atd.people.services import address_change, case_change_status, participant_phone_change
+from atd.people.services import (
+    AddressInput,
+    address_change,
+    case_change_status,
+    participant_phone_change,
+    phone_normalize,
+)
 
 PHOTO_TYPES = {"image/jpeg", "image/png", "image/webp"}
 ATTEMPT_REASONS = {"server_error", "network", "location_service"}
@@ -339,17 +345,19 @@ def checkin_remote_submit(*, actor: Any, scope: Scope, data: CheckinInput) -> Ch
 
 def _signals_raise(actor: Any, checkin: Checkin) -> None:
     signals = []
-    evidence = {
-        "checkin_id": checkin.pk,
-        "receipt_code": checkin.receipt_code,
-        "latitude": checkin.latitude,
-        "longitude": checkin.longitude,
-        "accuracy_m": checkin.accuracy_m,
-    }
+    evidence = AlertEvidence(
+        facts={
+            "checkin_id": checkin.pk,
+            "receipt_code": checkin.receipt_code,
+            "latitude": checkin.latitude,
+            "longitude": checkin.longitude,
+            "accuracy_m": checkin.accuracy_m,
+        }
+    )
     if checkin.location_status == LocationStatus.UNVERIFIED:
         signals.append(
             AlertSignal(
-                kind="location_unverified",
+                kind=AlertKind.LOCATION_UNVERIFIED,
                 occurred_at=checkin.received_at,
                 source="checkins",
                 source_ref=f"checkin:{checkin.pk}",
@@ -363,7 +371,7 @@ def _signals_raise(actor: Any, checkin: Checkin) -> None:
     if plausibility:
         signals.append(
             AlertSignal(
-                kind="checkin_plausibility",
+                kind=AlertKind.CHECKIN_PLAUSIBILITY,
                 occurred_at=checkin.received_at,
                 source="checkins",
                 source_ref=f"checkin:{checkin.pk}",

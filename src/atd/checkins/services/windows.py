@@ -16,6 +16,7 @@ from django.db import transaction
 from django.db.models import Max
 
 from atd.alerts.services import AlertSignal, alert_raise_many
+from atd.alerts.types import AlertEvidence, AlertKind
 from atd.checkins.choices import WindowSource, WindowStatus
 from atd.checkins.models import CheckinWindow
 from atd.checkins.rules import (
@@ -27,14 +28,13 @@ from atd.checkins.rules import (
 from atd.core import clock
 from atd.core.actors import SYSTEM
 from atd.core.audit import audit_record
-from atd.core.roles import Role
 from atd.core.scope import Scope
 from atd.people.selectors import case_queryset_in_scope, case_routing_for_participants, office_list
-from atd.supervision.rules import PlanSpec
 from atd.supervision.selectors import plan_specs_active
+from atd.supervision.types import PlanSpec
 
 # System jobs act for the whole program, not for a user's caseload.
-SYSTEM_SCOPE = Scope(role=Role.ADMIN, user_id=None, office_id=None)
+SYSTEM_SCOPE = Scope.system()
 DEFAULT_TZ = "America/New_York"
 
 
@@ -188,9 +188,9 @@ class WindowCloseResult:
     alerts: int = 0
 
 
-MISSED_KIND: dict[str, str] = {
-    WindowSource.PLAN: "missed_checkin",
-    WindowSource.FIRST_REPORT: "report_deadline",
+MISSED_KIND: dict[str, AlertKind] = {
+    WindowSource.PLAN: AlertKind.MISSED_CHECKIN,
+    WindowSource.FIRST_REPORT: AlertKind.REPORT_DEADLINE,
 }
 
 
@@ -242,7 +242,7 @@ def _close_batch(*, actor: Any, batch: int, result: WindowCloseResult) -> int:
     )
     signals = [
         AlertSignal(
-            kind=MISSED_KIND.get(w.source, "missed_checkin"),
+            kind=MISSED_KIND.get(w.source, AlertKind.MISSED_CHECKIN),
             occurred_at=w.closes_at,
             source="checkins",
             source_ref=f"window:{w.pk}",
@@ -253,13 +253,15 @@ def _close_batch(*, actor: Any, batch: int, result: WindowCloseResult) -> int:
                 "source": w.source,
                 "mode": w.mode,
             },
-            evidence={
-                "window": {
-                    "id": w.pk,
-                    "opens_at": w.opens_at.isoformat(),
-                    "closes_at": w.closes_at.isoformat(),
+            evidence=AlertEvidence(
+                facts={
+                    "window": {
+                        "id": w.pk,
+                        "opens_at": w.opens_at.isoformat(),
+                        "closes_at": w.closes_at.isoformat(),
+                    }
                 }
-            },
+            ),
             title="Missed check-in"
             if w.source == WindowSource.PLAN
             else "First report deadline passed",

@@ -18,8 +18,10 @@ import pytest
 from django.test import Client
 
 from atd.alerts.services import AlertSignal, alert_raise_many
+from atd.alerts.types import AlertEvidence, AlertKind, DeviceHealth, EvidencePosition
 from atd.core import clock
 from atd.core.actors import SYSTEM
+from atd.telemetry.tests.conftest import make_tracked
 from atd.testing.services import require_chromium
 from atd.testing.world import World
 
@@ -78,18 +80,18 @@ def tamper(world: World, ref: str, who: str = "officer_a") -> int:
         actor=SYSTEM,
         signals=[
             AlertSignal(
-                kind="strap_tamper",
+                kind=AlertKind.STRAP_TAMPER,
                 occurred_at=clock.now(),
                 source="device_event",
                 source_ref=ref,
                 participant_id=world.participants[who].pk,
                 detail={"event": "strap_open"},
-                evidence={
-                    "device": {"battery": 62, "last_contact": clock.now().isoformat()},
-                    "positions": [
-                        {"at": clock.now().isoformat(), "lat": 41.881, "lon": -87.627, "acc": 8}
-                    ],
-                },
+                evidence=AlertEvidence(
+                    device=DeviceHealth(device_id=None, battery=62, last_contact_at=clock.now()),
+                    positions=(
+                        EvidencePosition(at=clock.now(), lat=41.881, lon=-87.627, accuracy_m=8),
+                    ),
+                ),
             )
         ],
     )
@@ -102,9 +104,9 @@ def shot(page: Any, name: str) -> None:
 
 
 def _zones_and_track(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
-    import atd.console.track as track
     from atd.core.scope import Scope
     from atd.supervision.services import zone_create
+    from atd.telemetry.services import telemetry_ingest
 
     officer = world.users["case_officer"]
     pid = world.participants["officer_a"].pk
@@ -129,17 +131,19 @@ def _zones_and_track(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
     now = clock.now()
     points = [
         {
+            "seq": i,
             "lat": 41.8781 + 0.004 * math.sin(i / 9),
             "lon": -87.6298 + 0.006 * math.cos(i / 13),
-            "at": now - timedelta(minutes=30 * (300 - i)),
+            "time": (now - timedelta(minutes=30 * (300 - i))).isoformat(),
         }
         for i in range(300)
     ]
-    monkeypatch.setattr(
-        track,
-        "optional_function",
-        lambda module, name: (lambda *a: points) if name == "track_for_participant" else None,
+    # A worn device sends the track: stored by telemetry, read by the map.
+    tracked = make_tracked(world)
+    stored = telemetry_ingest(
+        actor=None, records=points, via="http", serial=tracked.serial, secret=tracked.secret
     )
+    assert stored.accepted == len(points), stored.rejected
 
 
 def test_tamper_alert_appears_live_and_is_resolved_with_a_disposition(
@@ -155,7 +159,7 @@ def test_tamper_alert_appears_live_and_is_resolved_with_a_disposition(
         actor=SYSTEM,
         signals=[
             AlertSignal(
-                kind="battery_low",
+                kind=AlertKind.BATTERY_LOW,
                 occurred_at=clock.now(),
                 source="device_event",
                 source_ref="battery-1",
@@ -193,8 +197,8 @@ def test_tamper_alert_appears_live_and_is_resolved_with_a_disposition(
     page.wait_for_selector("#track-status:not(:has-text('Loading'))")
     assert "No track data" in page.locator("#track-status").inner_text()
 
-    # With zones and a synthetic track (standing in for telemetry's selector) the map draws
-    # the line, the zones and the current position.
+    # With zones and a synthetic track (sent as a device would) the map draws the line, the
+    # zones and the current position.
     _zones_and_track(world, monkeypatch)
     page.reload()
     page.wait_for_selector("#track-status:has-text('positions since')")
@@ -229,13 +233,6 @@ def test_tamper_event_posted_to_telemetry_api_reaches_the_dashboard(
 ) -> None:
     """The same path as a real device: a strap_open event posted to POST /api/telemetry with
     the device's credentials (telemetry's own fixture enrols the device)."""
-    try:
-        from atd.telemetry.tests.conftest import make_tracked
-    except ImportError:
-        pytest.skip(
-            "POST /api/telemetry and its device fixture (telemetry app) are not in this "
-            "branch; the alert is raised through alert_raise_many in the tests above"
-        )
     tracked = make_tracked(world)
     page = page_for(browser, live_server, world.users["case_officer"])
     page.goto(f"{live_server.url}/")

@@ -9,13 +9,17 @@ from typing import Any
 import pytest
 
 from atd.alerts.tests.test_lifecycle import raise_alert
+from atd.checkins.types import CheckinPoint
 from atd.console.compliance import compliance_chart
 from atd.console.rules import rebalance_plan
-from atd.console.track import point_of, thin
+from atd.console.track import point_json
 from atd.core import clock
 from atd.core.models import AuditEntry
 from atd.core.scope import Scope
 from atd.people.services import participant_phone_change
+from atd.telemetry.services import telemetry_ingest
+from atd.telemetry.tests.conftest import make_tracked
+from atd.telemetry.types import TrackPoint
 from atd.testing.world import World
 
 
@@ -30,12 +34,27 @@ def test_rebalance_moves_cases_from_busiest_to_idlest() -> None:
     assert max(loads.values()) - min(loads.values()) <= 1
 
 
-def test_track_points_accept_dicts_or_objects_and_are_thinned() -> None:
-    assert (point_of({"latitude": 41.0, "longitude": -87.0}) or {})["lat"] == 41.0
-    assert point_of({"lat": None, "lon": 1}) is None
-    points = [{"lat": 0, "lon": i, "at": str(i)} for i in range(12000)]
-    kept = thin(points, 5000)
-    assert len(kept) == 5000 and kept[-1] == points[-1]
+def test_track_points_are_rounded_and_carry_accuracy_and_verification_only_when_known() -> None:
+    at = clock.now()
+    fix = point_json(TrackPoint(at=at, lat=41.01234567, lon=-87.0, accuracy_m=None))
+    assert fix == {"lat": 41.012346, "lon": -87.0, "at": at.isoformat()}
+    checkin = point_json(CheckinPoint(at=at, lat=41.0, lon=-87.0, accuracy_m=12, verified=False))
+    assert checkin["accuracy_m"] == 12.0 and checkin["verified"] is False
+
+
+def store_track(world: World, points: list[tuple[float, float, Any]]) -> int:
+    """Fixes (lat, lon, time) of officer_a's participant, ingested through telemetry as a
+    device would send them; returns the participant's id."""
+    tracked = make_tracked(world)
+    records = [
+        {"seq": i, "time": at.isoformat(), "lat": lat, "lon": lon, "accuracy": 10}
+        for i, (lat, lon, at) in enumerate(points)
+    ]
+    result = telemetry_ingest(
+        actor=None, records=records, via="http", serial=tracked.serial, secret=tracked.secret
+    )
+    assert result.accepted == len(points), result.rejected
+    return tracked.participant_id
 
 
 def test_compliance_chart_counts_days_without_alerts() -> None:
@@ -141,56 +160,28 @@ def test_track_older_than_7_days_needs_a_reason(world: World, client_for: Any) -
 
 
 @pytest.mark.django_db
-def test_track_uses_telemetry_selector_when_it_exists(
-    world: World, client_for: Any, monkeypatch: Any
-) -> None:
-    import atd.console.track as track
-
+def test_track_uses_telemetry_selector(world: World, client_for: Any) -> None:
     now = clock.now()
-
-    def fake_track(scope: Any, participant_id: int, since: Any, until: Any) -> list[dict]:
-        return [
-            {"lat": 41.0, "lon": -87.0, "at": now - timedelta(hours=2)},
-            {"lat": 41.1, "lon": -87.1, "at": now - timedelta(hours=1)},
-        ]
-
-    monkeypatch.setattr(
-        track,
-        "optional_function",
-        lambda module, name: fake_track if name == "track_for_participant" else None,
+    pid = store_track(
+        world,
+        [(41.0, -87.0, now - timedelta(hours=2)), (41.1, -87.1, now - timedelta(hours=1))],
     )
-    pid = world.participants["officer_a"].pk
     body = client_for("case_officer").get(f"/participants/{pid}/track.json").json()
     assert body["point_count"] == 2
     assert body["current"]["lat"] == 41.1
 
 
 @pytest.mark.django_db
-def test_track_falls_back_to_telemetrys_audited_track_read(
-    world: World, client_for: Any, monkeypatch: Any
+def test_full_track_is_every_fix_oldest_first_and_its_read_is_audited(
+    world: World, client_for: Any
 ) -> None:
-    from types import SimpleNamespace
-
-    import atd.console.track as track
-
     now = clock.now()
-    calls: list[dict] = []
-
-    def participant_track_read(**kwargs: Any) -> tuple[None, list[Any]]:
-        calls.append(kwargs)
-        newest_first = [
-            SimpleNamespace(lat=41.2, lon=-87.2, fix_time=now - timedelta(minutes=5)),
-            SimpleNamespace(lat=41.1, lon=-87.1, fix_time=now - timedelta(hours=3)),
-        ]
-        return None, newest_first
-
-    monkeypatch.setattr(
-        track,
-        "optional_function",
-        lambda module, name: participant_track_read if name == "participant_track_read" else None,
+    pid = store_track(
+        world,
+        [(41.2, -87.2, now - timedelta(minutes=5)), (41.1, -87.1, now - timedelta(hours=3))],
     )
-    pid = world.participants["officer_a"].pk
-    body = client_for("case_officer").get(f"/participants/{pid}/track.json").json()
+    body = client_for("case_officer").get(f"/participants/{pid}/track.json?full=1").json()
     assert body["point_count"] == 2
     assert body["current"]["lat"] == 41.2
-    assert calls[0]["actor"] == world.users["case_officer"]
+    read = AuditEntry.objects.get(action="track.read", object_ids=str(pid))
+    assert read.actor_id == world.users["case_officer"].pk

@@ -19,6 +19,7 @@ from atd.core.errors import ValidationFailed
 from atd.core.jobs.progress import job_progress
 from atd.matching import selectors
 from atd.matching.choices import LinkageRunKind
+from atd.matching.linkage.bootstrap import model_from_synthetic
 from atd.matching.linkage.keys import feed_candidates, feed_tf_lookup
 from atd.matching.linkage.model import LinkageEngine, ScoredPair, pairs_scored
 from atd.matching.linkage.rows import booking_rows, participant_rows
@@ -98,8 +99,6 @@ def _model_for(actor: Any) -> LinkageModel:
         return linkage_model_train(actor=actor, note="first model, trained on arrival of data")
     except ValidationFailed as exc:
         log.warning("%s; storing a bootstrap model", exc.detail)
-        from atd.matching.demo import model_from_synthetic
-
         return linkage_model_save(
             actor=actor,
             settings_json=model_from_synthetic(),

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from atd.alerts.services import AlertSignal
+from atd.alerts.types import AlertKind
 from atd.telemetry.detectors.evidence import SOURCE, evidence_of, recent_fixes
 from atd.telemetry.rules.columns import runs
 from atd.telemetry.rules.memory import battery_alert_kind, battery_level
@@ -24,17 +25,17 @@ def tamper(batch: Batch) -> None:
         state = batch.states[event.device_id]
         if event.kind in {"strap_open", "device_removed"}:
             state.strap_open = True
+            evidence, cited = evidence_of(state, recent(event.participant_id, event.time))
+            batch.keep |= cited
             batch.signals.append(
                 AlertSignal(
-                    kind="strap_tamper",
+                    kind=AlertKind.STRAP_TAMPER,
                     occurred_at=event.time,
                     source=SOURCE,
                     source_ref=f"tamper:{event.device_id}:{event.kind}:{event.time.isoformat()}",
                     participant_id=event.participant_id,
                     detail={"event": event.kind, "device_id": event.device_id},
-                    evidence=evidence_of(
-                        batch, event.device_id, recent(event.participant_id, event.time)
-                    ),
+                    evidence=evidence,
                 )
             )
         elif event.kind == "strap_closed":
@@ -88,15 +89,17 @@ def battery(batch: Batch) -> None:
             level = new_level
             if kind is None:
                 continue
+            evidence, cited = evidence_of(state, recent(participant_id, at))
+            batch.keep |= cited
             batch.signals.append(
                 AlertSignal(
-                    kind=kind,
+                    kind=AlertKind(kind),
                     occurred_at=at,
                     source=SOURCE,
                     source_ref=f"{kind}:{device_id}:{at.isoformat()}",
                     participant_id=participant_id,
                     detail={"battery": percent, "device_id": device_id},
-                    evidence=evidence_of(batch, device_id, recent(participant_id, at)),
+                    evidence=evidence,
                 )
             )
         state.battery_level = level
@@ -138,15 +141,17 @@ def charging(batch: Batch) -> None:
         state.charging = on
         if not was_known and not on:
             continue  # first report of "not charging" is no change
+        evidence, cited = evidence_of(state, recent(participant_id, at))
+        batch.keep |= cited
         batch.signals.append(
             AlertSignal(
-                kind="charging",
+                kind=AlertKind.CHARGING,
                 occurred_at=at,
                 source=SOURCE,
                 source_ref=f"charging:{device_id}:{at.isoformat()}",
                 participant_id=participant_id,
                 title="Charging started" if on else "Charging stopped",
                 detail={"charging": on, "device_id": device_id},
-                evidence=evidence_of(batch, device_id, recent(participant_id, at)),
+                evidence=evidence,
             )
         )

@@ -4,47 +4,47 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
+from atd.alerts.types import AlertEvidence, DeviceHealth, EvidencePosition
 from atd.telemetry.models import Position
 from atd.telemetry.rules.columns import micros_of
 from atd.telemetry.rules.records import Fix
 
 if TYPE_CHECKING:
-    from atd.telemetry.batch import Batch
+    from atd.telemetry.batch import Batch, Health
 
 SOURCE = "telemetry"
 FLAG_JUMP = 1
 
 
-def _fix_json(fix: Fix) -> dict[str, Any]:
-    return {
-        "time": fix.time.isoformat(),
-        "lat": fix.lat,
-        "lon": fix.lon,
-        "accuracy_m": fix.accuracy,
-        "battery": fix.battery,
-    }
-
-
-def evidence_of(batch: Batch, device_id: int, recent: list[Fix]) -> dict[str, Any]:
-    state = batch.states.get(device_id)
-    for fix in recent:
-        batch.keep.add((fix.device_id, fix.time))
-    return {
-        "positions": [_fix_json(f) for f in recent],
-        "device": {
-            "device_id": device_id,
-            "battery": state.battery if state else None,
-            "charging": state.charging if state else None,
-            "last_contact_at": state.last_contact_at.isoformat() if state else None,
-            "last_fix_time": state.last_fix_time.isoformat()
-            if state and state.last_fix_time
-            else None,
-        },
-    }
+def evidence_of(
+    state: Health | None, recent: list[Fix]
+) -> tuple[AlertEvidence, set[tuple[int, datetime]]]:
+    """The evidence of a signal (the device's health, the participant's last good fixes) and
+    the (device, fix time) keys of the positions it cites: the detector adds them to the
+    batch's `keep`, so the retention purge spares them."""
+    cited = {(fix.device_id, fix.time) for fix in recent}
+    positions = tuple(
+        EvidencePosition(at=f.time, lat=f.lat, lon=f.lon, accuracy_m=f.accuracy, battery=f.battery)
+        for f in recent
+    )
+    device = (
+        DeviceHealth(
+            device_id=state.device_id,
+            battery=state.battery,
+            battery_level=state.battery_level,
+            charging=state.charging,
+            strap_open=state.strap_open,
+            last_contact_at=state.last_contact_at,
+            last_fix_time=state.last_fix_time,
+        )
+        if state is not None
+        else None
+    )
+    return AlertEvidence(positions=positions, device=device), cited
 
 
 def recent_fixes(batch: Batch) -> Callable[[int, datetime], list[Fix]]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -16,12 +17,13 @@ import numpy as np
 from django.conf import settings
 
 from atd.alerts.services import AlertSignal
-from atd.supervision.rules import CurfewSpec
+from atd.alerts.types import AlertKind
 from atd.supervision.selectors import (
     curfews_for_participants,
     zones_for_participants,
     zones_signature,
 )
+from atd.supervision.types import CurfewSpec
 from atd.telemetry.detectors.evidence import FLAG_JUMP, SOURCE, evidence_of, recent_fixes
 from atd.telemetry.models import DetectorState
 from atd.telemetry.rules.columns import FixColumns, runs
@@ -315,18 +317,19 @@ def _zone_signal(
     family, _, ident = key.partition(":")
     detail: dict[str, Any] = {"rule": key, "since": since.isoformat(), "device_id": fix.device_id}
     if family == "curfew":
-        kind = "curfew"
+        kind = AlertKind.CURFEW
         curfew = curfew_by_id.get(int(ident))
         if curfew is not None:
             detail.update(zone_id=curfew.zone_id, curfew_id=curfew.id)
     elif family == "zone":
-        kind = "zone_entry"
+        kind = AlertKind.ZONE_ENTRY
         zone = zone_by_id.get(int(ident))
         detail.update(zone_id=int(ident), zone_name=getattr(zone, "purpose", ""))
     else:
-        kind = "zone_exit"
-    evidence = evidence_of(batch, fix.device_id, recent(pid, fix.time))
-    evidence["rule"] = detail
+        kind = AlertKind.ZONE_EXIT
+    cited_evidence, cited = evidence_of(batch.states.get(fix.device_id), recent(pid, fix.time))
+    batch.keep |= cited
+    evidence = replace(cited_evidence, facts={"rule": dict(detail)})
     return AlertSignal(
         kind=kind,
         occurred_at=fix.time,
