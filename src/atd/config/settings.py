@@ -336,6 +336,11 @@ ATD_MATCHING_WIDE_BLOCK_MAX_PAIRS = env_int(
 )
 # Linkage backend: "duckdb" (in-process, default) or "spark" (pyspark, local mode).
 ATD_MATCHING_BACKEND = os.environ.get("ATD_MATCHING_BACKEND", "duckdb")
+# Where the Spark backend runs: "local[N]" (one machine, the default) or a cluster master URL
+# such as spark://10.0.0.5:7077 (docs/operations.md says when to switch and how to size it).
+ATD_SPARK_MASTER = os.environ.get("ATD_SPARK_MASTER", "local[2]")
+if not ATD_SPARK_MASTER.startswith(("local", "spark://", "yarn", "k8s://")):
+    raise SettingsError("ATD_SPARK_MASTER must be local[N], spark://HOST:PORT, yarn or k8s://...")
 if ATD_MATCHING_BACKEND not in ("duckdb", "spark"):
     raise SettingsError("ATD_MATCHING_BACKEND must be duckdb or spark")
 # --- telemetry ---

@@ -3,6 +3,7 @@
 Each write is atomic, attributed and audited once; alerts it implies are raised in the same
 transaction, and a participant's messages are queued on commit."""
 
+from atd.court.services.checks import CourtCheckResult, court_checks_run
 from atd.court.services.hearings import (
     hearing_missed_signal,
     hearing_outcome_record,
@@ -14,6 +15,8 @@ from atd.court.services.notices import notice_issue, notice_report_record, notic
 from atd.court.services.summary import case_summary_refresh
 
 __all__ = [
+    "CourtCheckResult",
+    "court_checks_run",
     "case_summary_refresh",
     "hearing_missed_signal",
     "hearing_outcome_record",
