@@ -44,12 +44,12 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "bench"))
 SMALL = os.environ.get("BENCH_SCALE", "full") == "small"
-JOB_PARTICIPANTS = 50_000 if SMALL else 1_000_000
+JOB_PARTICIPANTS = int(os.environ.get("BENCH_JOB_PARTICIPANTS", "50000" if SMALL else "1000000"))
 LINK_PARTICIPANTS = int(os.environ.get("BENCH_PARTICIPANTS", "50000" if SMALL else "4500000"))
-ALERTS = 300 if SMALL else 2_000
+ALERTS = int(os.environ.get("BENCH_ALERTS", "300" if SMALL else "2000"))
 BATCH = 1_000
 REPLICAS = 2
-SUFFIX = "_small" if SMALL else ""
+SUFFIX = os.environ.get("BENCH_DB_SUFFIX", "_small" if SMALL else "")
 ADMIN_URL = os.environ.get("BENCH_PG_ADMIN_URL", "postgres://postgres@127.0.0.1:5432/postgres")
 BASE = ADMIN_URL.rsplit("/", 1)[0]
 VAR = Path(tempfile.mkdtemp(prefix="atd-bench-jobs-"))
@@ -171,7 +171,7 @@ def part_jobs() -> tuple[float, int, int]:
             time.sleep(0.5)
         print("part 1: heavy jobs running; raising alerts")
         started = time.monotonic()
-        spread = 90.0 if SMALL else 240.0
+        spread = float(os.environ.get("BENCH_ALERT_SPREAD_S", "90" if SMALL else "240"))
         raised = 0
         while raised < ALERTS:
             due = min(ALERTS, int((time.monotonic() - started) / spread * ALERTS) + 1)
