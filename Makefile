@@ -8,7 +8,7 @@ export PYTHONUNBUFFERED := 1
 
 .PHONY: demo test install lint typecheck imports pytest pytest-sqlite pytest-postgres check-deploy \
         bench-intake bench-telemetry bench-scheduling bench-console bench-matching bench-matching-scale \
-        bench-reporting bench-fleet clean
+        bench-reporting bench-fleet bench-jobs clean
 
 $(STAMP): pyproject.toml
 	@command -v $(PY) >/dev/null || { echo "atd needs Python 3.11 ($(PY) not found)"; exit 1; }
@@ -79,6 +79,9 @@ bench-fleet: install
 
 bench-reporting: install
 	$(BIN)/python bench/reporting.py
+
+bench-jobs: install
+	$(BIN)/python bench/jobs.py
 
 clean:
 	rm -rf $(VENV) var/test_* .pytest_cache .mypy_cache .ruff_cache

@@ -147,6 +147,7 @@ def wipe() -> None:
     with connection.cursor() as cursor:
         for table in (
             "matching_matchcandidate",
+            "matching_blockingkey",  # derived from the people rows deleted below
             "matching_linkagerun",
             "matching_linkagemodel",
             "matching_bookingrecord",

@@ -435,7 +435,7 @@ def main() -> None:
     from atd.people.models import Case, CaseStatusChange, Participant
     from atd.reporting import rules, selectors
 
-    admin = Scope(role="admin", user_id=None, office_id=None)
+    admin = Scope.system()
     known_at = datetime(2026, 5, 1, tzinfo=UTC)
 
     def report() -> tuple[bytes, float, int]:

@@ -7,7 +7,7 @@ import sys
 
 COMMANDS = {
     "serve": "serve",
-    "worker": "db_worker",
+    "worker": "worker",
     "migrate": "migrate",
     "demo": "demo",
     "demo-codes": "demo_codes",
@@ -30,7 +30,9 @@ USAGE = """usage: atd COMMAND [options]
 
 commands:
   serve                 start the web server (uvicorn) at 127.0.0.1:8000
-  worker                run the background task worker (django-tasks db_worker)
+  worker [--queue-name Q]  run background jobs: queued tasks and periodic jobs, fired
+                        once per period across replicas (--queue-name paging: a worker
+                        reserved for paging; --no-schedule: run jobs only)
   migrate               create or update the database tables
   demo                  migrate, seed synthetic data, start web + worker (make demo)
   demo-codes            print the demo users' current one-time codes (demo only)
@@ -40,7 +42,7 @@ commands:
   ingest mqtt           subscribe to device telemetry on the MQTT broker
   ingest log            drain the JetStream device log (ATD_NATS_URL) into the database
   ingest bridge         MQTT broker -> JetStream device log (ack after the durable append)
-  scheduler             run periodic jobs (missed check-ins, escalations, retention)
+  scheduler             alias of `atd worker`
   checkins windows|close|all   generate check-in windows / close the ones that ended
   schedule [--office CODE]     book due in-person check-ins into office capacity
   alerts-escalate [--loop S]   escalate alerts past their acknowledgement SLA

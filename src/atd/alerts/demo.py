@@ -11,7 +11,6 @@ from atd.alerts.services.escalation import alert_escalate_due
 from atd.alerts.types import AlertEvidence, AlertKind, DeviceHealth, EvidencePosition
 from atd.core import clock
 from atd.core.actors import SYSTEM
-from atd.core.roles import Role
 from atd.core.scope import Scope
 from atd.people.selectors import participant_queryset_in_scope
 
@@ -26,7 +25,7 @@ KINDS = (
 
 
 def alerts_demo_seed(ctx: dict[str, Any]) -> None:
-    everyone = Scope(role=Role.ADMIN, user_id=None, office_id=None)
+    everyone = Scope.system()
     ids = list(
         participant_queryset_in_scope(everyone).order_by("pk").values_list("pk", flat=True)[:12]
     )

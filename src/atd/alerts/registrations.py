@@ -7,6 +7,7 @@ from typing import Any
 
 from atd.core.extensions import (
     DemoStep,
+    JobQueue,
     NavLink,
     ParticipantPanel,
     PeriodicJob,
@@ -18,6 +19,8 @@ from atd.core.extensions import (
     register_timeline_source,
 )
 from atd.core.roles import Role
+
+PAGING = JobQueue.PAGING
 
 
 def _escalate() -> Any:
@@ -63,9 +66,13 @@ def _demo(ctx: dict[str, Any]) -> None:
 def register_all() -> None:
     # After people (and telemetry/check-ins) have seeded participants.
     register_demo_step(DemoStep("alerts", seed=_demo, order=500))
-    register_periodic_job(PeriodicJob("alerts.escalate", every=timedelta(minutes=1), run=_escalate))
     register_periodic_job(
-        PeriodicJob("alerts.deliver_notifications", every=timedelta(seconds=15), run=_deliver)
+        PeriodicJob("alerts.escalate", every=timedelta(minutes=1), run=_escalate, queue=PAGING)
+    )
+    register_periodic_job(
+        PeriodicJob(
+            "alerts.deliver_notifications", every=timedelta(seconds=15), run=_deliver, queue=PAGING
+        )
     )
     register_periodic_job(PeriodicJob("alerts.reroute", every=timedelta(minutes=1), run=_reroute))
     register_timeline_source(TimelineSource("alerts", items=_timeline))

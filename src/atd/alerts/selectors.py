@@ -24,7 +24,7 @@ from atd.alerts.models import (
 from atd.alerts.rules import SEVERITY_ORDER, sla_label
 from atd.alerts.types import AlertRow, ParticipantAlertCounts
 from atd.core import clock
-from atd.core.audit import audit_record
+from atd.core.audit import audit_record, read_one_audited
 from atd.core.errors import NotFound
 from atd.core.extensions import TimelineItem
 from atd.core.roles import Role
@@ -124,23 +124,15 @@ def _search_q(scope: Scope, q: str) -> Q:
 
 def alert_detail_read(*, scope: Scope, actor: Any, alert_id: int) -> Alert:
     """One alert with its evidence, events and history; every call is audited."""
-    alert = (
+    return read_one_audited(
         alert_queryset_in_scope(scope)
         .select_related("participant", "officer", "office", "acknowledged_by", "resolved_by")
-        .prefetch_related("events", "transitions")
-        .filter(pk=alert_id)
-        .first()
-    )
-    audit_record(
+        .prefetch_related("events", "transitions"),
+        pk=alert_id,
         actor=actor,
         action="alert.read",
         object_type="alert",
-        object_ids=[alert_id],
-        outcome="ok" if alert else "not_found",
     )
-    if alert is None:
-        raise NotFound()
-    return alert
 
 
 def alert_counts_by_severity(scope: Scope) -> dict[str, dict[str, int]]:

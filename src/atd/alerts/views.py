@@ -24,27 +24,14 @@ from atd.core import clock
 from atd.core.audit import audit_record
 from atd.core.errors import DomainError, NotFound
 from atd.core.extensions import alert_asides, ordered
+from atd.core.params import int_or_none, page_number
 from atd.core.roles import STAFF_ROLES, Role
-from atd.core.scope import STAFF_CASE_ROLES, Scope
+from atd.core.scope import STAFF_CASE_ROLES, Scope, scope_for
 from atd.core.timezones import zone_label, zone_names
 from atd.people.selectors import office_list, officer_list_for
 from atd.supervision.selectors import zones_for_participants
 
 PAGE = 50
-
-
-def _scope(request: HttpRequest) -> Scope:
-    scope = Scope.for_user(request.user)
-    if scope.role not in STAFF_CASE_ROLES:
-        raise PermissionDenied
-    return scope
-
-
-def _int(value: str | None) -> int | None:
-    try:
-        return int(value) if value else None
-    except ValueError:
-        return None
 
 
 def _filters(request: HttpRequest) -> selectors.AlertFilters:
@@ -54,10 +41,10 @@ def _filters(request: HttpRequest) -> selectors.AlertFilters:
         kind=g.get("kind", "") if g.get("kind") in AlertKind.values else "",
         severity=g.get("severity", "") if g.get("severity") in Severity.values else "",
         status=status if status in ("active", "open", "acknowledged", "resolved", "") else "active",
-        office_id=_int(g.get("office")),
-        officer_id=_int(g.get("officer")),
-        participant_id=_int(g.get("participant")),
-        older_than_hours=_int(g.get("older_than_hours")),
+        office_id=int_or_none(g.get("office")),
+        officer_id=int_or_none(g.get("officer")),
+        participant_id=int_or_none(g.get("participant")),
+        older_than_hours=int_or_none(g.get("older_than_hours")),
         sla_breached=g.get("breached") == "1",
         q=g.get("q", "").strip()[:100],
     )
@@ -65,7 +52,7 @@ def _filters(request: HttpRequest) -> selectors.AlertFilters:
 
 def _queue_context(request: HttpRequest, scope: Scope) -> dict[str, Any]:
     filters = _filters(request)
-    page_no = max(_int(request.GET.get("page")) or 1, 1)
+    page_no = page_number(request.GET.get("page"))
     items, total = selectors.alert_list(
         scope=scope, filters=filters, offset=(page_no - 1) * PAGE, limit=PAGE
     )
@@ -91,7 +78,7 @@ def _queue_context(request: HttpRequest, scope: Scope) -> dict[str, Any]:
 
 @login_required
 def queue(request: HttpRequest) -> HttpResponse:
-    scope = _scope(request)
+    scope = scope_for(request, STAFF_CASE_ROLES)
     context = _queue_context(request, scope)
     context.update(
         kinds=AlertKind.choices,
@@ -109,13 +96,13 @@ def queue(request: HttpRequest) -> HttpResponse:
 @login_required
 def queue_rows(request: HttpRequest) -> HttpResponse:
     """The queue's table body alone, fetched by the live refresh."""
-    scope = _scope(request)
+    scope = scope_for(request, STAFF_CASE_ROLES)
     return render(request, "alerts/_queue_rows.html", _queue_context(request, scope))
 
 
 @login_required
 def alert_detail(request: HttpRequest, alert_id: int) -> HttpResponse:
-    scope = _scope(request)
+    scope = scope_for(request, STAFF_CASE_ROLES)
     try:
         alert = selectors.alert_detail_read(scope=scope, actor=request.user, alert_id=alert_id)
     except NotFound:
@@ -161,7 +148,7 @@ def _back(request: HttpRequest, alert_id: int) -> HttpResponse:
 
 
 def _act(request: HttpRequest, alert_id: int, action: str) -> HttpResponse:
-    scope = _scope(request)
+    scope = scope_for(request, STAFF_CASE_ROLES)
     post = request.POST
     try:
         if action == "acknowledge":
@@ -220,10 +207,10 @@ def bulk(request: HttpRequest) -> HttpResponse:
     alert through the same service as a single click (so each is checked against the caller's
     scope and audited on its own). An alert that cannot take the action is reported, not
     fatal; an id outside the caller's scope is reported as not found."""
-    scope = _scope(request)
+    scope = scope_for(request, STAFF_CASE_ROLES)
     post = request.POST
     action = post.get("action", "")
-    ids = sorted({i for i in (_int(v) for v in post.getlist("alert_id")) if i is not None})
+    ids = sorted({i for i in (int_or_none(v) for v in post.getlist("alert_id")) if i is not None})
     back = post.get("next", "")
     target = back if back.startswith("/") and not back.startswith("//") else reverse("alerts:queue")
     if action not in ("acknowledge", "resolve"):
@@ -274,7 +261,7 @@ def bulk(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def acknowledge_for_participant(request: HttpRequest, participant_id: int) -> HttpResponse:
-    scope = _scope(request)
+    scope = scope_for(request, STAFF_CASE_ROLES)
     try:
         ids = services.alert_acknowledge_for_participant(
             actor=request.user,

@@ -15,6 +15,7 @@ class CheckinsConfig(AppConfig):
             AlertAside,
             DashboardCard,
             DemoStep,
+            JobQueue,
             ParticipantPanel,
             PeriodicJob,
             register_alert_aside,
@@ -38,6 +39,7 @@ class CheckinsConfig(AppConfig):
                 name="checkins.windows_close",
                 every=timedelta(minutes=1),
                 run=tasks.windows_close_job,
+                queue=JobQueue.PAGING,
             )
         )
         register_periodic_job(

@@ -1,4 +1,4 @@
-"""Periodic jobs of checkins, run by `atd scheduler` (restart-safe: state-derived)."""
+"""Periodic jobs of checkins, run by `atd worker` (restart-safe: state-derived)."""
 
 from __future__ import annotations
 

@@ -6,7 +6,6 @@ import uuid
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
@@ -15,23 +14,16 @@ from atd.checkins import selectors, services
 from atd.core import clock
 from atd.core.errors import DomainError, NotFound
 from atd.core.roles import Role
-from atd.core.scope import Scope
+from atd.core.scope import scope_for
 from atd.people.selectors import participant_detail_read
 
 STAFF = (Role.CASE_OFFICER, Role.CONTRACTOR_SPECIALIST, Role.SUPERVISOR, Role.ADMIN)
 
 
-def _scope(request: HttpRequest) -> Scope:
-    scope = Scope.for_user(request.user)
-    if scope.role not in STAFF:
-        raise PermissionDenied
-    return scope
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def in_person(request: HttpRequest, participant_id: int) -> HttpResponse:
-    scope = _scope(request)
+    scope = scope_for(request, STAFF)
     try:
         if request.method == "POST":
             result = services.checkin_in_person_record(
@@ -71,7 +63,7 @@ def in_person(request: HttpRequest, participant_id: int) -> HttpResponse:
 
 @login_required
 def photo(request: HttpRequest, checkin_id: int) -> HttpResponse:
-    scope = _scope(request)
+    scope = scope_for(request, STAFF)
     try:
         row = selectors.checkin_photo_read(scope=scope, actor=request.user, checkin_id=checkin_id)
     except NotFound:

@@ -239,9 +239,14 @@ TASKS = {
         "BACKEND": "django_tasks.backends.immediate.ImmediateBackend"
         if _testing
         else "django_tasks_db.DatabaseBackend",
-        "QUEUES": ["default", "telemetry", "notifications"],
+        "QUEUES": ["paging", "default", "batch", "telemetry", "notifications"],
     }
 }
+# The job system (ADR 0015): a running job's lease, retries, backoff base, ticker period.
+ATD_JOB_LEASE_SECONDS = env_int("ATD_JOB_LEASE_SECONDS", 60, minimum=2)
+ATD_JOB_ATTEMPTS = env_int("ATD_JOB_ATTEMPTS", 3, minimum=1)
+ATD_JOB_BACKOFF_SECONDS = env_int("ATD_JOB_BACKOFF_SECONDS", 10)
+ATD_JOB_TICK_SECONDS = float(os.environ.get("ATD_JOB_TICK_SECONDS", "1.0"))
 
 if _testing:
     # Argon2 is deliberately slow; the suite builds hundreds of users.
@@ -287,6 +292,8 @@ LOGGING = {
 ATD_ADDRESS_SHARED_THRESHOLD = env_int("ATD_ADDRESS_SHARED_THRESHOLD", 5, minimum=2)
 ATD_API_MAX_PAGE_SIZE = env_int("ATD_API_MAX_PAGE_SIZE", 200, minimum=10)
 ATD_INTAKE_MAX_ROWS = env_int("ATD_INTAKE_MAX_ROWS", 50_000, minimum=1)
+# The one cap on an uploaded release file or booking feed (core/uploads.py): 50 MiB.
+ATD_UPLOAD_MAX_BYTES = env_int("ATD_UPLOAD_MAX_BYTES", 50 * 1024 * 1024, minimum=1024)
 ATD_REPORT_BY_DAYS = env_int("ATD_REPORT_BY_DAYS", 60, minimum=1)
 ATD_MQTT_URL = os.environ.get("ATD_MQTT_URL", "mqtt://127.0.0.1:1883")
 ATD_MAP_TILE_URL = os.environ.get("ATD_MAP_TILE_URL", "")
@@ -385,6 +392,11 @@ ATD_MATCHING_WIDE_BLOCK_MAX_PAIRS = env_int(
 )
 # Linkage backend: "duckdb" (in-process, default) or "spark" (pyspark, local mode).
 ATD_MATCHING_BACKEND = os.environ.get("ATD_MATCHING_BACKEND", "duckdb")
+# Where the Spark backend runs: "local[N]" (one machine, the default) or a cluster master URL
+# such as spark://10.0.0.5:7077 (docs/operations.md says when to switch and how to size it).
+ATD_SPARK_MASTER = os.environ.get("ATD_SPARK_MASTER", "local[2]")
+if not ATD_SPARK_MASTER.startswith(("local", "spark://", "yarn", "k8s://")):
+    raise SettingsError("ATD_SPARK_MASTER must be local[N], spark://HOST:PORT, yarn or k8s://...")
 if ATD_MATCHING_BACKEND not in ("duckdb", "spark"):
     raise SettingsError("ATD_MATCHING_BACKEND must be duckdb or spark")
 # --- telemetry ---

@@ -8,7 +8,6 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -23,28 +22,15 @@ from atd.core.audit import audit_batch, audit_record
 from atd.core.audit_selectors import AuditFilters, audit_search_read
 from atd.core.errors import DomainError, NotFound
 from atd.core.extensions import dashboard_cards, ordered, participant_panels
+from atd.core.params import int_or_none, page_number
 from atd.core.roles import Role
-from atd.core.scope import Scope
+from atd.core.scope import Scope, scope_for
 from atd.people import selectors, services
 from atd.people.choices import CaseStatus, ClosureReason
 from atd.people.rules import AddressFlagKind
 
 PAGE = 50
 CASE_ROLES = (Role.CASE_OFFICER, Role.CONTRACTOR_SPECIALIST, Role.SUPERVISOR, Role.ADMIN)
-
-
-def _scope(request: HttpRequest, *roles: str) -> Scope:
-    scope = Scope.for_user(request.user)
-    if roles and scope.role not in roles:
-        raise PermissionDenied
-    return scope
-
-
-def _int(value: str | None) -> int | None:
-    try:
-        return int(value) if value else None
-    except ValueError:
-        return None
 
 
 @login_required
@@ -118,7 +104,7 @@ def _dashboard_alerts_context(request: HttpRequest, scope: Scope) -> dict[str, A
 @login_required
 def dashboard_alerts(request: HttpRequest) -> HttpResponse:
     """The dashboard's alert sections alone, fetched by the live refresh."""
-    scope = _scope(request, *CASE_ROLES)
+    scope = scope_for(request, CASE_ROLES)
     context = _dashboard_alerts_context(request, scope)
     context["is_supervisor"] = scope.role in (Role.SUPERVISOR, Role.ADMIN)
     return render(request, "console/_dashboard_alerts.html", context)
@@ -126,12 +112,12 @@ def dashboard_alerts(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def participant_list(request: HttpRequest) -> HttpResponse:
-    scope = _scope(request, *CASE_ROLES)
-    page_no = max(_int(request.GET.get("page")) or 1, 1)
+    scope = scope_for(request, CASE_ROLES)
+    page_no = page_number(request.GET.get("page"))
     filters = selectors.ParticipantFilters(
         q=request.GET.get("q", "")[:100],
-        office_id=_int(request.GET.get("office")),
-        officer_id=_int(request.GET.get("officer")),
+        office_id=int_or_none(request.GET.get("office")),
+        officer_id=int_or_none(request.GET.get("officer")),
         status=request.GET.get("status", "")
         if request.GET.get("status") in CaseStatus.values
         else "",
@@ -170,7 +156,7 @@ def participant_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @audit_batch()  # every panel audits its own read: one chain-head lock and commit for all
 def participant_detail(request: HttpRequest, participant_id: int) -> HttpResponse:
-    scope = _scope(request, *CASE_ROLES)
+    scope = scope_for(request, CASE_ROLES)
     try:
         participant = selectors.participant_detail_read(
             scope=scope, actor=request.user, participant_id=participant_id
@@ -234,7 +220,7 @@ def _redirect_to_case_participant(scope: Scope, case_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def case_status(request: HttpRequest, case_id: int) -> HttpResponse:
-    scope = _scope(request, *CASE_ROLES)
+    scope = scope_for(request, CASE_ROLES)
     try:
         services.case_change_status(
             actor=request.user,
@@ -255,13 +241,13 @@ def case_status(request: HttpRequest, case_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def case_assignment(request: HttpRequest, case_id: int) -> HttpResponse:
-    scope = _scope(request, Role.SUPERVISOR, Role.ADMIN)
+    scope = scope_for(request, (Role.SUPERVISOR, Role.ADMIN))
     try:
         case = services.case_reassign(
             actor=request.user,
             scope=scope,
             case_id=case_id,
-            officer_id=_int(request.POST.get("officer_id")),
+            officer_id=int_or_none(request.POST.get("officer_id")),
             reason=request.POST.get("reason", ""),
         )
         messages.success(request, "Case reassigned.")
@@ -279,7 +265,7 @@ def case_assignment(request: HttpRequest, case_id: int) -> HttpResponse:
 
 @login_required
 def intake_list(request: HttpRequest) -> HttpResponse:
-    scope = _scope(request, Role.RECORDS_ANALYST, Role.SUPERVISOR, Role.ADMIN)
+    scope = scope_for(request, (Role.RECORDS_ANALYST, Role.SUPERVISOR, Role.ADMIN))
     return render(
         request, "console/intake_list.html", {"batches": selectors.intake_batch_list(scope=scope)}
     )
@@ -287,7 +273,7 @@ def intake_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def intake_detail(request: HttpRequest, batch_id: int) -> HttpResponse:
-    scope = _scope(request, Role.RECORDS_ANALYST, Role.SUPERVISOR, Role.ADMIN)
+    scope = scope_for(request, (Role.RECORDS_ANALYST, Role.SUPERVISOR, Role.ADMIN))
     try:
         batch = selectors.intake_batch_get(scope=scope, batch_id=batch_id)
     except NotFound:
@@ -310,8 +296,8 @@ def _dt(value: str | None) -> datetime | None:
 
 @login_required
 def audit_search(request: HttpRequest) -> HttpResponse:
-    _scope(request, Role.AUDITOR, Role.ADMIN)
-    page_no = max(_int(request.GET.get("page")) or 1, 1)
+    scope_for(request, (Role.AUDITOR, Role.ADMIN))
+    page_no = page_number(request.GET.get("page"))
     filters = AuditFilters(
         actor=request.GET.get("actor", "")[:150],
         action=request.GET.get("action", "")[:64],

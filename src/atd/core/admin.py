@@ -10,7 +10,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.http import HttpRequest
 
-from atd.core.models import ApiKey, AuditEntry, User
+from atd.core.models import ApiKey, AuditEntry, JobFiring, JobRun, User
 
 
 @admin.register(User)
@@ -62,4 +62,53 @@ class AuditEntryAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(JobRun)
+class JobRunAdmin(admin.ModelAdmin):
+    """Every attempt at a background job: what runs now (with rows done / total), what is
+    waiting to retry, and what failed for good with its error (ADR 0015)."""
+
+    list_display = (
+        "id",
+        "job",
+        "queue",
+        "state",
+        "attempt",
+        "max_attempts",
+        "progress",
+        "worker_id",
+        "started_at",
+        "finished_at",
+    )
+    list_filter = ("state", "queue", "job")
+    search_fields = ("job", "error", "worker_id")
+    readonly_fields = [f.name for f in JobRun._meta.fields]
+
+    @admin.display(description="progress")
+    def progress(self, obj: JobRun) -> str:
+        if obj.done is None:
+            return ""
+        if obj.total:
+            return f"{obj.done:,} / {obj.total:,} ({100 * obj.done / obj.total:.0f}%)"
+        return f"{obj.done:,}"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(JobFiring)
+class JobFiringAdmin(admin.ModelAdmin):
+    list_display = ("job", "period_start", "fired_at", "fired_by", "task_result_id")
+    list_filter = ("job",)
+    readonly_fields = [f.name for f in JobFiring._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

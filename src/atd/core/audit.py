@@ -8,9 +8,10 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db import transaction
+from django.db.models import Model, QuerySet
 
 from atd.core import clock, request_context
 from atd.core.actors import Actor, actor_for
@@ -27,7 +28,10 @@ from atd.core.audit_chain import (
     checkpoints_read,
     entry_hash,
 )
+from atd.core.errors import NotFound
 from atd.core.models import AuditChainHead, AuditEntry
+
+_Row = TypeVar("_Row", bound=Model)
 
 
 def _object_ids(ids: Iterable[Any] | Any) -> str:
@@ -74,6 +78,32 @@ def audit_record(
         pending.append(values)
         return AuditEntry(**values)  # not saved yet: written when the batch ends
     return _append([values], stamp=True)[0]
+
+
+def read_one_audited(
+    queryset: QuerySet[_Row],
+    *,
+    pk: int,
+    actor: Any,
+    action: str,
+    object_type: str,
+    reason: str = "",
+) -> _Row:
+    """One row of a queryset already narrowed to the caller's scope, and the audit entry for
+    reading it. A row that is absent and one out of scope look the same: both are audited as
+    `not_found` and raise NotFound (404), so the answer tells the caller nothing."""
+    row = queryset.filter(pk=pk).first()
+    audit_record(
+        actor=actor,
+        action=action,
+        object_type=object_type,
+        object_ids=[pk],
+        outcome="ok" if row is not None else "not_found",
+        reason=reason,
+    )
+    if row is None:
+        raise NotFound()
+    return row
 
 
 def _append(batch: list[dict[str, Any]], *, stamp: bool = False) -> list[AuditEntry]:

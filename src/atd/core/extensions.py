@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
+from enum import StrEnum
 from typing import Any
 
 
@@ -40,14 +41,30 @@ class NavLink:
     order: int = 100
 
 
+class JobQueue(StrEnum):
+    """Queues by urgency. `atd worker --queue-name paging` workers are reserved for paging, so
+    a long batch job never delays a page; priorities order the queues for workers taking all."""
+
+    PAGING = "paging"  # notification delivery, escalation, no-signal, missed check-ins
+    DEFAULT = "default"
+    BATCH = "batch"  # long jobs: appointment run, matching, report refresh, retention
+
+
 @dataclass(frozen=True)
 class PeriodicJob:
-    """Run by `atd scheduler` every `every`. Jobs must be restart-safe: they derive what to do
-    from stored state (e.g. windows closed and not yet marked), never from wall-clock ticks."""
+    """Fired once per `every` across all `atd worker` replicas and run as a task on `queue`
+    (ADR 0015), retried `attempts` times with backoff. Jobs must be restart-safe: they derive
+    what to do from stored state (e.g. windows closed and not yet marked), never from ticks.
+    Long jobs report progress with `atd.core.jobs.progress.job_progress(done, total)`.
+
+    One line registers one: `register_periodic_job(PeriodicJob("app.thing", every=timedelta(
+    minutes=5), run=thing_job, queue=JobQueue.BATCH))`."""
 
     name: str
     every: timedelta
     run: Callable[[], Any]
+    queue: JobQueue = JobQueue.DEFAULT
+    attempts: int = 3
 
 
 @dataclass(frozen=True)
@@ -137,6 +154,31 @@ def register_office_move_hook(hook: OfficeMoveHook) -> None:
     _add(office_move_hooks, hook)
 
 
+@dataclass(frozen=True)
+class ParticipantChangeHook:
+    """Run inside the transaction of a people write that changes what identifies a participant
+    or whether they are enrolled (intake, an alias, an address, a case's status), as
+    `run(participant_ids=[...])`: e.g. matching recomputes their blocking keys, so a feed batch
+    finds them by key the moment the write commits."""
+
+    name: str
+    run: Callable[..., Any]
+
+
+participant_change_hooks: list[ParticipantChangeHook] = []
+
+
+def register_participant_change_hook(hook: ParticipantChangeHook) -> None:
+    _add(participant_change_hooks, hook)
+
+
+def participants_changed(participant_ids: list[int]) -> None:
+    """Called by people's services; runs every registered hook in the caller's transaction."""
+    if participant_ids:
+        for hook in participant_change_hooks:
+            hook.run(participant_ids=participant_ids)
+
+
 def _add(registry: list[Any], item: Any) -> None:
     if any(existing.name == item.name for existing in registry if hasattr(existing, "name")):
         return  # ready() can run twice in some test set-ups
@@ -166,6 +208,13 @@ def register_nav_link(link: NavLink) -> None:
 
 def register_periodic_job(job: PeriodicJob) -> None:
     _add(periodic_jobs, job)
+
+
+def periodic_job_named(name: str) -> PeriodicJob:
+    for job in periodic_jobs:
+        if job.name == name:
+            return job
+    raise LookupError(f"no periodic job named {name!r} is registered")
 
 
 def register_demo_step(step: DemoStep) -> None:

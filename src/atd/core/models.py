@@ -1,4 +1,5 @@
-"""Tables of the shared kernel: users, the hash-chained audit log, integration API keys."""
+"""Tables of the shared kernel: users, the hash-chained audit log, integration API keys, and
+the job system's bookkeeping (periodic firings, job runs with their lease and progress)."""
 
 from __future__ import annotations
 
@@ -88,3 +89,66 @@ class ApiKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix})"
+
+
+class JobFiring(models.Model):
+    """One firing of a periodic job for one period. The unique (job, period_start) pair is the
+    lock: every worker replica tries to insert the row for the current period, exactly one
+    insert succeeds, and only that replica enqueues the job (see core/jobs/periodic.py)."""
+
+    job = models.CharField(max_length=100)
+    period_start = models.DateTimeField()
+    fired_at = models.DateTimeField()
+    fired_by = models.CharField(max_length=64)
+    # The queued task's id (a UUID with the database backend; tests' immediate backend differs).
+    task_result_id = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["job", "period_start"], name="job_firing_once")
+        ]
+        indexes = [models.Index(fields=["fired_at"])]
+        ordering = ["-fired_at"]
+
+    def __str__(self) -> str:
+        return f"{self.job} @ {self.period_start:%Y-%m-%d %H:%M:%S}"
+
+
+class JobRun(models.Model):
+    """One attempt at one queued task (django-tasks-db's DBTaskResult holds the task itself).
+
+    The worker running it renews `lease_until`; a worker killed mid-job stops renewing, and any
+    other worker's reaper marks the run lost and queues the next attempt. `done`/`total` are the
+    job's own progress report; `error` is what a failed attempt raised."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", "Queued (a retry waiting for its time)"
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Succeeded"
+        RETRIED = "retried", "Failed; a retry is queued"
+        FAILED = "failed", "Failed for good"
+
+    task_result_id = models.UUIDField(unique=True)
+    job = models.CharField(max_length=200)
+    queue = models.CharField(max_length=32)
+    attempt = models.PositiveSmallIntegerField(default=1)
+    max_attempts = models.PositiveSmallIntegerField(default=3)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.RUNNING)
+    worker_id = models.CharField(max_length=64, blank=True)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    done = models.BigIntegerField(null=True, blank=True)
+    total = models.BigIntegerField(null=True, blank=True)
+    progress_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["state", "lease_until"]),
+            models.Index(fields=["job", "state"]),
+        ]
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"{self.job} #{self.attempt} ({self.state})"

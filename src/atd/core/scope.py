@@ -7,10 +7,13 @@ case through this path: they work their own queues, which apply `Scope.allows_qu
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q
+from django.http import HttpRequest
 
 from atd.core.errors import Forbidden
 from atd.core.roles import CASELOAD_ROLES, Role
@@ -38,6 +41,12 @@ class Scope:
             office_id=user.office_id,
             participant_id=participant_id,
         )
+
+    @classmethod
+    def system(cls) -> Scope:
+        """The platform acting on its own (periodic jobs, summaries, reports, the demo seed):
+        it sees every case, as an admin does, and is no user and no office."""
+        return cls(role=Role.ADMIN, user_id=None, office_id=None)
 
     @property
     def sees_cases(self) -> bool:
@@ -85,3 +94,12 @@ STAFF_CASE_ROLES = (
     Role.SUPERVISOR,
     Role.ADMIN,
 )
+
+
+def scope_for(request: HttpRequest, roles: Collection[str]) -> Scope:
+    """The signed-in caller's scope for a console page; a role not in `roles` gets Django's 403
+    page (PermissionDenied), the same answer for every page that refuses a role."""
+    scope = Scope.for_user(request.user)
+    if scope.role not in roles:
+        raise PermissionDenied
+    return scope

@@ -16,7 +16,7 @@ from atd.core.scope import Scope
 from atd.court import services
 from atd.people.selectors import case_office_timezones, case_queryset_in_scope
 
-ADMIN = Scope(role="admin", user_id=None, office_id=None)
+ADMIN = Scope.system()
 # Courts by the time zone of the office whose participants they hear: a hearing is stated
 # in its court's time, which is the case office's time the participant is told.
 COURTS_BY_ZONE = {

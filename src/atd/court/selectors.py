@@ -13,6 +13,9 @@ from atd.core.errors import NotFound
 from atd.core.scope import Scope
 from atd.court.choices import HearingOutcome
 from atd.court.models import CaseCourtSummary, Hearing, LegalStatusEvent, Notice
+
+# Published with the selectors: reporting's SQL fragments (report_read.py stays private).
+from atd.court.report_read import failed_to_appear_sql, legal_status_at_sql  # noqa: F401
 from atd.people.selectors import case_queryset_in_scope, participant_ids_in_scope
 
 

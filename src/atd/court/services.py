@@ -13,7 +13,6 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from atd.alerts.services import AlertSignal, alert_raise_many, notification_enqueue
-from atd.alerts.types import AlertKind
 from atd.core import clock
 from atd.core.actors import actor_for
 from atd.core.audit import audit_record
@@ -363,7 +362,7 @@ def hearing_outcome_record(
 
 def hearing_missed_signal(hearing: Hearing) -> AlertSignal:
     return AlertSignal(
-        kind=AlertKind.HEARING_MISSED,
+        kind="hearing_missed",
         occurred_at=hearing.scheduled_at,
         source="court.hearing",
         source_ref=f"{hearing.pk}:missed",

@@ -21,7 +21,7 @@ from atd.devices.models import (
     Shipment,
     ShipmentItem,
 )
-from atd.devices.rules import stock_is_low
+from atd.devices.rules import credential_matches, stock_is_low
 from atd.people.selectors import office_list
 
 
@@ -88,6 +88,11 @@ def devices_for_ingest(serials: Iterable[str]) -> dict[str, DeviceIdentity]:
         for row in rows:
             out[row[1]] = DeviceIdentity(*row)
     return out
+
+
+def device_secret_matches(device: DeviceIdentity, secret: str | None) -> bool:
+    """Whether `secret` is the device's current credential (compared in constant time)."""
+    return credential_matches(secret, device.credential_hash)
 
 
 def devices_by_id(device_ids: Iterable[int]) -> dict[int, DeviceIdentity]:

@@ -11,8 +11,8 @@ from ninja import File, Router, Schema
 from ninja.files import UploadedFile
 
 from atd.core.api import api_key_auth, require_key_scope, scope_of, session_auth
-from atd.core.errors import ValidationFailed
 from atd.core.models import ApiKey
+from atd.core.uploads import delivery_read
 from atd.matching import selectors, services
 from atd.matching.choices import FeedChannel
 from atd.matching.feeds.readers import feed_rows_decode
@@ -60,25 +60,15 @@ def feed_records(request: HttpRequest, source: str, file: File[UploadedFile] | N
     key = require_key_scope(request, ApiKey.Scope.MATCHING_FEED)
     # ninja leaves an optional file beside a path parameter unset: read it from FILES too.
     upload: Any = file or request.FILES.get("file")
-    if upload is not None:
-        content = upload.read(settings.DATA_UPLOAD_MAX_MEMORY_SIZE * 20 + 1)
-        name = upload.name or "upload"
-        fmt = "csv" if name.lower().endswith(".csv") else "json"
-    else:
-        content = request.body
-        ctype = request.content_type or ""
-        fmt = "csv" if "csv" in ctype else "ndjson" if "ndjson" in ctype else "json"
-        name = ""
-    if not content:
-        raise ValidationFailed(detail="the request has no records")
-    rows = feed_rows_decode(content, fmt=fmt)
+    delivery = delivery_read(request, upload)
+    rows = feed_rows_decode(delivery.content, fmt=delivery.fmt)
     result = services.feed_import(
         actor=key,
         source=source,
         rows=rows,
-        channel=FeedChannel.API if upload is None else FeedChannel(fmt),
-        filename=name,
-        content=content,
+        channel=FeedChannel.API if upload is None else FeedChannel(delivery.fmt),
+        filename=delivery.name,
+        content=delivery.content,
         max_rows=settings.ATD_MATCHING_FEED_MAX_ROWS,
     )
     return 201, result.batch

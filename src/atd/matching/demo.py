@@ -17,7 +17,7 @@ from atd.matching.synthetic import (
     record_variant,
 )
 
-_ADMIN = Scope(role="admin", user_id=None, office_id=None)
+_ADMIN = Scope.system()
 
 
 def _row(p: SynthPerson, booking_id: str) -> dict[str, Any]:

@@ -145,3 +145,45 @@ class MatchCandidate(models.Model):
             )
         ]
         indexes = [models.Index(fields=["status", "-probability"])]
+
+
+class BlockingKey(models.Model):
+    """The blocking keys of one name of one active participant (their own, or an alias): the
+    participant-side columns the blocking rules join on, indexed, plus the two term-frequency
+    columns. A feed batch selects its candidates here by key (linkage/keys.py) instead of
+    reading every participant. Kept current inside people's writes (enrolment, aliases,
+    address and case-status changes) through the participant-change hook; `atd match
+    --rebuild-keys` rebuilds it from the people tables."""
+
+    participant_id = models.BigIntegerField()
+    alias_id = models.BigIntegerField(null=True, blank=True)
+    given_phon = models.TextField(null=True)
+    given_init = models.TextField(null=True)
+    sp1 = models.TextField(null=True)
+    sp2 = models.TextField(null=True)
+    name_key = models.TextField(null=True)
+    dob = models.TextField(null=True)
+    dob_year = models.IntegerField(null=True)
+    dob_md = models.TextField(null=True)
+    dob_ym = models.TextField(null=True)
+    dob_yd = models.TextField(null=True)
+    postcode = models.TextField(null=True)
+    city = models.TextField(null=True)
+    street_name = models.TextField(null=True)
+    given_fold = models.TextField(null=True)
+    surnames_sorted = models.TextField(null=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["participant_id"], name="bkey_participant"),
+            models.Index(fields=["dob"], name="bkey_dob"),
+            models.Index(fields=["given_phon", "sp1"], name="bkey_given_sp1"),
+            models.Index(fields=["sp1"], name="bkey_sp1"),
+            models.Index(fields=["sp2"], name="bkey_sp2"),
+            models.Index(fields=["name_key"], name="bkey_name_key"),
+            models.Index(fields=["postcode"], name="bkey_postcode"),
+            models.Index(fields=["street_name"], name="bkey_street"),
+            models.Index(fields=["city"], name="bkey_city"),
+            models.Index(fields=["given_fold"], name="bkey_given_fold"),
+            models.Index(fields=["surnames_sorted"], name="bkey_surnames"),
+        ]

@@ -13,7 +13,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from atd.core.audit import audit_record
+from atd.core.audit import audit_record, read_one_audited
 from atd.core.errors import NotFound
 from atd.core.roles import Role
 from atd.core.scope import Scope
@@ -24,7 +24,7 @@ QUEUE_ROLES = (Role.RECORDS_ANALYST, Role.ADMIN)
 BATCH_ROLES = (Role.RECORDS_ANALYST, Role.SUPERVISOR, Role.ADMIN, Role.INTEGRATION)
 
 
-from atd.people.linkage_read import (  # noqa: E402, F401  (re-exported for matching)
+from atd.people.selectors import (  # noqa: E402, F401  (re-exported for matching)
     AliasRow,
     ParticipantLinkRow,
     alias_dob,
@@ -107,16 +107,13 @@ def review_queue_read(
 
 
 def candidate_detail_read(*, scope: Scope, actor: Any, candidate_id: int) -> QueueItem:
-    candidate = _candidates_in_scope(scope).filter(pk=candidate_id).first()
-    audit_record(
+    candidate = read_one_audited(
+        _candidates_in_scope(scope),
+        pk=candidate_id,
         actor=actor,
         action="matching.candidate_read",
         object_type="match_candidate",
-        object_ids=[candidate_id],
-        outcome="ok" if candidate else "not_found",
     )
-    if candidate is None:
-        raise NotFound()
     return _queue_items([candidate])[0]
 
 

@@ -22,6 +22,7 @@ from atd.core.scope import Scope
 from atd.matching import rules, selectors
 from atd.matching.choices import CandidateStatus, SecondIdentifier
 from atd.matching.feeds.service import FeedImportResult, feed_import
+from atd.matching.linkage.keys import blocking_keys_rebuild
 from atd.matching.linkage.service import (
     enrollments_link_pending,
     feed_batch_link,
@@ -40,6 +41,7 @@ __all__ = [
     "feed_batch_link",
     "feed_batches_link_pending",
     "feed_import",
+    "blocking_keys_rebuild",
     "link_bookings",
     "linkage_model_save",
     "linkage_model_train",

@@ -1,4 +1,4 @@
-"""Background jobs of matching, run by `atd scheduler` (restart-safe: they read stored state)."""
+"""Background jobs of matching, run by `atd worker` (restart-safe: they read stored state)."""
 
 from __future__ import annotations
 

@@ -7,23 +7,15 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from atd.core import clock
 from atd.core.errors import DomainError, NotFound
-from atd.core.scope import Scope
+from atd.core.scope import scope_for
 from atd.matching import selectors, services
 from atd.matching.choices import CandidateStatus, SecondIdentifier
-
-
-def _scope(request: HttpRequest, *roles: str) -> Scope:
-    scope = Scope.for_user(request.user)
-    if scope.role not in roles:
-        raise PermissionDenied
-    return scope
 
 
 def last_authenticated_at(request: HttpRequest) -> datetime | None:
@@ -40,7 +32,7 @@ def last_authenticated_at(request: HttpRequest) -> datetime | None:
 
 @login_required
 def queue(request: HttpRequest) -> HttpResponse:
-    scope = _scope(request, *selectors.QUEUE_ROLES)
+    scope = scope_for(request, selectors.QUEUE_ROLES)
     status = request.GET.get("status", CandidateStatus.PENDING)
     if status not in CandidateStatus.values:
         status = CandidateStatus.PENDING
@@ -61,7 +53,7 @@ def queue(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def candidate_detail(request: HttpRequest, candidate_id: int) -> HttpResponse:
-    scope = _scope(request, *selectors.QUEUE_ROLES)
+    scope = scope_for(request, selectors.QUEUE_ROLES)
     try:
         item = selectors.candidate_detail_read(
             scope=scope, actor=request.user, candidate_id=candidate_id
@@ -106,7 +98,7 @@ def _decide(request: HttpRequest, candidate_id: int, action: Any) -> HttpRespons
 @login_required
 @require_POST
 def candidate_confirm(request: HttpRequest, candidate_id: int) -> HttpResponse:
-    scope = _scope(request, *selectors.QUEUE_ROLES)
+    scope = scope_for(request, selectors.QUEUE_ROLES)
     authenticated_at = last_authenticated_at(request)
     password = request.POST.get("password", "")
     if password:
@@ -135,7 +127,7 @@ def candidate_confirm(request: HttpRequest, candidate_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def candidate_reject(request: HttpRequest, candidate_id: int) -> HttpResponse:
-    scope = _scope(request, *selectors.QUEUE_ROLES)
+    scope = scope_for(request, selectors.QUEUE_ROLES)
 
     def act() -> None:
         services.candidate_reject(
@@ -151,7 +143,7 @@ def candidate_reject(request: HttpRequest, candidate_id: int) -> HttpResponse:
 
 @login_required
 def batch_list(request: HttpRequest) -> HttpResponse:
-    scope = _scope(request, *selectors.BATCH_ROLES)
+    scope = scope_for(request, selectors.BATCH_ROLES)
     return render(
         request, "matching/batch_list.html", {"batches": selectors.feed_batch_list(scope=scope)}
     )
@@ -159,7 +151,7 @@ def batch_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def batch_detail(request: HttpRequest, feed_batch_id: int) -> HttpResponse:
-    scope = _scope(request, *selectors.BATCH_ROLES)
+    scope = scope_for(request, selectors.BATCH_ROLES)
     try:
         batch = selectors.feed_batch_get(scope=scope, batch_id=feed_batch_id)
     except NotFound:

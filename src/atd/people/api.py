@@ -14,6 +14,7 @@ from atd.core.api import PageParams, api_key_auth, principal_of, require_key_sco
 from atd.core.errors import FieldError, ValidationFailed
 from atd.core.models import ApiKey
 from atd.core.roles import Role
+from atd.core.uploads import delivery_read
 from atd.people import selectors, services
 from atd.people.choices import CaseStatus, ClosureReason
 from atd.people.intake.readers import release_rows_decode
@@ -417,24 +418,14 @@ def intake_releases(request: HttpRequest) -> Any:
         raise ValidationFailed(
             errors=[FieldError("file", "upload the release file in the field `file`")]
         )
-    if upload is not None:
-        content = upload.read()
-        name = upload.name or "upload"
-        fmt = "csv" if name.lower().endswith(".csv") else "json"
-    else:
-        content = request.body
-        ctype = request.content_type or ""
-        fmt = "csv" if "csv" in ctype else "ndjson" if "ndjson" in ctype else "json"
-        name = ""
-    if not content:
-        raise ValidationFailed(detail="the request has no records")
-    rows = release_rows_decode(content, fmt=fmt)
+    delivery = delivery_read(request, upload)
+    rows = release_rows_decode(delivery.content, fmt=delivery.fmt)
     result = intake_import(
         actor=key,
         rows=rows,
         source=IntakeBatch.Source.API,
-        filename=name,
-        content=content,
+        filename=delivery.name,
+        content=delivery.content,
         max_rows=settings.ATD_INTAKE_MAX_ROWS,
     )
     return 201, result.batch

@@ -57,10 +57,12 @@ def participants_for_linkage(
     *,
     participant_ids: list[int] | None = None,
     after_id: int | None = None,
+    until_id: int | None = None,
     active_only: bool = True,
 ) -> list[ParticipantLinkRow]:
     """Active participants (an open case) with current address and aliases, as plain rows.
-    `after_id` reads only participants created after a cursor (the enrollment catch-up)."""
+    `after_id` reads only participants created after a cursor (the enrollment catch-up);
+    `until_id` bounds it from above (matching rebuilds its blocking keys range by range)."""
     where = ["1=1"]
     params: list[Any] = [True]
     if active_only:
@@ -71,6 +73,9 @@ def participants_for_linkage(
     if after_id is not None:
         where.append("p.id > %s")
         params.append(after_id)
+    if until_id is not None:
+        where.append("p.id <= %s")
+        params.append(until_id)
     if participant_ids is not None:
         if not participant_ids:
             return []

@@ -10,10 +10,24 @@ from typing import Any
 from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 
-from atd.core.audit import audit_record
+from atd.core.audit import audit_record, read_one_audited
 from atd.core.errors import NotFound
 from atd.core.roles import CASELOAD_ROLES, Role
 from atd.core.scope import Scope
+
+# The linkage_read and report_read names below are published with the selectors: the read
+# models other contexts run in bulk (matching's linkage reads, reporting's case reads and SQL
+# fragments). Those modules themselves are private to people (import-linter).
+from atd.people.linkage_read import (  # noqa: F401
+    AliasRow,
+    ParticipantLinkRow,
+    alias_dob,
+    alias_names,
+    participant_dob,
+    participant_max_id,
+    participant_names,
+    participants_for_linkage,
+)
 from atd.people.models import (
     Address,
     AddressFlag,
@@ -22,6 +36,14 @@ from atd.people.models import (
     Office,
     Participant,
     PhoneChange,
+)
+from atd.people.report_read import (  # noqa: F401
+    case_history_marks,
+    case_ids_all,
+    case_ids_changed,
+    case_office_at_sql,
+    case_report_rows,
+    participant_a_number_join_sql,
 )
 from atd.people.rules import text_fold
 from atd.people.types import CaseRouting
@@ -166,10 +188,8 @@ def participant_detail_read(
     *, scope: Scope, actor: Any, participant_id: int, reason: str = ""
 ) -> Participant:
     """The whole record of one participant; every call is audited."""
-    qs = (
-        participant_queryset_in_scope(scope)
-        .filter(pk=participant_id)
-        .prefetch_related(
+    return read_one_audited(
+        participant_queryset_in_scope(scope).prefetch_related(
             "aliases",
             Prefetch(
                 "addresses",
@@ -182,46 +202,25 @@ def participant_detail_read(
                 .prefetch_related("status_changes", "assignments")
                 .order_by("-release_date"),
             ),
-        )
-    )
-    participant = qs.first()
-    if participant is None:
-        audit_record(
-            actor=actor,
-            action="participant.read",
-            object_type="participant",
-            object_ids=[participant_id],
-            outcome="not_found",
-        )
-        raise NotFound()
-    audit_record(
+        ),
+        pk=participant_id,
         actor=actor,
         action="participant.read",
         object_type="participant",
-        object_ids=[participant_id],
         reason=reason,
     )
-    return participant
 
 
 def case_detail_read(*, scope: Scope, actor: Any, case_id: int) -> Case:
-    case = (
+    return read_one_audited(
         case_queryset_in_scope(scope)
         .select_related("office", "officer", "participant")
-        .prefetch_related("status_changes", "assignments")
-        .filter(pk=case_id)
-        .first()
-    )
-    audit_record(
+        .prefetch_related("status_changes", "assignments"),
+        pk=case_id,
         actor=actor,
         action="case.read",
         object_type="case",
-        object_ids=[case_id],
-        outcome="ok" if case else "not_found",
     )
-    if case is None:
-        raise NotFound()
-    return case
 
 
 def office_list() -> QuerySet[Office]:

@@ -17,7 +17,7 @@ from atd.core import clock
 from atd.core.actors import actor_for
 from atd.core.audit import audit_record
 from atd.core.errors import Conflict, FieldError, NotFound, ValidationFailed
-from atd.core.extensions import office_move_hooks
+from atd.core.extensions import office_move_hooks, participants_changed
 from atd.core.roles import CASELOAD_ROLES, Role
 from atd.core.scope import Scope
 from atd.people.addresses import (
@@ -35,6 +35,9 @@ from atd.people.models import (
     Participant,
     PhoneChange,
 )
+
+# AddressInput and phone_normalize are published with the services: a caller in another
+# context (a check-in's questionnaire) builds the input and checks a number before calling.
 from atd.people.rules import (
     AddressInput,
     case_transition_problem,
@@ -75,6 +78,7 @@ def address_change(
     )
     address_flags_write([(row.pk, findings)], now=now)
     address_shared_flags_refresh([prepared.key], now=now)
+    participants_changed([participant.pk])  # e.g. matching's blocking keys (postcode, street)
     audit_record(
         actor=actor,
         action="address.change",
@@ -183,6 +187,7 @@ def alias_add(
         participant.given_names, participant.first_surname, participant.second_surname, names
     )
     participant.save(update_fields=["search_name"])
+    participants_changed([participant.pk])
     audit_record(
         actor=actor, action="alias.add", object_type="participant", object_ids=[participant.pk]
     )
@@ -217,6 +222,7 @@ def case_change_status(
     case.closure_reason = closure_reason
     case.closed_at = now if to_status == "closed" else None
     case.save(update_fields=["status", "closure_reason", "closed_at"])
+    participants_changed([case.participant_id])  # enrolled or not: linkage reads only the enrolled
     audit_record(
         actor=actor,
         action="case.status_change",

@@ -12,6 +12,7 @@ class ReportingConfig(AppConfig):
 
         from atd.core.extensions import (
             DemoStep,
+            JobQueue,
             NavLink,
             PeriodicJob,
             register_demo_step,
@@ -33,6 +34,7 @@ class ReportingConfig(AppConfig):
                 name="reporting.facts_refresh",
                 every=timedelta(minutes=10),
                 run=facts.case_facts_refresh,
+                queue=JobQueue.BATCH,
             )
         )
         register_periodic_job(
@@ -40,6 +42,7 @@ class ReportingConfig(AppConfig):
                 name="reporting.facts_full_refresh",
                 every=timedelta(days=1),
                 run=lambda: facts.case_facts_refresh(full=True),
+                queue=JobQueue.BATCH,
             )
         )
         register_demo_step(DemoStep(name="reporting", seed=demo.reporting_demo_seed, order=90))

@@ -26,8 +26,8 @@ from typing import Any
 from django.conf import settings
 from django.db import connection, transaction
 
-from atd.court.report_read import failed_to_appear_sql, legal_status_at_sql
-from atd.people.report_read import case_office_at_sql, participant_a_number_join_sql
+from atd.court.selectors import failed_to_appear_sql, legal_status_at_sql
+from atd.people.selectors import case_office_at_sql, participant_a_number_join_sql
 from atd.reporting.models import CaseFact
 from atd.reporting.rules import CATEGORY_KEYS, NOTICE_KEYS, CohortFilters, as_of_cutoff
 

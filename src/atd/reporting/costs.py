@@ -19,8 +19,8 @@ from atd.reporting import rules
 from atd.reporting.facts import case_facts_refresh
 from atd.reporting.models import CaseFact
 from atd.reporting.selectors import report_office_limit
-from atd.supervision.rules import DEFAULT_COST_PER_DAY
 from atd.supervision.selectors import cost_rate_table, plan_intervals_overlapping
+from atd.supervision.types import DEFAULT_COST_PER_DAY
 
 
 def rate_table(on: date) -> dict[str, Decimal]:

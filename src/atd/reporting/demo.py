@@ -12,7 +12,7 @@ from atd.core.scope import Scope
 from atd.reporting import rules, services
 from atd.reporting.models import Cohort
 
-ADMIN = Scope(role="admin", user_id=None, office_id=None)
+ADMIN = Scope.system()
 
 
 def reporting_demo_seed(ctx: dict[str, Any]) -> None:

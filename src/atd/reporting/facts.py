@@ -15,13 +15,14 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from atd.core.jobs.progress import job_progress
 from atd.core.scope import Scope
 from atd.court.selectors import (
     case_ids_with_summary_changed_since,
     case_summaries,
     legal_status_latest_steps,
 )
-from atd.people.report_read import (
+from atd.people.selectors import (
     case_history_marks,
     case_ids_all,
     case_ids_changed,
@@ -30,7 +31,7 @@ from atd.people.report_read import (
 from atd.reporting.cohort_sql import case_facts_settle
 from atd.reporting.models import CaseFact, FactWatermark
 
-ADMIN = Scope(role="admin", user_id=None, office_id=None)
+ADMIN = Scope.system()
 BATCH = 5000
 SETTLED = frozenset({"settled_on", "settled_at", "settled_key"})
 COURT_MARGIN = timedelta(minutes=5)
@@ -65,6 +66,7 @@ def case_facts_refresh(*, full: bool = False) -> RefreshResult:
         ordered = sorted(ids)
         for start in range(0, len(ordered), BATCH):
             _upsert(ordered[start : start + BATCH])
+            job_progress(min(start + BATCH, len(ordered)), len(ordered))  # cases done / total
         status_mark.last_id = top["status_change"]
         assign_mark.last_id = top["assignment"]
         case_mark.last_id = top["case"]

@@ -21,7 +21,7 @@ from atd.people.selectors import address_flag_counts
 from atd.reporting import rules
 from atd.reviews.selectors import review_counts
 
-ADMIN = Scope(role="admin", user_id=None, office_id=None)
+ADMIN = Scope.system()
 
 
 def kpi_scope(scope: Scope) -> Scope:

@@ -8,7 +8,6 @@ from datetime import date, timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -18,7 +17,7 @@ from django.views.decorators.http import require_POST
 
 from atd.core import clock
 from atd.core.errors import DomainError, Forbidden, NotFound
-from atd.core.scope import Scope
+from atd.core.scope import scope_for
 from atd.people.choices import ReleaseType
 from atd.reporting import rules, selectors, services
 from atd.reporting.costs import cost_csv, cost_report
@@ -27,16 +26,9 @@ from atd.reporting.models import GeneratedReport
 from atd.reporting.pdf import table_pdf
 
 
-def _scope(request: HttpRequest, roles: tuple[str, ...] = selectors.REPORT_ROLES) -> Scope:
-    scope = Scope.for_user(request.user)
-    if scope.role not in roles:
-        raise PermissionDenied
-    return scope
-
-
 @login_required
 def index(request: HttpRequest) -> HttpResponse:
-    scope = _scope(request, selectors.READ_ROLES)
+    scope = scope_for(request, selectors.READ_ROLES)
     return render(
         request,
         "reporting/index.html",
@@ -52,7 +44,7 @@ def index(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def cohort_create(request: HttpRequest) -> HttpResponse:
-    scope = _scope(request)
+    scope = scope_for(request, selectors.REPORT_ROLES)
     post = request.POST
     try:
         cohort = services.cohort_save(
@@ -79,7 +71,7 @@ def cohort_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def cohort_detail(request: HttpRequest, cohort_id: int) -> HttpResponse:
-    scope = _scope(request)
+    scope = scope_for(request, selectors.REPORT_ROLES)
     try:
         cohort = selectors.cohort_get(scope=scope, cohort_id=cohort_id)
     except NotFound:
@@ -117,7 +109,7 @@ def cohort_detail(request: HttpRequest, cohort_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def report_generate(request: HttpRequest, cohort_id: int) -> HttpResponse:
-    scope = _scope(request)
+    scope = scope_for(request, selectors.REPORT_ROLES)
     as_of: date | None = parse_date(request.POST.get("as_of", ""))
     known_at = parse_datetime(request.POST.get("known_at", "") or "")
     try:
@@ -139,7 +131,7 @@ def report_generate(request: HttpRequest, cohort_id: int) -> HttpResponse:
 
 
 def _report(request: HttpRequest, report_id: int, form: str) -> GeneratedReport:
-    scope = _scope(request, selectors.READ_ROLES)
+    scope = scope_for(request, selectors.READ_ROLES)
     try:
         return selectors.report_read(
             scope=scope, actor=request.user, report_id=report_id, form=form
@@ -210,7 +202,7 @@ def _download(body: bytes, content_type: str, name: str) -> HttpResponse:
 
 @login_required
 def kpis(request: HttpRequest) -> HttpResponse:
-    scope = _scope(request)
+    scope = scope_for(request, selectors.REPORT_ROLES)
     start, end = _period(request)
     result = program_kpis(scope=scope, start=start, end=end)
     fmt = request.GET.get("format", "")
@@ -232,7 +224,7 @@ def kpis(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def costs(request: HttpRequest) -> HttpResponse:
-    scope = _scope(request)
+    scope = scope_for(request, selectors.REPORT_ROLES)
     start, end = _period(request)
     cohort = None
     cohort_id = request.GET.get("cohort")

@@ -12,6 +12,7 @@ class ReviewsConfig(AppConfig):
     def ready(self) -> None:
         from atd.core.extensions import (
             DemoStep,
+            JobQueue,
             NavLink,
             ParticipantPanel,
             PeriodicJob,
@@ -57,6 +58,7 @@ class ReviewsConfig(AppConfig):
                 name="reviews.propose_eligible",
                 every=timedelta(hours=6),
                 run=tasks.reviews_propose_eligible,
+                queue=JobQueue.BATCH,
             )
         )
         register_demo_step(DemoStep(name="reviews", seed=demo.reviews_demo_seed, order=70))

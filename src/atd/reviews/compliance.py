@@ -15,7 +15,7 @@ from atd.court.selectors import hearing_attendance_for
 from atd.people.selectors import case_queryset_in_scope
 from atd.reviews.rules import ComplianceRecord
 
-ADMIN = Scope(role="admin", user_id=None, office_id=None)
+ADMIN = Scope.system()
 
 
 def compliance_record_build(

@@ -12,7 +12,7 @@ from atd.reviews import services
 from atd.reviews.choices import ReviewSource
 from atd.reviews.selectors import review_queryset_in_scope
 
-ADMIN = Scope(role="admin", user_id=None, office_id=None)
+ADMIN = Scope.system()
 
 
 def reviews_demo_seed(ctx: dict[str, Any]) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 
-from atd.supervision.rules import TECHNOLOGY_LADDER
+from atd.supervision.types import TECHNOLOGY_LADDER
 
 
 @dataclass(frozen=True)

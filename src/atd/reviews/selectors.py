@@ -6,8 +6,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from atd.core.audit import audit_record
-from atd.core.errors import NotFound
+from atd.core.audit import read_one_audited
 from atd.core.scope import Scope
 from atd.people.selectors import participant_ids_in_scope
 from atd.reviews.models import ReviewAppeal, ReviewRequest
@@ -24,17 +23,13 @@ def appeal_queryset_in_scope(scope: Scope) -> QuerySet[ReviewAppeal]:
 
 
 def review_read(*, scope: Scope, actor: Any, request_id: int) -> ReviewRequest:
-    request = review_queryset_in_scope(scope).filter(pk=request_id).first()
-    audit_record(
+    return read_one_audited(
+        review_queryset_in_scope(scope),
+        pk=request_id,
         actor=actor,
         action="review.read",
         object_type="review",
-        object_ids=[request_id],
-        outcome="ok" if request else "not_found",
     )
-    if request is None:
-        raise NotFound()
-    return request
 
 
 def reviews_for_participant(*, scope: Scope, participant_id: int) -> list[ReviewRequest]:

@@ -4,6 +4,7 @@ transaction, and the participant is told on commit, in their language."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -12,11 +13,12 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from atd.alerts.services import notification_enqueue
+from atd.alerts.services import AlertSignal, alert_raise_many, notification_enqueue
+from atd.alerts.types import AlertKind
 from atd.core import clock
 from atd.core.actors import actor_for
 from atd.core.audit import audit_record
-from atd.core.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
+from atd.core.errors import Conflict, DomainError, FieldError, Forbidden, NotFound, ValidationFailed
 from atd.core.roles import Role
 from atd.core.scope import STAFF_CASE_ROLES, Scope
 from atd.people.selectors import case_queryset_in_scope, participant_get_in_scope
@@ -276,7 +278,7 @@ def review_letter(request: ReviewRequest, language: str) -> letters.Letter:
 
 def _tell_participant(request: ReviewRequest, *, approved: bool) -> None:
     participant = participant_get_in_scope(
-        scope=Scope(role="admin", user_id=None, office_id=None),
+        scope=Scope.system(),
         participant_id=request.participant_id,
     )
     letter = review_letter(request, participant.preferred_language)
@@ -292,3 +294,97 @@ def _tell_participant(request: ReviewRequest, *, approved: bool) -> None:
             language=letter.language,
         )
     )
+
+
+# --- periodic work (run by reviews/tasks.py) -------------------------------------------
+
+ADMIN = Scope.system()
+
+
+@dataclass
+class JobResult:
+    escalated: int = 0
+    proposed: int = 0
+
+
+@transaction.atomic
+def reviews_escalate_overdue(*, actor: Any) -> JobResult:
+    """An undecided request or appeal past its deadline raises a review-overdue alert (to the
+    case's officer and, through the alert's own escalation, their supervisor)."""
+    now = clock.now()
+    result = JobResult()
+    requests = list(
+        ReviewRequest.objects.select_for_update()
+        .filter(status="pending", due_at__lt=now, escalated_at__isnull=True)
+        .order_by("pk")[:2000]
+    )
+    appeals = list(
+        ReviewAppeal.objects.select_for_update()
+        .filter(status="pending", due_at__lt=now, escalated_at__isnull=True)
+        .select_related("request")
+        .order_by("pk")[:2000]
+    )
+    signals = [
+        AlertSignal(
+            kind=AlertKind.REVIEW_OVERDUE,
+            occurred_at=r.due_at,
+            source="reviews.request",
+            source_ref=f"{r.pk}:overdue",
+            participant_id=r.participant_id,
+            title="Review request not decided in time",
+            detail={"review_id": r.pk, "due_at": r.due_at.isoformat()},
+        )
+        for r in requests
+    ] + [
+        AlertSignal(
+            kind=AlertKind.REVIEW_OVERDUE,
+            occurred_at=a.due_at,
+            source="reviews.appeal",
+            source_ref=f"{a.pk}:overdue",
+            participant_id=a.request.participant_id,
+            title="Review appeal not decided in time",
+            detail={"review_id": a.request_id, "appeal_id": a.pk},
+            severity="high",
+        )
+        for a in appeals
+    ]
+    alert_raise_many(actor=actor, signals=signals)
+    ReviewRequest.objects.filter(pk__in=[r.pk for r in requests]).update(escalated_at=now)
+    ReviewAppeal.objects.filter(pk__in=[a.pk for a in appeals]).update(escalated_at=now)
+    result.escalated = len(signals)
+    return result
+
+
+def reviews_propose_eligible(*, actor: Any, limit: int = 500) -> JobResult:
+    """De-escalation should not depend on who asks: anyone who has become eligible, has no
+    request waiting and had no decision in the last compliant period gets a proposed review."""
+    now = clock.now()
+    days = int(getattr(settings, "ATD_REVIEW_COMPLIANT_DAYS", 90))
+    result = JobResult()
+    recent = ReviewRequest.objects.filter(requested_at__gte=now - timedelta(days=days)).values_list(
+        "participant_id", flat=True
+    )
+    candidates = (
+        case_queryset_in_scope(ADMIN)
+        .filter(status="active")
+        .exclude(participant_id__in=recent)
+        .values_list("participant_id", flat=True)
+        .order_by("participant_id")
+    )
+    for participant_id in candidates.iterator(chunk_size=1000):
+        if result.proposed >= limit:
+            break
+        plan = supervision_selectors.plan_current(participant_id)
+        if plan is None or rules.next_step_down(plan.technology) is None:
+            continue
+        record = compliance_record_build(participant_id=participant_id, now=now, window_days=days)
+        if not rules.recommend(record, plan.technology, required_days=days).eligible:
+            continue
+        try:
+            review_request_submit(
+                actor=actor, scope=ADMIN, participant_id=participant_id, source=ReviewSource.SYSTEM
+            )
+            result.proposed += 1
+        except (DomainError, IntegrityError):
+            continue  # a request appeared meanwhile: nothing to propose
+    return result

@@ -7,7 +7,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -15,20 +14,13 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from atd.core.errors import DomainError, Forbidden, NotFound
 from atd.core.roles import Role
-from atd.core.scope import STAFF_CASE_ROLES, Scope
+from atd.core.scope import STAFF_CASE_ROLES, Scope, scope_for
 from atd.people.selectors import participant_get_in_scope
 from atd.reviews import selectors, services
 from atd.reviews.choices import DecisionReason
 from atd.reviews.letters import TECHNOLOGY_NAMES, technology_name
 from atd.reviews.pdf import letter_pdf as render_letter_pdf
 from atd.reviews.rules import next_step_down
-
-
-def _scope(request: HttpRequest, *roles: str) -> Scope:
-    scope = Scope.for_user(request.user)
-    if roles and scope.role not in roles:
-        raise PermissionDenied
-    return scope
 
 
 def _error(request: HttpRequest, exc: DomainError) -> None:
@@ -52,7 +44,7 @@ def portal_section_context(request: Any, scope: Scope) -> dict[str, Any] | None:
 @login_required
 @require_http_methods(["GET", "POST"])
 def portal_request(request: HttpRequest) -> HttpResponse:
-    scope = _scope(request, Role.PARTICIPANT)
+    scope = scope_for(request, Role.PARTICIPANT)
     if request.method == "POST":
         try:
             services.review_request_submit(
@@ -74,7 +66,7 @@ def portal_request(request: HttpRequest) -> HttpResponse:
 
 def _letter_context(request: HttpRequest, review_id: int) -> tuple[Any, Any]:
     """The letter of a decided review, in the participant's language (staff may pick one)."""
-    scope = _scope(request, *STAFF_CASE_ROLES, Role.PARTICIPANT)
+    scope = scope_for(request, (*STAFF_CASE_ROLES, Role.PARTICIPANT))
     try:
         review = selectors.review_read(scope=scope, actor=request.user, request_id=review_id)
     except NotFound:
@@ -108,7 +100,7 @@ def letter_pdf(request: HttpRequest, decided_review_id: int) -> HttpResponse:
 @require_POST
 def appeal(request: HttpRequest, decided_review_id: int) -> HttpResponse:
     review_id = decided_review_id
-    scope = _scope(request, *STAFF_CASE_ROLES, Role.PARTICIPANT)
+    scope = scope_for(request, (*STAFF_CASE_ROLES, Role.PARTICIPANT))
     try:
         services.review_appeal_file(
             actor=request.user,
@@ -131,7 +123,7 @@ def appeal(request: HttpRequest, decided_review_id: int) -> HttpResponse:
 
 @login_required
 def queue(request: HttpRequest) -> HttpResponse:
-    scope = _scope(request, *STAFF_CASE_ROLES)
+    scope = scope_for(request, STAFF_CASE_ROLES)
     return render(
         request,
         "reviews/queue.html",
@@ -144,7 +136,7 @@ def queue(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def detail(request: HttpRequest, review_id: int) -> HttpResponse:
-    scope = _scope(request, *STAFF_CASE_ROLES)
+    scope = scope_for(request, STAFF_CASE_ROLES)
     try:
         review = selectors.review_read(scope=scope, actor=request.user, request_id=review_id)
     except NotFound:
@@ -175,7 +167,7 @@ def detail(request: HttpRequest, review_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def decide(request: HttpRequest, review_id: int) -> HttpResponse:
-    scope = _scope(request, *STAFF_CASE_ROLES)
+    scope = scope_for(request, STAFF_CASE_ROLES)
     post = request.POST
     try:
         services.review_decide(
@@ -198,7 +190,7 @@ def decide(request: HttpRequest, review_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def appeal_decide(request: HttpRequest, appeal_id: int) -> HttpResponse:
-    scope = _scope(request, Role.SUPERVISOR, Role.ADMIN)
+    scope = scope_for(request, (Role.SUPERVISOR, Role.ADMIN))
     post = request.POST
     try:
         appeal_row = services.appeal_decide(
@@ -224,7 +216,7 @@ def appeal_decide(request: HttpRequest, appeal_id: int) -> HttpResponse:
 @require_POST
 def officer_request(request: HttpRequest, participant_id: int) -> HttpResponse:
     """A request received on paper or by phone, entered by the officer."""
-    scope = _scope(request, *STAFF_CASE_ROLES)
+    scope = scope_for(request, STAFF_CASE_ROLES)
     try:
         review = services.review_request_submit(
             actor=request.user,

@@ -14,6 +14,7 @@ class SchedulingConfig(AppConfig):
         from atd.core.extensions import (
             DashboardCard,
             DemoStep,
+            JobQueue,
             NavLink,
             OfficeMoveHook,
             ParticipantPanel,
@@ -66,6 +67,7 @@ class SchedulingConfig(AppConfig):
                 name="scheduling.schedule_all",
                 every=timedelta(hours=6),
                 run=lambda: services.appointments_schedule_all(actor=SYSTEM),
+                queue=JobQueue.BATCH,
             )
         )
         register_demo_step(DemoStep(name="scheduling", seed=demo.demo_seed, order=900))

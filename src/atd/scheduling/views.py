@@ -20,18 +20,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from atd.core.errors import DomainError, Forbidden, NotFound
+from atd.core.params import int_or
 from atd.core.roles import Role
-from atd.core.scope import STAFF_CASE_ROLES, Scope
+from atd.core.scope import STAFF_CASE_ROLES, Scope, scope_for
 from atd.scheduling import charts, planner, selectors, services
 
 WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
-
-
-def _scope(request: HttpRequest, *roles: str) -> Scope:
-    scope = Scope.for_user(request.user)
-    if roles and scope.role not in roles:
-        raise PermissionDenied
-    return scope
 
 
 def _domain_errors(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -62,19 +56,12 @@ def _date(value: str | None) -> date | None:
         return None
 
 
-def _int(value: str | None, default: int = 0) -> int:
-    try:
-        return int(value or "")
-    except ValueError:
-        return default
-
-
 # --- backlog, office, planner ----------------------------------------------------------------
 
 
 @login_required
 def backlog(request: HttpRequest) -> HttpResponse:
-    scope = _scope(request, *selectors.OFFICE_READ_ROLES)
+    scope = scope_for(request, selectors.OFFICE_READ_ROLES)
     rows = selectors.backlog_report(scope)
     chart = charts.horizontal_bar_chart(
         [
@@ -99,7 +86,7 @@ def backlog(request: HttpRequest) -> HttpResponse:
 @login_required
 @_domain_errors
 def office_detail(request: HttpRequest, office_id: int) -> HttpResponse:
-    scope = _scope(request, *selectors.OFFICE_READ_ROLES)
+    scope = scope_for(request, selectors.OFFICE_READ_ROLES)
     office = selectors.office_get_in_scope(scope=scope, office_id=office_id)
     today = selectors.office_today(office)
     horizon = selectors.backlog_report(scope, office_id=office.pk)[0].horizon
@@ -129,8 +116,8 @@ def office_detail(request: HttpRequest, office_id: int) -> HttpResponse:
 @login_required
 @_domain_errors
 def office_planner(request: HttpRequest, office_id: int) -> HttpResponse:
-    scope = _scope(request, *selectors.OFFICE_READ_ROLES)
-    min_days = max(_int(request.GET.get("min_days"), 180), 0)
+    scope = scope_for(request, selectors.OFFICE_READ_ROLES)
+    min_days = max(int_or(request.GET.get("min_days"), 180), 0)
     view = planner.planner_read(
         scope=scope, actor=request.user, office_id=office_id, min_days=min_days
     )
@@ -163,7 +150,7 @@ def _office_redirect(office_id: int) -> str:
 @require_POST
 @_domain_errors
 def office_capacity(request: HttpRequest, office_id: int) -> HttpResponse:
-    scope = _scope(request, *selectors.OFFICE_WRITE_ROLES)
+    scope = scope_for(request, selectors.OFFICE_WRITE_ROLES)
     try:
         start = time.fromisoformat(request.POST.get("day_start") or "08:30")
     except ValueError:
@@ -173,10 +160,10 @@ def office_capacity(request: HttpRequest, office_id: int) -> HttpResponse:
             actor=request.user,
             scope=scope,
             office_id=office_id,
-            slots_per_staff_day=_int(request.POST.get("slots_per_staff_day"), -1),
-            staff_on_duty=_int(request.POST.get("staff_on_duty"), -1),
-            open_weekdays=[_int(d, -1) for d in request.POST.getlist("open_weekdays")],
-            slot_minutes=_int(request.POST.get("slot_minutes"), 30),
+            slots_per_staff_day=int_or(request.POST.get("slots_per_staff_day"), -1),
+            staff_on_duty=int_or(request.POST.get("staff_on_duty"), -1),
+            open_weekdays=[int_or(d, -1) for d in request.POST.getlist("open_weekdays")],
+            slot_minutes=int_or(request.POST.get("slot_minutes"), 30),
             day_start=start,
         )
     except (NotFound, Forbidden):
@@ -191,7 +178,7 @@ def office_capacity(request: HttpRequest, office_id: int) -> HttpResponse:
 @require_POST
 @_domain_errors
 def office_holiday(request: HttpRequest, office_id: int) -> HttpResponse:
-    scope = _scope(request, *selectors.OFFICE_WRITE_ROLES)
+    scope = scope_for(request, selectors.OFFICE_WRITE_ROLES)
     day = _date(request.POST.get("day"))
     try:
         if day is None:
@@ -217,7 +204,7 @@ def office_holiday(request: HttpRequest, office_id: int) -> HttpResponse:
 @require_POST
 @_domain_errors
 def office_staffing(request: HttpRequest, office_id: int) -> HttpResponse:
-    scope = _scope(request, *selectors.OFFICE_WRITE_ROLES)
+    scope = scope_for(request, selectors.OFFICE_WRITE_ROLES)
     day = _date(request.POST.get("day"))
     try:
         if day is None:
@@ -227,7 +214,7 @@ def office_staffing(request: HttpRequest, office_id: int) -> HttpResponse:
             scope=scope,
             office_id=office_id,
             day=day,
-            staff_on_duty=_int(request.POST.get("staff_on_duty"), -1),
+            staff_on_duty=int_or(request.POST.get("staff_on_duty"), -1),
             note=request.POST.get("note", "")[:200],
         )
     except (NotFound, Forbidden):
@@ -241,7 +228,7 @@ def office_staffing(request: HttpRequest, office_id: int) -> HttpResponse:
 @require_POST
 @_domain_errors
 def office_schedule(request: HttpRequest, office_id: int) -> HttpResponse:
-    scope = _scope(request, *selectors.OFFICE_WRITE_ROLES)
+    scope = scope_for(request, selectors.OFFICE_WRITE_ROLES)
     selectors.office_get_in_scope(scope=scope, office_id=office_id)
     run = services.appointments_schedule_office(actor=request.user, office_id=office_id)
     messages.success(
@@ -258,7 +245,7 @@ def office_schedule(request: HttpRequest, office_id: int) -> HttpResponse:
 @login_required
 @_domain_errors
 def participant_appointments(request: HttpRequest, participant_id: int) -> HttpResponse:
-    scope = _scope(request, *STAFF_CASE_ROLES)
+    scope = scope_for(request, STAFF_CASE_ROLES)
     items = selectors.appointment_list_read(
         scope=scope, actor=request.user, participant_id=participant_id
     )
@@ -278,7 +265,7 @@ def participant_appointments(request: HttpRequest, participant_id: int) -> HttpR
 @require_POST
 @_domain_errors
 def participant_book(request: HttpRequest, participant_id: int) -> HttpResponse:
-    scope = _scope(request, *STAFF_CASE_ROLES)
+    scope = scope_for(request, STAFF_CASE_ROLES)
     back = reverse("scheduling:participant", args=[participant_id])
     day = _date(request.POST.get("day"))
     try:
@@ -312,7 +299,7 @@ def _back(request: HttpRequest, scope: Scope, participant_id: int) -> str:
 @require_POST
 @_domain_errors
 def appointment_reschedule(request: HttpRequest, appointment_id: int) -> HttpResponse:
-    scope = _scope(request, *STAFF_CASE_ROLES, Role.PARTICIPANT)
+    scope = scope_for(request, (*STAFF_CASE_ROLES, Role.PARTICIPANT))
     appointment = selectors.appointment_get_in_scope(scope=scope, appointment_id=appointment_id)
     back = _back(request, scope, appointment.participant_id)
     day = _date(request.POST.get("day"))
@@ -338,7 +325,7 @@ def appointment_reschedule(request: HttpRequest, appointment_id: int) -> HttpRes
 @require_POST
 @_domain_errors
 def appointment_cancel(request: HttpRequest, appointment_id: int) -> HttpResponse:
-    scope = _scope(request, *STAFF_CASE_ROLES, Role.PARTICIPANT)
+    scope = scope_for(request, (*STAFF_CASE_ROLES, Role.PARTICIPANT))
     appointment = selectors.appointment_get_in_scope(scope=scope, appointment_id=appointment_id)
     back = _back(request, scope, appointment.participant_id)
     try:

@@ -3,60 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-# Documented defaults (docs/supervision.md): press reported ~$2.75/day for an ankle monitor, the
-# agency reported the whole program under $4.20 per participant-day, detention about $152/day.
-DEFAULT_COST_PER_DAY: dict[str, Decimal] = {
-    "gps_ankle": Decimal("2.75"),
-    "wrist": Decimal("2.10"),
-    "smartphone": Decimal("0.90"),
-    "telephone": Decimal("0.50"),
-    "in_person": Decimal("0.30"),
-    "detention": Decimal("152.00"),
-}
-
-# Step-down order, most restrictive first.
-TECHNOLOGY_LADDER = ("gps_ankle", "wrist", "smartphone", "telephone", "in_person")
-
-
-@dataclass(frozen=True)
-class PlanSpec:
-    """A participant's active plan as plain values, for other apps (check-in windows, costs)."""
-
-    id: int
-    participant_id: int
-    technology: str
-    cadence_days: int
-    checkin_mode: str
-    start_date: date
-    recorded_on: date
-
-
-@dataclass(frozen=True)
-class ZoneSpec:
-    id: int
-    participant_id: int
-    kind: str  # inclusion | exclusion
-    purpose: str
-    center_lat: float | None
-    center_lon: float | None
-    radius_m: float | None
-    polygon: list[list[float]] | None  # [[lon, lat], ...]
-
-
-@dataclass(frozen=True)
-class CurfewSpec:
-    id: int
-    participant_id: int
-    zone_id: int
-    weekdays: tuple[int, ...]
-    start: time
-    end: time
-    timezone: str
+from atd.supervision.types import (  # noqa: F401  (rules work on the published types)
+    DEFAULT_COST_PER_DAY,
+    TECHNOLOGY_LADDER,
+    CurfewSpec,
+    PlanSpec,
+    ZoneSpec,
+)
 
 
 def curfew_active_at(curfew: CurfewSpec, moment: datetime) -> bool:

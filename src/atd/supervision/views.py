@@ -13,19 +13,13 @@ from django.views.decorators.http import require_POST
 
 from atd.core import clock
 from atd.core.errors import DomainError, NotFound
+from atd.core.params import int_or
 from atd.core.roles import Role
 from atd.core.scope import Scope
 from atd.supervision import selectors, services
 from atd.supervision.rules import DEFAULT_COST_PER_DAY
 
 STAFF = (Role.CASE_OFFICER, Role.CONTRACTOR_SPECIALIST, Role.SUPERVISOR, Role.ADMIN)
-
-
-def _int(value: str | None) -> int:
-    try:
-        return int(value or 0)
-    except ValueError:
-        return 0
 
 
 @login_required
@@ -40,7 +34,9 @@ def plan_set(request: HttpRequest, participant_id: int) -> HttpResponse:
         )
     except ValueError:
         start = clock.now().date()
-    cadence = _int(request.POST.get("custom_days")) or _int(request.POST.get("cadence_days"))
+    cadence = int_or(request.POST.get("custom_days"), 0) or int_or(
+        request.POST.get("cadence_days"), 0
+    )
     try:
         services.plan_set(
             actor=request.user,

@@ -12,6 +12,7 @@ class TelemetryConfig(AppConfig):
     def ready(self) -> None:
         from atd.core.extensions import (
             DemoStep,
+            JobQueue,
             ParticipantPanel,
             PeriodicJob,
             TimelineSource,
@@ -30,7 +31,10 @@ class TelemetryConfig(AppConfig):
 
         register_periodic_job(
             PeriodicJob(
-                name="telemetry.no_signal", every=timedelta(minutes=5), run=telemetry_no_signal_job
+                name="telemetry.no_signal",
+                every=timedelta(minutes=5),
+                run=telemetry_no_signal_job,
+                queue=JobQueue.PAGING,
             )
         )
         register_periodic_job(
@@ -38,6 +42,7 @@ class TelemetryConfig(AppConfig):
                 name="telemetry.retention_purge",
                 every=timedelta(hours=6),
                 run=telemetry_retention_job,
+                queue=JobQueue.BATCH,
             )
         )
         register_periodic_job(

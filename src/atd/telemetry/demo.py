@@ -26,7 +26,7 @@ from atd.telemetry.pipeline import Submission, pipeline_run
 from atd.telemetry.simulate import SimDevice, commute_corner, offset, sim_device, track
 
 SEED_ACTOR = Actor(id=None, label="demo-seed", role=Role.ADMIN)
-ADMIN_SCOPE = Scope(role=Role.ADMIN, user_id=None, office_id=None)
+ADMIN_SCOPE = Scope.system()
 KINDS = ("gps_ankle", "wrist", "smartphone")
 DEFAULT_CENTER = (29.7604, -95.3698)
 

@@ -26,8 +26,7 @@ from atd.alerts.services import alert_raise_many
 from atd.core import clock
 from atd.core.actors import SYSTEM
 from atd.core.audit import audit_record
-from atd.devices.rules import credential_matches
-from atd.devices.selectors import devices_for_ingest
+from atd.devices.selectors import device_secret_matches, devices_for_ingest
 from atd.telemetry.batch import (
     HEALTH_COLUMNS,
     Batch,
@@ -140,7 +139,7 @@ def authenticate(batch: Batch) -> None:
             key = (serial, secret)
             ok = good.get(key)
             if ok is None:
-                ok = good[key] = credential_matches(secret, device.credential_hash)
+                ok = good[key] = device_secret_matches(device, secret)
             if not ok:
                 return RecordProblem("bad_credential")
         if device.participant_id is None:

@@ -1,4 +1,4 @@
-"""PostgreSQL's binary COPY format for position rows, built from a batch's columns with numpy.
+"""Position rows in PostgreSQL's binary COPY format (core.pgcopy), from a batch's columns.
 
 A row is fixed-width once its null pattern is known, so the rows of a batch are grouped by
 which optional fields they carry (usually one or two groups) and each group becomes one
@@ -6,10 +6,6 @@ numpy record array -> bytes, without a Python loop per row; the server parses no
 with `attributes` (variable-width jsonb) are packed one by one; they are rare (OsmAnd extras).
 Column types must match the table's exactly (bigint ids and seq, timestamptz, float8,
 smallint battery and flags, jsonb); a mismatch fails the COPY, it never writes wrong values.
-
-Format: https://www.postgresql.org/docs/current/sql-copy.html (binary): a signature and
-header, then per row an int16 field count and per field an int32 length (-1 = NULL) and the
-value in network byte order; timestamps are microseconds since 2000-01-01 UTC.
 """
 
 from __future__ import annotations
@@ -19,11 +15,9 @@ from typing import Any
 
 import numpy as np
 
+from atd.core.pgcopy import NULL, PG_EPOCH_US, SIGNATURE, TRAILER, CopyField, copy_records
 from atd.telemetry.rules.columns import FixColumns
 
-SIGNATURE = b"PGCOPY\n\xff\r\n\x00" + b"\x00\x00\x00\x00" + b"\x00\x00\x00\x00"
-TRAILER = b"\xff\xff"
-PG_EPOCH_US = 946_684_800 * 1_000_000  # 2000-01-01T00:00:00Z in Unix microseconds
 # The table's columns in COPY order (store.COLUMNS), each with its binary type.
 FIELDS: tuple[tuple[str, str], ...] = (
     ("device_id", ">i8"),
@@ -87,7 +81,6 @@ def positions_binary(
         pattern |= nulls[name].astype(np.int64) << bit
     pattern[has_attributes] = -1
     parts = [SIGNATURE]
-    count = len(FIELDS) + (1 if with_index else 0)
     for code in np.unique(pattern).tolist():
         rows = np.flatnonzero(pattern == code)
         if code == -1:
@@ -96,26 +89,16 @@ def positions_binary(
             )
             continue
         absent = {name for bit, name in enumerate(_OPTIONAL) if code >> bit & 1}
-        layout: list[tuple[str, str]] = [("count", ">i2")]
-        for name, kind in FIELDS:
-            layout.append((f"len_{name}", ">i4"))
-            if kind != "jsonb" and name not in absent:
-                layout.append((name, kind))
-        if with_index:
-            layout += [("len_ix", ">i4"), ("ix", ">i4")]
-        records = np.zeros(len(rows), dtype=np.dtype(layout))
-        records["count"] = count
+        fields: list[CopyField] = []
         for name, kind in FIELDS:
             if kind == "jsonb" or name in absent:
-                records[f"len_{name}"] = -1
+                fields.append((NULL, None))
                 continue
-            records[f"len_{name}"] = np.dtype(kind).itemsize
             value = values[name]
-            records[name] = value[rows] if np.ndim(value) else value
+            fields.append((kind, value[rows] if np.ndim(value) else value))
         if with_index:
-            records["len_ix"] = 4
-            records["ix"] = rows
-        parts.append(records.tobytes())
+            fields.append((">i4", rows))
+        parts.append(copy_records(len(rows), fields))
     parts.append(TRAILER)
     return b"".join(parts)
 

@@ -16,9 +16,9 @@ from atd.core import clock
 from atd.core.actors import SYSTEM, actor_for
 from atd.core.audit import audit_record
 from atd.core.errors import Conflict, NotFound
+from atd.core.jobs.progress import job_progress
 from atd.core.scope import Scope
-from atd.devices.rules import credential_matches
-from atd.devices.selectors import devices_assigned, devices_for_ingest
+from atd.devices.selectors import device_secret_matches, devices_assigned, devices_for_ingest
 from atd.people.selectors import participant_get_in_scope
 from atd.telemetry.config import telemetry_config
 from atd.telemetry.models import DeadLetter, DeviceState, LegalHold, Position
@@ -109,15 +109,17 @@ def positions_purge(*, actor: Any = None, now: datetime | None = None, chunk: in
         # the DELETE below then only meets the default partition's old rows.
         dropped, deleted = partitions_drop_expired(cutoff=cutoff)
     with transaction.atomic():
+        due = Position.objects.filter(fix_time__lt=cutoff, keep=False).exclude(
+            participant_id__in=held
+        )
+        total = due.count()  # for the progress an admin sees (rows deleted / due)
+        job_progress(0, total)
         while True:
-            ids = list(
-                Position.objects.filter(fix_time__lt=cutoff, keep=False)
-                .exclude(participant_id__in=held)
-                .values_list("id", flat=True)[:chunk]
-            )
+            ids = list(due.values_list("id", flat=True)[:chunk])
             if not ids:
                 break
             deleted += Position.objects.filter(id__in=ids).delete()[0]
+            job_progress(deleted, total)
             if len(ids) < chunk:
                 break
         audit_record(
@@ -225,7 +227,7 @@ def legal_hold_release(*, actor: Any, scope: Scope, participant_id: int, reason:
 
 def device_credential_ok(serial: str, secret: str | None) -> bool:
     device = devices_for_ingest([serial]).get(serial)
-    return device is not None and credential_matches(secret, device.credential_hash)
+    return device is not None and device_secret_matches(device, secret)
 
 
 def dead_letter_payload(

@@ -1,4 +1,4 @@
-"""Periodic telemetry jobs run by `atd scheduler` (both restart-safe: see the services)."""
+"""Periodic telemetry jobs run by `atd worker` (both restart-safe: see the services)."""
 
 from __future__ import annotations
 

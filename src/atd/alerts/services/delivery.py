@@ -25,13 +25,12 @@ from atd.alerts.services.preferences import hours_of
 from atd.core import clock
 from atd.core.actors import SYSTEM
 from atd.core.audit import audit_record
-from atd.core.roles import Role
 from atd.core.scope import Scope
 from atd.people.selectors import participant_get_in_scope
 
 log = logging.getLogger(__name__)
 CLAIM_FOR = timedelta(minutes=2)
-_SYSTEM_SCOPE = Scope(role=Role.ADMIN, user_id=None, office_id=None)
+_SYSTEM_SCOPE = Scope.system()
 
 
 @dataclass

@@ -40,9 +40,14 @@ from atd.core.audit import audit_record
 from atd.core.errors import FieldError, ValidationFailed
 from atd.core.roles import Role
 from atd.core.scope import Scope
-from atd.people.rules import AddressInput, phone_normalize
 from atd.people.selectors import case_get_in_scope, participant_get_in_scope
-from atd.people.services import address_change, case_change_status, participant_phone_change
+from atd.people.services import (
+    AddressInput,
+    address_change,
+    case_change_status,
+    participant_phone_change,
+    phone_normalize,
+)
 
 PHOTO_TYPES = {"image/jpeg", "image/png", "image/webp"}
 ATTEMPT_REASONS = {"server_error", "network", "location_service"}

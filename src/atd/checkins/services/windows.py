@@ -28,14 +28,13 @@ from atd.checkins.rules import (
 from atd.core import clock
 from atd.core.actors import SYSTEM
 from atd.core.audit import audit_record
-from atd.core.roles import Role
 from atd.core.scope import Scope
 from atd.people.selectors import case_queryset_in_scope, case_routing_for_participants, office_list
-from atd.supervision.rules import PlanSpec
 from atd.supervision.selectors import plan_specs_active
+from atd.supervision.types import PlanSpec
 
 # System jobs act for the whole program, not for a user's caseload.
-SYSTEM_SCOPE = Scope(role=Role.ADMIN, user_id=None, office_id=None)
+SYSTEM_SCOPE = Scope.system()
 DEFAULT_TZ = "America/New_York"
 
 

@@ -2,37 +2,22 @@
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 from typing import Any
 
 from atd.core.errors import ValidationFailed
+from atd.core.uploads import csv_records, delivery_format_guess, delivery_text, json_document
 
 
 def feed_rows_decode(content: bytes, *, fmt: str) -> list[Any]:
     """One item per record; a delivery that cannot be read at all is one clear error."""
-    try:
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise ValidationFailed(detail="the delivery is not UTF-8 text") from None
+    text = delivery_text(content, noun="delivery")
     if fmt == "csv":
-        reader = csv.DictReader(io.StringIO(text))
-        fields = [(f or "").strip() for f in reader.fieldnames or []]
-        if "booking_id" not in fields:
-            raise ValidationFailed(
-                detail="the CSV file needs a header row with a booking_id column"
-            )
-        return [{(k or "").strip(): v for k, v in row.items()} for row in reader]
+        return csv_records(text, key_column="booking_id")
     if fmt in {"json", "ndjson"}:
         stripped = text.strip()
-        try:
-            if stripped.startswith("[") or (stripped.startswith("{") and fmt == "json"):
-                data = json.loads(stripped)
-            else:
-                data = [json.loads(line) for line in stripped.splitlines() if line.strip()]
-        except json.JSONDecodeError as exc:
-            raise ValidationFailed(detail=f"invalid JSON at line {exc.lineno}: {exc.msg}") from None
+        # A JSON delivery that opens with "{" is one document: a record, or {"records": [...]}.
+        whole = stripped.startswith("[") or (stripped.startswith("{") and fmt == "json")
+        data = json_document(stripped, whole=whole)
         if isinstance(data, dict):
             data = data["records"] if isinstance(data.get("records"), list) else [data]
         if not isinstance(data, list):
@@ -42,9 +27,4 @@ def feed_rows_decode(content: bytes, *, fmt: str) -> list[Any]:
 
 
 def feed_format_guess(filename: str) -> str:
-    lower = filename.lower()
-    if lower.endswith(".csv"):
-        return "csv"
-    if lower.endswith((".ndjson", ".jsonl")):
-        return "ndjson"
-    return "json"
+    return delivery_format_guess(filename)

@@ -120,13 +120,20 @@ class LinkageEngine:
         backend: str = "duckdb",
         spark: Any = None,
         wide_max_pairs: int = WIDE_MAX_PAIRS,
+        plan: BlockingPlan | None = None,
+        tf_lookup: dict[str, dict[Any, float]] | None = None,
+        population_rows: int | None = None,
     ) -> None:
         """`left`/`right` are rows, data frames, or names of tables already in `connection`
         (the scale path builds its inputs inside DuckDB). `backend="spark"` runs on the given
         SparkSession (local mode or a cluster) with the same model."""
+        # A feed batch against candidates selected by key (linkage/keys.py) passes the plan, the
+        # term frequencies and the size of the whole population, so it scores as a run against
+        # everyone would.
         in_memory = not isinstance(left, str) and not isinstance(right, str)
         if settings is not None and in_memory:
-            settings = _without_tf(settings, len(left) + len(right))
+            right_rows = len(right) if population_rows is None else population_rows
+            settings = _without_tf(settings, len(left) + right_rows)
         self.backend = backend
         if backend == "spark":
             from splink.backends.spark import SparkAPI
@@ -148,12 +155,20 @@ class LinkageEngine:
         model: Any = settings_new(backend)
         if settings is not None:
             model = settings_for_dialect(settings, backend)
-            self.plan = self._blocking_plan(wide_max_pairs)
+            self.plan = plan if plan is not None else self._blocking_plan(wide_max_pairs)
             model = dict(model)
             model["blocking_rules_to_generate_predictions"] = [
                 {"blocking_rule": rule_sql(r), "sql_dialect": backend} for r in self.plan.rules
             ]
         self.linker = Linker([self.left, self.right], model, log_level=logging.ERROR)
+        for column, frequencies in (tf_lookup or {}).items():
+            frame = pd.DataFrame(
+                {column: list(frequencies), f"tf_{column}": list(frequencies.values())}
+            )
+            if backend == "spark":
+                frame = self.db_api.spark.createDataFrame(frame)  # two plain columns
+            registered = self.db_api.register(frame)
+            self.linker.table_management.register_term_frequency_lookup(registered, column)
 
     def _input(self, rows: pd.DataFrame | list[dict[str, Any]]) -> Any:
         frame = _frame(rows)

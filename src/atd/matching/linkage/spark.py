@@ -1,8 +1,8 @@
 """Spark backend helpers: a local SparkSession with Splink's similarity UDFs, and input frames.
 
 Optional: pyspark is a dev extra, not a runtime dependency. `ATD_MATCHING_BACKEND=spark` makes
-the linkage services score on Spark (local mode here; `spark_session()` is the one place that
-says where Spark runs, so pointing it at a cluster is a configuration change).
+the linkage services score on Spark; `ATD_SPARK_MASTER` says where (local[N] by default, or a
+standalone cluster's spark://host:port), and `spark_session()` is the one place that reads it.
 """
 
 from __future__ import annotations
@@ -21,16 +21,23 @@ _ARRAYS = frozenset({"surname_tokens", "surname_phons"})
 _session: Any = None
 
 
-def spark_session(*, cores: int = 2, memory: str = "2g") -> Any:
-    """The process's SparkSession, local mode, with Splink's jar of similarity functions
-    (shipped inside the splink wheel: nothing is downloaded)."""
+def spark_master() -> str:
+    from django.conf import settings
+
+    return str(getattr(settings, "ATD_SPARK_MASTER", "local[2]"))
+
+
+def spark_session(*, cores: int = 2, memory: str = "2g", master: str | None = None) -> Any:
+    """The process's SparkSession on `master` (default: the ATD_SPARK_MASTER setting), with
+    Splink's jar of similarity functions (shipped inside the splink wheel: nothing is
+    downloaded; on a cluster Spark ships it to the executors)."""
     global _session  # noqa: PLW0603 - one JVM per process, started on first use
     if _session is None:
         from pyspark.sql import SparkSession
         from splink.backends.spark import similarity_jar_location
 
         _session = (
-            SparkSession.builder.master(f"local[{cores}]")
+            SparkSession.builder.master(master or spark_master())
             .appName("atd-matching")
             .config("spark.jars", similarity_jar_location())
             .config("spark.driver.memory", memory)
@@ -50,6 +57,14 @@ def spark_session(*, cores: int = 2, memory: str = "2g") -> Any:
         # Splink breaks long query lineages with checkpoints: a private temporary directory.
         _session.sparkContext.setCheckpointDir(tempfile.mkdtemp(prefix="atd-spark-"))
     return _session
+
+
+def spark_session_stop() -> None:
+    """Stop the process's session (a test that moves from local mode to a cluster)."""
+    global _session  # noqa: PLW0603
+    if _session is not None:
+        _session.stop()
+        _session = None
 
 
 def spark_frame(spark: Any, frame: pd.DataFrame) -> Any:

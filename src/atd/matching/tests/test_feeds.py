@@ -131,3 +131,15 @@ def test_a_mistyped_date_of_birth_keeps_the_booking_with_a_warning(db: Any, feed
     ]
     booking = BookingRecord.objects.get()
     assert (booking.date_of_birth, booking.date_of_birth_recorded) == (None, "1985-13-32")
+
+
+def test_an_upload_over_the_size_cap_is_refused_whole(db: Any, feed_key: str) -> None:
+    from django.test import override_settings
+
+    csv = "booking_id,booking_date,agency\n" + "C1,2026-10-01,City PD\n" * 200
+    upload = SimpleUploadedFile("feed.csv", csv.encode(), content_type="text/csv")
+    with override_settings(ATD_UPLOAD_MAX_BYTES=1024):
+        response = Client().post(URL, data={"file": upload}, HTTP_X_API_KEY=feed_key)
+    assert response.status_code == 413, response.content
+    assert response["Content-Type"] == "application/problem+json"
+    assert not FeedBatch.objects.exists()

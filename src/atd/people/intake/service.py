@@ -8,26 +8,25 @@ trips the constraint; the batch is retried and then finds the row already there.
 from __future__ import annotations
 
 import hashlib
-from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
-from django.db.models import Count
 
 from atd.core import clock
-from atd.core.actors import actor_for
+from atd.core.actors import Actor, actor_for
 from atd.core.audit import audit_record
 from atd.core.errors import FieldError, ValidationFailed
-from atd.core.roles import CASELOAD_ROLES
+from atd.core.extensions import participants_changed
 from atd.people.addresses import (
     AddressContext,
     address_flags_write,
     address_prepare,
     address_shared_flags_refresh,
 )
+from atd.people.intake.officers import OfficerPicker
 from atd.people.intake.schema import ReleaseRecord, release_record_parse
 from atd.people.models import (
     Address,
@@ -55,43 +54,6 @@ class IntakeResult:
 def _chunks(items: Sequence[Any], size: int = CHUNK) -> Any:
     for start in range(0, len(items), size):
         yield items[start : start + size]
-
-
-class _OfficerPicker:
-    """Assigns cases without a named officer to the office's least-loaded officer."""
-
-    def __init__(self) -> None:
-        users = get_user_model().objects.filter(role__in=list(CASELOAD_ROLES), is_active=True)
-        self.by_username = {u.username: u for u in users.exclude(office=None)}
-        load = dict(
-            Case.objects.exclude(status=CaseStatus.CLOSED)
-            .exclude(officer=None)
-            .values_list("officer_id")
-            .annotate(n=Count("id"))
-        )
-        self.load: Counter[int] = Counter(
-            {u.pk: load.get(u.pk, 0) for u in self.by_username.values()}
-        )
-        self.by_office: dict[int, list[int]] = {}
-        for u in self.by_username.values():
-            if u.office_id is not None:
-                self.by_office.setdefault(u.office_id, []).append(u.pk)
-
-    def pick(self, office_id: int, username: str) -> tuple[int | None, str | None]:
-        if username:
-            user = self.by_username.get(username)
-            if user is None:
-                return None, "is not an active officer"
-            if user.office_id != office_id:
-                return None, "belongs to another office"
-            self.load[user.pk] += 1
-            return user.pk, None
-        candidates = self.by_office.get(office_id)
-        if not candidates:
-            return None, None
-        chosen = min(candidates, key=lambda pk: (self.load[pk], pk))
-        self.load[chosen] += 1
-        return chosen, None
 
 
 def intake_import(
@@ -124,6 +86,25 @@ def intake_import(
     raise AssertionError("unreachable")
 
 
+@dataclass
+class _Stored:
+    """What the database already holds for a batch's A-numbers."""
+
+    participants: dict[str, Participant]  # by A-number
+    case_keys: set[tuple[int, Any]]  # (participant id, release date)
+    open_case: set[int]  # participant ids with a case that is not closed
+
+
+@dataclass
+class _Accepted:
+    """Rows that pass every check, each with its officer (None: the office has none)."""
+
+    new: list[ReleaseRecord]  # new participants
+    existing: list[tuple[ReleaseRecord, int]]  # a new case for a stored participant
+    officers: dict[int, int | None]  # by row number
+    unchanged: int  # rows whose case is already stored
+
+
 @transaction.atomic
 def _intake_import_once(
     *,
@@ -135,10 +116,62 @@ def _intake_import_once(
     progress: Callable[[int], None] | None,
 ) -> IntakeResult:
     now = clock.now()
-    today = now.date()
     who = actor_for(actor)
     offices = {o.code: o.pk for o in Office.objects.all()}
-    office_codes = set(offices)
+    records, errors = _records_parse(rows, today=now.date(), office_codes=set(offices))
+    if progress:
+        progress(len(rows) // 4)
+    accepted = _records_accept(records, _stored_for(records), offices, errors)
+    participants = _participants_create(accepted.new, now=now)
+    if progress:
+        progress(len(rows) // 4)
+    flagged = _addresses_create(participants, accepted.new, now=now, recorded_by=who.label)
+    _aliases_create(participants, accepted.new)
+    batch = IntakeBatch.objects.create(
+        source=source,
+        filename=filename[:300],
+        content_sha256=digest,
+        received_at=now,
+        actor_label=who.label,
+        rows_total=len(rows),
+    )
+    case_specs = [
+        (r, p.pk) for r, p in zip(accepted.new, participants, strict=True)
+    ] + accepted.existing
+    cases = _cases_open(case_specs, accepted.officers, offices, batch=batch, now=now, who=who)
+    IntakeRowError.objects.bulk_create(
+        [
+            IntakeRowError(batch=batch, row_number=e.row or 0, field=e.field, reason=e.reason[:300])
+            for e in errors
+        ],
+        batch_size=CHUNK,
+    )
+    batch.rows_imported = len(cases)
+    batch.rows_unchanged = accepted.unchanged
+    batch.rows_rejected = len({e.row for e in errors})
+    batch.addresses_flagged = flagged
+    batch.save(
+        update_fields=["rows_imported", "rows_unchanged", "rows_rejected", "addresses_flagged"]
+    )
+    participants_changed(sorted({c.participant_id for c in cases}))  # e.g. blocking keys
+    audit_record(
+        actor=actor,
+        action="intake.import",
+        object_type="intake_batch",
+        object_ids=[batch.pk],
+        reason=(
+            f"{len(cases)} imported, {accepted.unchanged} unchanged, {batch.rows_rejected} rejected"
+        ),
+    )
+    if progress:
+        progress(len(rows) - 2 * (len(rows) // 4))
+    return IntakeResult(batch=batch, errors=errors)
+
+
+def _records_parse(
+    rows: Sequence[dict[str, Any]], *, today: date, office_codes: set[str]
+) -> tuple[list[ReleaseRecord], list[FieldError]]:
+    """Every row checked on its own; a row repeating an earlier row's record is rejected."""
     errors: list[FieldError] = []
     records: list[ReleaseRecord] = []
     seen: dict[tuple[str, Any], int] = {}
@@ -155,10 +188,11 @@ def _intake_import_once(
             continue
         seen[key] = index
         records.append(record)
-    if progress:
-        progress(len(rows) // 4)
+    return records, errors
 
-    # Existing participants and cases, in chunks.
+
+def _stored_for(records: list[ReleaseRecord]) -> _Stored:
+    """Existing participants and cases, in chunks."""
     existing: dict[str, Participant] = {}
     a_numbers = sorted({r.a_number for r in records})
     for chunk in _chunks(a_numbers):
@@ -174,16 +208,26 @@ def _intake_import_once(
             case_keys.add((pid, rdate))
             if status != CaseStatus.CLOSED:
                 open_case.add(pid)
+    return _Stored(participants=existing, case_keys=case_keys, open_case=open_case)
 
-    picker = _OfficerPicker()
+
+def _records_accept(
+    records: list[ReleaseRecord],
+    stored: _Stored,
+    offices: dict[str, int],
+    errors: list[FieldError],
+) -> _Accepted:
+    """Sorts the records against what is stored (new, unchanged, a second open case, a new
+    case), then resolves officers. Rejections are appended to `errors`."""
     unchanged = 0
     to_create: list[ReleaseRecord] = []
     new_case_for_existing: list[tuple[ReleaseRecord, int]] = []
+    open_case = set(stored.open_case)
     for record in records:
-        participant = existing.get(record.a_number)
+        participant = stored.participants.get(record.a_number)
         if participant is None:
             to_create.append(record)
-        elif (participant.pk, record.release_date) in case_keys:
+        elif (participant.pk, record.release_date) in stored.case_keys:
             unchanged += 1
         elif participant.pk in open_case:
             errors.append(
@@ -196,24 +240,23 @@ def _intake_import_once(
             open_case.add(participant.pk)
 
     # Officers are resolved before anything is written so a bad name rejects only its row.
-    assignments: dict[int, int | None] = {}
-    accepted_new: list[ReleaseRecord] = []
-    accepted_existing: list[tuple[ReleaseRecord, int]] = []
-    for record in to_create:
+    picker = OfficerPicker()
+    accepted = _Accepted(new=[], existing=[], officers={}, unchanged=unchanged)
+    specs = [(r, None) for r in to_create] + [(r, pid) for r, pid in new_case_for_existing]
+    for record, pid in specs:
         officer_id, problem = picker.pick(offices[record.office_code], record.officer_username)
         if problem:
             errors.append(FieldError("officer_username", problem, record.row_number))
             continue
-        assignments[record.row_number] = officer_id
-        accepted_new.append(record)
-    for record, pid in new_case_for_existing:
-        officer_id, problem = picker.pick(offices[record.office_code], record.officer_username)
-        if problem:
-            errors.append(FieldError("officer_username", problem, record.row_number))
-            continue
-        assignments[record.row_number] = officer_id
-        accepted_existing.append((record, pid))
+        accepted.officers[record.row_number] = officer_id
+        if pid is None:
+            accepted.new.append(record)
+        else:
+            accepted.existing.append((record, pid))
+    return accepted
 
+
+def _participants_create(records: list[ReleaseRecord], *, now: datetime) -> list[Participant]:
     participants = [
         Participant(
             a_number=r.a_number,
@@ -235,7 +278,7 @@ def _intake_import_once(
             ),
             created_at=now,
         )
-        for r in accepted_new
+        for r in records
     ]
     Participant.objects.bulk_create(participants, batch_size=CHUNK)
     if any(p.pk is None for p in participants):  # backends without RETURNING
@@ -246,11 +289,19 @@ def _intake_import_once(
         )
         for p in participants:
             p.pk = ids[p.a_number]
-    if progress:
-        progress(len(rows) // 4)
+    return participants
 
-    # Addresses and their flags, evaluated in bulk against the stored ones and each other.
-    prepared = [address_prepare(r.address) for r in accepted_new]
+
+def _addresses_create(
+    participants: list[Participant],
+    records: list[ReleaseRecord],
+    *,
+    now: datetime,
+    recorded_by: str,
+) -> int:
+    """Addresses and their flags, evaluated in bulk against the stored ones and each other.
+    Returns how many addresses were flagged."""
+    prepared = [address_prepare(r.address) for r in records]
     context = AddressContext(prepared)
     address_rows = [
         Address(
@@ -264,7 +315,7 @@ def _intake_import_once(
             normalized_key=a.key,
             building_key=a.building_key,
             valid_from=now,
-            recorded_by=who.label,
+            recorded_by=recorded_by,
         )
         for p, a in zip(participants, prepared, strict=True)
     ]
@@ -278,10 +329,12 @@ def _intake_import_once(
         for a in address_rows:
             a.pk = address_ids[a.participant_id]
     findings = [(a.pk, context.findings(p)) for a, p in zip(address_rows, prepared, strict=True)]
-    flagged = sum(1 for _, f in findings if f)
     address_flags_write(findings, now=now)
     address_shared_flags_refresh([p.key for p in prepared], now=now)
+    return sum(1 for _, f in findings if f)
 
+
+def _aliases_create(participants: list[Participant], records: list[ReleaseRecord]) -> None:
     Alias.objects.bulk_create(
         [
             Alias(
@@ -291,24 +344,24 @@ def _intake_import_once(
                 second_surname=a.second_surname,
                 source="intake",
             )
-            for p, r in zip(participants, accepted_new, strict=True)
+            for p, r in zip(participants, records, strict=True)
             for a in r.aliases
         ],
         batch_size=CHUNK,
         ignore_conflicts=True,
     )
 
-    batch = IntakeBatch.objects.create(
-        source=source,
-        filename=filename[:300],
-        content_sha256=digest,
-        received_at=now,
-        actor_label=who.label,
-        rows_total=len(rows),
-    )
-    case_specs = [
-        (r, p.pk) for r, p in zip(accepted_new, participants, strict=True)
-    ] + accepted_existing
+
+def _cases_open(
+    specs: list[tuple[ReleaseRecord, int]],
+    officers: dict[int, int | None],
+    offices: dict[str, int],
+    *,
+    batch: IntakeBatch,
+    now: datetime,
+    who: Actor,
+) -> list[Case]:
+    """One case per (record, participant id), with its first status and its assignment."""
     cases = [
         Case(
             participant_id=pid,
@@ -316,12 +369,12 @@ def _intake_import_once(
             release_date=r.release_date,
             releasing_facility=r.releasing_facility,
             office_id=offices[r.office_code],
-            officer_id=assignments[r.row_number],
+            officer_id=officers[r.row_number],
             status=CaseStatus.PENDING_FIRST_REPORT,
             opened_at=now,
             intake_batch=batch,
         )
-        for r, pid in case_specs
+        for r, pid in specs
     ]
     Case.objects.bulk_create(cases, batch_size=CHUNK)
     if any(c.pk is None for c in cases):
@@ -359,27 +412,4 @@ def _intake_import_once(
         ],
         batch_size=CHUNK,
     )
-    IntakeRowError.objects.bulk_create(
-        [
-            IntakeRowError(batch=batch, row_number=e.row or 0, field=e.field, reason=e.reason[:300])
-            for e in errors
-        ],
-        batch_size=CHUNK,
-    )
-    batch.rows_imported = len(cases)
-    batch.rows_unchanged = unchanged
-    batch.rows_rejected = len({e.row for e in errors})
-    batch.addresses_flagged = flagged
-    batch.save(
-        update_fields=["rows_imported", "rows_unchanged", "rows_rejected", "addresses_flagged"]
-    )
-    audit_record(
-        actor=actor,
-        action="intake.import",
-        object_type="intake_batch",
-        object_ids=[batch.pk],
-        reason=f"{len(cases)} imported, {unchanged} unchanged, {batch.rows_rejected} rejected",
-    )
-    if progress:
-        progress(len(rows) - 2 * (len(rows) // 4))
-    return IntakeResult(batch=batch, errors=errors)
+    return cases

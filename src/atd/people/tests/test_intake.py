@@ -190,3 +190,20 @@ def test_unreadable_file_is_one_clear_error(world: World, intake_key: str) -> No
     )
     assert response.status_code == 422
     assert "invalid JSON" in response.json()["detail"]
+
+
+@pytest.mark.django_db
+def test_api_intake_refuses_an_upload_over_the_size_cap(world: World, intake_key: str) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.test import override_settings
+
+    header = ",".join(_row(0).keys())
+    rows = "".join(",".join(str(v) for v in _row(i).values()) + "\n" for i in range(40))
+    upload = SimpleUploadedFile("releases.csv", f"{header}\n{rows}".encode())
+    with override_settings(ATD_UPLOAD_MAX_BYTES=1024):
+        response = Client().post(
+            "/api/intake/releases", {"file": upload}, HTTP_X_API_KEY=intake_key
+        )
+    assert response.status_code == 413, response.content
+    assert response.json()["type"] == "/problems/upload-too-large"
+    assert not IntakeBatch.objects.exists()

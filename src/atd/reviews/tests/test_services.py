@@ -169,7 +169,7 @@ def test_system_proposes_a_review_for_an_eligible_person_once(
     def compliant(*, participant_id: int, now: datetime, window_days: int) -> ComplianceRecord:
         return ComplianceRecord(days_supervised=140, window_days=window_days, checkins_on_time=5)
 
-    monkeypatch.setattr(tasks, "compliance_record_build", compliant)
+    monkeypatch.setattr(services, "compliance_record_build", compliant)
     with clock.frozen_at(NOW):
         first = tasks.reviews_propose_eligible()
         second = tasks.reviews_propose_eligible()
@@ -189,6 +189,6 @@ def test_system_does_not_propose_when_the_record_is_not_clean(
     def missed(*, participant_id: int, now: datetime, window_days: int) -> ComplianceRecord:
         return ComplianceRecord(days_supervised=140, window_days=window_days, checkins_missed=1)
 
-    monkeypatch.setattr(tasks, "compliance_record_build", missed)
+    monkeypatch.setattr(services, "compliance_record_build", missed)
     with clock.frozen_at(NOW):
         assert tasks.reviews_propose_eligible().proposed == 0

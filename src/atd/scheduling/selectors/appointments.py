@@ -8,7 +8,7 @@ from typing import Any
 from django.db.models import QuerySet
 
 from atd.core import clock
-from atd.core.audit import audit_record
+from atd.core.audit import audit_record, read_one_audited
 from atd.core.errors import NotFound
 from atd.core.roles import Role
 from atd.core.scope import Scope
@@ -38,17 +38,13 @@ def appointment_get_in_scope(
 
 
 def appointment_read(*, scope: Scope, actor: Any, appointment_id: int) -> Appointment:
-    appointment = appointment_queryset_in_scope(scope).filter(pk=appointment_id).first()
-    audit_record(
+    return read_one_audited(
+        appointment_queryset_in_scope(scope),
+        pk=appointment_id,
         actor=actor,
         action="appointment.read",
         object_type="appointment",
-        object_ids=[appointment_id],
-        outcome="ok" if appointment else "not_found",
     )
-    if appointment is None:
-        raise NotFound()
-    return appointment
 
 
 def appointment_list_read(

@@ -22,7 +22,7 @@ from atd.scheduling.models import Appointment, OfficeCapacity, OfficeHoliday, St
 
 OFFICE_READ_ROLES = (Role.CASE_OFFICER, Role.CONTRACTOR_SPECIALIST, Role.SUPERVISOR, Role.ADMIN)
 OFFICE_WRITE_ROLES = (Role.SUPERVISOR, Role.ADMIN)
-SYSTEM_SCOPE = Scope(role=Role.ADMIN, user_id=None, office_id=None)
+SYSTEM_SCOPE = Scope.system()
 
 
 def offices_in_scope(scope: Scope) -> list[Any]:

@@ -1,28 +1,30 @@
-"""PostgreSQL's binary COPY format for scheduler-booked appointment rows, built with numpy.
+"""Scheduler-booked appointment rows in PostgreSQL's binary COPY format (core.pgcopy).
 
 A scheduler run writes hundreds of thousands of rows that differ only in numbers and dates, so
 each row is a fixed-width record (one record layout per appointment kind, since the kind's
 text is the only variable-width field) and a whole run becomes one `bytes` without a Python
-loop over rows. The server then parses no text at all. Column types must match the table's
-exactly (bigint keys, integer slot, date, timestamptz, boolean, varchar); a mismatch makes the
-COPY fail, never write wrong values.
-
-Format: https://www.postgresql.org/docs/current/sql-copy.html (binary format): a signature
-and header, then per row an int16 field count and for each field an int32 length and the
-value in network byte order; dates are days and timestamps microseconds since 2000-01-01."""
+loop over rows. The columns must match the table's types exactly (bigint keys, integer slot,
+date, timestamptz, boolean, varchar)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
 
-SIGNATURE = b"PGCOPY\n\xff\r\n\x00" + b"\x00\x00\x00\x00" + b"\x00\x00\x00\x00"
-TRAILER = b"\xff\xff"
-_PG_EPOCH_ORDINAL = date(2000, 1, 1).toordinal()
-_PG_EPOCH_UNIX = 946_684_800  # 2000-01-01T00:00:00Z in Unix seconds
+from atd.core.pgcopy import (
+    SIGNATURE,
+    TRAILER,
+    CopyField,
+    copy_dates,
+    copy_records,
+    copy_text,
+    copy_timestamps,
+)
+
+__all__ = ["SIGNATURE", "TRAILER", "BookedRows", "encode"]
 
 
 @dataclass(frozen=True)
@@ -60,47 +62,24 @@ class BookedRows:
         )
 
 
-def _micros(unix_seconds: Any) -> Any:
-    return (np.asarray(unix_seconds, dtype=np.int64) - _PG_EPOCH_UNIX) * 1_000_000
-
-
-def _days(ordinals: Any) -> Any:
-    return np.asarray(ordinals, dtype=np.int64) - _PG_EPOCH_ORDINAL
-
-
 def encode(rows: BookedRows) -> bytes:
     """The records (no signature or trailer) of `rows` in `scheduler._COLUMNS` order."""
-    kind = rows.kind.encode()
-    status = rows.status.encode()
-    booked_by = rows.booked_by.encode()
-    stamp = int(_micros(int(rows.now.astimezone(UTC).timestamp())))
-    # (length, dtype, value) per column; cancel_reason is an empty string (length 0).
-    fields: list[tuple[int, str, Any]] = [
-        (8, ">i8", rows.participant),
-        (8, ">i8", rows.office_id),
-        (len(kind), f"S{len(kind)}", kind),
-        (len(status), f"S{len(status)}", status),
-        (4, ">i4", _days(rows.day)),
-        (4, ">i4", rows.slot),
-        (8, ">i8", _micros(rows.starts)),
-        (4, ">i4", _days(rows.due)),
-        (4, ">i4", _days(rows.deadline)),
-        (1, "u1", np.asarray(rows.late, dtype=np.uint8)),
-        (len(booked_by), f"S{len(booked_by)}", booked_by),
-        (4, ">i4", 0),
-        (0, "", None),
-        (8, ">i8", stamp),
-        (8, ">i8", stamp),
+    stamp = int(copy_timestamps(int(rows.now.astimezone(UTC).timestamp())))
+    fields: list[CopyField] = [
+        (">i8", rows.participant),
+        (">i8", rows.office_id),
+        copy_text(rows.kind),
+        copy_text(rows.status),
+        (">i4", copy_dates(rows.day)),
+        (">i4", rows.slot),
+        (">i8", copy_timestamps(rows.starts)),
+        (">i4", copy_dates(rows.due)),
+        (">i4", copy_dates(rows.deadline)),
+        ("u1", np.asarray(rows.late, dtype=np.uint8)),
+        copy_text(rows.booked_by),
+        (">i4", 0),
+        copy_text(""),  # cancel_reason
+        (">i8", stamp),
+        (">i8", stamp),
     ]
-    layout: list[tuple[str, str]] = [("count", ">i2")]
-    for i, (length, dtype, _value) in enumerate(fields):
-        layout.append((f"len{i}", ">i4"))
-        if length:
-            layout.append((f"f{i}", dtype))
-    records = np.zeros(len(rows), dtype=np.dtype(layout))
-    records["count"] = len(fields)
-    for i, (length, _dtype, value) in enumerate(fields):
-        records[f"len{i}"] = length
-        if length:
-            records[f"f{i}"] = value
-    return records.tobytes()
+    return copy_records(len(rows), fields)

@@ -26,6 +26,7 @@ from django.db import connection, connections, transaction
 from atd.core import clock
 from atd.core.audit import audit_record
 from atd.core.errors import ValidationFailed
+from atd.core.jobs.progress import job_progress
 from atd.people import selectors as people
 from atd.scheduling import rules, selectors
 from atd.scheduling.choices import AppointmentStatus, BookedBy
@@ -379,12 +380,14 @@ def appointments_schedule_all(*, actor: Any = None) -> list[SchedulerRun]:
     up to `ATD_SCHEDULING_WORKERS` connections at once (see `obligations_book_many`)."""
     offices = [o.pk for o in selectors.offices_in_scope(selectors.SYSTEM_SCOPE)]
     workers = settings.ATD_SCHEDULING_WORKERS
+    done = itertools.count(1)
+    job_progress(0, len(offices))
+
+    def one(office_id: int) -> SchedulerRun:
+        run = appointments_schedule_office(actor=actor, office_id=office_id)
+        job_progress(next(done), len(offices))  # offices done / total, seen in the admin
+        return run
+
     if workers <= 1 or connection.vendor != "postgresql" or connection.in_atomic_block:
-        return [appointments_schedule_office(actor=actor, office_id=pk) for pk in offices]
-    return _in_threads(
-        [
-            functools.partial(appointments_schedule_office, actor=actor, office_id=pk)
-            for pk in offices
-        ],
-        workers,
-    )
+        return [one(pk) for pk in offices]
+    return _in_threads([functools.partial(one, pk) for pk in offices], workers)

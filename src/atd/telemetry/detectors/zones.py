@@ -18,12 +18,12 @@ from django.conf import settings
 
 from atd.alerts.services import AlertSignal
 from atd.alerts.types import AlertKind
-from atd.supervision.rules import CurfewSpec
 from atd.supervision.selectors import (
     curfews_for_participants,
     zones_for_participants,
     zones_signature,
 )
+from atd.supervision.types import CurfewSpec
 from atd.telemetry.detectors.evidence import FLAG_JUMP, SOURCE, evidence_of, recent_fixes
 from atd.telemetry.models import DetectorState
 from atd.telemetry.rules.columns import FixColumns, runs

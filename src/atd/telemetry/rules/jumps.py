@@ -2,19 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
+from atd.core.geo import distances_m
 from atd.telemetry.rules.columns import FixColumns, _opt, micros_of
-from atd.telemetry.rules.movement import EARTH_RADIUS_M, Anchor, jumps_mark
-
-
-def haversine_m(lat1: Any, lon1: Any, lat2: Any, lon2: Any) -> np.ndarray:
-    p1, p2 = np.radians(lat1), np.radians(lat2)
-    dl = np.radians(np.asarray(lon2) - np.asarray(lon1))
-    a = np.sin((p2 - p1) / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
-    return 2 * EARTH_RADIUS_M * np.arcsin(np.minimum(1.0, np.sqrt(a)))
+from atd.telemetry.rules.movement import Anchor, jumps_mark
 
 
 def jumps_mark_columns(
@@ -56,7 +48,7 @@ def jumps_mark_columns(
         has_prev[i] = True
         late[i] = t[i] <= prev_t[i]
     seconds = np.where(has_prev, (t - prev_t) / 1e6, 0.0)
-    travelled = haversine_m(prev_lat, prev_lon, lat, lon) - acc
+    travelled = distances_m(prev_lat, prev_lon, lat, lon) - acc
     near = has_prev & (travelled > 0.99 * max_speed_mps * seconds) & (travelled > 990.0)
     # A late first fix means the anchor's time covers fixes after it too: sequential path.
     suspect = near | late

@@ -1,4 +1,4 @@
-"""atd manage matching_link [--train]: link pending feed batches and new enrollments now."""
+"""atd match [--train] [--rebuild-keys]: link pending feed batches and new enrollments now."""
 
 from __future__ import annotations
 
@@ -14,8 +14,16 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--train", action="store_true", help="EM-train a new model version")
+        parser.add_argument(
+            "--rebuild-keys",
+            action="store_true",
+            help="rebuild the blocking-key table from the people tables (after a bulk load)",
+        )
 
     def handle(self, *args: Any, **opts: Any) -> None:
+        if opts["rebuild_keys"]:
+            written = services.blocking_keys_rebuild()
+            self.stdout.write(f"blocking keys rebuilt: {written} name row(s)")
         if opts["train"]:
             model = services.linkage_model_train(actor=None, note="trained from the command line")
             self.stdout.write(f"model version {model.version} trained and active")

@@ -28,7 +28,7 @@ class Command(BaseCommand):
         parser.add_argument("--out", default="")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        scope = Scope(role="admin", user_id=None, office_id=None)
+        scope = Scope.system()
         actor = Actor(id=None, label="cli:cohort_report", role="admin")
         try:
             report = services.report_generate(

@@ -1,5 +1,5 @@
 """`atd demo` (make demo): migrate, seed synthetic data once, then run the whole system —
-web server, task worker, scheduler and every process an app registered — until Ctrl-C."""
+web server, job workers (paging and general) and every process an app registered — until Ctrl-C."""
 
 from __future__ import annotations
 
@@ -89,8 +89,10 @@ class Command(BaseCommand):
         env = dict(os.environ, ATD_DEMO="1", ATD_HTTPS="0")
         commands = [
             ("web", [*atd, "serve", "--port", str(port)]),
+            # Two job workers (ADR 0015): one reserved for paging, one for every queue; both
+            # fire periodic jobs, and the firing table lets each period fire once.
+            ("worker:paging", [*atd, "worker", "--queue-name", "paging"]),
             ("worker", [*atd, "worker", "--queue-name", "*"]),
-            ("scheduler", [*atd, "manage", "scheduler"]),
         ]
         for step in ordered(demo_steps):
             for argv in step.processes():

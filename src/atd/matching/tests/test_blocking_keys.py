@@ -1,0 +1,126 @@
+"""A feed batch reads only the participants its blocking rules reach (the blocking-key table),
+and scores exactly as a run against every enrolled participant would."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import pytest
+
+from atd.core.scope import Scope
+from atd.matching import selectors, services
+from atd.matching.linkage.keys import blocking_keys_rebuild, feed_candidates
+from atd.matching.linkage.rows import booking_rows, participant_rows
+from atd.matching.models import BlockingKey, LinkageRun
+from atd.matching.tests.conftest import person
+from atd.people import services as people_services
+from atd.people.rules import AddressInput
+from atd.testing.world import World
+
+ADMIN = Scope(role="admin", user_id=None, office_id=None)
+
+
+def _booking(booking_id: str, dob: str, **names: Any) -> dict[str, Any]:
+    return {
+        "booking_id": booking_id,
+        "booking_date": "2026-11-01",
+        "agency": "County Jail",
+        "date_of_birth": dob,
+        "sex": "M",
+        **names,
+    }
+
+
+def _population(world: World) -> list[Any]:
+    return [
+        person(world, given="José Luis", surname="Hernández", second="López", dob=date(1985, 4, 3)),
+        person(
+            world,
+            given="Ana María",
+            surname="Cárcamo",
+            second="Ruiz",
+            dob=date(1990, 1, 2),
+            aliases=(("Anita", "Ruiz", ""),),
+        ),
+        person(world, given="Pedro", surname="Zelaya", second="Ayala", dob=date(1979, 12, 24)),
+        person(world, given="Wei", surname="Zhang", dob=date(2001, 7, 7)),
+        person(world, given="Olga", surname="Ivanova", dob=date(1966, 3, 30)),
+    ]
+
+
+def _batch() -> Any:
+    rows = [
+        _booking("K1", "1985-04-03", given_names="JOSE", first_surname="HERNANDEZ"),
+        _booking("K2", "1985-03-04", given_names="Jose Luis", first_surname="Lopez"),
+        _booking("K3", "1990-01-02", given_names="Anita", first_surname="Ruiz"),
+        _booking("K4", "1979-12-24", given_names="Pedro", first_surname="Zelalla"),
+        _booking("K5", "1950-05-05", given_names="Nadie", first_surname="Conocido"),
+    ]
+    return services.feed_import(actor=None, source="county", rows=rows, channel="json").batch
+
+
+@pytest.mark.django_db
+def test_a_batch_scores_by_key_exactly_as_against_everyone(world: World, active_model: Any) -> None:
+    _population(world)
+    batch = _batch()
+    bookings = list(selectors.bookings_for_linkage(batch_ids=[batch.pk]))
+    everyone = services.link_bookings(
+        actor=None, kind="full", bookings=bookings, people=selectors.participants_for_linkage()
+    )
+    by_key = services.feed_batch_link(actor=None, batch=batch)
+
+    def scored(result: Any) -> dict[tuple[int, int, int | None], float]:
+        return {(p.booking_id, p.participant_id, p.alias_id): p.probability for p in result.pairs}
+
+    assert scored(by_key) and scored(by_key) == scored(everyone)
+
+
+@pytest.mark.django_db
+def test_a_batch_reads_only_the_participants_its_rules_reach(
+    world: World, active_model: Any
+) -> None:
+    people = _population(world)
+    batch = _batch()
+    left = booking_rows(selectors.bookings_for_linkage(batch_ids=[batch.pk]))
+    ids, plan, population = feed_candidates(left, wide_max_pairs=0)  # the core rules only
+    everyone = participant_rows(selectors.participants_for_linkage())
+    assert population == BlockingKey.objects.count() == len(everyone)  # names and aliases
+    assert people[3].pk not in ids and people[4].pk not in ids  # nothing in common
+    assert {people[0].pk, people[1].pk} <= set(ids)
+    run = services.feed_batch_link(actor=None, batch=batch).run
+    # (every test participant shares one address, so the wide address rules reach most of them)
+    assert run.participants_compared < len(selectors.participants_for_linkage())
+    assert LinkageRun.objects.get(pk=run.pk).participants_compared == run.participants_compared
+
+
+@pytest.mark.django_db
+def test_people_writes_keep_the_blocking_keys_current(world: World) -> None:
+    p = person(world, given="Rosa", surname="Zelaya", second="Ayala", dob=date(1980, 2, 1))
+    assert blocking_keys_rebuild() == 1
+    people_services.alias_add(
+        actor=None, scope=ADMIN, participant_id=p.pk, given_names="Rosita", first_surname="Ayala"
+    )
+    assert BlockingKey.objects.filter(participant_id=p.pk).count() == 2
+    people_services.address_change(
+        actor=None,
+        scope=ADMIN,
+        participant_id=p.pk,
+        address=AddressInput(
+            line1="9 Harbor Rd", unit="", city="Galveston", state="TX", postal_code="77550"
+        ),
+        reason="moved",
+    )
+    assert set(
+        BlockingKey.objects.filter(participant_id=p.pk).values_list("postcode", flat=True)
+    ) == {"77550"}
+    case = p.cases.get()
+    people_services.case_change_status(
+        actor=None,
+        scope=ADMIN,
+        case_id=case.pk,
+        to_status="closed",
+        reason="case ended",
+        closure_reason="relief_granted",
+    )
+    assert not BlockingKey.objects.filter(participant_id=p.pk).exists()  # no longer enrolled
