@@ -16,7 +16,7 @@ from atd.core.log_filters import ForbiddenOneLine
 from atd.core.scope import Scope
 from atd.court.demo import COURTS_BY_OFFICE
 from atd.court.models import Hearing
-from atd.people.models import Address, AddressFlag
+from atd.people.models import Address, AddressFlag  # test set-up writes rows directly
 from atd.reviews import services as review_services
 from atd.supervision.services import plan_set
 from atd.testing.world import World
