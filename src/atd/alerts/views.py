@@ -3,7 +3,7 @@ officer's alert preferences. Thin adapters over selectors and services."""
 
 from __future__ import annotations
 
-from datetime import time, timedelta
+from datetime import time
 from typing import Any
 
 from django.conf import settings
@@ -20,15 +20,14 @@ from atd.alerts.choices import AlertKind, Disposition, Severity
 from atd.alerts.rules import SEVERITY_ORDER
 from atd.alerts.services.preferences import PAGING_CHANNELS, officer_preference_set
 from atd.alerts.types import AlertEvidence
-from atd.checkins.selectors import checkin_points_for_participant
 from atd.core import clock
 from atd.core.audit import audit_record
 from atd.core.errors import DomainError, NotFound
+from atd.core.extensions import alert_page_contexts
 from atd.core.params import int_or_none, page_number
 from atd.core.roles import STAFF_ROLES, Role
 from atd.core.scope import STAFF_CASE_ROLES, Scope, scope_for
 from atd.people.selectors import office_list, officer_list_for
-from atd.supervision.selectors import zones_for_participants
 
 PAGE = 50
 
@@ -123,20 +122,14 @@ def alert_detail(request: HttpRequest, alert_id: int) -> HttpResponse:
 
 
 def _participant_evidence(scope: Scope, alert: Any, actor: Any) -> dict[str, Any]:
-    """Zones and recent check-ins beside the alert's own evidence (the alert read above has
-    already checked scope and been audited)."""
-    if not alert.participant_id:
-        return {"zones": [], "recent_checkins": []}
-    now = clock.now()
-    checkins = checkin_points_for_participant(
-        scope=scope,
-        actor=actor,
-        participant_id=alert.participant_id,
-        since=now - timedelta(days=14),
-        until=now,
-    )
-    zones = zones_for_participants([alert.participant_id]).get(alert.participant_id, [])
-    return {"zones": zones, "recent_checkins": checkins[-10:]}
+    """Zones and recent check-ins beside the alert's own evidence, from the contexts that
+    registered them (supervision, checkins); the alert read above has already checked scope and
+    been audited."""
+    context: dict[str, Any] = {"zones": [], "recent_checkins": []}
+    if alert.participant_id:
+        for source in alert_page_contexts:
+            context.update(source.context(scope, alert.participant_id, actor))
+    return context
 
 
 def _back(request: HttpRequest, alert_id: int) -> HttpResponse:

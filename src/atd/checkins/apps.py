@@ -12,10 +12,12 @@ class CheckinsConfig(AppConfig):
     def ready(self) -> None:
         from atd.checkins import demo, panels, tasks
         from atd.core.extensions import (
+            AlertPageContext,
             DashboardCard,
             DemoStep,
             ParticipantPanel,
             PeriodicJob,
+            register_alert_page_context,
             register_dashboard_card,
             register_demo_step,
             register_participant_panel,
@@ -54,6 +56,9 @@ class CheckinsConfig(AppConfig):
             )
         )
         register_timeline_source(panels.TIMELINE)
+        register_alert_page_context(
+            AlertPageContext(name="checkins", context=panels.alert_page_context)
+        )
         register_dashboard_card(
             DashboardCard(
                 name="checkins_today",

@@ -125,3 +125,17 @@ def timeline_items(scope: Scope, participant_id: int, since: datetime | None) ->
 
 
 TIMELINE = TimelineSource(name="checkins", items=timeline_items)
+
+
+def alert_page_context(scope: Scope, participant_id: int, actor: Any) -> dict[str, Any]:
+    """The participant's check-ins of the last 14 days beside an alert (the 10 latest located
+    ones, scoped and audited by the selector)."""
+    now = clock.now()
+    points = selectors.checkin_points_for_participant(
+        scope=scope,
+        actor=actor,
+        participant_id=participant_id,
+        since=now - timedelta(days=14),
+        until=now,
+    )
+    return {"recent_checkins": points[-10:]}

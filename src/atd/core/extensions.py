@@ -154,3 +154,22 @@ def register_demo_step(step: DemoStep) -> None:
 
 def ordered(registry: list[Any]) -> list[Any]:
     return sorted(registry, key=lambda item: getattr(item, "order", 100))
+
+
+@dataclass(frozen=True)
+class AlertPageContext:
+    """Facts another context shows beside an alert's own evidence on the alert page (a
+    participant's zones, their recent check-ins). `context(scope, participant_id, actor)`
+    returns template context entries; it must apply scope and audit its own reads (the page has
+    already audited the alert read). alerts sits below the contexts that raise alerts, so it
+    cannot import them: they register here instead (ADR 0012)."""
+
+    name: str
+    context: Callable[[Any, int, Any], dict[str, Any]]
+
+
+alert_page_contexts: list[AlertPageContext] = []
+
+
+def register_alert_page_context(item: AlertPageContext) -> None:
+    _add(alert_page_contexts, item)

@@ -19,21 +19,10 @@ from atd.core.roles import Role
 from atd.core.scope import Scope
 from atd.matching.choices import CandidateStatus
 from atd.matching.models import BookingRecord, FeedBatch, LinkageModel, MatchCandidate
+from atd.people.selectors import alias_names, participant_names
 
 QUEUE_ROLES = (Role.RECORDS_ANALYST, Role.ADMIN)
 BATCH_ROLES = (Role.RECORDS_ANALYST, Role.SUPERVISOR, Role.ADMIN, Role.INTEGRATION)
-
-
-from atd.people.selectors import (  # noqa: E402, F401  (re-exported for matching)
-    AliasRow,
-    ParticipantLinkRow,
-    alias_dob,
-    alias_names,
-    participant_dob,
-    participant_max_id,
-    participant_names,
-    participants_for_linkage,
-)
 
 
 def feed_batch_get(*, scope: Scope, batch_id: int) -> FeedBatch:

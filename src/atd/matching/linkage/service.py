@@ -23,6 +23,7 @@ from atd.matching.linkage.bootstrap import model_from_synthetic
 from atd.matching.linkage.features import PersonRecord, person_features
 from atd.matching.linkage.model import LinkageEngine, ScoredPair, pairs_scored
 from atd.matching.models import BookingRecord, FeedBatch, LinkageModel, LinkageRun, MatchCandidate
+from atd.people import selectors as people_selectors
 
 log = logging.getLogger(__name__)
 # Below these, EM has too few pairs to learn from (and u sampling sees a handful of names).
@@ -51,7 +52,7 @@ def booking_rows(bookings: Iterable[BookingRecord]) -> list[dict[str, Any]]:
     ]
 
 
-def participant_rows(people: Iterable[selectors.ParticipantLinkRow]) -> list[dict[str, Any]]:
+def participant_rows(people: Iterable[people_selectors.ParticipantLinkRow]) -> list[dict[str, Any]]:
     """One row per participant name and one per alias (an alias without its own date of birth
     carries the participant's)."""
     rows = []
@@ -122,7 +123,7 @@ def linkage_model_train(*, actor: Any, note: str = "") -> LinkageModel:
     """EM-trains a new model on stored bookings (recent window) and active participants."""
     since = clock.now() - timedelta(days=settings.ATD_MATCHING_RECENT_FEED_DAYS)
     left = booking_rows(selectors.bookings_for_linkage(received_since=since))
-    people = selectors.participants_for_linkage()
+    people = people_selectors.participants_for_linkage()
     if len(left) < MIN_TRAIN_BOOKINGS or len(people) < MIN_TRAIN_PARTICIPANTS:
         raise ValidationFailed(
             detail=(
@@ -191,7 +192,7 @@ def link_bookings(
     actor: Any,
     kind: str,
     bookings: list[BookingRecord],
-    people: list[selectors.ParticipantLinkRow],
+    people: list[people_selectors.ParticipantLinkRow],
     batch: FeedBatch | None = None,
     participant_cursor: int = 0,
 ) -> LinkResult:
@@ -282,7 +283,7 @@ def _candidates_store(
 def feed_batch_link(*, actor: Any, batch: FeedBatch) -> LinkResult:
     """A new feed batch against all active participants."""
     bookings = list(selectors.bookings_for_linkage(batch_ids=[batch.pk]))
-    people = selectors.participants_for_linkage()
+    people = people_selectors.participants_for_linkage()
     return link_bookings(
         actor=actor, kind=LinkageRunKind.FEED_BATCH, bookings=bookings, people=people, batch=batch
     )
@@ -303,10 +304,10 @@ def enrollments_link_pending(*, actor: Any) -> LinkResult | None:
         .first()
     )
     cursor = last or 0
-    newest = selectors.participant_max_id()
+    newest = people_selectors.participant_max_id()
     if newest <= cursor:
         return None
-    people = selectors.participants_for_linkage(after_id=cursor)
+    people = people_selectors.participants_for_linkage(after_id=cursor)
     since = clock.now() - timedelta(days=settings.ATD_MATCHING_RECENT_FEED_DAYS)
     bookings = list(selectors.bookings_for_linkage(received_since=since))
     return link_bookings(
