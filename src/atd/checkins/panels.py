@@ -128,8 +128,8 @@ TIMELINE = TimelineSource(name="checkins", items=timeline_items)
 
 
 def alert_page_context(scope: Scope, participant_id: int, actor: Any) -> dict[str, Any]:
-    """The participant's check-ins of the last 14 days beside an alert (the 10 latest located
-    ones, scoped and audited by the selector)."""
+    """The participant's located check-ins of the last 14 days beside an alert: the last ten
+    the selector returns, as the alert page has always shown (scoped and audited there)."""
     now = clock.now()
     points = selectors.checkin_points_for_participant(
         scope=scope,
