@@ -107,3 +107,29 @@ def test_production_code_never_imports_a_demo_module(graph: grimp.ImportGraph) -
         if not may_import_demo(importer)
     )
     assert bad == []
+
+
+def serves_production(module: str) -> bool:
+    """Modules that run in the server or a worker (not tests, commands, demo data, or the
+    app configs that register into core's extension points)."""
+    parts = module.split(".")
+    return not (may_import_demo(module) or parts[-1] == "cli")
+
+
+def test_no_cycle_of_contexts_in_production_code(graph: grimp.ImportGraph) -> None:
+    """Contexts form a one-way graph (what the layers contract relies on): no context reaches
+    back to one that reaches it. (The case there was, alerts' page showing check-ins while
+    checkins raises alerts, goes through core's alert_asides extension point.)"""
+    contexts = grimp.ImportGraph()
+    for module in graph.modules:
+        if not serves_production(module):
+            continue
+        for imported in graph.find_modules_directly_imported_by(module):
+            a, b = contexts_of([module]).pop(), contexts_of([imported]).pop()
+            if a != b and serves_production(imported):
+                for name in (a, b):
+                    contexts.add_module(f"c.{name}")
+                contexts.add_import(
+                    importer=f"c.{a}", imported=f"c.{b}", line_number=1, line_contents=""
+                )
+    assert import_cycles(contexts) == []

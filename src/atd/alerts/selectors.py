@@ -22,7 +22,7 @@ from atd.alerts.models import (
     OnCallEntry,
 )
 from atd.alerts.rules import SEVERITY_ORDER, sla_label
-from atd.alerts.types import AlertRow
+from atd.alerts.types import AlertRow, ParticipantAlertCounts
 from atd.core import clock
 from atd.core.audit import read_one_audited
 from atd.core.errors import NotFound
@@ -308,3 +308,30 @@ def alert_rows(alerts: list[Alert]) -> list[AlertRow]:
             )
         )
     return rows
+
+
+def alert_counts_for_participant(*, participant_id: int, since: datetime) -> ParticipantAlertCounts:
+    """One participant's alerts opened since `since`, by kind and by disposition, and the
+    unresolved ones, counting those opened before `since` too (they still weigh against a
+    step-down). The caller has checked the participant is in scope."""
+    by_kind: dict[str, int] = {}
+    by_disposition: dict[str, int] = {}
+    unresolved = 0
+    rows = Alert.objects.filter(participant_id=participant_id, opened_at__gte=since).values_list(
+        "kind", "status", "disposition"
+    )
+    for kind, status, disposition in rows:
+        by_kind[kind] = by_kind.get(kind, 0) + 1
+        if status == "resolved":
+            key = disposition or "unspecified"
+            by_disposition[key] = by_disposition.get(key, 0) + 1
+        else:
+            unresolved += 1
+    unresolved += (
+        Alert.objects.filter(participant_id=participant_id, opened_at__lt=since)
+        .exclude(status="resolved")
+        .count()
+    )
+    return ParticipantAlertCounts(
+        by_kind=by_kind, by_disposition=by_disposition, unresolved=unresolved
+    )

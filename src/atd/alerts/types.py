@@ -25,6 +25,7 @@ __all__ = [
     "DeviceHealth",
     "EvidencePosition",
     "JsonValue",
+    "ParticipantAlertCounts",
 ]
 
 JsonValue: TypeAlias = str | int | float | bool | None | list["JsonValue"] | dict[str, "JsonValue"]
@@ -177,6 +178,16 @@ class AlertSignal:
         if self.kind not in AlertKind.values:
             raise ValueError(f"unknown alert kind: {self.kind!r}")
         object.__setattr__(self, "kind", AlertKind(self.kind))
+
+
+@dataclass(frozen=True)
+class ParticipantAlertCounts:
+    """A participant's alerts for a compliance record: opened in the period by kind, resolved
+    ones by disposition, and those still unresolved (whenever opened)."""
+
+    by_kind: Mapping[str, int]
+    by_disposition: Mapping[str, int]
+    unresolved: int
 
 
 @dataclass(frozen=True)

@@ -23,11 +23,12 @@ from atd.alerts.types import AlertEvidence
 from atd.core import clock
 from atd.core.audit import audit_record
 from atd.core.errors import DomainError, NotFound
-from atd.core.extensions import alert_page_contexts
+from atd.core.extensions import alert_asides, ordered
 from atd.core.params import int_or_none, page_number
 from atd.core.roles import STAFF_ROLES, Role
 from atd.core.scope import STAFF_CASE_ROLES, Scope, scope_for
 from atd.people.selectors import office_list, officer_list_for
+from atd.supervision.selectors import zones_for_participants
 
 PAGE = 50
 
@@ -122,14 +123,17 @@ def alert_detail(request: HttpRequest, alert_id: int) -> HttpResponse:
 
 
 def _participant_evidence(scope: Scope, alert: Any, actor: Any) -> dict[str, Any]:
-    """Zones and recent check-ins beside the alert's own evidence, from the contexts that
-    registered them (supervision, checkins); the alert read above has already checked scope and
-    been audited."""
-    context: dict[str, Any] = {"zones": [], "recent_checkins": []}
-    if alert.participant_id:
-        for source in alert_page_contexts:
-            context.update(source.context(scope, alert.participant_id, actor))
-    return context
+    """Zones, and the sections other apps register beside the alert's own evidence (recent
+    check-ins); the alert read above has already checked scope and been audited."""
+    if not alert.participant_id:
+        return {"zones": [], "asides": []}
+    pid = alert.participant_id
+    asides = []
+    for aside in ordered(alert_asides):
+        context = aside.context(scope, actor, pid)
+        if context is not None:
+            asides.append((aside.template, context))
+    return {"zones": zones_for_participants([pid]).get(pid, []), "asides": asides}
 
 
 def _back(request: HttpRequest, alert_id: int) -> HttpResponse:

@@ -12,12 +12,12 @@ class CheckinsConfig(AppConfig):
     def ready(self) -> None:
         from atd.checkins import demo, panels, tasks
         from atd.core.extensions import (
-            AlertPageContext,
+            AlertAside,
             DashboardCard,
             DemoStep,
             ParticipantPanel,
             PeriodicJob,
-            register_alert_page_context,
+            register_alert_aside,
             register_dashboard_card,
             register_demo_step,
             register_participant_panel,
@@ -56,8 +56,12 @@ class CheckinsConfig(AppConfig):
             )
         )
         register_timeline_source(panels.TIMELINE)
-        register_alert_page_context(
-            AlertPageContext(name="checkins", context=panels.alert_page_context)
+        register_alert_aside(
+            AlertAside(
+                name="checkins",
+                template="checkins/alert_aside.html",
+                context=panels.alert_aside_context,
+            )
         )
         register_dashboard_card(
             DashboardCard(

@@ -43,7 +43,7 @@ def _homes(participants: list[int], rng: random.Random) -> dict[int, tuple[float
     centers = {o.pk: (o.latitude or 40.7, o.longitude or -74.0) for o in office_list()}
     homes = {}
     for pid in participants:
-        lat0, lon0 = centers.get(routing[pid][1] if pid in routing else -1, (40.7, -74.0))
+        lat0, lon0 = centers.get(routing[pid].office_id if pid in routing else -1, (40.7, -74.0))
         homes[pid] = (lat0 + rng.uniform(-0.15, 0.15), lon0 + rng.uniform(-0.15, 0.15))
     return homes
 

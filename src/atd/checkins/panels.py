@@ -36,6 +36,20 @@ def participant_panel_context(request: Any, scope: Scope, participant_id: int) -
     }
 
 
+def alert_aside_context(scope: Scope, actor: Any, participant_id: int) -> dict[str, Any]:
+    """Beside an alert's evidence: the participant's located check-ins of the last 14 days
+    (scoped and audited by the selector)."""
+    now = clock.now()
+    points = selectors.checkin_points_for_participant(
+        scope=scope,
+        actor=actor,
+        participant_id=participant_id,
+        since=now - timedelta(days=14),
+        until=now,
+    )
+    return {"recent_checkins": points[-10:]}
+
+
 def dashboard_card_context(request: Any, scope: Scope) -> dict[str, Any] | None:
     """Check-in outcomes of the caller's caseload over the last 30 days (no personal data)."""
     if scope.role not in ("case_officer", "contractor_specialist", "supervisor", "admin"):
@@ -125,17 +139,3 @@ def timeline_items(scope: Scope, participant_id: int, since: datetime | None) ->
 
 
 TIMELINE = TimelineSource(name="checkins", items=timeline_items)
-
-
-def alert_page_context(scope: Scope, participant_id: int, actor: Any) -> dict[str, Any]:
-    """The participant's located check-ins of the last 14 days beside an alert: the last ten
-    the selector returns, as the alert page has always shown (scoped and audited there)."""
-    now = clock.now()
-    points = selectors.checkin_points_for_participant(
-        scope=scope,
-        actor=actor,
-        participant_id=participant_id,
-        since=now - timedelta(days=14),
-        until=now,
-    )
-    return {"recent_checkins": points[-10:]}

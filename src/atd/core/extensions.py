@@ -113,6 +113,26 @@ class OfficeMoveHook:
 office_move_hooks: list[OfficeMoveHook] = []
 
 
+@dataclass(frozen=True)
+class AlertAside:
+    """A section beside an alert's own evidence on the alert page, from the app that owns the
+    data (e.g. checkins: the participant's recent check-ins), so alerts need not import the
+    apps that raise alerts. `context(scope, actor, participant_id)` returns the template
+    context (it must apply scope and audit its own reads), or None to hide the section."""
+
+    name: str
+    template: str
+    context: Callable[[Any, Any, int], dict[str, Any] | None]
+    order: int = 100
+
+
+alert_asides: list[AlertAside] = []
+
+
+def register_alert_aside(aside: AlertAside) -> None:
+    _add(alert_asides, aside)
+
+
 def register_office_move_hook(hook: OfficeMoveHook) -> None:
     _add(office_move_hooks, hook)
 
@@ -154,22 +174,3 @@ def register_demo_step(step: DemoStep) -> None:
 
 def ordered(registry: list[Any]) -> list[Any]:
     return sorted(registry, key=lambda item: getattr(item, "order", 100))
-
-
-@dataclass(frozen=True)
-class AlertPageContext:
-    """Facts another context shows beside an alert's own evidence on the alert page (a
-    participant's zones, their recent check-ins). `context(scope, participant_id, actor)`
-    returns template context entries; it must apply scope and audit its own reads (the page has
-    already audited the alert read). alerts sits below the contexts that raise alerts, so it
-    cannot import them: they register here instead (ADR 0012)."""
-
-    name: str
-    context: Callable[[Any, int, Any], dict[str, Any]]
-
-
-alert_page_contexts: list[AlertPageContext] = []
-
-
-def register_alert_page_context(item: AlertPageContext) -> None:
-    _add(alert_page_contexts, item)

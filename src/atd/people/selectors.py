@@ -45,6 +45,7 @@ from atd.people.report_read import (  # noqa: F401
     participant_a_number_join_sql,
 )
 from atd.people.rules import text_fold
+from atd.people.types import CaseRouting
 
 
 def case_queryset_in_scope(scope: Scope) -> QuerySet[Case]:
@@ -264,10 +265,10 @@ def intake_batch_list(*, scope: Scope, limit: int = 50) -> list[IntakeBatch]:
 
 def case_routing_for_participants(
     participant_ids: set[int] | list[int],
-) -> dict[int, tuple[int, int, int | None]]:
-    """participant id -> (open case id, office id, officer id), for routing alerts and tasks.
+) -> dict[int, CaseRouting]:
+    """participant id -> where their alerts and tasks go (open case, its office and officer).
     A participant with no open case routes to their latest case."""
-    out: dict[int, tuple[int, int, int | None]] = {}
+    out: dict[int, CaseRouting] = {}
     ids = sorted(set(participant_ids))
     for start in range(0, len(ids), 900):
         rows = (
@@ -276,10 +277,11 @@ def case_routing_for_participants(
             .values_list("participant_id", "id", "office_id", "officer_id", "status")
         )
         for pid, case_id, office_id, officer_id, status in rows:
+            route = CaseRouting(case_id=case_id, office_id=office_id, officer_id=officer_id)
             if status != "closed":
-                out[pid] = (case_id, office_id, officer_id)
+                out[pid] = route
             else:
-                out.setdefault(pid, (case_id, office_id, officer_id))
+                out.setdefault(pid, route)
     return out
 
 

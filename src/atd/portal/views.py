@@ -52,7 +52,7 @@ def _language_for(request: HttpRequest, preferred: str) -> str:
 def _office_timezone(participant_id: int) -> str:
     route = selectors.case_routing_for_participants([participant_id]).get(participant_id)
     if route is not None:
-        for office in selectors.office_list().filter(pk=route[1]):
+        for office in selectors.office_list().filter(pk=route.office_id):
             return office.timezone
     return settings.TIME_ZONE
 

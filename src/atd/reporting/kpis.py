@@ -12,6 +12,8 @@ import io
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
+from atd.alerts.selectors import alert_queryset_in_scope
+from atd.checkins.selectors import window_status_counts
 from atd.core.roles import Role
 from atd.core.scope import Scope
 from atd.court.selectors import hearing_outcome_counts
@@ -80,14 +82,7 @@ def program_kpis(*, scope: Scope, start: date, end: date) -> Kpis:
 
 
 def _checkins(k: Kpis, scope: Scope, since: datetime, until: datetime) -> None:
-    try:
-        from atd.checkins.selectors import window_status_counts
-    except ImportError:
-        k.notes.append("check-in compliance: the check-ins app is not installed here")
-        return
-    from atd.reviews.compliance import window_count_args
-
-    counts = window_status_counts(**window_count_args(window_status_counts, scope, since, until))
+    counts = window_status_counts(scope=scope, since=since, until=until)
     done = counts.get("completed", 0)
     due = done + counts.get("missed", 0) + counts.get("attempted", 0)
     for status in ("completed", "attempted", "missed"):
@@ -96,11 +91,6 @@ def _checkins(k: Kpis, scope: Scope, since: datetime, until: datetime) -> None:
 
 
 def _alerts(k: Kpis, scope: Scope, since: datetime, until: datetime) -> None:
-    try:
-        from atd.alerts.selectors import alert_queryset_in_scope  # type: ignore[attr-defined]
-    except ImportError:
-        k.notes.append("alerts: the alerts app provides no selectors here")
-        return
     rows = alert_queryset_in_scope(scope).filter(opened_at__gte=since, opened_at__lt=until)
     within = late = 0
     for kind, acknowledged_at, due in rows.values_list("kind", "acknowledged_at", "ack_due_at"):

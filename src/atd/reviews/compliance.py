@@ -1,18 +1,15 @@
-"""Fills the compliance record of a review from the apps that own each part.
-
-Check-ins come from `atd.checkins.selectors.window_status_counts` and alerts from
-`atd.alerts.selectors.alert_queryset_in_scope` when those apps provide them (imports guarded:
-both are built concurrently). When a source is missing the record says so in `notes` and the
-recommendation refuses to treat the unknown as compliance."""
+"""Fills the compliance record of a review from the apps that own each part: check-ins from
+`atd.checkins.selectors.window_status_counts`, alerts from
+`atd.alerts.selectors.alert_counts_for_participant`, hearings from `atd.court.selectors`."""
 
 from __future__ import annotations
 
-import inspect
 from datetime import datetime, timedelta
-from typing import Any
 
 from django.utils import timezone
 
+from atd.alerts.selectors import alert_counts_for_participant
+from atd.checkins.selectors import window_status_counts
 from atd.core.scope import Scope
 from atd.court.selectors import hearing_attendance_for
 from atd.people.selectors import case_queryset_in_scope
@@ -36,7 +33,7 @@ def compliance_record_build(
     )
     days = (timezone.localdate(now) - case.release_date).days if case else 0
     checkins = _checkin_counts(participant_id, since, now, notes)
-    alerts = _alert_counts(participant_id, since, notes)
+    alerts = alert_counts_for_participant(participant_id=participant_id, since=since)
     hearings = hearing_attendance_for(participant_id, since=since.date())
     return ComplianceRecord(
         days_supervised=max(days, 0),
@@ -45,13 +42,11 @@ def compliance_record_build(
         checkins_late=checkins.get("late", 0),
         checkins_missed=checkins.get("missed", 0),
         checkins_attempted=checkins.get("attempted", 0),
-        alerts_by_kind=alerts["by_kind"],
-        alerts_by_disposition=alerts["by_disposition"],
-        alerts_unresolved=alerts["unresolved"],
+        alerts_by_kind=dict(alerts.by_kind),
+        alerts_by_disposition=dict(alerts.by_disposition),
+        alerts_unresolved=alerts.unresolved,
         hearings_attended=hearings.attended,
         hearings_missed=hearings.missed,
-        checkins_available=checkins.get("_available", 0) == 1,
-        alerts_available=alerts["available"],
         notes=tuple(notes),
     )
 
@@ -59,61 +54,8 @@ def compliance_record_build(
 def _checkin_counts(
     participant_id: int, since: datetime, until: datetime, notes: list[str]
 ) -> dict[str, int]:
-    try:
-        from atd.checkins.selectors import window_status_counts
-    except ImportError:
-        notes.append("check-in history is not available in this installation (counted as 0)")
-        return {"_available": 0}
     # A participant's own scope limits the count to that one person.
     own = Scope(role="participant", user_id=None, office_id=None, participant_id=participant_id)
-    counts = dict(
-        window_status_counts(**window_count_args(window_status_counts, own, since, until))
-    )
-    counts["_available"] = 1
+    counts = dict(window_status_counts(scope=own, since=since, until=until))
     notes.append("late check-ins are not tracked separately (counted as on time)")
     return counts
-
-
-def window_count_args(fn: Any, scope: Scope, since: datetime, until: datetime) -> dict[str, Any]:
-    """check-ins' counting selector gained an `until` bound; pass it when it is accepted."""
-    args: dict[str, Any] = {"scope": scope, "since": since}
-    if "until" in inspect.signature(fn).parameters:
-        args["until"] = until
-    return args
-
-
-def _alert_counts(participant_id: int, since: datetime, notes: list[str]) -> dict[str, Any]:
-    empty: dict[str, Any] = {"by_kind": {}, "by_disposition": {}, "unresolved": 0}
-    try:
-        from atd.alerts.selectors import alert_queryset_in_scope  # type: ignore[attr-defined]
-    except ImportError:
-        notes.append("alert history is not available in this installation (counted as 0)")
-        return {**empty, "available": False}
-    by_kind: dict[str, int] = {}
-    by_disposition: dict[str, int] = {}
-    unresolved = 0
-    rows = (
-        alert_queryset_in_scope(ADMIN)
-        .filter(participant_id=participant_id, opened_at__gte=since)
-        .values_list("kind", "status", "disposition")
-    )
-    for kind, status, disposition in rows:
-        by_kind[kind] = by_kind.get(kind, 0) + 1
-        if status == "resolved":
-            key = disposition or "unspecified"
-            by_disposition[key] = by_disposition.get(key, 0) + 1
-        else:
-            unresolved += 1
-    # Unresolved alerts opened before the window still count against a step-down.
-    unresolved += (
-        alert_queryset_in_scope(ADMIN)
-        .filter(participant_id=participant_id, opened_at__lt=since)
-        .exclude(status="resolved")
-        .count()
-    )
-    return {
-        "by_kind": by_kind,
-        "by_disposition": by_disposition,
-        "unresolved": unresolved,
-        "available": True,
-    }

@@ -9,11 +9,9 @@ class SupervisionConfig(AppConfig):
 
     def ready(self) -> None:
         from atd.core.extensions import (
-            AlertPageContext,
             DemoStep,
             NavLink,
             ParticipantPanel,
-            register_alert_page_context,
             register_demo_step,
             register_nav_link,
             register_participant_panel,
@@ -30,9 +28,6 @@ class SupervisionConfig(AppConfig):
             )
         )
         register_timeline_source(panels.TIMELINE)
-        register_alert_page_context(
-            AlertPageContext(name="supervision", context=panels.alert_page_context)
-        )
         register_nav_link(
             NavLink(
                 label="Cost rates",

@@ -51,8 +51,3 @@ def timeline_items(scope: Scope, participant_id: int, since: datetime | None) ->
 
 
 TIMELINE = TimelineSource(name="supervision", items=timeline_items)
-
-
-def alert_page_context(scope: Scope, participant_id: int, actor: Any) -> dict[str, Any]:
-    """The participant's active zones beside an alert (the page has checked scope already)."""
-    return {"zones": selectors.zones_for_participants([participant_id]).get(participant_id, [])}

@@ -66,7 +66,7 @@ def demo_devices_seed(
             break
         if pid not in routing:
             continue
-        office = offices.get(routing[pid][1])
+        office = offices.get(routing[pid].office_id)
         center = (
             (office.latitude, office.longitude)
             if office is not None and office.latitude is not None and office.longitude is not None

@@ -19,6 +19,7 @@ from atd.alerts.types import AlertSignal
 from atd.core import clock
 from atd.core.audit import audit_record
 from atd.people.selectors import case_routing_for_participants
+from atd.people.types import CaseRouting
 
 
 @dataclass
@@ -159,11 +160,14 @@ def _new_alert(
     participant_id: int | None,
     office_id: int | None,
     items: list[AlertSignal],
-    routing: dict[int, tuple[int, int, int | None]],
+    routing: dict[int, CaseRouting],
     now: datetime,
 ) -> Alert:
     latest = items[-1]
-    case_id, route_office, officer_id = routing.get(participant_id or -1, (None, office_id, None))
+    route = routing.get(participant_id or -1)
+    case_id = route.case_id if route else None
+    route_office = route.office_id if route else office_id
+    officer_id = route.officer_id if route else None
     policy = alert_policy()
     severity = severity_for(kind, latest.severity, policy.severities)
     return Alert(
@@ -200,7 +204,7 @@ def _open_alert(
     participant_id: int | None,
     office_id: int | None,
     items: list[AlertSignal],
-    routing: dict[int, tuple[int, int, int | None]],
+    routing: dict[int, CaseRouting],
     now: datetime,
 ) -> tuple[Alert, bool]:
     lookup: dict[str, Any] = {"kind": kind, "status__in": OPEN_STATES}

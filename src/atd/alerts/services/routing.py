@@ -12,6 +12,7 @@ from atd.alerts.models import OPEN_STATES, Alert
 from atd.core.actors import SYSTEM
 from atd.core.audit import audit_record
 from atd.people.selectors import case_routing_for_participants
+from atd.people.types import CaseRouting
 
 
 @transaction.atomic
@@ -26,8 +27,15 @@ def alert_routing_sync() -> int:
     changed = []
     for pk, participant_id, case_id, office_id, officer_id in active:
         route = routing.get(participant_id)
-        if route is not None and route != (case_id, office_id, officer_id):
-            changed.append(Alert(pk=pk, case_id=route[0], office_id=route[1], officer_id=route[2]))
+        if route is not None and route != CaseRouting(case_id, office_id, officer_id):
+            changed.append(
+                Alert(
+                    pk=pk,
+                    case_id=route.case_id,
+                    office_id=route.office_id,
+                    officer_id=route.officer_id,
+                )
+            )
     if changed:
         Alert.objects.bulk_update(changed, ["case", "office", "officer"], batch_size=500)
         audit_record(

@@ -44,7 +44,7 @@ def _office_timezones() -> dict[int, str]:
 
 def _tz_by_participant(participant_ids: list[int], office_tz: dict[int, str]) -> dict[int, str]:
     routing = case_routing_for_participants(participant_ids)
-    return {pid: office_tz.get(route[1], DEFAULT_TZ) for pid, route in routing.items()}
+    return {pid: office_tz.get(route.office_id, DEFAULT_TZ) for pid, route in routing.items()}
 
 
 def _window_rows(

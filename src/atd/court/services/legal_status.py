@@ -50,7 +50,7 @@ def legal_status_record(
             errors=[FieldError("effective_on", "a status cannot take effect in the future")]
         )
     routing = case_routing_for_participants([participant.pk])
-    case_id = routing[participant.pk][0] if participant.pk in routing else None
+    case_id = routing[participant.pk].case_id if participant.pk in routing else None
     event = LegalStatusEvent.objects.create(
         participant=participant,
         case_id=case_id,

@@ -56,7 +56,7 @@ def _office_of(participant_id: int) -> int:
     routing = people.case_routing_for_participants([participant_id]).get(participant_id)
     if routing is None:
         raise ValidationFailed(detail="this participant has no case, so no office to report to")
-    return routing[1]
+    return routing.office_id
 
 
 @transaction.atomic
