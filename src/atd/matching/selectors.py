@@ -19,7 +19,11 @@ from atd.core.roles import Role
 from atd.core.scope import Scope
 from atd.matching.choices import CandidateStatus
 from atd.matching.models import BookingRecord, FeedBatch, LinkageModel, MatchCandidate
-from atd.people.selectors import alias_names, participant_names
+from atd.people.selectors import (  # noqa: F401  (participants_for_linkage: tests call it here)
+    alias_names,
+    participant_names,
+    participants_for_linkage,
+)
 
 QUEUE_ROLES = (Role.RECORDS_ANALYST, Role.ADMIN)
 BATCH_ROLES = (Role.RECORDS_ANALYST, Role.SUPERVISOR, Role.ADMIN, Role.INTEGRATION)
