@@ -9,7 +9,7 @@ from typing import Any
 
 from django.utils.html import escape
 
-from atd.alerts.rules import SEVERITY_ORDER
+from atd.alerts.selectors import SEVERITY_ORDER
 
 COLOURS = {"critical": "#a4161a", "high": "#b54708", "medium": "#7a5a00", "low": "#4a5360"}
 

@@ -26,8 +26,7 @@ from atd.core.params import int_or_none, page_number
 from atd.core.roles import Role
 from atd.core.scope import Scope, scope_for
 from atd.people import selectors, services
-from atd.people.choices import CaseStatus, ClosureReason
-from atd.people.rules import AddressFlagKind
+from atd.people.types import AddressFlagKind, CaseStatus, ClosureReason
 
 PAGE = 50
 CASE_ROLES = (Role.CASE_OFFICER, Role.CONTRACTOR_SPECIALIST, Role.SUPERVISOR, Role.ADMIN)

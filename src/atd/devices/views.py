@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from atd.core.audit import audit_batch, audit_record
 from atd.core.errors import DomainError, NotFound
+from atd.core.extensions import device_health_read as device_health
 from atd.core.roles import Role
 from atd.core.scope import Scope
 from atd.devices import selectors, services
@@ -27,7 +28,6 @@ from atd.people.selectors import (
     participant_id_for_a_number,
     participant_labels_in_scope,
 )
-from atd.telemetry.selectors import device_health
 
 PAGE = 50
 MAX_SERIALS = 2000

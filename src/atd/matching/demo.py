@@ -16,6 +16,7 @@ from atd.matching.synthetic import (
     person_new,
     record_variant,
 )
+from atd.people import selectors as people_selectors
 
 _ADMIN = Scope.system()
 
@@ -38,7 +39,7 @@ def demo_seed(ctx: dict[str, Any]) -> None:
     if selectors.feed_batch_list(scope=_ADMIN, limit=1):
         return  # already seeded
     rng = random.Random(21)  # noqa: S311 - a fixed seed: the same demo every time
-    people = selectors.participants_for_linkage()[:200]
+    people = people_selectors.participants_for_linkage()[:200]
     if not people:
         return
     if selectors.linkage_model_active() is None:

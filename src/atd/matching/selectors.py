@@ -19,21 +19,14 @@ from atd.core.roles import Role
 from atd.core.scope import Scope
 from atd.matching.choices import CandidateStatus
 from atd.matching.models import BookingRecord, FeedBatch, LinkageModel, MatchCandidate
-
-QUEUE_ROLES = (Role.RECORDS_ANALYST, Role.ADMIN)
-BATCH_ROLES = (Role.RECORDS_ANALYST, Role.SUPERVISOR, Role.ADMIN, Role.INTEGRATION)
-
-
-from atd.people.selectors import (  # noqa: E402, F401  (re-exported for matching)
-    AliasRow,
-    ParticipantLinkRow,
-    alias_dob,
+from atd.people.selectors import (  # noqa: F401  (participants_for_linkage: tests call it here)
     alias_names,
-    participant_dob,
-    participant_max_id,
     participant_names,
     participants_for_linkage,
 )
+
+QUEUE_ROLES = (Role.RECORDS_ANALYST, Role.ADMIN)
+BATCH_ROLES = (Role.RECORDS_ANALYST, Role.SUPERVISOR, Role.ADMIN, Role.INTEGRATION)
 
 
 def feed_batch_get(*, scope: Scope, batch_id: int) -> FeedBatch:

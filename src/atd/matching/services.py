@@ -32,6 +32,7 @@ from atd.matching.linkage.service import (
     linkage_model_train,
 )
 from atd.matching.models import MatchCandidate
+from atd.people import selectors as people_selectors
 
 __all__ = [
     "FeedImportResult",
@@ -96,8 +97,8 @@ def candidate_confirm(
     ok, why = rules.second_identifier_agrees(
         kind=second_identifier,
         booking_dob=booking.date_of_birth,
-        participant_dob=selectors.participant_dob(candidate.participant_id),
-        alias_dob=selectors.alias_dob(candidate.alias_id),
+        participant_dob=people_selectors.participant_dob(candidate.participant_id),
+        alias_dob=people_selectors.alias_dob(candidate.alias_id),
         booking_fingerprint=booking.fingerprint_id,
         known_fingerprints=selectors.fingerprints_known_for(candidate.participant_id),
         verification_note=verification_note,

@@ -36,8 +36,8 @@ from atd.people.models import (
     PhoneChange,
 )
 
-# AddressInput and phone_normalize are published with the services: a caller in another
-# context (a check-in's questionnaire) builds the input and checks a number before calling.
+# phone_normalize is published with the services: a caller in another context (a check-in's
+# questionnaire) checks a number before calling participant_phone_change.
 from atd.people.rules import (
     AddressInput,
     case_transition_problem,

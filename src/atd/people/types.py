@@ -1,10 +1,26 @@
-"""The published types of people: what other contexts get back from its selectors.
+"""The published types of people: what other contexts get back from its selectors, and what
+they may name of people besides its services and selectors (case statuses and closure
+reasons, release types, address input and address flag kinds; defined in choices.py and
+rules.py, published here).
 
 Frozen dataclasses only, no `Any` (mypy: `disallow_any_explicit` for this module)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from atd.people.choices import CaseStatus, ClosureReason, ReleaseType, Sex
+from atd.people.rules import AddressFlagKind, AddressInput
+
+__all__ = [
+    "AddressFlagKind",
+    "AddressInput",
+    "CaseRouting",
+    "CaseStatus",
+    "ClosureReason",
+    "ReleaseType",
+    "Sex",
+]
 
 
 @dataclass(frozen=True)

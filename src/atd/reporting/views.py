@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 from atd.core import clock
 from atd.core.errors import DomainError, Forbidden, NotFound
 from atd.core.scope import scope_for
-from atd.people.choices import ReleaseType
+from atd.people.types import ReleaseType
 from atd.reporting import rules, selectors, services
 from atd.reporting.costs import cost_csv, cost_report
 from atd.reporting.kpis import program_kpis

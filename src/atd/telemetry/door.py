@@ -29,8 +29,7 @@ from django.conf import settings
 
 from atd.core import clock
 from atd.core.errors import DomainError, Unauthorized
-from atd.devices.rules import credential_matches
-from atd.devices.selectors import DeviceIdentity, devices_for_ingest
+from atd.devices.selectors import DeviceIdentity, device_secret_matches, devices_for_ingest
 from atd.telemetry.config import TelemetryConfig, telemetry_config
 from atd.telemetry.devicelog import DeviceLog, LogConfig, LogFull, log_config, message_for_records
 from atd.telemetry.rules.records import (
@@ -107,7 +106,7 @@ def device_problem(
     """The pipeline's `authenticate` step, for one record at the door."""
     if device is None:
         return RecordProblem("unknown_device", serial[:64])
-    if not credential_matches(secret, device.credential_hash):
+    if not device_secret_matches(device, secret):
         return RecordProblem("bad_credential")
     if device.participant_id is None:
         return RecordProblem("unassigned_device")
@@ -313,7 +312,7 @@ class TelemetryDoor:
         records = await self.decode_body(request)
         if serial is not None:
             device = (await self.devices.lookup({serial}))[serial]
-            if device is None or not credential_matches(secret, device.credential_hash):
+            if device is None or not device_secret_matches(device, secret):
                 await self.dead_letter(
                     "bad_credential",
                     [without_key(r) if isinstance(r, dict) else r for r in records],

@@ -42,12 +42,12 @@ from atd.core.roles import Role
 from atd.core.scope import Scope
 from atd.people.selectors import case_get_in_scope, participant_get_in_scope
 from atd.people.services import (
-    AddressInput,
     address_change,
     case_change_status,
     participant_phone_change,
     phone_normalize,
 )
+from atd.people.types import AddressInput
 
 PHOTO_TYPES = {"image/jpeg", "image/png", "image/webp"}
 ATTEMPT_REASONS = {"server_error", "network", "location_service"}

@@ -37,6 +37,7 @@ from atd.matching.linkage.blocking import (
 )
 from atd.matching.linkage.rows import participant_rows
 from atd.matching.models import BlockingKey
+from atd.people import selectors as people_selectors
 
 KEY_COLUMNS = (
     "given_phon",
@@ -97,7 +98,7 @@ def blocking_keys_refresh(participant_ids: Iterable[int]) -> int:
 def blocking_keys_rebuild(*, progress: Any = None) -> int:
     """The whole table from the people tables, id range by id range (`atd match
     --rebuild-keys`; after a bulk load that bypassed the people services)."""
-    top = selectors.participant_max_id()
+    top = people_selectors.participant_max_id()
     BlockingKey.objects.all().delete()
     written = 0
     for after in range(0, top, REBUILD_RANGE):
@@ -115,7 +116,7 @@ def blocking_keys_catch_up() -> int:
     bulk load): their keys, before a batch selects candidates. One indexed MAX when none."""
     keyed = BlockingKey.objects.order_by("-participant_id").values_list("participant_id", flat=True)
     last = keyed.first() or 0
-    if selectors.participant_max_id() <= last:
+    if people_selectors.participant_max_id() <= last:
         return 0
     rows = participant_rows(selectors.participants_for_linkage(after_id=last))
     BlockingKey.objects.bulk_create(_key_rows(rows), batch_size=CHUNK)

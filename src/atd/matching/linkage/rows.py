@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from atd.matching import selectors
 from atd.matching.linkage.features import PersonRecord, person_features
 from atd.matching.models import BookingRecord
+from atd.people import selectors as people_selectors
 
 
 def booking_rows(bookings: Iterable[BookingRecord]) -> list[dict[str, Any]]:
@@ -31,7 +31,7 @@ def booking_rows(bookings: Iterable[BookingRecord]) -> list[dict[str, Any]]:
     ]
 
 
-def participant_rows(people: Iterable[selectors.ParticipantLinkRow]) -> list[dict[str, Any]]:
+def participant_rows(people: Iterable[people_selectors.ParticipantLinkRow]) -> list[dict[str, Any]]:
     """One row per participant name and one per alias (an alias without its own date of birth
     carries the participant's)."""
     rows = []

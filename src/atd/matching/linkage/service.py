@@ -24,6 +24,7 @@ from atd.matching.linkage.keys import feed_candidates, feed_tf_lookup
 from atd.matching.linkage.model import LinkageEngine, ScoredPair, pairs_scored
 from atd.matching.linkage.rows import booking_rows, participant_rows
 from atd.matching.models import BookingRecord, FeedBatch, LinkageModel, LinkageRun, MatchCandidate
+from atd.people import selectors as people_selectors
 
 log = logging.getLogger(__name__)
 # Below these, EM has too few pairs to learn from (and u sampling sees a handful of names).
@@ -61,7 +62,7 @@ def linkage_model_train(*, actor: Any, note: str = "") -> LinkageModel:
     """EM-trains a new model on stored bookings (recent window) and active participants."""
     since = clock.now() - timedelta(days=settings.ATD_MATCHING_RECENT_FEED_DAYS)
     left = booking_rows(selectors.bookings_for_linkage(received_since=since))
-    people = selectors.participants_for_linkage()
+    people = people_selectors.participants_for_linkage()
     if len(left) < MIN_TRAIN_BOOKINGS or len(people) < MIN_TRAIN_PARTICIPANTS:
         raise ValidationFailed(
             detail=(
@@ -134,7 +135,7 @@ def link_bookings(
     actor: Any,
     kind: str,
     bookings: list[BookingRecord],
-    people: list[selectors.ParticipantLinkRow],
+    people: list[people_selectors.ParticipantLinkRow],
     batch: FeedBatch | None = None,
     participant_cursor: int = 0,
 ) -> LinkResult:
@@ -287,10 +288,10 @@ def enrollments_link_pending(*, actor: Any) -> LinkResult | None:
         .first()
     )
     cursor = last or 0
-    newest = selectors.participant_max_id()
+    newest = people_selectors.participant_max_id()
     if newest <= cursor:
         return None
-    people = selectors.participants_for_linkage(after_id=cursor)
+    people = people_selectors.participants_for_linkage(after_id=cursor)
     since = clock.now() - timedelta(days=settings.ATD_MATCHING_RECENT_FEED_DAYS)
     bookings = list(selectors.bookings_for_linkage(received_since=since))
     return link_bookings(
