@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import date, timedelta
 
 from django.contrib import messages
@@ -21,6 +23,7 @@ from atd.people.choices import ReleaseType
 from atd.reporting import rules, selectors, services
 from atd.reporting.costs import cost_csv, cost_report
 from atd.reporting.kpis import program_kpis
+from atd.reporting.models import GeneratedReport
 from atd.reporting.pdf import table_pdf
 
 
@@ -135,32 +138,56 @@ def report_generate(request: HttpRequest, cohort_id: int) -> HttpResponse:
     return redirect("reporting:report_detail", report.pk)
 
 
-def _report(request: HttpRequest, report_id: int):  # type: ignore[no-untyped-def]
+def _report(request: HttpRequest, report_id: int, form: str) -> GeneratedReport:
     scope = _scope(request, selectors.READ_ROLES)
     try:
-        return selectors.report_get(scope=scope, report_id=report_id)
+        return selectors.report_read(
+            scope=scope, actor=request.user, report_id=report_id, form=form
+        )
     except (NotFound, Forbidden):
         raise Http404 from None
 
 
 @login_required
 def report_detail(request: HttpRequest, report_id: int) -> HttpResponse:
-    report = _report(request, report_id)
-    preview = bytes(report.content)[:20000].decode("utf-8", errors="replace")
-    return render(request, "reporting/report_detail.html", {"report": report, "preview": preview})
+    report = _report(request, report_id, "page")
+    table = list(
+        csv.reader(io.StringIO(bytes(report.content)[:200_000].decode("utf-8", "replace")))
+    )
+    return render(
+        request,
+        "reporting/report_detail.html",
+        {
+            "report": report,
+            "parameters": rules.report_parameters_in_words(report.parameters or {}),
+            "header": table[0] if table else [],
+            "preview": table[1:51],
+            "more": max(len(table) - 51, 0),
+        },
+    )
 
 
 @login_required
 def report_csv(request: HttpRequest, report_id: int) -> HttpResponse:
-    report = _report(request, report_id)
+    report = _report(request, report_id, "csv")
     response = HttpResponse(bytes(report.content), content_type="text/csv")
     response["Content-Disposition"] = f'attachment; filename="report-{report.pk}.csv"'
     return response
 
 
 @login_required
+def report_sidecar(request: HttpRequest, report_id: int) -> HttpResponse:
+    """The parameters filed beside the CSV, with the CSV's hash (the CSV itself has none)."""
+    report = _report(request, report_id, "json")
+    body = rules.report_sidecar(report.parameters or {}, report.content_sha256)
+    response = HttpResponse(body, content_type="application/json")
+    response["Content-Disposition"] = f'attachment; filename="report-{report.pk}.json"'
+    return response
+
+
+@login_required
 def report_pdf(request: HttpRequest, report_id: int) -> HttpResponse:
-    report = _report(request, report_id)
+    report = _report(request, report_id, "pdf")
     response = HttpResponse(selectors.report_pdf(report), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="report-{report.pk}.pdf"'
     return response
