@@ -30,7 +30,7 @@ from urllib.parse import urlparse
 
 import paho.mqtt.client as mqtt
 from django.conf import settings
-from django.db import InterfaceError, OperationalError, close_old_connections
+from django.db import InterfaceError, OperationalError, close_old_connections, transaction
 from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
@@ -38,6 +38,7 @@ from paho.mqtt.properties import Properties
 from atd.telemetry.parking import (
     message_attempts_clear,
     message_attempts_count,
+    message_attempts_known,
     message_key,
     message_park,
 )
@@ -54,6 +55,7 @@ from atd.telemetry.wire import (
 )
 
 log = logging.getLogger(__name__)
+ISOLATE_AFTER = 2  # deliveries through crashes before a redelivered message goes alone
 SESSION_EXPIRY_S = 7 * 24 * 3600
 
 
@@ -291,32 +293,49 @@ class IngestWorker:
             self.client.disconnect()  # run() sees the lost connection and reconnects
 
     def process(self, messages: list[mqtt.MQTTMessage]) -> None:
-        """Fresh messages go through the pipeline as one batch. Redelivered ones (DUP set: an
-        earlier delivery may have killed the worker) go one at a time, each delivery counted
-        and committed first and acknowledged as soon as it is done, so a crash is pinned on
-        the message that caused it, and one that keeps coming back is parked. An innocent
-        message only gets counted while it is the one being processed, so killing a worker
-        at random (kill -9, a redeploy) does not park it."""
+        """Fresh messages go through the pipeline as one batch, uncounted. Redelivered ones
+        (DUP set: an earlier delivery may have killed the worker) are counted, committed,
+        right before the transaction that processes them: first as one batch (a crash then
+        counts against every message in it), and once a message has been in flight through
+        two crashes, alone, acknowledged as soon as it is done, so a crash is pinned on the
+        message that caused it. At ATD_MQTT_MAX_ATTEMPTS it is parked unprocessed. A message
+        is counted only while it is being processed, so killing a worker at random (kill -9,
+        a redeploy) slows recovery a little and parks nothing."""
         close_old_connections()
         fresh = [m for m in messages if not m.dup]
+        again = [m for m in messages if m.dup]
         if fresh:
             self._ingest(fresh, delivered=0)
-            for message in fresh:
-                self.client.ack(message.mid, message.qos)
-        for message in messages:
-            if not message.dup:
-                continue
-            topic = _topic_of(message)
-            key = message_key(topic, bytes(message.payload))
-            count = message_attempts_count(via="mqtt", keys=[key])[key]
-            if count >= self.max_attempts:
-                self._park(topic, key, message, count, "redelivered after failing")
-            else:
-                self._ingest([message], delivered=count)
-                message_attempts_clear([key])
-            self.client.ack(message.mid, message.qos)
+            self._ack(fresh)
+        if again:
+            keys = {m.mid: message_key(_topic_of(m), bytes(m.payload)) for m in again}
+            known = message_attempts_known([keys[m.mid] for m in again])
+            together = [m for m in again if known.get(keys[m.mid], 0) < ISOLATE_AFTER]
+            if together:
+                counted = [keys[m.mid] for m in together]
+                counts = message_attempts_count(via="mqtt", keys=counted)
+                with transaction.atomic():  # the count goes with the commit, never after it
+                    self._ingest(together, delivered=min(counts.values()))
+                    message_attempts_clear(counted)
+                self._ack(together)
+            for message in again:
+                if known.get(keys[message.mid], 0) < ISOLATE_AFTER:
+                    continue
+                topic, key = _topic_of(message), keys[message.mid]
+                count = message_attempts_count(via="mqtt", keys=[key])[key]
+                if count >= self.max_attempts:
+                    self._park(topic, key, message, count, "redelivered after failing")
+                else:
+                    with transaction.atomic():
+                        self._ingest([message], delivered=count)
+                        message_attempts_clear([key])
+                self._ack([message])
         self.stats.messages += len(messages)
         self.stats.batches += 1
+
+    def _ack(self, messages: list[mqtt.MQTTMessage]) -> None:
+        for message in messages:
+            self.client.ack(message.mid, message.qos)
 
     def _ingest(self, messages: list[mqtt.MQTTMessage], *, delivered: int) -> None:
         """Decodes each message (an unreadable one is a dead letter) and runs the pipeline on

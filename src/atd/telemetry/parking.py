@@ -44,6 +44,12 @@ def message_attempts_count(*, via: str, keys: Sequence[str]) -> dict[str, int]:
     return counts
 
 
+def message_attempts_known(keys: Sequence[str]) -> dict[str, int]:
+    """The deliveries counted so far for each message (absent: none)."""
+    rows = MessageAttempt.objects.filter(key__in=list(keys)).values_list("key", "attempts")
+    return dict(rows)
+
+
 def message_attempts_clear(keys: Sequence[str]) -> None:
     """The messages went through: their counts are no longer needed."""
     if keys:
