@@ -23,6 +23,7 @@ from atd.alerts.services.preferences import PAGING_CHANNELS, officer_preference_
 from atd.core import clock
 from atd.core.audit import audit_record
 from atd.core.errors import DomainError, NotFound
+from atd.core.params import int_param, page_param
 from atd.core.roles import STAFF_ROLES, Role
 from atd.core.scope import STAFF_CASE_ROLES, Scope
 from atd.people.selectors import office_list, officer_list_for
@@ -37,13 +38,6 @@ def _scope(request: HttpRequest) -> Scope:
     return scope
 
 
-def _int(value: str | None) -> int | None:
-    try:
-        return int(value) if value else None
-    except ValueError:
-        return None
-
-
 def _filters(request: HttpRequest) -> selectors.AlertFilters:
     g = request.GET
     status = g.get("status", "active")
@@ -51,10 +45,10 @@ def _filters(request: HttpRequest) -> selectors.AlertFilters:
         kind=g.get("kind", "") if g.get("kind") in AlertKind.values else "",
         severity=g.get("severity", "") if g.get("severity") in Severity.values else "",
         status=status if status in ("active", "open", "acknowledged", "resolved", "") else "active",
-        office_id=_int(g.get("office")),
-        officer_id=_int(g.get("officer")),
-        participant_id=_int(g.get("participant")),
-        older_than_hours=_int(g.get("older_than_hours")),
+        office_id=int_param(g.get("office")),
+        officer_id=int_param(g.get("officer")),
+        participant_id=int_param(g.get("participant")),
+        older_than_hours=int_param(g.get("older_than_hours"), minimum=0, maximum=24 * 366 * 10),
         sla_breached=g.get("breached") == "1",
     )
 
@@ -94,7 +88,7 @@ def alert_rows(alerts: list[Any]) -> list[dict[str, Any]]:
 
 def _queue_context(request: HttpRequest, scope: Scope) -> dict[str, Any]:
     filters = _filters(request)
-    page_no = max(_int(request.GET.get("page")) or 1, 1)
+    page_no = page_param(request, page_size=PAGE)
     items, total = selectors.alert_list(
         scope=scope, filters=filters, offset=(page_no - 1) * PAGE, limit=PAGE
     )

@@ -7,6 +7,7 @@ from django.shortcuts import redirect
 from django.urls import include, path
 
 from atd.config.api import api
+from atd.core.bad_input import bad_request
 
 
 def healthz(request: HttpRequest) -> HttpResponse:
@@ -17,6 +18,8 @@ def admin_login_redirect(request: HttpRequest) -> HttpResponse:
     # The admin site has no second factor of its own: every staff login goes through allauth.
     return redirect(f"/accounts/login/?next={request.GET.get('next', '/admin/')}")
 
+
+handler400 = bad_request
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),

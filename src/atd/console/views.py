@@ -24,6 +24,7 @@ from atd.core.audit import audit_batch, audit_record
 from atd.core.audit_selectors import AuditFilters, audit_search_read
 from atd.core.errors import DomainError, NotFound
 from atd.core.extensions import dashboard_cards, ordered, participant_panels
+from atd.core.params import int_param, page_param
 from atd.core.roles import Role
 from atd.core.scope import Scope
 from atd.people import selectors, services
@@ -39,13 +40,6 @@ def _scope(request: HttpRequest, *roles: str) -> Scope:
     if roles and scope.role not in roles:
         raise PermissionDenied
     return scope
-
-
-def _int(value: str | None) -> int | None:
-    try:
-        return int(value) if value else None
-    except ValueError:
-        return None
 
 
 @login_required
@@ -124,11 +118,11 @@ def dashboard_alerts(request: HttpRequest) -> HttpResponse:
 @login_required
 def participant_list(request: HttpRequest) -> HttpResponse:
     scope = _scope(request, *CASE_ROLES)
-    page_no = max(_int(request.GET.get("page")) or 1, 1)
+    page_no = page_param(request, page_size=PAGE)
     filters = selectors.ParticipantFilters(
         q=request.GET.get("q", "")[:100],
-        office_id=_int(request.GET.get("office")),
-        officer_id=_int(request.GET.get("officer")),
+        office_id=int_param(request.GET.get("office")),
+        officer_id=int_param(request.GET.get("officer")),
         status=request.GET.get("status", "")
         if request.GET.get("status") in CaseStatus.values
         else "",
@@ -254,7 +248,7 @@ def case_assignment(request: HttpRequest, case_id: int) -> HttpResponse:
             actor=request.user,
             scope=scope,
             case_id=case_id,
-            officer_id=_int(request.POST.get("officer_id")),
+            officer_id=int_param(request.POST.get("officer_id")),
             reason=request.POST.get("reason", ""),
         )
         messages.success(request, "Case reassigned.")
@@ -304,7 +298,7 @@ def _dt(value: str | None) -> datetime | None:
 @login_required
 def audit_search(request: HttpRequest) -> HttpResponse:
     _scope(request, Role.AUDITOR, Role.ADMIN)
-    page_no = max(_int(request.GET.get("page")) or 1, 1)
+    page_no = page_param(request, page_size=PAGE)
     filters = AuditFilters(
         actor=request.GET.get("actor", "")[:150],
         action=request.GET.get("action", "")[:64],
