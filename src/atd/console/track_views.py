@@ -3,7 +3,7 @@ and a period starting more than 7 days ago needs a stated reason."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -16,9 +16,11 @@ from atd.core.audit import audit_batch, audit_record
 from atd.core.errors import NotFound
 from atd.core.scope import STAFF_CASE_ROLES, Scope
 from atd.people.selectors import participant_get_in_scope
+from atd.telemetry.rules.track_access import TRACK_MAX_SPAN, TRACK_RECENT
+from atd.telemetry.selectors import ReasonRequired, track_read_reason
 
-RECENT = timedelta(days=7)
-MAX_SPAN = timedelta(days=31)
+RECENT = TRACK_RECENT
+MAX_SPAN = TRACK_MAX_SPAN
 
 
 def _moment(value: str) -> datetime | None:
@@ -53,29 +55,22 @@ def participant_track(request: HttpRequest, participant_id: int) -> JsonResponse
         return JsonResponse(
             {"error": "bad_period", "detail": "choose a period of at most 31 days"}, status=400
         )
-    reason = request.GET.get("reason", "").strip()[:500]
-    if since < now - RECENT - timedelta(minutes=5) and not reason:
-        audit_record(
+    try:
+        reason = track_read_reason(
             actor=request.user,
+            participant_id=participant_id,
+            since=since,
+            reason=request.GET.get("reason"),
             action="track.read",
-            object_type="participant",
-            object_ids=[participant_id],
-            outcome="refused",
-            reason="older than 7 days without a reason",
         )
-        return JsonResponse(
-            {
-                "error": "reason_required",
-                "detail": "Reading a track older than 7 days needs a reason; it is recorded.",
-            },
-            status=400,
-        )
+    except ReasonRequired as exc:
+        return JsonResponse({"error": "reason_required", "detail": exc.detail}, status=400)
     audit_record(
         actor=request.user,
         action="track.read",
         object_type="participant",
         object_ids=[participant_id],
-        reason=reason or "last 7 days",
+        reason=reason,
     )
     # The map draws a thinned track; full=1 returns every fix of the period (same audit).
     return JsonResponse(
