@@ -14,6 +14,7 @@ from atd.config.env import (
     env_bool,
     env_int,
     env_list,
+    env_networks,
     secret_key_from_file,
 )
 from atd.matching.rules import REVIEW_THRESHOLD_PERMILLE
@@ -31,6 +32,11 @@ ATD_HTTPS = env_bool("ATD_HTTPS", not (DEBUG or ATD_DEMO or _testing))
 SECRET_KEY = os.environ.get("ATD_SECRET_KEY") or secret_key_from_file(VAR_DIR / "secret_key")
 if len(SECRET_KEY) < 50:
     raise SettingsError("ATD_SECRET_KEY must be at least 50 characters")
+
+# Reverse proxies whose X-Forwarded-For / X-Forwarded-Proto / X-Forwarded-Host are believed
+# (addresses or CIDR networks). Empty: no forwarded header is believed from anyone, and the
+# audit log records the TCP peer. core.middleware.RequestContextMiddleware applies it.
+ATD_TRUSTED_PROXIES = env_networks("ATD_TRUSTED_PROXIES", [])
 
 ALLOWED_HOSTS = env_list("ATD_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("ATD_CSRF_TRUSTED_ORIGINS", [])
@@ -68,9 +74,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: decides which forwarded headers to believe before anything reads them.
+    "atd.core.middleware.RequestContextMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "atd.core.middleware.RequestContextMiddleware",
     "atd.core.bad_input.BadInputMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -170,6 +177,9 @@ AXES_LOCKOUT_PARAMETERS = ["username", ["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_USERNAME_CALLABLE = "atd.core.auth_adapter.lockout_username"
 AXES_VERBOSE = False
+# The client address is REMOTE_ADDR as RequestContextMiddleware resolved it (through trusted
+# proxies only); never a forwarded header read directly.
+AXES_IPWARE_META_PRECEDENCE_ORDER = ("REMOTE_ADDR",)
 AXES_LOCKOUT_CALLABLE = "atd.core.auth_adapter.lockout_response"
 
 SESSION_COOKIE_AGE = env_int("ATD_SESSION_IDLE_MINUTES", 30, minimum=1) * 60
