@@ -45,6 +45,24 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [part.strip() for part in raw.split(",") if part.strip()]
 
 
+def env_rate(name: str, default: str) -> str:
+    """An allauth rate limit ("60/m/ip", "5/300s/key", comma-separated parts)."""
+    raw = os.environ.get(name)
+    value = default if raw is None or raw.strip() == "" else raw.strip()
+    for part in value.split(","):
+        pieces = part.strip().split("/")
+        amount, duration = (pieces + ["", ""])[:2]
+        unit = duration.lstrip("0123456789")
+        if (
+            len(pieces) not in (2, 3)
+            or not amount.isdigit()
+            or unit not in {"s", "m", "h", "d"}
+            or (len(pieces) == 3 and pieces[2] not in {"ip", "key", "user"})
+        ):
+            raise SettingsError(f"{name}={value!r} is not a rate (e.g. 60/m/ip, 5/300s/key)")
+    return value
+
+
 def env_networks(name: str, default: list[str]) -> list[str]:
     """A comma-separated list of IP addresses or CIDR networks ("10.0.0.5, 10.1.0.0/16",
     IPv6 too), normalised ("10.0.0.5/32"); a value that is neither stops start-up."""

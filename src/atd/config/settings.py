@@ -15,6 +15,7 @@ from atd.config.env import (
     env_int,
     env_list,
     env_networks,
+    env_rate,
     secret_key_from_file,
 )
 from atd.matching.rules import REVIEW_THRESHOLD_PERMILLE
@@ -171,9 +172,22 @@ MFA_TOTP_ISSUER = "atd"
 
 AXES_FAILURE_LIMIT = env_int("ATD_LOCKOUT_FAILURES", 5, minimum=1)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("ATD_LOCKOUT_COOLOFF_MINUTES", 15, minimum=1))
-# Lock the account name after N failures from anywhere (the combination entry keeps axes'
-# IP-aware check satisfied without locking a whole office behind one NAT address).
-AXES_LOCKOUT_PARAMETERS = ["username", ["username", "ip_address"]]
+# Lock an (account name, address) pair after N failures: never the name alone (anyone could
+# lock any account by its name) and never an address alone (one office's NAT would lock out
+# its colleagues). Failures for one name from many addresses raise an alert to admins instead
+# (core.auth_adapter.account_name_attack, alerts kind login_attack).
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+ATD_LOCKOUT_NAME_ALERT_FAILURES = env_int(
+    "ATD_LOCKOUT_NAME_ALERT_FAILURES", 2 * AXES_FAILURE_LIMIT, minimum=2
+)
+ATD_LOCKOUT_NAME_ALERT_ADDRESSES = env_int("ATD_LOCKOUT_NAME_ALERT_ADDRESSES", 3, minimum=2)
+# allauth's own sign-in limits: per address only, and high enough for an office signing in
+# at 9 a.m. behind one address (its default also locks a name for 5 minutes after 5 failures
+# from anywhere, and an address after 10 failures a minute).
+ACCOUNT_RATE_LIMITS = {
+    "login": env_rate("ATD_LOGIN_RATE_PER_IP", "300/m/ip"),
+    "login_failed": env_rate("ATD_LOGIN_FAILED_RATE_PER_IP", "60/m/ip"),
+}
 AXES_RESET_ON_SUCCESS = True
 AXES_USERNAME_CALLABLE = "atd.core.auth_adapter.lockout_username"
 AXES_VERBOSE = False
