@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db.models import QuerySet
 
 from atd.core.audit import audit_record
+from atd.core.audit_export import export_audit_record
 from atd.core.errors import NotFound
 from atd.core.roles import Role
 from atd.core.scope import Scope
@@ -122,6 +123,7 @@ def cohort_list_read(
     case_facts_refresh()
     query = _query(scope, filters, as_of, known_at)
     codes = _office_codes()
+    found = cohort_list_rows(query)
     rows = [
         rules.ListRow(
             a_number=a_number,
@@ -130,16 +132,38 @@ def cohort_list_read(
             category=category,
             notice=notice,
         )
-        for a_number, nat, office_id, category, notice in cohort_list_rows(query)
+        for a_number, nat, office_id, category, notice, _ in found
     ]
-    audit_record(
+    # The list names people: the entry names them too (or fingerprints a list too long).
+    export_audit_record(
         actor=actor,
         action="report.cohort_list",
-        object_type="cohort",
-        object_ids=[],
-        reason=f"{len(rows)} participant(s) as of {as_of.isoformat()}",
+        object_type="participant",
+        ids=[row[5] for row in found],
+        reason=f"cohort list of {len(rows)} case(s) as of {as_of.isoformat()}",
     )
     return rows
+
+
+def report_content_read(
+    *, scope: Scope, actor: Any, report_id: int, purpose: str
+) -> GeneratedReport:
+    """A filed report whose content is about to be shown or downloaded (`purpose`: "csv",
+    "pdf", "preview"). Audited with the report id, its row count and content hash: the filed
+    content is immutable, so the entry says exactly what left (a list report's people are
+    named by its report.cohort_list entry)."""
+    report = report_get(scope=scope, report_id=report_id)
+    audit_record(
+        actor=actor,
+        action="report.download",
+        object_type="report",
+        object_ids=[report.pk],
+        reason=(
+            f"{purpose} of {report.kind}: {report.participants} participant(s) "
+            f"sha256={report.content_sha256}"
+        ),
+    )
+    return report
 
 
 def report_pdf(report: GeneratedReport) -> bytes:

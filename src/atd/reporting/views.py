@@ -135,24 +135,27 @@ def report_generate(request: HttpRequest, cohort_id: int) -> HttpResponse:
     return redirect("reporting:report_detail", report.pk)
 
 
-def _report(request: HttpRequest, report_id: int):  # type: ignore[no-untyped-def]
+def _report(request: HttpRequest, report_id: int, purpose: str):  # type: ignore[no-untyped-def]
+    """The filed report, its content read audited (report_content_read)."""
     scope = _scope(request, selectors.READ_ROLES)
     try:
-        return selectors.report_get(scope=scope, report_id=report_id)
+        return selectors.report_content_read(
+            scope=scope, actor=request.user, report_id=report_id, purpose=purpose
+        )
     except (NotFound, Forbidden):
         raise Http404 from None
 
 
 @login_required
 def report_detail(request: HttpRequest, report_id: int) -> HttpResponse:
-    report = _report(request, report_id)
+    report = _report(request, report_id, "preview")
     preview = bytes(report.content)[:20000].decode("utf-8", errors="replace")
     return render(request, "reporting/report_detail.html", {"report": report, "preview": preview})
 
 
 @login_required
 def report_csv(request: HttpRequest, report_id: int) -> HttpResponse:
-    report = _report(request, report_id)
+    report = _report(request, report_id, "csv")
     response = HttpResponse(bytes(report.content), content_type="text/csv")
     response["Content-Disposition"] = f'attachment; filename="report-{report.pk}.csv"'
     return response
@@ -160,7 +163,7 @@ def report_csv(request: HttpRequest, report_id: int) -> HttpResponse:
 
 @login_required
 def report_pdf(request: HttpRequest, report_id: int) -> HttpResponse:
-    report = _report(request, report_id)
+    report = _report(request, report_id, "pdf")
     response = HttpResponse(selectors.report_pdf(report), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="report-{report.pk}.pdf"'
     return response
