@@ -48,9 +48,7 @@ def test_office_late_list_applies_the_callers_caseload_scope(
 
 
 @pytest.mark.django_db
-def test_office_page_late_list_applies_the_officers_caseload(
-    world: World, client_for: Any
-) -> None:
+def test_office_page_late_list_applies_the_officers_caseload(world: World, client_for: Any) -> None:
     mine = _late(world, "officer_a")
     other = _late(world, "specialist_a")
     page = client_for("case_officer").get(f"/scheduling/offices/{world.office_a.pk}/")

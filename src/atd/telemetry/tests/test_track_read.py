@@ -63,9 +63,7 @@ def test_api_track_past_the_recent_window_needs_a_reason_and_audits_it(
 
 
 @pytest.mark.django_db
-def test_api_track_of_the_recent_window_needs_no_reason(
-    tracked: Tracked, client_for: Any
-) -> None:
+def test_api_track_of_the_recent_window_needs_no_reason(tracked: Tracked, client_for: Any) -> None:
     pid = tracked.participant_id
     _fix(tracked, clock.now() - timedelta(hours=3))
     client = client_for("case_officer")
