@@ -179,7 +179,7 @@ def build() -> dict[str, Any]:
                 country_of_citizenship="HN",
                 languages=["es"],
                 preferred_language="es",
-                phone="+1 555 0100",
+                phone="+1 312 555 0100",
                 search_name=f"participant {i}",
                 created_at=now,
             )

@@ -202,6 +202,25 @@ class DeliveryAttempt(models.Model):
     ok = models.BooleanField()
     error = models.CharField(max_length=500, blank=True)
     provider_ref = models.CharField(max_length=200, blank=True)
+    # What the provider later reported (status callbacks): queued, sent, delivered, failed,
+    # undelivered; with the time of the report and the provider's error code, if any.
+    provider_status = models.CharField(max_length=16, blank=True)
+    provider_status_at = models.DateTimeField(null=True, blank=True)
+    provider_error = models.CharField(max_length=64, blank=True)
 
     class Meta:
         ordering = ["at", "id"]
+        indexes = [
+            models.Index(
+                fields=["provider_ref"], name="attempt_provider_ref", condition=~Q(provider_ref="")
+            )
+        ]
+
+
+class SmsOptOut(models.Model):
+    """A phone number whose owner replied STOP: it is not texted until they reply START. Messages
+    to them go by e-mail or the portal instead (alerts.rules.participant_channel)."""
+
+    number = models.CharField(max_length=20, unique=True)  # E.164
+    since = models.DateTimeField()
+    reply_ref = models.CharField(max_length=200, blank=True)

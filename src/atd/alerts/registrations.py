@@ -8,10 +8,12 @@ from typing import Any
 from atd.core.extensions import (
     DemoStep,
     NavLink,
+    ParticipantPanel,
     PeriodicJob,
     TimelineSource,
     register_demo_step,
     register_nav_link,
+    register_participant_panel,
     register_periodic_job,
     register_timeline_source,
 )
@@ -40,6 +42,16 @@ def _timeline(scope: Any, participant_id: int, since: Any) -> list[Any]:
     from atd.alerts.selectors import alert_timeline_items
 
     return alert_timeline_items(scope, participant_id, since)
+
+
+def _messages_panel(request: Any, scope: Any, participant_id: int) -> dict[str, Any]:
+    from atd.alerts.selectors import participant_messages_read
+
+    return {
+        "messages": participant_messages_read(
+            scope=scope, actor=request.user, participant_id=participant_id
+        )
+    }
 
 
 def _demo(ctx: dict[str, Any]) -> None:
@@ -91,6 +103,14 @@ def register_all() -> None:
     )
     register_periodic_job(PeriodicJob("alerts.reroute", every=timedelta(minutes=1), run=_reroute))
     register_timeline_source(TimelineSource("alerts", items=_timeline))
+    register_participant_panel(
+        ParticipantPanel(
+            name="messages",
+            template="alerts/participant_messages.html",
+            context=_messages_panel,
+            order=85,
+        )
+    )
     register_nav_link(
         NavLink(
             label="Alert queue",

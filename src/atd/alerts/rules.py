@@ -3,10 +3,13 @@ levels, on-call hours and delivery retries. No Django: `now` and configuration a
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
+
+import phonenumbers
 
 DEFAULT_SEVERITY: dict[str, str] = {
     "strap_tamper": "critical",
@@ -196,3 +199,132 @@ def sla_label(remaining: timedelta) -> str:
     minutes = rest // 60
     text = f"{hours}h {minutes}m" if hours else f"{minutes}m"
     return f"breached {text} ago" if past else f"{text} left"
+
+
+# --- text messages -----------------------------------------------------------
+
+# GSM 03.38 basic alphabet (and its extension table, whose characters count twice). A message in
+# it is sent 7 bits a character: 160 in one segment, 153 a segment when split. Any other
+# character (an accented capital outside the set, most non-Latin scripts) makes the whole
+# message UCS-2: 70 in one segment, 67 a segment when split.
+GSM_BASIC = set(
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
+    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
+)
+GSM_EXTENDED = set("^{}\\[~]|€\f")
+SMS_MAX_SEGMENTS = 3
+
+
+@dataclass(frozen=True)
+class SmsLength:
+    encoding: str  # "gsm7" or "ucs2"
+    units: int  # characters as the network counts them
+    segments: int
+
+
+def sms_length(text: str) -> SmsLength:
+    if all(c in GSM_BASIC or c in GSM_EXTENDED for c in text):
+        units = sum(2 if c in GSM_EXTENDED else 1 for c in text)
+        single, multi, encoding = 160, 153, "gsm7"
+    else:
+        units = sum(2 if ord(c) > 0xFFFF else 1 for c in text)
+        single, multi, encoding = 70, 67, "ucs2"
+    segments = 1 if units <= single else -(-units // multi)
+    return SmsLength(encoding, units, segments)
+
+
+def sms_fit(text: str, max_segments: int = SMS_MAX_SEGMENTS) -> str:
+    """The text cut (with an ellipsis) to at most `max_segments` segments; unchanged if it fits."""
+    if sms_length(text).segments <= max_segments:
+        return text
+    low, high = 0, len(text)
+    while low < high:  # the longest prefix that fits with the ellipsis
+        mid = (low + high + 1) // 2
+        if sms_length(text[:mid].rstrip() + "…").segments <= max_segments:
+            low = mid
+        else:
+            high = mid - 1
+    return text[:low].rstrip() + "…"
+
+
+# Replies that stop or restart text messages, in the program's languages (and the carriers'
+# standard English words). Compared on the first word, case and accents ignored.
+SMS_STOP_WORDS = frozenset(
+    {
+        "stop",
+        "stopall",
+        "unsubscribe",
+        "cancel",
+        "end",
+        "quit",
+        "parar",
+        "alto",
+        "baja",
+        "cancelar",
+        "arret",
+        "arreter",
+    }
+)
+SMS_START_WORDS = frozenset({"start", "unstop", "yes", "comenzar", "iniciar", "reanudar"})
+
+
+def sms_reply_intent(body: str) -> str:
+    """ "stop", "start" or "" for a participant's reply to a text message."""
+    words = body.strip().split()
+    if not words:
+        return ""
+    first = unicodedata.normalize("NFKD", words[0]).encode("ascii", "ignore").decode().lower()
+    first = first.strip(".!¡¿?,;:")
+    if first in SMS_STOP_WORDS:
+        return "stop"
+    if first in SMS_START_WORDS:
+        return "start"
+    return ""
+
+
+def phone_e164(raw: str, default_region: str = "US") -> str | None:
+    """A phone number in E.164 (+13125550100), or None when it is not a valid number."""
+    text = (raw or "").strip()
+    if not text or len(text) > 40:
+        return None
+    try:
+        number = phonenumbers.parse(text, default_region)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def participant_channel(*, phone: str, sms_opted_out: bool, email: str) -> str:
+    """Where a message to a participant goes: a text if they have a number and have not replied
+    STOP; else e-mail; else the portal's in-app list. A STOP therefore never silences a notice:
+    it moves it to another channel."""
+    if phone and not sms_opted_out:
+        return "sms"
+    if email:
+        return "email"
+    return "in_app"
+
+
+# Delivery states a provider reports, in the order a message goes through them; a report never
+# moves a message backwards (callbacks can arrive out of order).
+SMS_STATUS_RANK = {
+    "accepted": 1,
+    "scheduled": 1,
+    "queued": 1,
+    "sending": 2,
+    "sent": 3,
+    "delivered": 4,
+    "read": 4,
+    "undelivered": 4,
+    "failed": 4,
+    "canceled": 4,
+}
+
+
+def sms_status_advances(current: str, reported: str) -> bool:
+    """Whether a provider's report changes what is recorded (unknown states never do)."""
+    if reported not in SMS_STATUS_RANK:
+        return False
+    return SMS_STATUS_RANK[reported] >= SMS_STATUS_RANK.get(current, 0)

@@ -240,6 +240,60 @@ def notifications_for_user(*, user_id: int, limit: int = 20) -> list[Notificatio
     )
 
 
+@dataclass(frozen=True)
+class MessageDelivery:
+    """One message to a participant as the officer sees it: what, when, and how far it got."""
+
+    notification_id: int
+    kind: str
+    subject: str
+    queued_at: datetime
+    status: str  # queued, sent, failed, cancelled (handed to the channel or not)
+    channel: str  # the channel of the last attempt, "" before any
+    provider_status: str  # what the SMS provider last reported: delivered, undelivered, …
+    error: str  # the last failure's reason, if any
+    attempts: int
+
+
+def participant_messages_read(
+    *, scope: Scope, actor: Any, participant_id: int, limit: int = 20
+) -> list[MessageDelivery]:
+    """The latest messages sent to a participant with their delivery state (audited read)."""
+    if not case_queryset_in_scope(scope).filter(participant_id=participant_id).exists():
+        raise NotFound()
+    rows = list(
+        Notification.objects.filter(participant_id=participant_id)
+        .order_by("-created_at", "-pk")
+        .prefetch_related("attempts")[:limit]
+    )
+    out = []
+    for n in rows:
+        attempts = list(n.attempts.all())
+        last = attempts[-1] if attempts else None
+        failed = [a for a in attempts if not a.ok]
+        out.append(
+            MessageDelivery(
+                notification_id=n.pk,
+                kind=n.kind,
+                subject=n.subject,
+                queued_at=n.created_at,
+                status=n.status,
+                channel=last.channel if last else "",
+                provider_status=last.provider_status if last else "",
+                error=(failed[-1].error if failed else "") or (last.provider_error if last else ""),
+                attempts=len(attempts),
+            )
+        )
+    audit_record(
+        actor=actor,
+        action="participant.messages_read",
+        object_type="participant",
+        object_ids=[participant_id],
+        reason=f"{len(out)} message(s)",
+    )
+    return out
+
+
 def preference_for(user_id: int) -> OfficerAlertPreference | None:
     return OfficerAlertPreference.objects.filter(user_id=user_id).first()
 

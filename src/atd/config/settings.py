@@ -85,6 +85,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "atd.portal.middleware.ParticipantLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
@@ -254,9 +255,20 @@ if _testing:
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 # --- email ----------------------------------------------------------------
+# ATD_EMAIL_HOST switches to SMTP (Django's backend) unless ATD_EMAIL_BACKEND names another.
+ATD_EMAIL_HOST = os.environ.get("ATD_EMAIL_HOST", "")
 EMAIL_BACKEND = os.environ.get(
-    "ATD_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
+    "ATD_EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend"
+    if ATD_EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend",
 )
+EMAIL_HOST = ATD_EMAIL_HOST or "localhost"
+EMAIL_PORT = env_int("ATD_EMAIL_PORT", 587 if ATD_EMAIL_HOST else 25, minimum=1)
+EMAIL_HOST_USER = os.environ.get("ATD_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("ATD_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("ATD_EMAIL_TLS", bool(ATD_EMAIL_HOST))
+EMAIL_TIMEOUT = env_int("ATD_EMAIL_TIMEOUT_S", 10, minimum=1)
 DEFAULT_FROM_EMAIL = os.environ.get("ATD_FROM_EMAIL", "atd@localhost")
 
 # --- logging --------------------------------------------------------------
@@ -318,8 +330,27 @@ ATD_ALERT_ACK_SLA_MINUTES = os.environ.get("ATD_ALERT_ACK_SLA_MINUTES", "")
 ATD_ALERT_WEBHOOK_URL = os.environ.get("ATD_ALERT_WEBHOOK_URL", "")
 ATD_ALERT_WEBHOOK_SECRET = os.environ.get("ATD_ALERT_WEBHOOK_SECRET", "")
 ATD_NOTIFY_MAX_ATTEMPTS = env_int("ATD_NOTIFY_MAX_ATTEMPTS", 4, minimum=1)
-# SMS gateway: "console" (prints, for development) or a dotted path to a gateway class.
+# SMS gateway: "console" (prints, for development), "http" (a provider's REST API: form POST
+# with basic auth, message id back, signed status callbacks; see docs/alerts.md) or a dotted
+# path to a gateway class.
 ATD_SMS_GATEWAY = os.environ.get("ATD_SMS_GATEWAY", "console")
+ATD_SMS_URL = os.environ.get("ATD_SMS_URL", "")  # the provider's "send a message" URL
+ATD_SMS_ACCOUNT = os.environ.get("ATD_SMS_ACCOUNT", "")  # basic-auth user (account id)
+ATD_SMS_TOKEN = os.environ.get("ATD_SMS_TOKEN", "")  # basic-auth password; signs callbacks
+ATD_SMS_FROM = os.environ.get("ATD_SMS_FROM", "")  # the program's sending number (E.164)
+# The public base URL the provider calls back (status and replies), e.g. https://atd.example.gov
+ATD_SMS_CALLBACK_BASE = os.environ.get("ATD_SMS_CALLBACK_BASE", "").rstrip("/")
+# The header that carries the provider's callback signature (the most common provider's name).
+ATD_SMS_SIGNATURE_HEADER = os.environ.get("ATD_SMS_SIGNATURE_HEADER", "X-Twilio-Signature")
+ATD_SMS_TIMEOUT_S = env_int("ATD_SMS_TIMEOUT_S", 10, minimum=1)
+# Numbers without a country code are read in this region (ISO 3166 code).
+ATD_SMS_DEFAULT_REGION = os.environ.get("ATD_SMS_DEFAULT_REGION", "US")
+if ATD_SMS_GATEWAY == "http":
+    for _name in ("ATD_SMS_URL", "ATD_SMS_ACCOUNT", "ATD_SMS_TOKEN", "ATD_SMS_FROM"):
+        if not globals()[_name]:
+            raise SettingsError(f"ATD_SMS_GATEWAY=http needs {_name}")
+    if not ATD_SMS_URL.startswith(("https://", "http://")):
+        raise SettingsError("ATD_SMS_URL must be an http(s) URL")
 
 # --- console ---
 # Seconds between the dashboard's and the queue's live refreshes.

@@ -85,37 +85,7 @@ def closure_reason_for(status: str) -> str | None:
     return CLOSING_STATUSES.get(status)
 
 
-# --- participant-facing text ----------------------------------------------------------------
-
-_REMINDER_TEXT = {
-    "en": (
-        "Court hearing reminder",
-        "You have a hearing at {court} on {when}. Attending is required. "
-        "If you cannot attend, contact your officer now.",
-    ),
-    "es": (
-        "Recordatorio de audiencia",
-        "Tiene una audiencia en {court} el {when}. Su asistencia es obligatoria. "
-        "Si no puede asistir, comuníquese con su oficial ahora.",
-    ),
-    "pt": (
-        "Lembrete de audiência",
-        "Você tem uma audiência em {court} em {when}. A presença é obrigatória. "
-        "Se não puder comparecer, fale com seu oficial agora.",
-    ),
-    "fr": (
-        "Rappel d'audience",
-        "Vous avez une audience à {court} le {when}. Votre présence est obligatoire. "
-        "Si vous ne pouvez pas venir, contactez votre agent maintenant.",
-    ),
-}
-
-_CHANGED_TEXT = {
-    "en": ("Your court hearing has changed", "Your hearing is now at {court} on {when}."),
-    "es": ("Su audiencia ha cambiado", "Su audiencia ahora es en {court} el {when}."),
-    "pt": ("Sua audiência mudou", "Sua audiência agora é em {court} em {when}."),
-    "fr": ("Votre audience a changé", "Votre audience a maintenant lieu à {court} le {when}."),
-}
+# --- participant-facing time ----------------------------------------------------------------
 
 
 def hearing_when_text(moment: datetime, zone: str | None) -> str:
@@ -127,13 +97,3 @@ def hearing_when_text(moment: datetime, zone: str | None) -> str:
     except (ZoneInfoNotFoundError, ValueError):
         tz = UTC
     return moment.astimezone(tz).strftime("%Y-%m-%d %H:%M %Z")
-
-
-def hearing_reminder_text(language: str, *, court: str, when: str) -> tuple[str, str]:
-    subject, body = _REMINDER_TEXT.get(language[:2], _REMINDER_TEXT["en"])
-    return subject, body.format(court=court, when=when)
-
-
-def hearing_changed_text(language: str, *, court: str, when: str) -> tuple[str, str]:
-    subject, body = _CHANGED_TEXT.get(language[:2], _CHANGED_TEXT["en"])
-    return subject, body.format(court=court, when=when)

@@ -18,7 +18,7 @@ from atd.core.actors import actor_for
 from atd.core.audit import audit_record
 from atd.core.errors import Conflict, FieldError, NotFound, ValidationFailed
 from atd.core.scope import STAFF_CASE_ROLES, Scope
-from atd.court import rules
+from atd.court import rules, texts
 from atd.court.choices import HearingOutcome, HearingType, LegalStatus, NoticeKind, ServiceMethod
 from atd.court.models import CaseCourtSummary, Hearing, LegalStatusEvent, Notice
 from atd.people import services as people_services
@@ -296,7 +296,7 @@ def _tell_participant_of_change(hearing: Hearing, participant_id: int, scope: Sc
     participant = participant_get_in_scope(scope=scope, participant_id=participant_id)
     language = participant.preferred_language or "en"
     zone = case_office_timezones([hearing.case_id]).get(hearing.case_id)
-    subject, body = rules.hearing_changed_text(
+    subject, body = texts.hearing_changed_text(
         language,
         court=hearing.court_name,
         when=rules.hearing_when_text(hearing.scheduled_at, zone),

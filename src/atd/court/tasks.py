@@ -17,7 +17,7 @@ from atd.alerts.services import AlertSignal, alert_raise_many, notification_enqu
 from atd.core import clock
 from atd.core.actors import SYSTEM
 from atd.core.scope import Scope
-from atd.court import rules
+from atd.court import rules, texts
 from atd.court.choices import HearingOutcome, NoticeKind
 from atd.court.models import Hearing, Notice
 from atd.court.services import hearing_missed_signal
@@ -136,7 +136,7 @@ def _hearing_reminders(now: datetime) -> int:
     for hearing in hearings:
         for label in rules.hearing_reminders_due(scheduled_at=hearing.scheduled_at, now=now):
             language = languages.get(hearing.participant_id) or "en"
-            subject, body = rules.hearing_reminder_text(
+            subject, body = texts.hearing_reminder_text(
                 language,
                 court=hearing.court_name,
                 when=rules.hearing_when_text(hearing.scheduled_at, zones.get(hearing.case_id)),

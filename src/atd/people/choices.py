@@ -1,6 +1,7 @@
 """Statuses and kinds of people and cases, importable without the tables."""
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Sex(models.TextChoices):
@@ -18,9 +19,9 @@ class ReleaseType(models.TextChoices):
 
 
 class CaseStatus(models.TextChoices):
-    PENDING_FIRST_REPORT = "pending_first_report", "Pending first report"
-    ACTIVE = "active", "Active"
-    CLOSED = "closed", "Closed"
+    PENDING_FIRST_REPORT = "pending_first_report", _("Pending first report")
+    ACTIVE = "active", _("Active")
+    CLOSED = "closed", _("Closed")
 
 
 class ClosureReason(models.TextChoices):

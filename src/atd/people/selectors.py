@@ -56,6 +56,16 @@ def participant_get_in_scope(*, scope: Scope, participant_id: int) -> Participan
     return participant
 
 
+def participant_preferred_language(*, participant_id: int) -> str:
+    """The language a participant asked to be written to in (a code such as "es"); "" if none."""
+    value = (
+        Participant.objects.filter(pk=participant_id)
+        .values_list("preferred_language", flat=True)
+        .first()
+    )
+    return value or ""
+
+
 def case_get_in_scope(*, scope: Scope, case_id: int, for_update: bool = False) -> Case:
     qs = case_queryset_in_scope(scope).filter(pk=case_id)
     if for_update:

@@ -11,6 +11,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
+from django.utils.translation import gettext
 
 from atd.core import clock
 from atd.core.actors import actor_for
@@ -307,7 +308,7 @@ def participant_enrollment_code_issue(*, actor: Any, scope: Scope, participant_i
 def participant_account_enroll(*, a_number: str, code: str, password: str) -> Any:
     """Creates the participant's own account. Wrong A-number or code answer the same error."""
     participant = Participant.objects.select_for_update().filter(a_number=a_number.strip()).first()
-    invalid = ValidationFailed(detail="the A-number or enrollment code is not valid")
+    invalid = ValidationFailed(detail=gettext("the A-number or enrollment code is not valid"))
     if (
         participant is None
         or not participant.enrollment_code_hash
@@ -317,7 +318,7 @@ def participant_account_enroll(*, a_number: str, code: str, password: str) -> An
     ):
         raise invalid
     if participant.user_id is not None:
-        raise Conflict(detail="this participant already has an account")
+        raise Conflict(detail=gettext("this participant already has an account"))
     user_model = get_user_model()
     user = user_model(
         username=f"p{participant.a_number}",

@@ -19,7 +19,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import ensure_csrf_cookie
@@ -29,24 +29,12 @@ from atd.checkins.selectors import checkin_receipts_for_participant, window_next
 from atd.core import clock
 from atd.core.errors import DomainError
 from atd.core.extensions import ordered, portal_sections
+from atd.core.languages import language_supported
 from atd.core.roles import Role
 from atd.core.scope import Scope
 from atd.people import selectors, services
 
 STATIC = Path(__file__).resolve().parent / "static" / "portal"
-PORTAL_LANGUAGES = ("en", "es")
-
-
-def _languages() -> list[tuple[str, str]]:
-    return [(code, name) for code, name in settings.LANGUAGES if code in PORTAL_LANGUAGES]
-
-
-def _language_for(request: HttpRequest, preferred: str) -> str:
-    chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
-    if chosen in PORTAL_LANGUAGES:
-        return chosen
-    preferred = (preferred or "").split("-")[0].lower()
-    return preferred if preferred in PORTAL_LANGUAGES else settings.LANGUAGE_CODE
 
 
 def _office_timezone(participant_id: int) -> str:
@@ -58,7 +46,9 @@ def _office_timezone(participant_id: int) -> str:
 
 
 def participant_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Signed-in participants only (staff go to the console); activates their language."""
+    """Signed-in participants only (staff go to the console); shows their office's clock.
+
+    Their language is already active: `ParticipantLanguageMiddleware` sets it on every request."""
 
     @login_required
     @wraps(view)
@@ -69,14 +59,9 @@ def participant_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpRes
         me = selectors.participant_get_in_scope(
             scope=scope, participant_id=scope.participant_id or -1
         )
-        language = _language_for(request, me.preferred_language)
-        translation.activate(language)
-        request.LANGUAGE_CODE = language
         # Windows open and close at local midnight of the participant's office: show its clock.
         timezone.activate(ZoneInfo(_office_timezone(me.pk)))
-        response = view(request, scope, *args, **kwargs)
-        response.headers.setdefault("Content-Language", language)
-        return response
+        return view(request, scope, *args, **kwargs)
 
     return wrapper
 
@@ -105,7 +90,6 @@ def home(request: HttpRequest, scope: Scope) -> HttpResponse:
                 participant_id=participant.pk, now=clock.now()
             ),
             "receipts": checkin_receipts_for_participant(scope=scope, limit=5),
-            "languages": _languages(),
             "queue": _client_config(),
             "text": _client_text(),
         },
@@ -166,7 +150,6 @@ def checkin(request: HttpRequest, scope: Scope) -> HttpResponse:
             ),
             "queue": _client_config(),
             "text": _client_text(),
-            "languages": _languages(),
         },
     )
 
@@ -181,7 +164,7 @@ def language(request: HttpRequest) -> HttpResponse:
     ):
         target = reverse("portal:home")
     response = redirect(target)
-    if code in PORTAL_LANGUAGES:
+    if language_supported(code):
         response.set_cookie(
             settings.LANGUAGE_COOKIE_NAME,
             code,

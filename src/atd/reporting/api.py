@@ -85,16 +85,16 @@ def report_detail(request: HttpRequest, report_id: int) -> Any:
 
 @router.get("/reports/{report_id}/csv")
 def report_csv(request: HttpRequest, report_id: int) -> HttpResponse:
-    report = selectors.report_content_read(
-        scope=scope_of(request), actor=principal_of(request), report_id=report_id, purpose="csv"
+    report = selectors.report_read(
+        scope=scope_of(request), actor=principal_of(request), report_id=report_id, form="csv"
     )
     return _download(bytes(report.content), "text/csv", f"report-{report.pk}.csv", report)
 
 
 @router.get("/reports/{report_id}/pdf")
 def report_pdf(request: HttpRequest, report_id: int) -> HttpResponse:
-    report = selectors.report_content_read(
-        scope=scope_of(request), actor=principal_of(request), report_id=report_id, purpose="pdf"
+    report = selectors.report_read(
+        scope=scope_of(request), actor=principal_of(request), report_id=report_id, form="pdf"
     )
     return _download(
         selectors.report_pdf(report), "application/pdf", f"report-{report.pk}.pdf", report

@@ -1,49 +1,237 @@
-"""Deterministic PDF rendering: a fixed creation date and document id (reportlab invariant
-mode), so the same report content always gives the same PDF bytes."""
+"""Report PDFs as documents a court can file: a title page with the parameters in words, tables
+with repeated headers, a bar chart, page numbers and the content hash on every page.
+
+Rendering is deterministic: reportlab's invariant mode fixes the creation date and document id,
+and nothing else varies, so the same report content always gives the same PDF bytes (a filed
+report records its PDF's hash and can be reproduced byte for byte).
+"""
 
 from __future__ import annotations
 
 import io
 from collections.abc import Sequence
+from dataclasses import dataclass, field
+from xml.sax.saxutils import escape
 
+from reportlab.graphics.charts.barcharts import HorizontalBarChart
+from reportlab.graphics.shapes import Drawing, String
+from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4, landscape
-from reportlab.pdfgen import canvas
+from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
+from reportlab.lib.units import mm
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import (
+    BaseDocTemplate,
+    Flowable,
+    Frame,
+    PageBreak,
+    PageTemplate,
+    Paragraph,
+    Spacer,
+    Table,
+    TableStyle,
+)
+
+PAGE = landscape(A4)
+MARGIN = 15 * mm
+INK = colors.HexColor("#12263f")
+RULE = colors.HexColor("#c9d1dc")
+STRIPE = colors.HexColor("#f3f5f8")
+
+_styles = getSampleStyleSheet()
+TITLE = ParagraphStyle("atd-title", parent=_styles["Title"], alignment=0, textColor=INK)
+HEADING = ParagraphStyle("atd-h2", parent=_styles["Heading2"], textColor=INK, spaceBefore=8)
+BODY = ParagraphStyle("atd-body", parent=_styles["BodyText"], fontSize=9, leading=12)
+CELL = ParagraphStyle("atd-cell", parent=BODY, fontSize=8, leading=10)
+CELL_NUMBER = ParagraphStyle("atd-cell-number", parent=CELL, alignment=2)
+CELL_HEAD = ParagraphStyle(
+    "atd-cell-head", parent=CELL, fontName="Helvetica-Bold", fontSize=7, leading=9
+)
+CELL_HEAD_NUMBER = ParagraphStyle("atd-cell-head-number", parent=CELL_HEAD, alignment=2)
 
 
-def table_pdf(title: str, header_lines: Sequence[str], rows: Sequence[Sequence[object]]) -> bytes:
+@dataclass(frozen=True)
+class Section:
+    """A titled table; `numeric` columns are right-aligned."""
+
+    title: str
+    header: Sequence[str]
+    rows: Sequence[Sequence[object]]
+    numeric: frozenset[int] = frozenset()
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class CohortDocument:
+    title: str
+    subtitle: str
+    parameters: Sequence[tuple[str, str]]
+    summary: Sequence[tuple[str, str]]
+    chart_title: str
+    chart: Sequence[tuple[str, int]]
+    sections: Sequence[Section] = field(default_factory=tuple)
+    content_hash: str = ""
+
+
+def _para(value: object, style: ParagraphStyle = CELL) -> Paragraph:
+    return Paragraph(escape("" if value is None else str(value)), style)
+
+
+def _table(section: Section, width: float) -> Table:
+    head = [
+        _para(h, CELL_HEAD_NUMBER if i in section.numeric else CELL_HEAD)
+        for i, h in enumerate(section.header)
+    ]
+    body = [
+        [_para(v, CELL_NUMBER if i in section.numeric else CELL) for i, v in enumerate(row)]
+        for row in section.rows
+    ]
+    # Text columns get three shares of the width, number columns one (a wide pivot table gives
+    # its numbers more room so that their headings are not broken inside a word).
+    text_share = 3 if len(section.header) <= 6 else 1.5
+    weights = [1 if i in section.numeric else text_share for i in range(len(section.header))] or [1]
+    widths = [width * w / sum(weights) for w in weights]
+    table = Table([head, *body], repeatRows=1, colWidths=widths)
+    style = [
+        ("LINEBELOW", (0, 0), (-1, 0), 0.8, INK),
+        ("LINEBELOW", (0, 1), (-1, -1), 0.25, RULE),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("TOPPADDING", (0, 0), (-1, -1), 2),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
+    ]
+    style += [("BACKGROUND", (0, r), (-1, r), STRIPE) for r in range(2, len(body) + 1, 2)]
+    table.setStyle(TableStyle(style))
+    return table
+
+
+def _key_values(pairs: Sequence[tuple[str, str]], width: float) -> Table:
+    rows = [[_para(k, CELL_HEAD), _para(v, BODY)] for k, v in pairs]
+    table = Table(rows, colWidths=[width * 0.25, width * 0.75])
+    table.setStyle(
+        TableStyle(
+            [
+                ("LINEBELOW", (0, 0), (-1, -1), 0.25, RULE),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ]
+        )
+    )
+    return table
+
+
+def _bar_chart(title: str, bars: Sequence[tuple[str, int]], width: float) -> Flowable:
+    height = 40 + 18 * max(len(bars), 1)
+    drawing = Drawing(width, height)
+    chart = HorizontalBarChart()
+    chart.x, chart.y = 250, 10
+    chart.width, chart.height = width - 320, height - 40
+    chart.data = [[value for _label, value in reversed(bars)] or [0]]
+    chart.categoryAxis.categoryNames = [label for label, _value in reversed(bars)] or [""]
+    chart.categoryAxis.labels.fontSize = 7
+    chart.categoryAxis.labels.boxAnchor = "e"
+    chart.valueAxis.valueMin = 0
+    chart.valueAxis.labels.fontSize = 7
+    chart.bars[0].fillColor = INK
+    chart.barLabelFormat = "%d"
+    chart.barLabels.fontSize = 7
+    chart.barLabels.nudge = 8
+    drawing.add(chart)
+    drawing.add(String(0, height - 12, title, fontName="Helvetica-Bold", fontSize=10))
+    return drawing
+
+
+def _document(buffer: io.BytesIO, title: str, content_hash: str) -> BaseDocTemplate:
+    doc = BaseDocTemplate(
+        buffer,
+        pagesize=PAGE,
+        leftMargin=MARGIN,
+        rightMargin=MARGIN,
+        topMargin=MARGIN,
+        bottomMargin=MARGIN + 6 * mm,
+        title=title,
+        author="atd",
+        creator="atd reporting",
+        invariant=1,
+        pageCompression=0,
+    )
+
+    def footer(canvas: Canvas, document: BaseDocTemplate) -> None:
+        canvas.saveState()
+        canvas.setFont("Helvetica", 7)
+        canvas.setFillColor(colors.HexColor("#4a5568"))
+        y = MARGIN - 2 * mm
+        left = f"{title}"
+        if content_hash:
+            left += f" · SHA-256 of the CSV content: {content_hash}"
+        canvas.drawString(MARGIN, y, left[:220])
+        canvas.drawRightString(PAGE[0] - MARGIN, y, f"Page {document.page}")
+        canvas.restoreState()
+
+    frame = Frame(MARGIN, MARGIN + 6 * mm, PAGE[0] - 2 * MARGIN, PAGE[1] - 2 * MARGIN - 6 * mm)
+    doc.addPageTemplates([PageTemplate(id="page", frames=[frame], onPage=footer)])
+    return doc
+
+
+def cohort_report_pdf(document: CohortDocument) -> bytes:
+    """Title page (parameters in words, summary), the status chart, then each section."""
     buffer = io.BytesIO()
-    pdf = canvas.Canvas(buffer, pagesize=landscape(A4), invariant=1, pageCompression=0)
-    pdf.setTitle(title)
-    pdf.setAuthor("atd")
-    pdf.setCreator("atd reporting")
-    width, height = landscape(A4)
-    y = height - 40
-
-    def new_page() -> float:
-        pdf.showPage()
-        return height - 40
-
-    pdf.setFont("Helvetica-Bold", 14)
-    pdf.drawString(36, y, title)
-    y -= 22
-    pdf.setFont("Helvetica", 9)
-    for line in header_lines:
-        pdf.drawString(36, y, line[:160])
-        y -= 12
-    y -= 6
-    pdf.setFont("Courier", 8)
-    for row in rows:
-        if y < 40:
-            y = new_page()
-            pdf.setFont("Courier", 8)
-        text = "  ".join(_cell(value) for value in row)
-        pdf.drawString(36, y, text[:190])
-        y -= 10
-    pdf.showPage()
-    pdf.save()
+    doc = _document(buffer, document.title, document.content_hash)
+    width = PAGE[0] - 2 * MARGIN
+    story: list[Flowable] = [
+        Paragraph(escape(document.title), TITLE),
+        Paragraph(escape(document.subtitle), BODY),
+        Spacer(1, 6 * mm),
+        Paragraph("Parameters", HEADING),
+        _key_values(document.parameters, width),
+        Paragraph("Summary", HEADING),
+        _key_values(document.summary, width),
+    ]
+    if document.content_hash:
+        story += [
+            Spacer(1, 4 * mm),
+            Paragraph(
+                escape(
+                    "The report's content is its CSV file; its SHA-256 is printed at the foot "
+                    f"of every page: {document.content_hash}. Generating the same cohort with "
+                    "the same as-of date and knowledge time gives the same bytes."
+                ),
+                BODY,
+            ),
+        ]
+    if document.chart:
+        story += [PageBreak(), _bar_chart(document.chart_title, document.chart, width)]
+    for section in document.sections:
+        story += [Paragraph(escape(section.title), HEADING)]
+        if section.note:
+            story.append(Paragraph(escape(section.note), BODY))
+        story.append(_table(section, width))
+    doc.build(story)
     return buffer.getvalue()
 
 
-def _cell(value: object) -> str:
-    text = "" if value is None else str(value)
-    return text.ljust(12) if len(text) < 12 else text
+def table_pdf(title: str, header_lines: Sequence[str], rows: Sequence[Sequence[object]]) -> bytes:
+    """A titled table (the first row is its header, repeated on every page), with page
+    numbers: the KPI and cost reports."""
+    buffer = io.BytesIO()
+    doc = _document(buffer, title, "")
+    width = PAGE[0] - 2 * MARGIN
+    story: list[Flowable] = [Paragraph(escape(title), TITLE)]
+    story += [Paragraph(escape(line), BODY) for line in header_lines]
+    story.append(Spacer(1, 4 * mm))
+    if rows:
+        header, *body = rows
+        numeric = frozenset(
+            i
+            for i in range(len(header))
+            if body and all(_is_number(r[i]) for r in body if i < len(r) and r[i] not in ("", None))
+        )
+        story.append(_table(Section("", list(map(str, header)), body, numeric), width))
+    doc.build(story)
+    return buffer.getvalue()
+
+
+def _is_number(value: object) -> bool:
+    try:
+        float(str(value).rstrip("%").replace(",", ""))
+    except ValueError:
+        return False
+    return True

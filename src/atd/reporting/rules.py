@@ -146,40 +146,39 @@ class CohortStatus:
         return {
             "report": "cohort_status",
             "cohort_id": self.cohort_id,
+            "cohort": self.cohort_name,
             "filters": self.filters.canonical(),
             "as_of": self.as_of.isoformat(),
             "known_at": known_at_normalize(self.known_at).isoformat(),
         }
 
 
-def cohort_status_csv(report: CohortStatus) -> bytes:
-    """The canonical content: every count in a fixed order. Its SHA-256 is the report's hash."""
+STATUS_CSV_HEADER = ("section", "group", "status", "label", "count")
+LIST_CSV_HEADER = ("a_number", "office", "nationality", "status", "notice_to_appear")
+
+
+def _csv_bytes(header: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes:
+    """Plain RFC 4180: the header first, CRLF line ends, quoting only where a field needs it.
+    The parameters are not in the file: they are filed beside it (the report's parameters,
+    its sidecar JSON and the PDF's title page), so any spreadsheet or CSV reader opens it."""
     out = io.StringIO()
-    w = csv.writer(out, lineterminator="\n")
-    params = report.parameters()
-    w.writerow(["report", "cohort_status"])
-    w.writerow(["cohort_id", params["cohort_id"] if params["cohort_id"] is not None else ""])
-    w.writerow(["cohort", report.cohort_name])
-    w.writerow(["filters", report.filters.canonical_json()])
-    w.writerow(["as_of", params["as_of"]])
-    w.writerow(["known_at", params["known_at"]])
-    w.writerow(["participants", report.total])
-    w.writerow([])
-    w.writerow(["section", "status", "label", "count"])
-    labels = dict(CATEGORIES)
-    for key, n in report.by_category().items():
-        w.writerow(["status", key, labels.get(key, key), n])
-    w.writerow([])
-    w.writerow(["section", "notice", "label", "count"])
-    notice_labels = dict(NOTICE_STATES)
-    for key, n in report.by_notice().items():
-        w.writerow(["notices", key, notice_labels.get(key, key), n])
-    for dimension, title in (("nationality", "nationality"), ("office", "office")):
-        w.writerow([])
-        w.writerow(["section", title, "total", *CATEGORY_KEYS])
-        for key, counts in report.breakdown(dimension):
-            w.writerow([f"by_{title}", key, sum(counts.values()), *counts.values()])
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(header)
+    writer.writerows(rows)
     return out.getvalue().encode("utf-8")
+
+
+def cohort_status_csv(report: CohortStatus) -> bytes:
+    """The canonical content: every count in a fixed order, one table. Its SHA-256 is the
+    report's hash. `group` is the office or nationality for the breakdown sections."""
+    labels, notice_labels = dict(CATEGORIES), dict(NOTICE_STATES)
+    rows: list[tuple[object, ...]] = [("participants", "", "", "All participants", report.total)]
+    rows += [("status", "", k, labels.get(k, k), n) for k, n in report.by_category().items()]
+    rows += [("notices", "", k, notice_labels.get(k, k), n) for k, n in report.by_notice().items()]
+    for dimension in ("office", "nationality"):
+        for group, counts in report.breakdown(dimension):
+            rows += [(f"by_{dimension}", group, k, labels.get(k, k), n) for k, n in counts.items()]
+    return _csv_bytes(STATUS_CSV_HEADER, rows)
 
 
 @dataclass(frozen=True)
@@ -191,14 +190,76 @@ class ListRow:
     notice: str
 
 
-def cohort_list_csv(params: Mapping[str, object], rows: Iterable[ListRow]) -> bytes:
-    out = io.StringIO()
-    w = csv.writer(out, lineterminator="\n")
-    w.writerow(["parameters", json.dumps(params, sort_keys=True, separators=(",", ":"))])
-    w.writerow(["a_number", "office", "nationality", "status", "notice_to_appear"])
-    for r in sorted(rows, key=lambda r: r.a_number):
-        w.writerow([r.a_number, r.office, r.nationality, r.category, r.notice])
-    return out.getvalue().encode("utf-8")
+def cohort_list_csv(rows: Iterable[ListRow]) -> bytes:
+    ordered = sorted(rows, key=lambda r: r.a_number)
+    return _csv_bytes(
+        LIST_CSV_HEADER,
+        ((r.a_number, r.office, r.nationality, r.category, r.notice) for r in ordered),
+    )
+
+
+SUMMARY_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    (
+        "Left supervision (removed, departed, deceased)",
+        ("removed", "voluntarily_departed", "deceased"),
+    ),
+    ("In custody", ("in_custody",)),
+    ("Case closed (relief granted or other)", ("relief_granted", "closed_other")),
+    ("Whereabouts unknown", ("whereabouts_unknown",)),
+    (
+        "Under supervision or awaiting first report",
+        (
+            "awaiting_first_report",
+            "active_missed_obligations",
+            "active_compliant",
+        ),
+    ),
+)
+
+
+def cohort_summary_in_words(counts: Mapping[str, int]) -> list[tuple[str, str]]:
+    """The title page's summary: the total and a few groups of statuses, with shares."""
+    total = sum(counts.values())
+
+    def share(n: int) -> str:
+        return f"{n} ({n / total:.1%})" if total else str(n)
+
+    lines = [("Participants in the cohort", str(total))]
+    lines += [(label, share(sum(counts.get(k, 0) for k in keys))) for label, keys in SUMMARY_GROUPS]
+    return lines
+
+
+def report_sidecar(parameters: Mapping[str, object], content_sha256: str) -> bytes:
+    """The parameters filed beside a report's CSV, as canonical JSON with the CSV's hash."""
+    body = {"parameters": dict(parameters), "csv_sha256": content_sha256}
+    return json.dumps(body, sort_keys=True, separators=(",", ":")).encode("utf-8")
+
+
+def report_parameters_in_words(parameters: Mapping[str, object]) -> list[tuple[str, str]]:
+    """A filed report's parameters as a court reads them, for its title page and its page."""
+    raw = parameters.get("filters")
+    filters = CohortFilters.from_dict(raw if isinstance(raw, Mapping) else {})
+    if filters.release_from or filters.release_to:
+        period = f"{filters.release_from or 'any date'} to {filters.release_to or 'any date'}"
+    else:
+        period = "any date"
+
+    def listed(values: Sequence[str]) -> str:
+        return ", ".join(values) if values else "all"
+
+    words = [
+        ("Cohort", str(parameters.get("cohort") or parameters.get("cohort_id") or "ad hoc")),
+        ("Status as of", f"{parameters.get('as_of', '')} (end of day, UTC)"),
+        ("Records known at", f"{parameters.get('known_at', '')} (later entries are ignored)"),
+        ("Released", period),
+        ("Release types", listed(filters.release_types)),
+        ("Facilities", listed(filters.facilities)),
+        ("Offices", listed(filters.office_codes)),
+        ("Nationalities", listed(filters.nationalities)),
+    ]
+    if parameters.get("with_list"):
+        words.append(("Contents", "one line per participant (A-number, office, status)"))
+    return words
 
 
 def content_hash(content: bytes) -> str:

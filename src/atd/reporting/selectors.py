@@ -20,7 +20,7 @@ from atd.reporting import rules
 from atd.reporting.cohort_sql import CohortQuery, cohort_list_rows, cohort_status_rows
 from atd.reporting.facts import case_facts_refresh
 from atd.reporting.models import Cohort, GeneratedReport
-from atd.reporting.pdf import table_pdf
+from atd.reporting.pdf import CohortDocument, Section, cohort_report_pdf
 
 REPORT_ROLES = (Role.SUPERVISOR, Role.RECORDS_ANALYST, Role.ADMIN)
 READ_ROLES = (*REPORT_ROLES, Role.AUDITOR)
@@ -62,6 +62,33 @@ def report_get(*, scope: Scope, report_id: int) -> GeneratedReport:
     report = report_queryset(scope).filter(pk=report_id).first()
     if report is None:
         raise NotFound()
+    return report
+
+
+def report_read(*, scope: Scope, actor: Any, report_id: int, form: str) -> GeneratedReport:
+    """A filed report opened or downloaded: audited with its form (page, csv, pdf, json), the
+    hash of the content it revealed and its row count, so an auditor can tell which list of
+    people left the system and can check a copy against it."""
+    try:
+        report = report_get(scope=scope, report_id=report_id)
+    except NotFound:
+        audit_record(
+            actor=actor,
+            action="report.read",
+            object_type="report",
+            object_ids=[report_id],
+            outcome="not_found",
+            reason=form,
+        )
+        raise
+    rows = max(bytes(report.content).count(b"\n") - 1, 0)
+    audit_record(
+        actor=actor,
+        action="report.read",
+        object_type="report",
+        object_ids=[report.pk],
+        reason=f"{form} {report.kind} rows={rows} sha256={report.content_sha256}",
+    )
     return report
 
 
@@ -145,33 +172,89 @@ def cohort_list_read(
     return rows
 
 
-def report_content_read(
-    *, scope: Scope, actor: Any, report_id: int, purpose: str
-) -> GeneratedReport:
-    """A filed report whose content is about to be shown or downloaded (`purpose`: "csv",
-    "pdf", "preview"). Audited with the report id, its row count and content hash: the filed
-    content is immutable, so the entry says exactly what left (a list report's people are
-    named by its report.cohort_list entry)."""
-    report = report_get(scope=scope, report_id=report_id)
-    audit_record(
-        actor=actor,
-        action="report.download",
-        object_type="report",
-        object_ids=[report.pk],
-        reason=(
-            f"{purpose} of {report.kind}: {report.participants} participant(s) "
-            f"sha256={report.content_sha256}"
-        ),
-    )
-    return report
-
-
 def report_pdf(report: GeneratedReport) -> bytes:
-    """The PDF of a stored report, rendered from its stored CSV content."""
-    rows = list(csv.reader(io.StringIO(bytes(report.content).decode("utf-8"))))
-    title = "Cohort status report" if report.kind == "cohort_status" else "Cohort list"
-    header = [f"SHA-256 of the CSV content: {report.content_sha256}"]
-    return table_pdf(title, header, rows)
+    """The PDF of a stored report, rendered from its stored CSV content and parameters only
+    (never from live tables), so it reproduces byte for byte."""
+    table = list(csv.reader(io.StringIO(bytes(report.content).decode("utf-8"))))
+    header, rows = (table[0], table[1:]) if table else ([], [])
+    parameters = dict(report.parameters or {})
+    listing = report.kind == GeneratedReport.Kind.COHORT_LIST
+    title = "Cohort list" if listing else "Cohort status report"
+    # Nothing that differs between two filings of the same report (its id, who, when) is
+    # printed: the PDF's hash is recorded at filing and must match any later download.
+    subtitle = "Alternatives to Detention supervision program"
+    if listing:
+        status_words = {k: v.split(" (")[0] for k, v in rules.CATEGORIES}
+        notice_words = dict(rules.NOTICE_STATES)
+        document = CohortDocument(
+            title=title,
+            subtitle=subtitle,
+            parameters=rules.report_parameters_in_words(parameters),
+            summary=[("Participants listed", str(len(rows)))],
+            chart_title="",
+            chart=(),
+            sections=(
+                Section(
+                    "Participants",
+                    ["A-number", "Office", "Nationality", "Status", "Notice to Appear"],
+                    [
+                        (a, office, nat, status_words.get(st, st), notice_words.get(nt, nt))
+                        for a, office, nat, st, nt in rows
+                    ],
+                ),
+            ),
+            content_hash=report.content_sha256,
+        )
+        return cohort_report_pdf(document)
+    by_section: dict[str, list[list[str]]] = {}
+    for row in rows:
+        by_section.setdefault(row[0], []).append(row)
+    statuses = [(r[3], int(r[4])) for r in by_section.get("status", [])]
+    total = sum(count for _label, count in statuses)
+    sections = [
+        Section(
+            "Status",
+            ["Status", "Participants", "Share"],
+            [(label, n, f"{n / total:.1%}" if total else "—") for label, n in statuses],
+            numeric=frozenset({1, 2}),
+        ),
+        Section(
+            "Notices to Appear",
+            ["Notice", "Participants"],
+            [(r[3], int(r[4])) for r in by_section.get("notices", [])],
+            numeric=frozenset({1}),
+        ),
+    ]
+    keys = [r[2] for r in by_section.get("status", [])]
+    short = {r[2]: r[3].split(" (")[0] for r in by_section.get("status", [])}
+    for dimension, heading in (("by_office", "By office"), ("by_nationality", "By nationality")):
+        pivot: dict[str, dict[str, int]] = {}
+        for r in by_section.get(dimension, []):
+            pivot.setdefault(r[1], {})[r[2]] = int(r[4])
+        sections.append(
+            Section(
+                heading,
+                [heading.removeprefix("By ").capitalize(), "Total", *(short[k] for k in keys)],
+                [
+                    (group, sum(counts.values()), *(counts.get(k, 0) for k in keys))
+                    for group, counts in pivot.items()
+                ],
+                numeric=frozenset(range(1, len(keys) + 2)),
+            )
+        )
+    document = CohortDocument(
+        title=title,
+        subtitle=subtitle,
+        parameters=rules.report_parameters_in_words(parameters),
+        summary=rules.cohort_summary_in_words(
+            {key: n for key, (_label, n) in zip(keys, statuses, strict=True)}
+        ),
+        chart_title=f"Participants by status as of {parameters.get('as_of', '')}",
+        chart=[(short[k], n) for k, (_label, n) in zip(keys, statuses, strict=True)],
+        sections=sections,
+        content_hash=report.content_sha256,
+    )
+    return cohort_report_pdf(document)
 
 
 def status_chart_svg(status: rules.CohortStatus) -> str:

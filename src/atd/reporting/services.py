@@ -74,7 +74,7 @@ def report_generate(
         rows = selectors.cohort_list_read(
             scope=scope, actor=actor, filters=filters, as_of=as_of, known_at=known
         )
-        content = rules.cohort_list_csv(status.parameters(), rows)
+        content = rules.cohort_list_csv(rows)
         kind = GeneratedReport.Kind.COHORT_LIST
     else:
         content = rules.cohort_status_csv(status)

@@ -15,4 +15,5 @@ urlpatterns = [
     path("reports/<int:report_id>/", views.report_detail, name="report_detail"),
     path("reports/<int:report_id>/csv/", views.report_csv, name="report_csv"),
     path("reports/<int:report_id>/pdf/", views.report_pdf, name="report_pdf"),
+    path("reports/<int:report_id>/json/", views.report_sidecar, name="report_sidecar"),
 ]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import date, timedelta
 
 from django.contrib import messages
@@ -21,6 +23,7 @@ from atd.people.choices import ReleaseType
 from atd.reporting import rules, selectors, services
 from atd.reporting.costs import cost_csv, cost_report
 from atd.reporting.kpis import program_kpis
+from atd.reporting.models import GeneratedReport
 from atd.reporting.pdf import table_pdf
 
 
@@ -135,12 +138,11 @@ def report_generate(request: HttpRequest, cohort_id: int) -> HttpResponse:
     return redirect("reporting:report_detail", report.pk)
 
 
-def _report(request: HttpRequest, report_id: int, purpose: str):  # type: ignore[no-untyped-def]
-    """The filed report, its content read audited (report_content_read)."""
+def _report(request: HttpRequest, report_id: int, form: str) -> GeneratedReport:
     scope = _scope(request, selectors.READ_ROLES)
     try:
-        return selectors.report_content_read(
-            scope=scope, actor=request.user, report_id=report_id, purpose=purpose
+        return selectors.report_read(
+            scope=scope, actor=request.user, report_id=report_id, form=form
         )
     except (NotFound, Forbidden):
         raise Http404 from None
@@ -148,9 +150,21 @@ def _report(request: HttpRequest, report_id: int, purpose: str):  # type: ignore
 
 @login_required
 def report_detail(request: HttpRequest, report_id: int) -> HttpResponse:
-    report = _report(request, report_id, "preview")
-    preview = bytes(report.content)[:20000].decode("utf-8", errors="replace")
-    return render(request, "reporting/report_detail.html", {"report": report, "preview": preview})
+    report = _report(request, report_id, "page")
+    table = list(
+        csv.reader(io.StringIO(bytes(report.content)[:200_000].decode("utf-8", "replace")))
+    )
+    return render(
+        request,
+        "reporting/report_detail.html",
+        {
+            "report": report,
+            "parameters": rules.report_parameters_in_words(report.parameters or {}),
+            "header": table[0] if table else [],
+            "preview": table[1:51],
+            "more": max(len(table) - 51, 0),
+        },
+    )
 
 
 @login_required
@@ -158,6 +172,16 @@ def report_csv(request: HttpRequest, report_id: int) -> HttpResponse:
     report = _report(request, report_id, "csv")
     response = HttpResponse(bytes(report.content), content_type="text/csv")
     response["Content-Disposition"] = f'attachment; filename="report-{report.pk}.csv"'
+    return response
+
+
+@login_required
+def report_sidecar(request: HttpRequest, report_id: int) -> HttpResponse:
+    """The parameters filed beside the CSV, with the CSV's hash (the CSV itself has none)."""
+    report = _report(request, report_id, "json")
+    body = rules.report_sidecar(report.parameters or {}, report.content_sha256)
+    response = HttpResponse(body, content_type="application/json")
+    response["Content-Disposition"] = f'attachment; filename="report-{report.pk}.json"'
     return response
 
 

@@ -1,6 +1,7 @@
 """Statuses, sources and reasons of reviews and appeals, importable without the tables."""
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class ReviewSource(models.TextChoices):
@@ -10,15 +11,15 @@ class ReviewSource(models.TextChoices):
 
 
 class ReviewStatus(models.TextChoices):
-    PENDING = "pending", "Waiting for a decision"
-    APPROVED = "approved", "Approved"
-    DENIED = "denied", "Denied"
+    PENDING = "pending", _("Waiting for a decision")
+    APPROVED = "approved", _("Approved")
+    DENIED = "denied", _("Denied")
 
 
 class AppealStatus(models.TextChoices):
-    PENDING = "pending", "Waiting for a decision"
-    OVERTURNED = "overturned", "Denial overturned: approved"
-    UPHELD = "upheld", "Denial upheld"
+    PENDING = "pending", _("Waiting for a decision")
+    OVERTURNED = "overturned", _("Denial overturned: approved")
+    UPHELD = "upheld", _("Denial upheld")
 
 
 class DecisionReason(models.TextChoices):

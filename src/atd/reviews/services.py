@@ -10,6 +10,7 @@ from typing import Any
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from atd.alerts.services import notification_enqueue
 from atd.core import clock
@@ -19,7 +20,7 @@ from atd.core.errors import Conflict, FieldError, Forbidden, NotFound, Validatio
 from atd.core.roles import Role
 from atd.core.scope import STAFF_CASE_ROLES, Scope
 from atd.people.selectors import case_queryset_in_scope, participant_get_in_scope
-from atd.reviews import rules
+from atd.reviews import letters, rules
 from atd.reviews.choices import AppealStatus, DecisionReason, ReviewSource, ReviewStatus
 from atd.reviews.compliance import compliance_record_build
 from atd.reviews.models import ReviewAppeal, ReviewRequest
@@ -57,7 +58,7 @@ def review_request_submit(
         .first()
     )
     if case is None:
-        raise Conflict(detail="there is no open case to review")
+        raise Conflict(detail=_("there is no open case to review"))
     now = clock.now()
     plan = supervision_selectors.plan_current(participant.pk)
     technology = plan.technology if plan else ""
@@ -193,9 +194,9 @@ def review_appeal_file(
     request = _review_for_update(scope, request_id)
     now = clock.now()
     if request.status != ReviewStatus.DENIED:
-        raise Conflict(detail="only a denied request can be appealed")
+        raise Conflict(detail=_("only a denied request can be appealed"))
     if not rules.appeal_open(request.appeal_until, now):
-        raise Conflict(detail="the time to appeal has passed")
+        raise Conflict(detail=_("the time to appeal has passed"))
     try:
         with transaction.atomic():
             appeal = ReviewAppeal.objects.create(
@@ -206,7 +207,7 @@ def review_appeal_file(
                 due_at=now + timedelta(days=_days("ATD_REVIEW_APPEAL_DECISION_DAYS", 14)),
             )
     except IntegrityError:
-        raise Conflict(detail="this decision is already under appeal") from None
+        raise Conflict(detail=_("this decision is already under appeal")) from None
     audit_record(actor=actor, action="review.appeal", object_type="review", object_ids=[request.pk])
     return appeal
 
@@ -257,8 +258,8 @@ def appeal_decide(
     return appeal
 
 
-def review_letter(request: ReviewRequest, language: str) -> rules.Letter:
-    return rules.decision_letter(
+def review_letter(request: ReviewRequest, language: str) -> letters.Letter:
+    return letters.decision_letter(
         language=language,
         approved=request.status == ReviewStatus.APPROVED,
         old_technology=request.current_technology,

@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from atd.core.errors import DomainError, Forbidden, NotFound
@@ -18,8 +19,9 @@ from atd.core.scope import STAFF_CASE_ROLES, Scope
 from atd.people.selectors import participant_get_in_scope
 from atd.reviews import selectors, services
 from atd.reviews.choices import DecisionReason
+from atd.reviews.letters import TECHNOLOGY_NAMES, technology_name
 from atd.reviews.pdf import letter_pdf as render_letter_pdf
-from atd.reviews.rules import TECHNOLOGY_NAMES, next_step_down
+from atd.reviews.rules import next_step_down
 
 
 def _scope(request: HttpRequest, *roles: str) -> Scope:
@@ -60,7 +62,7 @@ def portal_request(request: HttpRequest) -> HttpResponse:
                 statement=request.POST.get("statement", "")[:4000],
             )
             messages.success(
-                request, "Your request was received. You will get a decision in writing."
+                request, _("Your request was received. You will get a decision in writing.")
             )
             return redirect("portal:home")
         except NotFound:
@@ -114,7 +116,7 @@ def appeal(request: HttpRequest, decided_review_id: int) -> HttpResponse:
             request_id=review_id,
             statement=request.POST.get("statement", "")[:4000],
         )
-        messages.success(request, "Appeal filed.")
+        messages.success(request, _("Appeal filed."))
     except NotFound:
         raise Http404 from None
     except DomainError as exc:
@@ -147,11 +149,10 @@ def detail(request: HttpRequest, review_id: int) -> HttpResponse:
         review = selectors.review_read(scope=scope, actor=request.user, request_id=review_id)
     except NotFound:
         raise Http404 from None
-    names = TECHNOLOGY_NAMES["en"]
     steps = []
     current = review.current_technology
     while (current := next_step_down(current) or "") != "":
-        steps.append((current, names[current]))
+        steps.append((current, technology_name(current)))
     return render(
         request,
         "reviews/detail.html",
@@ -160,7 +161,7 @@ def detail(request: HttpRequest, review_id: int) -> HttpResponse:
             "appeal": selectors.review_appeal_of(review),
             "reasons": DecisionReason.choices,
             "steps": steps,
-            "technology_names": names,
+            "technology_names": {code: technology_name(code) for code in TECHNOLOGY_NAMES},
             "can_decide_appeal": scope.role in (Role.SUPERVISOR, Role.ADMIN),
         },
     )

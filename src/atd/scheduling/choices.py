@@ -1,19 +1,20 @@
 """Statuses and kinds of appointments, importable without the tables."""
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class AppointmentStatus(models.TextChoices):
-    BOOKED = "booked", "Booked"
-    CANCELLED = "cancelled", "Cancelled"
-    ATTENDED = "attended", "Attended"
-    MISSED = "missed", "Missed"
+    BOOKED = "booked", _("Booked")
+    CANCELLED = "cancelled", _("Cancelled")
+    ATTENDED = "attended", _("Attended")
+    MISSED = "missed", _("Missed")
 
 
 class AppointmentKind(models.TextChoices):
-    CHECKIN = "checkin", "In-person check-in"
-    FIRST_REPORT = "first_report", "First report"
-    AD_HOC = "ad_hoc", "Appointment booked by an officer"
+    CHECKIN = "checkin", _("In-person check-in")
+    FIRST_REPORT = "first_report", _("First report")
+    AD_HOC = "ad_hoc", _("Appointment booked by an officer")
 
 
 class BookedBy(models.TextChoices):

@@ -16,6 +16,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from atd.core.errors import DomainError, Forbidden, NotFound
@@ -194,7 +195,7 @@ def office_holiday(request: HttpRequest, office_id: int) -> HttpResponse:
     day = _date(request.POST.get("day"))
     try:
         if day is None:
-            raise DomainError(detail="choose a day")
+            raise DomainError(detail=_("choose a day"))
         if request.POST.get("remove"):
             services.holiday_remove(actor=request.user, scope=scope, office_id=office_id, day=day)
         else:
@@ -329,7 +330,7 @@ def appointment_reschedule(request: HttpRequest, appointment_id: int) -> HttpRes
         raise
     except DomainError as exc:
         return _fail(request, exc, back)
-    messages.success(request, f"Appointment moved to {moved.day}.")
+    messages.success(request, _("Appointment moved to %(day)s.") % {"day": moved.day})
     return redirect(back)
 
 
@@ -351,5 +352,5 @@ def appointment_cancel(request: HttpRequest, appointment_id: int) -> HttpRespons
         raise
     except DomainError as exc:
         return _fail(request, exc, back)
-    messages.success(request, "Appointment cancelled.")
+    messages.success(request, _("Appointment cancelled."))
     return redirect(back)

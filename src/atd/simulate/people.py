@@ -37,6 +37,18 @@ RELEASE_TYPES = ["parole", "parole", "ntr", "nta", "nta", "recognizance", "other
 SHELTER = ("100 Hope Way", "Springfield")
 
 
+# US area codes of the demo offices' regions. Every number is in the 555-0100..0199 block that
+# the North American Numbering Plan keeps for fiction: valid in form (so SMS code paths run on
+# them), never anyone's phone.
+AREA_CODES = ("713", "312", "305", "212", "210", "404", "602", "206", "415", "214")
+
+
+def _phone(rng: random.Random) -> str:
+    # Two draws, as before this used the fictional block, so a seed gives the same people.
+    area, line = rng.randint(100, 999), rng.randint(1000, 9999)
+    return f"+1 {AREA_CODES[area % len(AREA_CODES)]} 555 01{line % 100:02d}"
+
+
 def _address(
     rng: random.Random, city: str, zip_code: str, shared_pool: list[dict[str, str]]
 ) -> dict[str, str]:
@@ -117,9 +129,7 @@ def release_records(
             "country_of_citizenship": country,
             "languages": ";".join(langs),
             "preferred_language": langs[0] if langs[0] in ("es", "en", "pt", "fr") else "es",
-            "phone": f"+1 555 {rng.randint(100, 999)} {rng.randint(1000, 9999)}"
-            if rng.random() < 0.93
-            else "",
+            "phone": _phone(rng) if rng.random() < 0.93 else "",
             "email": f"participant{a_number_start + i}@example.org" if rng.random() < 0.4 else "",
             "release_type": rng.choice(RELEASE_TYPES),
             "release_date": release.isoformat(),
@@ -129,7 +139,7 @@ def release_records(
             "aliases": ";".join("|".join(a) for a in aliases),
         }
         if not row["phone"] and not row["email"]:
-            row["phone"] = f"+1 555 {rng.randint(100, 999)} {rng.randint(1000, 9999)}"
+            row["phone"] = _phone(rng)
         row.update(_address(rng, office["city"], office["zip"], shared_pool))
         rows.append(row)
     return rows

@@ -80,7 +80,7 @@ def participant_with_case(
         country_of_citizenship="HN",
         languages=["es"],
         preferred_language="es",
-        phone="+1 555 0100",
+        phone="+1 312 555 0100",
         search_name=f"{given} {surname} garcia".lower().replace("é", "e"),
         created_at=now,
     )

@@ -29,6 +29,9 @@ class DeliveryResult:
     ok: bool
     provider_ref: str = ""
     error: str = ""
+    # A failure that no retry can mend (the provider refused the message, the number is not a
+    # number): the message fails at once, with its reason, instead of being tried again.
+    permanent: bool = False
 
 
 class Channel(Protocol):

@@ -11,14 +11,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Q
 
 from atd.alerts.channels import DeliveryResult, OutgoingMessage, channel_get
-from atd.alerts.models import DeliveryAttempt, Notification
+from atd.alerts.models import DeliveryAttempt, Notification, SmsOptOut
 from atd.alerts.policy import alert_policy
-from atd.alerts.rules import on_call_at, pages_for, retry_after
+from atd.alerts.rules import on_call_at, pages_for, participant_channel, phone_e164, retry_after
 from atd.alerts.selectors import preference_for
 from atd.alerts.services.preferences import hours_of
 from atd.core import clock
@@ -85,11 +86,15 @@ def _targets(notification: Notification, now: datetime) -> list[tuple[str, str]]
     participant = participant_get_in_scope(
         scope=_SYSTEM_SCOPE, participant_id=notification.participant_id or -1
     )
-    if notification.channel:
-        channel = notification.channel
-    else:
-        channel = "sms" if participant.phone else ("email" if participant.email else "in_app")
-    address = {"sms": participant.phone, "email": participant.email}.get(channel, "")
+    number = phone_e164(participant.phone, settings.ATD_SMS_DEFAULT_REGION) or participant.phone
+    opted_out = bool(number) and SmsOptOut.objects.filter(number=number).exists()
+    channel = notification.channel or participant_channel(
+        phone=participant.phone, sms_opted_out=opted_out, email=participant.email
+    )
+    if channel == "sms" and opted_out:
+        # Asked for a text, but the participant replied STOP: the notice goes another way.
+        channel = participant_channel(phone="", sms_opted_out=True, email=participant.email)
+    address = {"sms": number, "email": participant.email}.get(channel, "")
     return [(channel, address or "")]
 
 
@@ -121,6 +126,7 @@ def _deliver_one(pk: int, run: DeliveryRun) -> None:
         )
     )
     failures: list[tuple[str, int, int]] = []  # channel, attempts so far, max attempts
+    errors: list[str] = []
     for channel_name, address in _targets(notification, now):
         if channel_name in done:
             continue
@@ -154,7 +160,9 @@ def _deliver_one(pk: int, run: DeliveryRun) -> None:
             provider_ref=result.provider_ref[:200],
         )
         if not result.ok:
-            failures.append((channel_name, tries + 1, max_attempts))
+            # A permanent failure (refused by the provider, not a phone number) is not retried.
+            failures.append((channel_name, tries + 1, 1 if result.permanent else max_attempts))
+            errors.append(result.error[:200])
     notification.attempt_count += 1
     notification.claimed_until = None
     delays = [retry_after(n, m) for _, n, m in failures]
@@ -175,7 +183,9 @@ def _deliver_one(pk: int, run: DeliveryRun) -> None:
             object_type="notification",
             object_ids=[notification.pk],
             outcome="failed",
-            reason=", ".join(c for c, _, _ in failures),
+            reason="; ".join(
+                f"{c}: {e}" for c, e in zip((c for c, _, _ in failures), errors, strict=True)
+            ),
         )
     notification.save(
         update_fields=["status", "sent_at", "send_after", "attempt_count", "claimed_until"]

@@ -38,7 +38,7 @@ def test_email_channel_sends_through_djangos_backend() -> None:
 
 
 def test_console_sms_gateway_accepts_messages_for_development() -> None:
-    assert SmsChannel(ConsoleSmsGateway()).send(_msg("+15550100")).ok
+    assert SmsChannel(ConsoleSmsGateway()).send(_msg("+1 312 555 0100")).ok
 
 
 def test_webhook_is_signed_with_the_shared_secret() -> None:
@@ -75,9 +75,9 @@ def test_participant_reminder_goes_by_sms_and_failures_are_retried(world: World)
             assert notification_deliver_due().sent == 1
     n = Notification.objects.get(dedupe_key="r1")
     assert n.status == "sent"
-    assert gateway.sent == [
-        (participant.phone, "Recordatorio: Su ventana de registro abre mañana.")
-    ]
+    # Sent to the number in E.164, whatever its spelling on file ("+1 312 555 0100").
+    assert participant.phone == "+1 312 555 0100"
+    assert gateway.sent == [("+13125550100", "Recordatorio: Su ventana de registro abre mañana.")]
     attempts = list(DeliveryAttempt.objects.filter(notification=n).values_list("ok", flat=True))
     assert attempts == [False, True]
 
@@ -118,7 +118,7 @@ def test_new_critical_alert_pages_the_officer_by_their_chosen_channels(world: Wo
         timezone="UTC",
         page_severities=["critical"],
         channels=["in_app", "email", "sms"],
-        phone="+15550199",
+        phone="+1 312 555 0199",
     )
     inbox, mailer, sms = FakeInbox(), FakeMailer(), FakeSmsGateway()
     raise_alert(world)
@@ -143,7 +143,7 @@ def test_a_medium_alert_does_not_page_an_officer_who_chose_critical_only(world: 
         timezone="UTC",
         page_severities=["critical"],
         channels=["sms"],
-        phone="+15550199",
+        phone="+1 312 555 0199",
     )
     sms = FakeSmsGateway()
     raise_alert(world, kind="battery_low")

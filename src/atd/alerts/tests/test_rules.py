@@ -6,6 +6,7 @@ from datetime import UTC, datetime, time, timedelta
 
 import pytest
 
+from atd.alerts import rules
 from atd.alerts.rules import (
     OnCallHours,
     TransitionRefused,
@@ -121,3 +122,69 @@ def test_failed_deliveries_back_off_then_give_up() -> None:
 def test_sla_label_reads_left_or_breached() -> None:
     assert sla_label(timedelta(minutes=12, seconds=5)) == "12m left"
     assert sla_label(timedelta(hours=-1, minutes=-3)) == "breached 1h 3m ago"
+
+
+def test_sms_length_counts_gsm_and_unicode_segments() -> None:
+    assert rules.sms_length("a" * 160) == rules.SmsLength("gsm7", 160, 1)
+    assert rules.sms_length("a" * 161).segments == 2  # 153 a segment once split
+    assert rules.sms_length("€" * 80).units == 160  # extension characters count twice
+    assert rules.sms_length("Audiencia mañana a las 9").encoding == "gsm7"  # ñ is in GSM 03.38
+    assert rules.sms_length("Corte de Inmigración").encoding == "ucs2"  # ó is not
+    assert rules.sms_length("Você tem uma audiência").encoding == "ucs2"  # ê is not
+    assert rules.sms_length("ê" * 70).segments == 1 and rules.sms_length("ê" * 71).segments == 2
+
+
+def test_sms_fit_cuts_to_three_segments_with_an_ellipsis() -> None:
+    short = "Su registro abre hoy."
+    assert rules.sms_fit(short) == short
+    cut = rules.sms_fit("x" * 1000)
+    assert cut.endswith("…") and rules.sms_length(cut).segments == 3
+
+
+@pytest.mark.parametrize(
+    ("reply", "intent"),
+    [
+        ("STOP", "stop"),
+        ("stop please", "stop"),
+        ("Parar", "stop"),
+        ("¡ALTO!", "stop"),
+        ("Arrêt", "stop"),
+        ("START", "start"),
+        ("comenzar", "start"),
+        ("stopping by later", ""),
+        ("", ""),
+        ("\x00", ""),
+    ],
+)
+def test_sms_replies_that_stop_or_restart_texts(reply: str, intent: str) -> None:
+    assert rules.sms_reply_intent(reply) == intent
+
+
+@pytest.mark.parametrize(
+    ("raw", "e164"),
+    [
+        ("+1 312 555 0100", "+13125550100"),
+        ("(312) 555-0100", "+13125550100"),
+        ("+52 55 5555 1234", "+525555551234"),
+        ("+1 555 0100", None),  # no such area code
+        ("call me", None),
+        ("", None),
+        ("1" * 100, None),
+    ],
+)
+def test_phone_numbers_are_checked_and_written_in_e164(raw: str, e164: str | None) -> None:
+    assert rules.phone_e164(raw) == e164
+
+
+def test_a_stop_moves_a_participants_messages_to_another_channel() -> None:
+    assert rules.participant_channel(phone="+1", sms_opted_out=False, email="a@x") == "sms"
+    assert rules.participant_channel(phone="+1", sms_opted_out=True, email="a@x") == "email"
+    assert rules.participant_channel(phone="+1", sms_opted_out=True, email="") == "in_app"
+    assert rules.participant_channel(phone="", sms_opted_out=False, email="") == "in_app"
+
+
+def test_provider_reports_never_move_a_message_backwards() -> None:
+    assert rules.sms_status_advances("", "queued")
+    assert rules.sms_status_advances("sent", "delivered")
+    assert not rules.sms_status_advances("delivered", "sent")
+    assert not rules.sms_status_advances("", "exploded")

@@ -80,13 +80,6 @@ def test_statuses_that_end_supervision_map_to_case_closure_reasons() -> None:
     assert rules.closure_reason_for("in_proceedings") is None
 
 
-def test_reminder_text_is_in_the_participants_language() -> None:
-    subject, body = rules.hearing_reminder_text("es", court="Corte", when="2026-06-08 09:00")
-    assert subject == "Recordatorio de audiencia"
-    assert "Corte" in body and "2026-06-08 09:00" in body
-    assert rules.hearing_reminder_text("xx", court="C", when="w")[0] == "Court hearing reminder"
-
-
 def test_hearing_time_is_local_with_its_zone_named() -> None:
     moment = datetime(2026, 12, 3, 15, 0, tzinfo=UTC)
     assert rules.hearing_when_text(moment, "America/New_York") == "2026-12-03 10:00 EST"

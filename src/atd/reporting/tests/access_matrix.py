@@ -65,4 +65,5 @@ ENDPOINTS = {
     "GET /reporting/reports/<report_id>/": Rule(roles=READERS, scoped=False),
     "GET /reporting/reports/<report_id>/csv/": Rule(roles=READERS, scoped=False),
     "GET /reporting/reports/<report_id>/pdf/": Rule(roles=READERS, scoped=False),
+    "GET /reporting/reports/<report_id>/json/": Rule(roles=READERS, scoped=False),
 }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from typing import Any
 
 import pytest
 
@@ -286,3 +287,64 @@ def test_a_long_legal_timeline_is_read_when_the_last_two_steps_are_too_late(
     assert _status(history, date(2026, 1, 25), known).by_category()["in_custody"] == 1
     assert _status(history, date(2026, 2, 15), known).by_category()["in_custody"] == 0
     assert _status(history, date(2026, 1, 10), known).by_category()["in_custody"] == 0
+
+
+def test_report_pdf_is_a_document_with_title_page_chart_page_numbers_and_hash(
+    history: World,
+) -> None:
+    analyst = history.user("records_analyst")
+    scope = Scope.for_user(analyst)
+    with clock.frozen_at(datetime(2026, 5, 2, 9, 30, tzinfo=UTC)):
+        cohort = services.cohort_save(
+            actor=analyst, scope=scope, name="Parole cohort", filters=rules.CohortFilters()
+        )
+        report = services.report_generate(
+            actor=analyst, scope=scope, cohort_id=cohort.pk, as_of=date(2026, 4, 30)
+        )
+    pdf = selectors.report_pdf(report)
+    assert pdf == selectors.report_pdf(report)
+    assert report.pdf_sha256 == rules.content_hash(pdf)
+    # Uncompressed page streams: the words a reader sees are in the bytes.
+    for words in (
+        b"Cohort status report",
+        b"Parameters",
+        b"Parole cohort",
+        b"Status as of",
+        b"2026-04-30",
+        b"Summary",
+        b"Participants by status as of 2026-04-30",
+        b"By office",
+        b"Page 1",
+        b"Page 2",
+        report.content_sha256.encode(),
+    ):
+        assert words in pdf, words
+    assert bytes(report.content).startswith(b"section,group,status,label,count\r\n")
+
+
+def test_opening_a_filed_list_is_audited_with_its_hash_and_row_count(
+    history: World, client_for: Any
+) -> None:
+    from atd.core.models import AuditEntry
+
+    analyst = history.user("records_analyst")
+    scope = Scope.for_user(analyst)
+    cohort = services.cohort_save(
+        actor=analyst, scope=scope, name="All", filters=rules.CohortFilters()
+    )
+    report = services.report_generate(
+        actor=analyst, scope=scope, cohort_id=cohort.pk, as_of=date(2026, 4, 30), with_list=True
+    )
+    client = client_for("records_analyst")
+    for form, suffix in (("csv", "csv/"), ("pdf", "pdf/"), ("json", "json/"), ("page", "")):
+        response = client.get(f"/reporting/reports/{report.pk}/{suffix}")
+        assert response.status_code == 200, form
+        entry = AuditEntry.objects.filter(action="report.read").order_by("-id").first()
+        assert entry is not None
+        assert entry.reason.startswith(f"{form} cohort_list rows={report.participants} ")
+        assert report.content_sha256 in entry.reason
+    sidecar = client.get(f"/reporting/reports/{report.pk}/json/").json()
+    assert sidecar["csv_sha256"] == report.content_sha256
+    assert sidecar["parameters"]["as_of"] == "2026-04-30"
+    page = client.get(f"/reporting/reports/{report.pk}/").content.decode()
+    assert "Status as of" in page and "{&quot;" not in page

@@ -53,24 +53,25 @@ def test_cohort_list_export_audits_the_participant_ids_it_returned(world: World)
         ("/api/reporting/reports/{id}/pdf", "pdf"),
         ("/reporting/reports/{id}/csv/", "csv"),
         ("/reporting/reports/{id}/pdf/", "pdf"),
-        ("/reporting/reports/{id}/", "preview"),
+        ("/reporting/reports/{id}/", "page"),
     ],
 )
 def test_each_download_of_a_filed_report_is_audited_with_its_hash_and_rows(
     world: World, client_for: Any, path: str, purpose: str
 ) -> None:
     report = _list_report(world)
-    before = AuditEntry.objects.filter(action="report.download").count()
+    before = AuditEntry.objects.filter(action="report.read").count()
     response = client_for("auditor").get(path.format(id=report.pk))
     assert response.status_code == 200
-    entries = AuditEntry.objects.filter(action="report.download").order_by("id")
+    entries = AuditEntry.objects.filter(action="report.read").order_by("id")
     assert entries.count() == before + 1
     entry = entries.last()
     assert entry is not None
     assert entry.actor_label == world.user("auditor").username
     assert entry.object_type == "report" and entry.object_ids == str(report.pk)
     assert report.content_sha256 in entry.reason
-    assert f"{report.participants} participant(s)" in entry.reason
+    rows = bytes(report.content).count(b"\n") - 1
+    assert f"rows={rows}" in entry.reason and rows == report.participants
     assert entry.reason.startswith(purpose)
 
 

@@ -45,14 +45,41 @@ def test_report_bytes_depend_only_on_values() -> None:
     shuffled = _report()
     shuffled.rows.reverse()
     assert rules.cohort_status_csv(shuffled) == first
-    assert b"known_at,2026-05-01T08:00:00+00:00" in first
-    assert b"participants,7" in first
+    assert b"participants,,,All participants,7\r\n" in first
+
+
+def test_csv_is_plain_rfc4180_with_the_header_first_and_parameters_beside_it() -> None:
+    report = _report()
+    content = rules.cohort_status_csv(report)
+    assert content.startswith(b"section,group,status,label,count\r\n")
+    assert b"known_at" not in content and b"{" not in content
+    listing = rules.cohort_list_csv(
+        [
+            rules.ListRow(
+                a_number="200000001",
+                office="AAA",
+                nationality="HN",
+                category="removed",
+                notice="served",
+            )
+        ]
+    )
+    assert listing == (
+        b"a_number,office,nationality,status,notice_to_appear\r\n"
+        b"200000001,AAA,HN,removed,served\r\n"
+    )
+    sidecar = rules.report_sidecar(report.parameters(), rules.content_hash(content))
+    assert b'"known_at":"2026-05-01T08:00:00+00:00"' in sidecar
+    assert rules.content_hash(content).encode() in sidecar
+    words = dict(rules.report_parameters_in_words(report.parameters()))
+    assert words["Status as of"].startswith("2026-04-30")
+    assert words["Records known at"].startswith("2026-05-01T08:00:00+00:00")
 
 
 def test_every_category_is_listed_even_when_zero() -> None:
     text = rules.cohort_status_csv(_report()).decode()
     for key in rules.CATEGORY_KEYS:
-        assert f"status,{key}," in text
+        assert f"status,,{key}," in text
 
 
 def test_cost_compares_program_days_with_detention_days() -> None:

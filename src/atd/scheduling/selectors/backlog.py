@@ -139,7 +139,7 @@ def late_appointments_read(
             appointment_id=pk,
             participant_id=pid,
             name=names.get(pid, f"#{pid}"),
-            kind=AppointmentKind(kind).label,
+            kind=str(AppointmentKind(kind).label),
             day=day,
             deadline=deadline,
         )

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 
 from atd.core import clock
 from atd.core.audit import audit_record
@@ -108,7 +109,7 @@ def _changeable(scope: Scope, appointment_id: int) -> Appointment:
         scope=scope, appointment_id=appointment_id, for_update=True
     )
     if not selectors.appointment_is_upcoming(appointment):
-        raise Conflict(detail="only an upcoming booked appointment can be changed")
+        raise Conflict(detail=_("only an upcoming booked appointment can be changed"))
     return appointment
 
 
@@ -146,7 +147,7 @@ def appointment_reschedule(
                 ]
             )
     except IntegrityError:
-        raise Conflict(detail="that slot was just taken; choose the day again") from None
+        raise Conflict(detail=_("that slot was just taken; choose the day again")) from None
     audit_record(
         actor=actor,
         action="appointment.reschedule",
@@ -164,7 +165,7 @@ def appointment_cancel(
     """Frees the slot. A check-in or first report stays due: the next scheduler run books it
     again unless the plan no longer asks for it in person."""
     if not reason.strip():
-        raise ValidationFailed(errors=[FieldError("reason", "say why it is cancelled")])
+        raise ValidationFailed(errors=[FieldError("reason", _("say why it is cancelled"))])
     appointment = _changeable(scope, appointment_id)
     appointment.status = AppointmentStatus.CANCELLED
     appointment.cancel_reason = reason.strip()[:300]

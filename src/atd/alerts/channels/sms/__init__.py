@@ -1,5 +1,7 @@
 """SMS channel through a pluggable gateway (settings.ATD_SMS_GATEWAY): "console" prints the
-message (development); a dotted path names a class with `send_sms(to, text) -> str`."""
+message (development); "http" is a provider's REST API (channels.sms.http); a dotted path names a
+class with `send_sms(to, text) -> str`. Numbers are checked and written in E.164 before sending;
+a message longer than three segments is cut with an ellipsis (alerts.rules.sms_fit)."""
 
 from __future__ import annotations
 
@@ -10,9 +12,10 @@ from django.conf import settings
 from django.utils.module_loading import import_string
 
 from atd.alerts.channels import DeliveryResult, OutgoingMessage
+from atd.alerts.channels.sms.http import HttpSmsGateway, SmsRejected
+from atd.alerts.rules import phone_e164, sms_fit
 
 log = logging.getLogger(__name__)
-SMS_MAX_CHARS = 480  # three concatenated segments
 
 
 class SmsGateway(Protocol):
@@ -35,6 +38,8 @@ def sms_gateway_from_settings() -> SmsGateway:
     name = getattr(settings, "ATD_SMS_GATEWAY", "console") or "console"
     if name == "console":
         return ConsoleSmsGateway()
+    if name == "http":
+        return HttpSmsGateway()
     gateway: SmsGateway = import_string(name)()
     return gateway
 
@@ -48,10 +53,17 @@ class SmsChannel:
 
     def send(self, message: OutgoingMessage) -> DeliveryResult:
         if not message.address:
-            return DeliveryResult(ok=False, error="no phone number on file")
-        text = f"{message.subject}: {message.body}"[:SMS_MAX_CHARS]
+            return DeliveryResult(ok=False, error="no phone number on file", permanent=True)
+        number = phone_e164(message.address, settings.ATD_SMS_DEFAULT_REGION)
+        if number is None:
+            return DeliveryResult(
+                ok=False, error=f"not a valid phone number: {message.address[:40]}", permanent=True
+            )
+        text = sms_fit(f"{message.subject}: {message.body}")
         try:
-            ref = self.gateway.send_sms(message.address, text)
-        except Exception as exc:  # noqa: BLE001 - any gateway failure is a failed attempt
+            ref = self.gateway.send_sms(number, text)
+        except SmsRejected as exc:
+            return DeliveryResult(ok=False, error=f"refused: {exc}"[:500], permanent=True)
+        except Exception as exc:  # noqa: BLE001 - any other gateway failure is retried
             return DeliveryResult(ok=False, error=f"{type(exc).__name__}: {exc}"[:500])
         return DeliveryResult(ok=True, provider_ref=ref)

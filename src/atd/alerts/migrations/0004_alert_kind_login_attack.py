@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("alerts", "0002_lifecycle_preferences_delivery"),
+        ("alerts", "0003_sms_provider_status_and_opt_out"),
     ]
 
     operations = [
