@@ -21,6 +21,7 @@ class AlertKind(models.TextChoices):
     ARREST_MATCH = "arrest_match", "Confirmed arrest/booking match"
     LOW_STOCK = "low_stock", "Device stock low"
     REVIEW_OVERDUE = "review_overdue", "Review request overdue"
+    LOGIN_ATTACK = "login_attack", "Failed sign-ins on one account from many addresses"
     OTHER = "other", "Other"
 
 

@@ -63,7 +63,46 @@ def _demo(ctx: dict[str, Any]) -> None:
     alerts_demo_seed(ctx)
 
 
+def _account_name_attack(
+    sender: Any,
+    *,
+    username: str,
+    failures: int,
+    addresses: list[str],
+    period: int,
+    at: Any,
+    **kwargs: Any,
+) -> None:
+    """An attack on one account name (core.auth_adapter): an alert with no participant or
+    office, so only admins see it; one per account and cool-off period."""
+    from atd.alerts.choices import AlertKind
+    from atd.alerts.services.raising import AlertSignal, alert_raise
+    from atd.alerts.types import AlertEvidence, JsonValue
+    from atd.core.actors import SYSTEM
+
+    facts: dict[str, JsonValue] = {
+        "username": username,
+        "failures": failures,
+        "addresses": [str(a) for a in addresses[:20]],
+    }
+    alert_raise(
+        actor=SYSTEM,
+        signal=AlertSignal(
+            kind=AlertKind.LOGIN_ATTACK,
+            occurred_at=at,
+            source="auth",
+            source_ref=f"{username}:{period}",
+            detail=facts,
+            evidence=AlertEvidence(facts=facts),
+            title="Failed sign-ins on one account from many addresses",
+        ),
+    )
+
+
 def register_all() -> None:
+    from atd.core.auth_adapter import account_name_attack
+
+    account_name_attack.connect(_account_name_attack, dispatch_uid="alerts.account_name_attack")
     # After people (and telemetry/check-ins) have seeded participants.
     register_demo_step(DemoStep("alerts", seed=_demo, order=500))
     register_periodic_job(

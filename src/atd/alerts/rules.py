@@ -29,6 +29,7 @@ DEFAULT_SEVERITY: dict[str, str] = {
     "low_stock": "low",
     "charging": "low",
     "review_overdue": "medium",
+    "login_attack": "high",
 }
 
 ACK_SLA: dict[str, timedelta] = {

@@ -24,7 +24,7 @@ from atd.core import clock
 from atd.core.audit import audit_record
 from atd.core.errors import DomainError, NotFound
 from atd.core.extensions import alert_asides, ordered
-from atd.core.params import int_or_none, page_number
+from atd.core.params import int_param, page_param
 from atd.core.roles import STAFF_ROLES, Role
 from atd.core.scope import STAFF_CASE_ROLES, Scope, scope_for
 from atd.core.timezones import zone_label, zone_names
@@ -41,10 +41,10 @@ def _filters(request: HttpRequest) -> selectors.AlertFilters:
         kind=g.get("kind", "") if g.get("kind") in AlertKind.values else "",
         severity=g.get("severity", "") if g.get("severity") in Severity.values else "",
         status=status if status in ("active", "open", "acknowledged", "resolved", "") else "active",
-        office_id=int_or_none(g.get("office")),
-        officer_id=int_or_none(g.get("officer")),
-        participant_id=int_or_none(g.get("participant")),
-        older_than_hours=int_or_none(g.get("older_than_hours")),
+        office_id=int_param(g.get("office")),
+        officer_id=int_param(g.get("officer")),
+        participant_id=int_param(g.get("participant")),
+        older_than_hours=int_param(g.get("older_than_hours"), minimum=0, maximum=24 * 366 * 10),
         sla_breached=g.get("breached") == "1",
         q=g.get("q", "").strip()[:100],
     )
@@ -52,7 +52,7 @@ def _filters(request: HttpRequest) -> selectors.AlertFilters:
 
 def _queue_context(request: HttpRequest, scope: Scope) -> dict[str, Any]:
     filters = _filters(request)
-    page_no = page_number(request.GET.get("page"))
+    page_no = page_param(request, page_size=PAGE)
     items, total = selectors.alert_list(
         scope=scope, filters=filters, offset=(page_no - 1) * PAGE, limit=PAGE
     )
@@ -210,7 +210,7 @@ def bulk(request: HttpRequest) -> HttpResponse:
     scope = scope_for(request, STAFF_CASE_ROLES)
     post = request.POST
     action = post.get("action", "")
-    ids = sorted({i for i in (int_or_none(v) for v in post.getlist("alert_id")) if i is not None})
+    ids = sorted({i for i in (int_param(v) for v in post.getlist("alert_id")) if i is not None})
     back = post.get("next", "")
     target = back if back.startswith("/") and not back.startswith("//") else reverse("alerts:queue")
     if action not in ("acknowledge", "resolve"):

@@ -40,7 +40,7 @@ class AtdNinjaAPI(NinjaAPI):
         for operations in schema["paths"].values():
             for operation in operations.values():
                 responses = operation.setdefault("responses", {})
-                for code in ("401", "403", "404", "409", "422", "429"):
+                for code in ("401", "403", "404", "409", "413", "422", "429"):
                     responses.setdefault(code, problem)
                 responses.setdefault("400", problem)
         return schema

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from pathlib import Path
@@ -42,6 +43,38 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if raw is None or raw.strip() == "":
         return default
     return [part.strip() for part in raw.split(",") if part.strip()]
+
+
+def env_rate(name: str, default: str) -> str:
+    """An allauth rate limit ("60/m/ip", "5/300s/key", comma-separated parts)."""
+    raw = os.environ.get(name)
+    value = default if raw is None or raw.strip() == "" else raw.strip()
+    for part in value.split(","):
+        pieces = part.strip().split("/")
+        amount, duration = (pieces + ["", ""])[:2]
+        unit = duration.lstrip("0123456789")
+        if (
+            len(pieces) not in (2, 3)
+            or not amount.isdigit()
+            or unit not in {"s", "m", "h", "d"}
+            or (len(pieces) == 3 and pieces[2] not in {"ip", "key", "user"})
+        ):
+            raise SettingsError(f"{name}={value!r} is not a rate (e.g. 60/m/ip, 5/300s/key)")
+    return value
+
+
+def env_networks(name: str, default: list[str]) -> list[str]:
+    """A comma-separated list of IP addresses or CIDR networks ("10.0.0.5, 10.1.0.0/16",
+    IPv6 too), normalised ("10.0.0.5/32"); a value that is neither stops start-up."""
+    networks = []
+    for part in env_list(name, default):
+        try:
+            networks.append(str(ipaddress.ip_network(part, strict=False)))
+        except ValueError:
+            raise SettingsError(
+                f"{name}: {part!r} is not an IP address or network (e.g. 10.0.0.5, 10.0.0.0/24)"
+            ) from None
+    return networks
 
 
 def database_from_url(url: str, *, base_dir: Path) -> dict[str, object]:

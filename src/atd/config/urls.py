@@ -10,6 +10,7 @@ from django.urls import include, path
 from django.views.decorators.cache import cache_control
 
 from atd.config.api import api
+from atd.core.bad_input import bad_request
 
 
 def healthz(request: HttpRequest) -> HttpResponse:
@@ -29,6 +30,8 @@ def admin_login_redirect(request: HttpRequest) -> HttpResponse:
     # The admin site has no second factor of its own: every staff login goes through allauth.
     return redirect(f"/accounts/login/?next={request.GET.get('next', '/admin/')}")
 
+
+handler400 = bad_request
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),

@@ -16,9 +16,15 @@ from atd.core.audit import audit_batch, audit_record
 from atd.core.errors import NotFound
 from atd.core.scope import STAFF_CASE_ROLES, Scope
 from atd.people.selectors import participant_get_in_scope
+from atd.telemetry.selectors import (
+    TRACK_MAX_SPAN,
+    TRACK_RECENT,
+    ReasonRequired,
+    track_read_reason,
+)
 
-RECENT = timedelta(days=7)
-MAX_SPAN = timedelta(days=31)
+RECENT = TRACK_RECENT
+MAX_SPAN = TRACK_MAX_SPAN
 
 
 def _moment(value: str, *, end_of_day: bool = False) -> datetime | None:
@@ -60,29 +66,22 @@ def participant_track(request: HttpRequest, participant_id: int) -> JsonResponse
         return JsonResponse(
             {"error": "bad_period", "detail": "choose a period of at most 31 days"}, status=400
         )
-    reason = request.GET.get("reason", "").strip()[:500]
-    if since < now - RECENT - timedelta(minutes=5) and not reason:
-        audit_record(
+    try:
+        reason = track_read_reason(
             actor=request.user,
+            participant_id=participant_id,
+            since=since,
+            reason=request.GET.get("reason"),
             action="track.read",
-            object_type="participant",
-            object_ids=[participant_id],
-            outcome="refused",
-            reason="older than 7 days without a reason",
         )
-        return JsonResponse(
-            {
-                "error": "reason_required",
-                "detail": "Reading a track older than 7 days needs a reason; it is recorded.",
-            },
-            status=400,
-        )
+    except ReasonRequired as exc:
+        return JsonResponse({"error": "reason_required", "detail": exc.detail}, status=400)
     audit_record(
         actor=request.user,
         action="track.read",
         object_type="participant",
         object_ids=[participant_id],
-        reason=reason or "last 7 days",
+        reason=reason,
     )
     # The map draws a thinned track; full=1 returns every fix of the period (same audit).
     return JsonResponse(

@@ -22,7 +22,7 @@ from atd.core.audit import audit_batch, audit_record
 from atd.core.audit_selectors import AuditFilters, audit_search_read
 from atd.core.errors import DomainError, NotFound
 from atd.core.extensions import dashboard_cards, ordered, participant_panels
-from atd.core.params import int_or_none, page_number
+from atd.core.params import int_param, page_param
 from atd.core.roles import Role
 from atd.core.scope import Scope, scope_for
 from atd.people import selectors, services
@@ -112,11 +112,11 @@ def dashboard_alerts(request: HttpRequest) -> HttpResponse:
 @login_required
 def participant_list(request: HttpRequest) -> HttpResponse:
     scope = scope_for(request, CASE_ROLES)
-    page_no = page_number(request.GET.get("page"))
+    page_no = page_param(request, page_size=PAGE)
     filters = selectors.ParticipantFilters(
         q=request.GET.get("q", "")[:100],
-        office_id=int_or_none(request.GET.get("office")),
-        officer_id=int_or_none(request.GET.get("officer")),
+        office_id=int_param(request.GET.get("office")),
+        officer_id=int_param(request.GET.get("officer")),
         status=request.GET.get("status", "")
         if request.GET.get("status") in CaseStatus.values
         else "",
@@ -246,7 +246,7 @@ def case_assignment(request: HttpRequest, case_id: int) -> HttpResponse:
             actor=request.user,
             scope=scope,
             case_id=case_id,
-            officer_id=int_or_none(request.POST.get("officer_id")),
+            officer_id=int_param(request.POST.get("officer_id")),
             reason=request.POST.get("reason", ""),
         )
         messages.success(request, "Case reassigned.")
@@ -296,7 +296,7 @@ def _dt(value: str | None) -> datetime | None:
 @login_required
 def audit_search(request: HttpRequest) -> HttpResponse:
     scope_for(request, (Role.AUDITOR, Role.ADMIN))
-    page_no = page_number(request.GET.get("page"))
+    page_no = page_param(request, page_size=PAGE)
     filters = AuditFilters(
         actor=request.GET.get("actor", "")[:150],
         action=request.GET.get("action", "")[:64],

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
 from django.conf import settings
+from django.core.exceptions import SuspiciousOperation
 from django.db import DataError
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI, Schema
@@ -17,13 +18,13 @@ from ninja.security import APIKeyHeader, SessionAuth
 from pydantic import AfterValidator, Field
 
 from atd.core.apikeys import api_key_authenticate
+from atd.core.bad_input import TOO_LARGE, BadInput, bad_value, too_large
 from atd.core.errors import (
     DomainError,
     FieldError,
     Forbidden,
     NotFound,
     Unauthorized,
-    ValidationFailed,
 )
 from atd.core.middleware import staff_has_mfa
 from atd.core.models import ApiKey
@@ -123,16 +124,58 @@ def install_problem_handlers(api: NinjaAPI) -> None:
             {"type": "about:blank", "title": title, "status": exc.status_code, "detail": str(exc)},
         )
 
+    def _bad_input(request: HttpRequest, problem: BadInput) -> HttpResponse:
+        return problem_response(
+            request,
+            {
+                "type": problem.type,
+                "title": problem.title,
+                "status": problem.status,
+                "detail": problem.detail,
+            },
+        )
+
     @api.exception_handler(DataError)
     def _data(request: HttpRequest, exc: DataError) -> HttpResponse:
         # The database refused a value the schema let through (a NUL byte, an out-of-range
         # number or date). That is the caller's input, not a server fault; nothing was stored.
         log.info("database refused a value on %s: %s", request.path, exc)
-        return problem_response(
+        return _bad_input(request, bad_value())
+
+    @api.exception_handler(OverflowError)
+    def _overflow(request: HttpRequest, exc: OverflowError) -> HttpResponse:
+        # SQLite's form of the same refusal: an integer past 64 bits.
+        log.info("value out of range on %s: %s", request.path, exc)
+        return _bad_input(request, bad_value())
+
+    @api.exception_handler(SuspiciousOperation)
+    def _suspicious(request: HttpRequest, exc: SuspiciousOperation) -> HttpResponse:
+        # Django refuses a body over DATA_UPLOAD_MAX_MEMORY_SIZE (or with too many fields)
+        # when a handler first reads it: 413, not the 500 a generic handler would give.
+        if isinstance(exc, TOO_LARGE):
+            return _bad_input(request, too_large(exc))
+        return _bad_input(
             request,
-            ValidationFailed(
-                detail="a value in the request cannot be stored or compared"
-            ).problem(),
+            BadInput(
+                400, "Bad request", "The request was refused as malformed.", "/problems/bad-input"
+            ),
+        )
+
+    @api.exception_handler(RecursionError)
+    def _too_deep(request: HttpRequest, exc: RecursionError) -> HttpResponse:
+        # A handler that decodes its own body met JSON nested deeper than Python recurses.
+        return _bad_input(
+            request,
+            BadInput(
+                400, "Bad request", "The request body is nested too deeply.", "/problems/bad-input"
+            ),
+        )
+
+    @api.exception_handler(UnicodeError)
+    def _encoding(request: HttpRequest, exc: UnicodeError) -> HttpResponse:
+        return _bad_input(
+            request,
+            BadInput(400, "Bad request", "The request is not valid UTF-8.", "/problems/bad-input"),
         )
 
     @api.exception_handler(Exception)

@@ -72,6 +72,7 @@ def audit_record(
         "reason": (reason or "")[:500],
         "request_id": ctx.request_id[:64],
         "source_ip": ctx.source_ip[:64],
+        "client_request_id": ctx.client_request_id[:64],
     }
     pending = _pending.get()
     if pending is not None and not transaction.get_connection().in_atomic_block:

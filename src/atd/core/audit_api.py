@@ -29,6 +29,7 @@ class AuditEntryOut(Schema):
     reason: str
     request_id: str
     source_ip: str
+    client_request_id: str
 
 
 class AuditPage(Schema):

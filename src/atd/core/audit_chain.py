@@ -31,6 +31,7 @@ FIELDS = (
     "outcome",
     "reason",
     "request_id",
+    "client_request_id",
     "source_ip",
     "prev_hash",
     "key_id",

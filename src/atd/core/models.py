@@ -46,6 +46,8 @@ class AuditEntry(models.Model):
     reason = models.CharField(max_length=500, blank=True, default="")
     request_id = models.CharField(max_length=64, blank=True, default="")
     source_ip = models.CharField(max_length=64, blank=True, default="")
+    # The X-Request-ID the caller sent (a claim, for correlation); request_id is the server's.
+    client_request_id = models.CharField(max_length=64, blank=True, default="")
     prev_hash = models.CharField(max_length=64)
     # HMAC-SHA256 keyed with the audit key `key_id` (kept outside the database; ADR 0013).
     hash = models.CharField(max_length=64, unique=True)

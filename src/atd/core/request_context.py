@@ -1,4 +1,5 @@
-"""Per-request facts the audit log needs (request id, source IP), carried in a contextvar."""
+"""Per-request facts the audit log needs (request id, source IP, the caller's own request id),
+carried in a contextvar."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class RequestContext:
-    request_id: str = ""
-    source_ip: str = ""
+    request_id: str = ""  # made by this server, never taken from the request
+    source_ip: str = ""  # the client, resolved through trusted proxies only
+    client_request_id: str = ""  # X-Request-ID as the caller sent it: a claim, kept apart
 
 
 _current: contextvars.ContextVar[RequestContext] = contextvars.ContextVar(

@@ -278,7 +278,7 @@ def _list_sql(q: CohortQuery, t: dict[str, str], params: dict[str, Any]) -> str:
     office = _OFFICE.format(office_at=t["office_at"])
     return f"""
     SELECT p.a_number, f.nationality, {office} AS office_id, {_category_sql(t)} AS category,
-      {_NOTICE} AS notice
+      {_NOTICE} AS notice, f.participant_id
     FROM {t["facts"]} f {t["participant_join"]}
     WHERE {_where(q, params)}
     ORDER BY p.a_number, f.case_id"""  # noqa: S608 -- names from model metadata; values bound
@@ -346,13 +346,14 @@ def cohort_status_rows(q: CohortQuery) -> list[tuple[str, str, int, str, int]]:
     return sorted(rows, key=lambda r: (r[0], r[1], r[2], r[3]))
 
 
-def cohort_list_rows(q: CohortQuery) -> list[tuple[str, str, int, str, str]]:
-    """(a_number, nationality, office id, category, notice state) per case, by A-number."""
+def cohort_list_rows(q: CohortQuery) -> list[tuple[str, str, int, str, str, int]]:
+    """(a_number, nationality, office id, category, notice state, participant id) per case,
+    by A-number (the participant id is for the audit entry of the export, not the file)."""
     params = _params(q)
     sql = _list_sql(q, _tables(), params)
     return [
-        (a_number, nat or "", office_id, CATEGORY_KEYS[cat - 1], NOTICE_KEYS[notice - 1])
-        for a_number, nat, office_id, cat, notice in _run(sql, params)
+        (a_number, nat or "", office_id, CATEGORY_KEYS[cat - 1], NOTICE_KEYS[notice - 1], pid)
+        for a_number, nat, office_id, cat, notice, pid in _run(sql, params)
     ]
 
 

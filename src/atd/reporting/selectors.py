@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db.models import QuerySet
 
 from atd.core.audit import audit_record
+from atd.core.audit_export import export_audit_record
 from atd.core.errors import NotFound
 from atd.core.roles import Role
 from atd.core.scope import Scope
@@ -149,6 +150,7 @@ def cohort_list_read(
     case_facts_refresh()
     query = _query(scope, filters, as_of, known_at)
     codes = _office_codes()
+    found = cohort_list_rows(query)
     rows = [
         rules.ListRow(
             a_number=a_number,
@@ -157,14 +159,15 @@ def cohort_list_read(
             category=category,
             notice=notice,
         )
-        for a_number, nat, office_id, category, notice in cohort_list_rows(query)
+        for a_number, nat, office_id, category, notice, _ in found
     ]
-    audit_record(
+    # The list names people: the entry names them too (or fingerprints a list too long).
+    export_audit_record(
         actor=actor,
         action="report.cohort_list",
-        object_type="cohort",
-        object_ids=[],
-        reason=f"{len(rows)} participant(s) as of {as_of.isoformat()}",
+        object_type="participant",
+        ids=[row[5] for row in found],
+        reason=f"cohort list of {len(rows)} case(s) as of {as_of.isoformat()}",
     )
     return rows
 

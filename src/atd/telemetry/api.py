@@ -282,14 +282,23 @@ class TrackOut(Schema):
 
 
 @router.get("/participants/{participant_id}/track", response=TrackOut)
-def participant_track(request: HttpRequest, participant_id: int, hours: int = 24) -> Any:
+def participant_track(
+    request: HttpRequest, participant_id: int, hours: int = 24, reason: str = ""
+) -> Any:
+    """The last `hours` (1 to 720) of fixes, newest first. A period reaching past the last
+    7 days needs a `reason`, as on the console's map: without one the answer is 400
+    (`reason_required`) and the refusal is audited; with one, the reason is audited."""
     scope = scope_of(request)
     scope.require(
         Role.CASE_OFFICER, Role.CONTRACTOR_SPECIALIST, Role.SUPERVISOR, Role.ADMIN, Role.PARTICIPANT
     )
     since = clock.now() - timedelta(hours=max(1, min(hours, 24 * 30)))
     last, track = selectors.participant_track_read(
-        scope=scope, actor=principal_of(request), participant_id=participant_id, since=since
+        scope=scope,
+        actor=principal_of(request),
+        participant_id=participant_id,
+        since=since,
+        reason=reason,
     )
     return {
         "participant_id": participant_id,

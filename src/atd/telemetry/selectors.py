@@ -9,8 +9,9 @@ from typing import Any
 from django.db.models import F, QuerySet, Window
 from django.db.models.functions import Mod, RowNumber
 
+from atd.core import clock
 from atd.core.audit import audit_record
-from atd.core.errors import NotFound
+from atd.core.errors import DomainError, FieldError, NotFound
 from atd.core.scope import Scope
 from atd.people.selectors import (
     participant_exists_in_scope,
@@ -18,13 +19,73 @@ from atd.people.selectors import (
     participant_ids_in_scope,
 )
 from atd.telemetry.models import DeadLetter, DeviceEvent, DeviceState, LastPosition, Position
+from atd.telemetry.rules.track_access import (  # noqa: F401  (TRACK_*: published for the console)
+    REFUSED_REASON,
+    ROUTINE_REASON,
+    TRACK_MAX_SPAN,
+    TRACK_RECENT,
+    track_reason_clean,
+    track_reason_required,
+)
 from atd.telemetry.types import TrackPoint, TrackSample
 
 
+@dataclass
+class ReasonRequired(DomainError):
+    """A track read past the recent window without a stated reason (400 reason_required)."""
+
+    detail: str = "Reading a track older than 7 days needs a reason; it is recorded."
+    status: int = 400
+    title: str = "Reason required"
+    type: str = "/problems/reason-required"
+
+    def __post_init__(self) -> None:
+        if not self.errors:
+            self.errors = [FieldError(field="reason", reason="reason_required")]
+
+
+def track_read_reason(
+    *, actor: Any, participant_id: int, since: datetime, reason: str | None, action: str
+) -> str:
+    """The reason to record for a read of one participant's track from `since`: the stated
+    one, or the routine one for a recent period. A read past the recent window without a
+    reason is refused and the refusal audited (raises ReasonRequired). Every door that shows
+    a track (the console's map, the API) asks here, so the rule cannot differ between them."""
+    stated = track_reason_clean(reason)
+    if stated:
+        return stated
+    if track_reason_required(since=since, now=clock.now()):
+        audit_record(
+            actor=actor,
+            action=action,
+            object_type="participant",
+            object_ids=[participant_id],
+            outcome="refused",
+            reason=REFUSED_REASON,
+        )
+        raise ReasonRequired()
+    return ROUTINE_REASON
+
+
 def participant_track_read(
-    *, scope: Scope, actor: Any, participant_id: int, since: datetime, limit: int = 1000
+    *,
+    scope: Scope,
+    actor: Any,
+    participant_id: int,
+    since: datetime,
+    limit: int = 1000,
+    reason: str | None = None,
 ) -> tuple[LastPosition | None, list[Position]]:
+    """The last position and the track since `since` (newest first), in scope; a period past
+    the recent window needs a `reason` (track_read_reason), recorded in the audit entry."""
     participant = participant_get_in_scope(scope=scope, participant_id=participant_id)
+    recorded = track_read_reason(
+        actor=actor,
+        participant_id=participant.pk,
+        since=since,
+        reason=reason,
+        action="telemetry.track_read",
+    )
     last = LastPosition.objects.filter(participant_id=participant.pk).first()
     track = list(
         Position.objects.filter(participant_id=participant.pk, fix_time__gte=since).order_by(
@@ -36,6 +97,7 @@ def participant_track_read(
         action="telemetry.track_read",
         object_type="participant",
         object_ids=[participant.pk],
+        reason=recorded,
     )
     return last, track
 

@@ -13,7 +13,10 @@ from atd.core.scope import Scope
 from atd.scheduling import rules
 from atd.scheduling.choices import AppointmentKind, AppointmentStatus
 from atd.scheduling.models import Appointment
-from atd.scheduling.selectors.appointments import participant_names
+from atd.scheduling.selectors.appointments import (
+    appointment_queryset_in_scope,
+    participant_names,
+)
 from atd.scheduling.selectors.offices import office_get_in_scope, office_today, offices_in_scope
 
 
@@ -108,9 +111,10 @@ class LateAppointment:
 def late_appointments_read(
     *, scope: Scope, actor: Any, office_id: int, limit: int = 200
 ) -> tuple[list[LateAppointment], int]:
-    """People whose booked appointment falls after their deadline (worst first); audited."""
+    """People whose booked appointment falls after their deadline (worst first), among the
+    people the caller may see: an officer's own caseload, a supervisor's office; audited."""
     office = office_get_in_scope(scope=scope, office_id=office_id)
-    qs = Appointment.objects.filter(
+    qs = appointment_queryset_in_scope(scope).filter(
         office_id=office.pk,
         status=AppointmentStatus.BOOKED,
         is_late=True,

@@ -27,7 +27,10 @@ class Command(BaseCommand):
             port=options["port"],
             workers=options["workers"],
             log_level="info",
-            proxy_headers=True,
+            # Forwarded headers are believed only from ATD_TRUSTED_PROXIES, and that is decided
+            # in one place for every server: core.middleware.RequestContextMiddleware. uvicorn
+            # itself must not rewrite the client address from them.
+            proxy_headers=False,
             # uvloop and httptools (C event loop and HTTP parser): measured in
             # docs/benchmarks.md against the pure-Python defaults on the device door.
             loop="uvloop",
