@@ -14,9 +14,10 @@ from atd.alerts.models import OfficerAlertPreference, OnCallEntry
 from atd.alerts.rules import SEVERITY_ORDER, OnCallHours
 from atd.core import clock
 from atd.core.audit import audit_record
-from atd.core.errors import FieldError, ValidationFailed
+from atd.core.errors import FieldError, NotFound, ValidationFailed
 from atd.core.roles import STAFF_ROLES, Role
 from atd.core.scope import Scope
+from atd.people.selectors import office_list
 
 PAGING_CHANNELS = ("in_app", "email", "sms")
 
@@ -86,6 +87,9 @@ def on_call_list_set(*, actor: Any, scope: Scope, office_id: int, user_ids: list
     scope.require(Role.SUPERVISOR, Role.ADMIN)
     if scope.role == Role.SUPERVISOR and office_id != scope.office_id:
         raise ValidationFailed(errors=[FieldError("office_id", "not your office")])
+    if not office_list().filter(pk=office_id).exists():
+        # An unknown office would fail the foreign key on insert: a 500 found by schemathesis.
+        raise NotFound(detail="no such office")
     users = {
         u.pk: u
         for u in get_user_model().objects.filter(
