@@ -8,6 +8,7 @@ import importlib
 import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -43,15 +44,20 @@ def test_a_telemetry_alert_page_shows_each_position_with_its_time_and_the_device
 
     positions = page[page.index('id="evidence-positions"') :]
     positions = positions[: positions.index("</table>")]
+    # Times are shown in the viewer's zone (the officer's office by default), labelled.
+    zone = ZoneInfo(world.office_a.timezone)
     for t in times:
-        assert t.strftime("%Y-%m-%d %H:%M:%S") in positions
+        assert t.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S %Z") in positions
     assert not re.search(r"<tr><td></td>", positions), "a position without its time"
     health = page[page.index('id="device-health"') :]
     health = health[: health.index("</dl>")]
     assert f"#{tracked.device_id}" in health
     assert "<dt>Battery</dt><dd>77%" in health
     assert "<dt>Strap</dt><dd><strong>open</strong>" in health
-    assert "<dt>Last contact</dt>" in health and NOW.strftime("%Y-%m-%d %H:%M:%S") in health
+    assert (
+        "<dt>Last contact</dt>" in health
+        and NOW.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S") in health
+    )
     block = page[page.index('id="evidence-h"') : page.index('id="history-h"')]
     assert "device_id:" not in block and "charging:" not in block
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from datetime import timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -47,7 +48,9 @@ def test_the_alert_page_lists_recent_located_checkins_with_their_time_and_verdic
 
     section = page[page.index("<h3>Recent check-ins</h3>") :]
     section = section[: section.index("</ul>")]
-    assert recent.received_at.strftime("%Y-%m-%d %H:%M") in section
+    # In the viewer's zone (the officer's office by default).
+    zone = ZoneInfo(world.office_a.timezone)
+    assert recent.received_at.astimezone(zone).strftime("%Y-%m-%d %H:%M") in section
     assert "41.123456" in section and "location unverified" in section
     assert "41.654321" not in section
     assert AuditEntry.objects.filter(action="checkin.list", object_ids=str(pid)).exists()
