@@ -22,6 +22,8 @@ from atd.alerts.services.preferences import PAGING_CHANNELS, officer_preference_
 from atd.alerts.types import AlertEvidence
 from atd.core import clock
 from atd.core.audit import audit_record
+from atd.core.audit_export import export_audit_record
+from atd.core.csv_export import EXPORT_MAX_ROWS, csv_response
 from atd.core.errors import DomainError, NotFound
 from atd.core.extensions import alert_asides, ordered
 from atd.core.params import int_param, page_param
@@ -76,9 +78,37 @@ def _queue_context(request: HttpRequest, scope: Scope) -> dict[str, Any]:
     }
 
 
+def _queue_csv(request: HttpRequest, scope: Scope) -> HttpResponse:
+    """The queue under its current filter as CSV: every alert it matches (up to the export
+    cap), audited with the alert ids and the count (core.audit_export)."""
+    items, _total = selectors.alert_list(
+        scope=scope, filters=_filters(request), offset=0, limit=EXPORT_MAX_ROWS
+    )
+    export_audit_record(
+        actor=request.user,
+        action="alert.export",
+        object_type="alert",
+        ids=[a.pk for a in items],
+        reason=f"alert queue CSV, {len(items)} row(s)",
+    )
+    rows = selectors.alert_rows(items)
+    return csv_response(
+        "alert-queue.csv",
+        ["alert_id", "opened", "severity", "status", "kind", "title", "participant", "office",
+         "officer", "acknowledge_by"],
+        [
+            (r.a.pk, r.opened, r.severity_label, r.status_label, r.a.get_kind_display(),
+             r.a.title, r.participant_name, r.office_name, r.officer_name, r.due_iso)
+            for r in rows
+        ],
+    )  # fmt: skip
+
+
 @login_required
 def queue(request: HttpRequest) -> HttpResponse:
     scope = scope_for(request, STAFF_CASE_ROLES)
+    if request.GET.get("format") == "csv":
+        return _queue_csv(request, scope)
     context = _queue_context(request, scope)
     context.update(
         kinds=AlertKind.choices,

@@ -19,7 +19,9 @@ from atd.console.compliance import compliance_chart
 from atd.console.timeline import participant_timeline
 from atd.core import clock
 from atd.core.audit import audit_batch, audit_record
+from atd.core.audit_export import export_audit_record
 from atd.core.audit_selectors import AuditFilters, audit_search_read
+from atd.core.csv_export import EXPORT_MAX_ROWS, csv_response
 from atd.core.errors import DomainError, NotFound
 from atd.core.extensions import dashboard_cards, ordered, participant_panels
 from atd.core.params import int_param, page_param
@@ -109,6 +111,18 @@ def dashboard_alerts(request: HttpRequest) -> HttpResponse:
     return render(request, "console/_dashboard_alerts.html", context)
 
 
+def _caseload_row(p: Any) -> tuple[object, ...]:
+    case = next(iter(p.cases.all()), None)  # the latest (prefetched by the selector)
+    return (
+        p.a_number,
+        p.first_surname,
+        p.given_names,
+        case.get_status_display() if case is not None else "",
+        case.office.name if case is not None and case.office_id else "",
+        case.officer.get_full_name() if case is not None and case.officer_id else "",
+    )
+
+
 @login_required
 def participant_list(request: HttpRequest) -> HttpResponse:
     scope = scope_for(request, CASE_ROLES)
@@ -124,6 +138,22 @@ def participant_list(request: HttpRequest) -> HttpResponse:
         if request.GET.get("flag") in [k.value for k in AddressFlagKind]
         else "",
     )
+    if request.GET.get("format") == "csv":
+        rows, _total = selectors.participant_list_read(
+            scope=scope, actor=request.user, filters=filters, offset=0, limit=EXPORT_MAX_ROWS
+        )
+        export_audit_record(
+            actor=request.user,
+            action="participant.export",
+            object_type="participant",
+            ids=[p.pk for p in rows],
+            reason=f"caseload CSV, {len(rows)} row(s)",
+        )
+        return csv_response(
+            "caseload.csv",
+            ["a_number", "surname", "given_names", "case_status", "office", "officer"],
+            [_caseload_row(p) for p in rows],
+        )
     items, total = selectors.participant_list_read(
         scope=scope, actor=request.user, filters=filters, offset=(page_no - 1) * PAGE, limit=PAGE
     )
@@ -305,6 +335,27 @@ def audit_search(request: HttpRequest) -> HttpResponse:
         since=_dt(request.GET.get("since")),
         until=_dt(request.GET.get("until")),
     )
+    if request.GET.get("format") == "csv":
+        entries, _total = audit_search_read(
+            actor=request.user, filters=filters, offset=0, limit=EXPORT_MAX_ROWS
+        )
+        export_audit_record(
+            actor=request.user,
+            action="audit.export",
+            object_type="audit_entry",
+            ids=[e.pk for e in entries],
+            reason=f"audit search CSV, {len(entries)} row(s)",
+        )
+        return csv_response(
+            "audit-log.csv",
+            ["id", "at", "actor", "role", "action", "object_type", "object_ids", "outcome",
+             "reason", "request_id", "source_ip"],
+            [
+                (e.pk, e.at.isoformat(), e.actor_label, e.role, e.action, e.object_type,
+                 e.object_ids, e.outcome, e.reason, e.request_id, e.source_ip)
+                for e in entries
+            ],
+        )  # fmt: skip
     items, total = audit_search_read(
         actor=request.user, filters=filters, offset=(page_no - 1) * PAGE, limit=PAGE
     )
