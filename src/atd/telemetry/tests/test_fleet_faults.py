@@ -11,6 +11,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -51,28 +52,39 @@ def _env(pg: ThrowawayPostgres, cluster: NatsCluster, stream: str) -> dict[str, 
 
 
 def _worker(env: dict[str, str], index: int) -> subprocess.Popen[bytes]:
-    proc = subprocess.Popen(  # noqa: S603
-        [
-            sys.executable,
-            "-m",
-            "atd.cli",
-            "ingest",
-            "log",
-            "--index",
-            str(index),
-            "--count",
-            "2",
-            "--batch",
-            "2000",
-        ],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-    )
-    assert proc.stdout is not None
-    line = proc.stdout.readline()
-    assert line.strip() == b"ready", line
-    return proc
+    """An ingest worker, started as its supervisor would: a worker started while the stream is
+    still electing a leader (right after a node was killed) cannot bind its consumer and exits;
+    the supervisor starts it again (bounded here: 10 tries, 2 s apart)."""
+    errors = b""
+    for _attempt in range(10):
+        with tempfile.TemporaryFile() as stderr:
+            proc = subprocess.Popen(  # noqa: S603
+                [
+                    sys.executable,
+                    "-m",
+                    "atd.cli",
+                    "ingest",
+                    "log",
+                    "--index",
+                    str(index),
+                    "--count",
+                    "2",
+                    "--batch",
+                    "2000",
+                ],
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=stderr,
+            )
+            assert proc.stdout is not None
+            line = proc.stdout.readline()
+            if line.strip() == b"ready":
+                return proc
+            proc.wait(timeout=30)
+            stderr.seek(0)
+            errors = stderr.read()[-2000:]
+        time.sleep(2)
+    raise AssertionError(f"ingest worker {index} never became ready: {errors!r}")
 
 
 def _stored(url: str) -> tuple[int, set[tuple[int, datetime]]]:
