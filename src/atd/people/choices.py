@@ -21,6 +21,8 @@ class ReleaseType(models.TextChoices):
 class CaseStatus(models.TextChoices):
     PENDING_FIRST_REPORT = "pending_first_report", _("Pending first report")
     ACTIVE = "active", _("Active")
+    # Open, but the program has lost contact: set by rule and confirmed by an officer (issue 19).
+    AT_LARGE = "at_large", _("At large")
     CLOSED = "closed", _("Closed")
 
 
@@ -31,4 +33,6 @@ class ClosureReason(models.TextChoices):
     TAKEN_INTO_CUSTODY = "taken_into_custody", "Taken into custody"
     RELIEF_GRANTED = "relief_granted", "Relief granted"
     TRANSFERRED = "transferred", "Transferred"
+    # The participant chose to leave the program; court obligations stay on the record.
+    LEFT_PROGRAM = "left_program", "Left the program"
     OTHER = "other", "Other"
