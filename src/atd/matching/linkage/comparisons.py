@@ -14,8 +14,9 @@ from typing import Any
 import splink.comparison_level_library as cll
 from splink.comparison_library import CustomComparison
 
-# Function names per backend. Spark gets jaro_winkler/damerau_levenshtein from Splink's
-# similarity UDF jar; arrays_overlap/array_contains/size/instr/try_element_at are Spark
+# Function names per backend. Spark gets damerau_levenshtein from Splink's similarity UDF jar
+# and atd_jaro_winkler from linkage/spark.py (DuckDB's exact Jaro-Winkler: the jar's own rounds
+# transpositions differently, linkage/similarity.py); arrays_overlap/array_contains/size/instr/try_element_at are Spark
 # built-ins. "at" is the 1-based list element, NULL past the end on both.
 SQL_FUNCTIONS: dict[str, dict[str, str]] = {
     "duckdb": {
@@ -27,7 +28,7 @@ SQL_FUNCTIONS: dict[str, dict[str, str]] = {
         "at": "list_extract",
     },
     "spark": {
-        "jw": "jaro_winkler",
+        "jw": "atd_jaro_winkler",
         "dl": "damerau_levenshtein",
         "has": "array_contains",
         "overlap": "arrays_overlap",

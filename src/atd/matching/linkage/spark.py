@@ -8,6 +8,7 @@ standalone cluster's spark://host:port), and `spark_session()` is the one place 
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import tempfile
 from typing import Any
@@ -36,6 +37,10 @@ def spark_session(*, cores: int = 2, memory: str = "2g", master: str | None = No
         from pyspark.sql import SparkSession
         from splink.backends.spark import similarity_jar_location
 
+        # PySpark takes the workers' interpreter from PYSPARK_PYTHON when the context starts
+        # (the spark.pyspark.python setting alone leaves local mode on `python3` from PATH,
+        # which lacks atd's dependencies).
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
         _session = (
             SparkSession.builder.master(master or spark_master())
             .appName("atd-matching")
@@ -52,11 +57,34 @@ def spark_session(*, cores: int = 2, memory: str = "2g", master: str | None = No
             .getOrCreate()
         )
         _session.sparkContext.setLogLevel("ERROR")
+        _udfs_register(_session)
         # py4j logs its shutdown at INFO after pytest/Django closed the log stream.
         logging.getLogger("py4j").setLevel(logging.WARNING)
         # Splink breaks long query lineages with checkpoints: a private temporary directory.
         _session.sparkContext.setCheckpointDir(tempfile.mkdtemp(prefix="atd-spark-"))
     return _session
+
+
+def _udfs_register(session: Any) -> None:
+    """atd_jaro_winkler: DuckDB's Jaro-Winkler (linkage/similarity.py), so both backends put a
+    pair on the same side of every similarity threshold. A vectorised (Arrow) UDF; executors
+    import atd from this interpreter (spark.pyspark.python)."""
+    from pyspark.sql.functions import pandas_udf
+    from pyspark.sql.types import DoubleType
+
+    from atd.matching.linkage.similarity import jaro_winkler
+
+    @pandas_udf(DoubleType())  # type: ignore[call-overload]
+    def atd_jaro_winkler(a: pd.Series, b: pd.Series) -> pd.Series:
+        return pd.Series(
+            [
+                None if x is None or y is None else jaro_winkler(x, y)
+                for x, y in zip(a.where(a.notna(), None), b.where(b.notna(), None), strict=True)
+            ],
+            dtype="float64",
+        )
+
+    session.udf.register("atd_jaro_winkler", atd_jaro_winkler)
 
 
 def spark_session_stop() -> None:

@@ -22,12 +22,6 @@ from atd.testing.services import require_java
 
 pytestmark = [
     pytest.mark.slow,
-    # Known defect, unresolved (closing note of 2026-12-06): on the cluster, 1 pair of the ~3,600
-    # records' links differs from DuckDB's (DuckDB keeps (658, 263), Spark does not), so the
-    # same-pairs assertion fails. The cluster starts, both executors register and the link runs
-    # on them; the difference is not explained yet. Not strict, so the cluster start-up and the
-    # run still execute (and report) in CI while it is investigated.
-    pytest.mark.xfail(reason="one pair differs between the Spark cluster and DuckDB", strict=False),
     pytest.mark.skipif(
         os.environ.get("ATD_SECOND_PASS") == "1", reason="pure test: it ran in the first pass"
     ),
