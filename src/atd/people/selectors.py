@@ -9,6 +9,7 @@ from typing import Any
 
 from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models.expressions import RawSQL
 
 from atd.core.audit import audit_record, read_one_audited
 from atd.core.errors import NotFound
@@ -336,13 +337,24 @@ def participant_labels_in_scope(
     ids = sorted({int(i) for i in participant_ids})
     out: dict[int, ParticipantLabel] = {}
     qs = participant_queryset_in_scope(scope)
-    for start in range(0, len(ids), 900):
-        rows = qs.filter(pk__in=ids[start : start + 900]).values_list(
-            "pk", "first_surname", "given_names", "a_number"
-        )
+    for chunk in _pk_filters(ids):
+        rows = qs.filter(chunk).values_list("pk", "first_surname", "given_names", "a_number")
         for pk, surname, given, a_number in rows:
             out[pk] = ParticipantLabel(pk, f"{surname}, {given}", a_number)
     return out
+
+
+def _pk_filters(ids: list[int]) -> Iterable[Q]:
+    """`pk IN ids` as few queries as the backend allows: one array parameter on PostgreSQL (a
+    supervisor's fleet map names 10,000 participants: 12 lists of 900 placeholders cost more to
+    build than to run), lists of 900 on SQLite (its parameter limit)."""
+    if not ids:
+        return
+    if connection.vendor == "postgresql":
+        yield Q(pk__in=RawSQL("SELECT unnest(%s::bigint[])", (ids,)))
+        return
+    for start in range(0, len(ids), 900):
+        yield Q(pk__in=ids[start : start + 900])
 
 
 def participant_id_for_a_number(*, scope: Scope, a_number: str) -> int | None:
