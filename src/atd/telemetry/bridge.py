@@ -2,9 +2,12 @@
 
 It subscribes like an ingest worker (QoS 1, persistent session, shared subscription, manual
 acknowledgement) but, instead of running the pipeline, appends each message's raw payload to
-the log and PUBACKs the broker only once JetStream acknowledged the append. A bridge killed at
-any point leaves its unacknowledged messages in the broker's session; they come again and the
-log's `Nats-Msg-Id` de-duplication drops the ones already appended.
+the log and PUBACKs the broker only once JetStream acknowledged the append. Group commit: the
+messages of one partition in a batch travel as one log message (a pack, devicelog.py), so one
+replicated append carries many fixes. A bridge killed at any point leaves its unacknowledged
+messages in the broker's session; they come again, possibly in another pack, and the
+database's unique keys store each fix once (a retried append of the same pack is dropped by
+the log's `Nats-Msg-Id` de-duplication).
 
 What a device's PUBACK means on this route: Mosquitto answers the device itself, when it holds
 the message (in memory; on disk at its autosave or shutdown). From there to the log nothing is
@@ -21,8 +24,17 @@ from collections.abc import Callable
 
 import paho.mqtt.client as mqtt
 
-from atd.telemetry.devicelog import DeviceLog, LogConfig, LogFull, message_for_mqtt
-from atd.telemetry.mqtt import IngestWorker
+from atd.telemetry.devicelog import (
+    DeviceLog,
+    LogConfig,
+    LogFull,
+    message_id,
+    messages_for_mqtt_packed,
+)
+from atd.telemetry.mqtt import IngestWorker, _topic_of, serial_of_topic
+
+# At most this many message ids are kept for de-duplication (about 100 MB).
+RECENT_MAX = 1_000_000
 
 log = logging.getLogger(__name__)
 
@@ -54,13 +66,43 @@ class MqttBridge(IngestWorker):
         self.devicelog = DeviceLog(cfg)
         self.appended = 0
         self.repeats = 0
+        self.recent: dict[str, float] = {}  # message id -> when appended (insertion order)
+
+    def _fresh(self, messages: list[mqtt.MQTTMessage]) -> tuple[list[tuple[str, bytes]], list[str]]:
+        """The messages not already appended within the de-duplication window (a device's
+        retry: the same topic and bytes), with their ids. Packs carry ids of their own, so the
+        log's de-duplication of a single device message happens here, per bridge; a retry that
+        reaches another bridge, or this one after a restart, is stored once by the database's
+        unique keys."""
+        now = time.monotonic()
+        horizon = now - self.cfg.dedup_window_s
+        while self.recent:
+            oldest = next(iter(self.recent))
+            if self.recent[oldest] > horizon and len(self.recent) <= RECENT_MAX:
+                break
+            del self.recent[oldest]
+        fresh: list[tuple[str, bytes]] = []
+        ids: list[str] = []
+        seen: set[str] = set()
+        for m in messages:
+            topic = _topic_of(m)
+            mid = message_id(serial_of_topic(topic) or topic, m.payload)
+            if mid in self.recent or mid in seen:
+                self.repeats += 1
+                continue
+            seen.add(mid)
+            ids.append(mid)
+            fresh.append((topic, m.payload))
+        return fresh, ids
 
     def process(self, messages: list[mqtt.MQTTMessage]) -> None:
-        batch = [message_for_mqtt(self.cfg, topic=m.topic, payload=m.payload) for m in messages]
+        fresh, ids = self._fresh(messages)
+        # Group commit: one log message per partition's run of MQTT messages (devicelog.py).
+        batch = messages_for_mqtt_packed(self.cfg, fresh)
         delay = 0.2
         while True:
             try:
-                self.repeats += self.loop.run_until_complete(self.devicelog.append(batch))
+                self.loop.run_until_complete(self.devicelog.append(batch))
                 break
             except LogFull as exc:
                 # Not acknowledged: the broker keeps them. Retry in place, so this
@@ -70,9 +112,12 @@ class MqttBridge(IngestWorker):
                 log.warning("device log refused %d message(s): %s; retrying", len(batch), exc)
                 time.sleep(delay)
                 delay = min(delay * 2, 5.0)
+        now = time.monotonic()
+        for mid in ids:
+            self.recent[mid] = now
         for message in messages:
             self.client.ack(message.mid, message.qos)
-        self.appended += len(batch)
+        self.appended += len(fresh)
         self.stats.messages += len(messages)
         self.stats.batches += 1
 

@@ -44,6 +44,11 @@ H_SERIAL = "Atd-Serial"
 H_TRUSTED = "Atd-Trusted"
 H_TOPIC = "Atd-Topic"
 H_MSG_ID = "Nats-Msg-Id"
+H_PACK = "Atd-Pack"  # "1": the body is several raw MQTT messages (pack_mqtt)
+# A pack holds at most this many bytes of MQTT payloads (NATS' default max_payload is 1 MB); a
+# payload larger than that travels alone, as before.
+PACK_MAX_BYTES = 256 * 1024
+PACK_MAX_MESSAGES = 1000
 
 
 @dataclass(frozen=True)
@@ -130,6 +135,87 @@ def message_for_mqtt(cfg: LogConfig, *, topic: str, payload: bytes) -> LogMessag
         payload,
         {H_VIA: "mqtt", H_SERIAL: serial, H_TOPIC: topic, H_MSG_ID: message_id(serial, payload)},
     )
+
+
+def _u32(n: int) -> bytes:
+    return n.to_bytes(4, "big")
+
+
+def pack_encode(items: Sequence[tuple[str, bytes]]) -> bytes:
+    """Several raw MQTT messages as one log body: per message, the topic's and the payload's
+    lengths (4 bytes each, big-endian) then their bytes. Length-prefixed, so any bytes a device
+    sent (NULs, invalid UTF-8) survive unchanged."""
+    out = bytearray()
+    for topic, payload in items:
+        t = topic.encode("utf-8", "surrogatepass")
+        out += _u32(len(t)) + t + _u32(len(payload)) + payload
+    return bytes(out)
+
+
+def pack_decode(body: bytes) -> list[tuple[str, bytes]]:
+    """The inverse of pack_encode. Raises ValueError for a body that is not a whole pack."""
+    items: list[tuple[str, bytes]] = []
+    i, end = 0, len(body)
+    while i < end:
+        if i + 4 > end:
+            raise ValueError("truncated pack")
+        n = int.from_bytes(body[i : i + 4], "big")
+        i += 4
+        if i + n + 4 > end:
+            raise ValueError("truncated pack")
+        topic = body[i : i + n].decode("utf-8", "replace")
+        i += n
+        m = int.from_bytes(body[i : i + 4], "big")
+        i += 4
+        if i + m > end:
+            raise ValueError("truncated pack")
+        items.append((topic, body[i : i + m]))
+        i += m
+    return items
+
+
+def messages_for_mqtt_packed(
+    cfg: LogConfig, messages: Sequence[tuple[str, bytes]]
+) -> list[LogMessage]:
+    """Group commit for the MQTT bridge: the messages of one partition, in arrival order, packed
+    into as few log messages as PACK_MAX_BYTES / PACK_MAX_MESSAGES allow. One append and one
+    worker acknowledgement then carry many fixes; a device's messages stay in its partition and
+    in order. The pack's id is a hash of its bytes: the bridge's retry of the same batch after a
+    refused append is dropped by JetStream; a message the broker redelivers after a bridge crash
+    lands in another pack, and the database's unique keys store its fix once."""
+    from atd.telemetry.mqtt import serial_of_topic
+
+    by_partition: dict[int, list[tuple[str, bytes]]] = {}
+    out: list[LogMessage] = []
+    for topic, payload in messages:
+        serial = serial_of_topic(topic) or topic
+        if len(payload) > PACK_MAX_BYTES:
+            out.append(message_for_mqtt(cfg, topic=topic, payload=payload))
+            continue
+        by_partition.setdefault(partition_of(serial, cfg.partitions), []).append((topic, payload))
+    for partition, items in by_partition.items():
+        start = 0
+        while start < len(items):
+            size, stop = 0, start
+            while stop < len(items) and stop - start < PACK_MAX_MESSAGES:
+                size += len(items[stop][1]) + len(items[stop][0]) + 8
+                if size > PACK_MAX_BYTES and stop > start:
+                    break
+                stop += 1
+            body = pack_encode(items[start:stop])
+            out.append(
+                LogMessage(
+                    cfg.subject_of(partition),
+                    body,
+                    {
+                        H_VIA: "mqtt",
+                        H_PACK: "1",
+                        H_MSG_ID: f"pack:{hashlib.blake2b(body, digest_size=16).hexdigest()}",
+                    },
+                )
+            )
+            start = stop
+    return out
 
 
 def submission_of(headers: dict[str, str] | None, body: bytes) -> Submission:
@@ -392,22 +478,19 @@ class LogIngestWorker:
         from django.db import InterfaceError, OperationalError
 
         from atd.telemetry.pipeline import pipeline_run
-        from atd.telemetry.services import dead_letter_payload
 
         close_old_connections()
         by_via: dict[str, list[Submission]] = {}
         for msg in messages:
+            headers = msg.headers or {}
+            via = headers.get(H_VIA, "http")
+            if headers.get(H_PACK) == "1":
+                self._unpack(msg.data, via, by_via)
+                continue
             try:
-                via = (msg.headers or {}).get(H_VIA, "http")
-                by_via.setdefault(via, []).append(submission_of(msg.headers, msg.data))
+                by_via.setdefault(via, []).append(submission_of(headers, msg.data))
             except (ValueError, UnicodeDecodeError):
-                self.stats.dead_letters += 1
-                dead_letter_payload(
-                    via=(msg.headers or {}).get(H_VIA, "http")[:8],
-                    reason="malformed",
-                    payload=msg.data[:20_000],
-                    serial=(msg.headers or {}).get(H_SERIAL, ""),
-                )
+                self._malformed(via, msg.data, headers.get(H_SERIAL, ""))
         # One transaction per door kind (dead letters and audit entries name the door).
         for via, submissions in by_via.items():
             try:
@@ -423,6 +506,30 @@ class LogIngestWorker:
         self.stats.batches += 1
         if self.on_committed is not None:
             self.on_committed(len(messages))
+
+    def _malformed(self, via: str, payload: bytes, serial: str) -> None:
+        from atd.telemetry.services import dead_letter_payload
+
+        self.stats.dead_letters += 1
+        dead_letter_payload(
+            via=via[:8], reason="malformed", payload=payload[:20_000], serial=serial
+        )
+
+    def _unpack(self, body: bytes, via: str, by_via: dict[str, list[Submission]]) -> None:
+        """A pack of MQTT messages: each is judged alone, so one unreadable payload is a dead
+        letter of its own and the others go on."""
+        from atd.telemetry.mqtt import message_decode, serial_of_topic
+
+        try:
+            items = pack_decode(body)
+        except ValueError:
+            self._malformed(via, body, "")
+            return
+        for topic, payload in items:
+            try:
+                by_via.setdefault(via, []).append(message_decode(topic, payload))
+            except (ValueError, UnicodeDecodeError):
+                self._malformed(via, payload, serial_of_topic(topic) or "")
 
     def _one_by_one(self, submissions: Sequence[Submission], via: str) -> None:
         from django.db import InterfaceError, OperationalError

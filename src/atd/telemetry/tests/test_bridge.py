@@ -71,8 +71,10 @@ def test_messages_reach_the_log_once_and_the_worker_stores_them(
         thread.join(timeout=10)
         bridge.close()
         session_forget(client_id)
-    assert bridge.appended == 350 and bridge.repeats == 50
-    assert log_backlog(stream_cfg) == 300
+    # The 50 retries are dropped before the append (the bridge's window of message ids); the
+    # 300 fixes travel in a few packs (group commit), not 300 log messages.
+    assert bridge.appended == 300 and bridge.repeats == 50
+    assert 1 <= log_backlog(stream_cfg) < 300
     worker = LogIngestWorker(stream_cfg, batch_size=1000, max_wait_s=0.05)
     asyncio.run(worker.run(idle_exit_s=0.5))
     assert Position.objects.filter(device_id=t.device_id).count() == 300

@@ -6,10 +6,14 @@ import asyncio
 from datetime import timedelta
 from typing import Any
 
+import orjson
 import pytest
 
 from atd.core import clock
 from atd.telemetry.devicelog import (
+    H_PACK,
+    PACK_MAX_BYTES,
+    PACK_MAX_MESSAGES,
     DeviceLog,
     LogConfig,
     LogIngestWorker,
@@ -18,6 +22,9 @@ from atd.telemetry.devicelog import (
     message_for_mqtt,
     message_for_records,
     message_id,
+    messages_for_mqtt_packed,
+    pack_decode,
+    pack_encode,
     partition_of,
     partitions_owned,
     records_body,
@@ -171,4 +178,86 @@ def test_poison_and_rejected_messages_are_dead_lettered_and_the_rest_stored(
     assert Position.objects.filter(device_id=t.device_id).count() == 5
     reasons = sorted(DeadLetter.objects.values_list("reason", flat=True))
     assert reasons == ["bad_credential", "malformed"]
+    assert log_backlog(stream_cfg) == 0
+
+
+# --- group commit: the MQTT bridge's packs ---------------------------------------------------
+
+
+def test_a_pack_keeps_every_byte_a_device_sent() -> None:
+    items = [
+        ("atd/devices/D-1/telemetry", b'{"lat": 1}'),
+        ("atd/devices/D-2/telemetry", b"\x00\xff\xfe not utf-8 \x00"),
+        ("atd/devices/D-3/telemetry", b""),
+        ("atd/devices/\u00e9/telemetry", b"[" * 1000),
+    ]
+    assert pack_decode(pack_encode(items)) == items
+    assert pack_decode(b"") == []
+
+
+@pytest.mark.parametrize("cut", [1, 3, 4, 7, 20])
+def test_a_truncated_or_forged_pack_is_refused_not_misread(cut: int) -> None:
+    body = pack_encode([("atd/devices/D-1/telemetry", b'{"lat": 1}')] * 2)
+    with pytest.raises(ValueError):
+        pack_decode(body[:-cut])
+    with pytest.raises(ValueError):
+        pack_decode(b"\xff\xff\xff\xff" + body)  # a length far past the end
+
+
+def test_packs_follow_partitions_keep_arrival_order_and_stay_bounded() -> None:
+    cfg = LogConfig("nats://x", "S", "s", 4, 1, 60, 30, 1 << 20)
+    messages = [(f"atd/devices/D-{i % 7}/telemetry", f'{{"n": {i}}}'.encode()) for i in range(3000)]
+    big = ("atd/devices/D-1/telemetry", b"x" * (PACK_MAX_BYTES + 1))
+    packs = messages_for_mqtt_packed(cfg, [*messages, big])
+    unpacked: list[tuple[str, bytes]] = []
+    for m in packs:
+        if m.headers.get(H_PACK) == "1":
+            items = pack_decode(m.body)
+            assert len(items) <= PACK_MAX_MESSAGES and len(m.body) <= PACK_MAX_BYTES + 1024
+            for topic, _ in items:  # every member belongs to the pack's partition
+                assert m.subject == cfg.subject_of(partition_of(topic.split("/")[2], 4))
+            unpacked += items
+        else:
+            assert m.body == big[1]  # too large to pack: alone, as before
+    assert len(packs) < 20
+    assert sorted(unpacked, key=messages.index) == messages
+    for serial in {t.split("/")[2] for t, _ in messages}:  # per device, arrival order kept
+        mine = [p for t, p in unpacked if t.split("/")[2] == serial]
+        assert mine == [p for t, p in messages if t.split("/")[2] == serial]
+    again = messages_for_mqtt_packed(cfg, [*messages, big])  # a retried batch: same ids
+    assert [m.headers["Nats-Msg-Id"] for m in again] == [m.headers["Nats-Msg-Id"] for m in packs]
+
+
+@pytest.mark.nats
+@pytest.mark.django_db(transaction=True)
+def test_a_pack_is_judged_message_by_message_and_a_retried_pack_stored_once(
+    world: Any, stream_cfg: LogConfig
+) -> None:
+    t = make_tracked(world)
+    topic = f"atd/devices/{t.serial}/telemetry"
+    good = [
+        (topic, orjson.dumps({"key": t.secret, **records[0]})) for records in fix_records(t, 30)
+    ]
+    hostile = [
+        (topic, b"\xff not json"),
+        (topic, b"[" * 5000),
+        (topic, b'{"key": "wrong", "time": 1, "lat": 1, "lon": 1}'),
+    ]
+    packs = messages_for_mqtt_packed(stream_cfg, [*good[:10], *hostile, *good[10:]])
+    assert all(m.headers.get(H_PACK) == "1" for m in packs)
+
+    async def go() -> int:
+        door = DeviceLog(stream_cfg)
+        try:
+            await door.append(packs)
+            return await door.append(packs)  # the bridge retried the whole batch
+        finally:
+            await door.close()
+
+    assert asyncio.run(go()) == len(packs)  # every pack of the retry dropped by the log
+    worker = LogIngestWorker(stream_cfg, batch_size=1000, max_wait_s=0.05)
+    asyncio.run(worker.run(idle_exit_s=0.5))
+    assert Position.objects.filter(device_id=t.device_id).count() == 30
+    reasons = sorted(DeadLetter.objects.values_list("reason", flat=True))
+    assert reasons == ["bad_credential", "malformed", "malformed"]
     assert log_backlog(stream_cfg) == 0
