@@ -33,10 +33,13 @@ from atd.devices.selectors import DeviceIdentity, device_secret_matches, devices
 from atd.telemetry.config import TelemetryConfig, telemetry_config
 from atd.telemetry.devicelog import DeviceLog, LogConfig, LogFull, log_config, message_for_records
 from atd.telemetry.rules.records import (
+    CREDENTIAL_REASONS,
+    CREDENTIAL_REFUSED,
     Fix,
     RecordProblem,
     fix_value_problem,
     osmand_to_record,
+    reason_answered,
     record_decode,
     record_time_problem,
     traccar_json_to_record,
@@ -286,9 +289,7 @@ class TelemetryDoor:
             problem = record_problem_at_door(item, telemetry_config())
         if problem is not None:
             await self.dead_letter(problem.reason, without_key(record), item.serial, "osmand")
-            if problem.reason in {"bad_credential", "unknown_device"}:
-                from atd.telemetry.api import CREDENTIAL_REFUSED
-
+            if problem.reason in CREDENTIAL_REASONS:
                 # As the view: one answer for both, so serials cannot be enumerated.
                 raise Unauthorized(detail=CREDENTIAL_REFUSED)
             raise record_rejected(problem)
@@ -318,8 +319,6 @@ class TelemetryDoor:
                     [without_key(r) if isinstance(r, dict) else r for r in records],
                     serial,
                 )
-                from atd.telemetry.api import CREDENTIAL_REFUSED
-
                 raise Unauthorized(detail=CREDENTIAL_REFUSED)
         cfg = telemetry_config()
         items: list[tuple[int, Any]] = []
@@ -363,7 +362,10 @@ class TelemetryDoor:
             "accepted": sum(len(rs) for rs in by_serial.values()),
             "duplicates": 0,
             "rejected": [
-                {"index": i, "reason": p.reason, "detail": p.detail[:300]} for i, p, _ in rejected
+                {"index": i, "reason": reason, "detail": detail}
+                for i, (reason, detail) in (
+                    (i, reason_answered(p.reason, p.detail[:300])) for i, p, _ in rejected
+                )
             ],
             "alerts": 0,
             "queued": True,
