@@ -41,10 +41,11 @@ def panel_context(request: Any, scope: Scope, participant_id: int) -> dict[str, 
         )
     except NotFound:
         return None
-    case_ids = [h.case_id for h in record.hearings if h.case_id]
+    zones = selectors.hearing_court_zones(record.hearings)
     return {
         "record": record,
-        "court_zone": _court_zone(case_ids[0] if case_ids else None),
+        "hearings": [(h, zones[h.pk]) for h in record.hearings],
+        "next_zone": zones.get(record.next_hearing.pk) if record.next_hearing else None,
         "now": clock.now(),
         "notice_kinds": NoticeKind.choices,
         "service_methods": ServiceMethod.choices,
@@ -329,4 +330,13 @@ def overview(request: HttpRequest) -> HttpResponse:
         object_type="participant",
         object_ids=sorted(shown),
     )
-    return render(request, "court/overview.html", {"o": data})
+    zones = selectors.hearing_court_zones(data.hearings_ahead + data.hearings_without_outcome)
+    return render(
+        request,
+        "court/overview.html",
+        {
+            "o": data,
+            "hearings_ahead": [(h, zones[h.pk]) for h in data.hearings_ahead],
+            "hearings_without_outcome": [(h, zones[h.pk]) for h in data.hearings_without_outcome],
+        },
+    )
