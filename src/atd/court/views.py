@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 
 from atd.core import clock
 from atd.core.errors import DomainError, FieldError, Forbidden, NotFound, ValidationFailed
-from atd.core.scope import STAFF_CASE_ROLES, Scope
+from atd.core.scope import STAFF_CASE_ROLES, Scope, scope_for
 from atd.core.timezones import zone_or_none
 from atd.court import departure, selectors, services
 from atd.court.choices import (
@@ -97,9 +97,7 @@ def _act(
     action: Callable[[Scope], Any],
     done: str,
 ) -> HttpResponse:
-    scope = Scope.for_user(request.user)
-    if scope.role not in STAFF_CASE_ROLES:
-        raise PermissionDenied
+    scope = scope_for(request, STAFF_CASE_ROLES)
     try:
         participant_id = participant_of(scope)
         action(scope)
@@ -310,9 +308,7 @@ def departure_confirm(request: HttpRequest, departure_id: int) -> HttpResponse:
 def overview(request: HttpRequest) -> HttpResponse:
     from atd.core.audit import audit_record
 
-    scope = Scope.for_user(request.user)
-    if scope.role not in STAFF_CASE_ROLES:
-        raise PermissionDenied
+    scope = scope_for(request, STAFF_CASE_ROLES)
     data = selectors.court_overview(scope=scope, now=clock.now())
     shown = {
         row.participant_id

@@ -30,12 +30,10 @@ from atd.telemetry import selectors, services
 from atd.telemetry.rules.records import (
     CREDENTIAL_REASONS,
     CREDENTIAL_REFUSED,
-    RecordProblem,
     osmand_to_record,
-    traccar_json_to_record,
 )
 from atd.telemetry.rules.storable import text_storable
-from atd.telemetry.wire import PayloadProblem, batch_decode, json_decode, wire_limits
+from atd.telemetry.wire import PayloadProblem, batch_decode, osmand_json_record, wire_limits
 
 router = Router(tags=["telemetry"])
 
@@ -213,18 +211,7 @@ def _osmand_record(
     alone as `malformed` and keeps it as a dead letter."""
     method = request.method
     if method == "POST" and "json" in content_type:
-        value = json_decode(body or b"{}")
-        try:
-            record: Any = traccar_json_to_record(value) if isinstance(value, dict) else value
-        except RecordProblem as problem:
-            raise PayloadProblem(problem.reason, problem.detail) from None
-        if not isinstance(record, dict):
-            raise PayloadProblem("malformed", "the body is a JSON object")
-        if "id" in params:
-            record.setdefault("device", params["id"])
-        if "key" in params:
-            record["key"] = params["key"]
-        return record
+        return osmand_json_record(body, params)
     if method == "POST" and body:
         try:
             params.update(request.POST.items())

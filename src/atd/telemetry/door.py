@@ -42,10 +42,9 @@ from atd.telemetry.rules.records import (
     reason_answered,
     record_decode,
     record_time_problem,
-    traccar_json_to_record,
 )
 from atd.telemetry.rules.storable import text_storable
-from atd.telemetry.wire import PayloadProblem, batch_decode, json_decode, wire_limits
+from atd.telemetry.wire import PayloadProblem, batch_decode, osmand_json_record, wire_limits
 
 Scope = dict[str, Any]
 Receive = Callable[[], Awaitable[dict[str, Any]]]
@@ -386,18 +385,7 @@ def osmand_record(request: Request, content_type: str, params: dict[str, Any]) -
     """As `telemetry.api._osmand_record`, on the raw request: query parameters, a form body,
     or Traccar Client's JSON body -> one canonical record; PayloadProblem when unreadable."""
     if request.method == "POST" and "json" in content_type:
-        value = json_decode(request.body or b"{}")
-        try:
-            record: Any = traccar_json_to_record(value) if isinstance(value, dict) else value
-        except RecordProblem as problem:
-            raise PayloadProblem(problem.reason, problem.detail) from None
-        if not isinstance(record, dict):
-            raise PayloadProblem("malformed", "the body is a JSON object")
-        if "id" in params:
-            record.setdefault("device", params["id"])
-        if "key" in params:
-            record["key"] = params["key"]
-        return record
+        return osmand_json_record(request.body, params)
     if request.method == "POST" and request.body and "x-www-form-urlencoded" in content_type:
         try:
             form = request.body.decode("utf-8")
