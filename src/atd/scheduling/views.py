@@ -308,13 +308,19 @@ def _back(request: HttpRequest, scope: Scope, participant_id: int) -> str:
     return reverse("scheduling:participant", args=[participant_id])
 
 
+def _appointment_form(request: HttpRequest, appointment_id: int) -> tuple[Scope, str]:
+    """The caller's scope for a change to one appointment (its officer or the participant),
+    and where the form goes back to; out of scope is NotFound."""
+    scope = scope_for(request, (*STAFF_CASE_ROLES, Role.PARTICIPANT))
+    appointment = selectors.appointment_get_in_scope(scope=scope, appointment_id=appointment_id)
+    return scope, _back(request, scope, appointment.participant_id)
+
+
 @login_required
 @require_POST
 @_domain_errors
 def appointment_reschedule(request: HttpRequest, appointment_id: int) -> HttpResponse:
-    scope = scope_for(request, (*STAFF_CASE_ROLES, Role.PARTICIPANT))
-    appointment = selectors.appointment_get_in_scope(scope=scope, appointment_id=appointment_id)
-    back = _back(request, scope, appointment.participant_id)
+    scope, back = _appointment_form(request, appointment_id)
     return _attempt(
         request,
         back,
@@ -333,9 +339,7 @@ def appointment_reschedule(request: HttpRequest, appointment_id: int) -> HttpRes
 @require_POST
 @_domain_errors
 def appointment_cancel(request: HttpRequest, appointment_id: int) -> HttpResponse:
-    scope = scope_for(request, (*STAFF_CASE_ROLES, Role.PARTICIPANT))
-    appointment = selectors.appointment_get_in_scope(scope=scope, appointment_id=appointment_id)
-    back = _back(request, scope, appointment.participant_id)
+    scope, back = _appointment_form(request, appointment_id)
     return _attempt(
         request,
         back,
