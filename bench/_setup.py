@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import io
 import os
 import sys
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -45,3 +48,85 @@ def peak_rss_mb() -> float:
     import resource
 
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def create_database(admin_url: str, name: str, *, keep: bool = False) -> bool:
+    """A fresh PostgreSQL database `name` on the server of `admin_url` (dropped first, even with
+    sessions open); with `keep`, an existing one is kept as loaded. True when created."""
+    import psycopg
+
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        if exists and keep:
+            return False
+        if exists:
+            conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return True
+
+
+def copy_rows(cursor: Any, table: str, columns: list[str], rows: Iterable[str]) -> None:
+    """COPY text rows (tab-separated, newline-terminated, \\N for NULL) into `table`, sent in
+    chunks of 50,000 rows (a psycopg cursor)."""
+    with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+        buffer, count = io.StringIO(), 0
+        for row in rows:
+            buffer.write(row)
+            count += 1
+            if count % 50_000 == 0:
+                copy.write(buffer.getvalue())
+                buffer = io.StringIO()
+        copy.write(buffer.getvalue())
+
+
+def copy_offices(cursor: Any, table: str, count: int) -> None:
+    """Offices 1..count (codes O01.., New York time), no address."""
+    copy_rows(
+        cursor,
+        table,
+        ["id", "code", "name", "timezone", "street", "city", "state", "postal_code"],
+        (f"{o}\tO{o:02d}\tOffice {o}\tAmerica/New_York\t\t\t\t\n" for o in range(1, count + 1)),
+    )
+
+
+# The columns of a participant row loaded by COPY, in this order (participant_row writes them).
+PARTICIPANT_COLUMNS = [
+    "id",
+    "a_number",
+    "given_names",
+    "first_surname",
+    "second_surname",
+    "date_of_birth",
+    "sex",
+    "country_of_citizenship",
+    "languages",
+    "preferred_language",
+    "phone",
+    "email",
+    "search_name",
+    "user_id",
+    "enrollment_code_hash",
+    "enrollment_code_expires_at",
+    "created_at",
+]
+
+
+def participant_row(
+    i: int,
+    *,
+    a_number: str,
+    given_names: str,
+    first_surname: str,
+    second_surname: str,
+    date_of_birth: str,
+    sex: str,
+    nationality: str,
+    search_name: str,
+    created_at: str,
+) -> str:
+    """One COPY row of PARTICIPANT_COLUMNS: Spanish-speaking, no phone, email, account or
+    enrolment code."""
+    return (
+        f"{i}\t{a_number}\t{given_names}\t{first_surname}\t{second_surname}\t{date_of_birth}\t"
+        f"{sex}\t{nationality}\t[]\tes\t\t\t{search_name}\t\\N\t\t\\N\t{created_at}\n"
+    )

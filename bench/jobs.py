@@ -27,7 +27,6 @@ feed_batch=1000 participants=<n> feed_link_seconds=<n> feed_link_peak_rss_mb=<n>
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import random
@@ -57,30 +56,13 @@ os.environ["ATD_VAR_DIR"] = str(VAR)
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "atd.config.settings")
 os.environ.setdefault("ATD_LOG_LEVEL", "WARNING")
 
-
-def create_database(name: str, *, keep: bool = False) -> bool:
-    import psycopg
-
-    with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
-        if exists and keep:
-            return False
-        if exists:
-            conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    return True
-
-
-def copy_rows(cursor: Any, table: str, columns: list[str], rows: Any) -> None:
-    with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-        buffer, count = io.StringIO(), 0
-        for row in rows:
-            buffer.write(row)
-            count += 1
-            if count % 50_000 == 0:
-                copy.write(buffer.getvalue())
-                buffer = io.StringIO()
-        copy.write(buffer.getvalue())
+from _setup import (  # noqa: E402
+    PARTICIPANT_COLUMNS,
+    copy_offices,
+    copy_rows,
+    create_database,
+    participant_row,
+)
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -119,7 +101,7 @@ def start_replicas(db_url: str) -> list[subprocess.Popen[bytes]]:
 
 def part_jobs() -> tuple[float, int, int]:
     db = f"atd_bench_jobs{SUFFIX}"
-    create_database(db)
+    create_database(ADMIN_URL, db)
     db_url = f"{BASE}/{db}"
     os.environ["DATABASE_URL"] = db_url
     os.environ["BENCH_PARTICIPANTS"] = str(JOB_PARTICIPANTS)
@@ -310,10 +292,7 @@ def load_population(connection: Any) -> None:
     raw = connection.connection
     with raw.cursor() as cur:
         cur.execute("SET session_replication_role = replica")
-        cur.execute(
-            f"INSERT INTO {offices} (id, code, name, timezone, street, city, state, postal_code) "
-            "VALUES (1, 'O01', 'Office 1', 'America/New_York', '', '', '', '')"
-        )
+        copy_offices(cur, offices, 1)
 
         def rows() -> Any:
             for i in range(1, LINK_PARTICIPANTS + 1):
@@ -325,28 +304,7 @@ def load_population(connection: Any) -> None:
         cases: list[str] = []
 
         def flush() -> None:
-            copy_rows(
-                cur,
-                Participant._meta.db_table,
-                [
-                    "id",
-                    "a_number",
-                    "given_names",
-                    "first_surname",
-                    "second_surname",
-                    "date_of_birth",
-                    "sex",
-                    "country_of_citizenship",
-                    "languages",
-                    "preferred_language",
-                    "phone",
-                    "email",
-                    "search_name",
-                    "enrollment_code_hash",
-                    "created_at",
-                ],
-                people,
-            )
+            copy_rows(cur, Participant._meta.db_table, PARTICIPANT_COLUMNS, people)
             copy_rows(
                 cur,
                 Address._meta.db_table,
@@ -388,9 +346,18 @@ def load_population(connection: Any) -> None:
 
         for p, city, street, i in rows():
             people.append(
-                f"{i}\t{300_000_000 + i:09d}\t{p.given_names}\t{p.first_surname}\t"
-                f"{p.second_surname}\t{p.date_of_birth.isoformat()}\t{p.sex}\tMX\t[]\tes\t\t\t"
-                f"{p.given_names.lower()} {p.first_surname.lower()}\t\t2025-01-01 00:00:00+00\n"
+                participant_row(
+                    i,
+                    a_number=f"{300_000_000 + i:09d}",
+                    given_names=p.given_names,
+                    first_surname=p.first_surname,
+                    second_surname=p.second_surname,
+                    date_of_birth=p.date_of_birth.isoformat(),
+                    sex=p.sex,
+                    nationality="MX",
+                    search_name=f"{p.given_names.lower()} {p.first_surname.lower()}",
+                    created_at="2025-01-01 00:00:00+00",
+                )
             )
             addresses.append(
                 f"{i}\t{street}\t\t{city}\tTX\t{p.postal_code}\tUS\tk{i}\tb{i}\tunverified\tt\t"
@@ -411,7 +378,7 @@ def load_population(connection: Any) -> None:
 
 def part_link_setup() -> tuple[str, int]:
     db = f"atd_bench_jobs_link{SUFFIX}"
-    fresh = create_database(db, keep=os.environ.get("BENCH_KEEP") == "1")
+    fresh = create_database(ADMIN_URL, db, keep=os.environ.get("BENCH_KEEP") == "1")
     os.environ["DATABASE_URL"] = f"{BASE}/{db}"
     import django
     from django.apps import apps

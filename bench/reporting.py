@@ -13,11 +13,12 @@ Last line: reporting participants=<int> seconds=<float> reproducible=<yes|no>
 
 from __future__ import annotations
 
-import io
 import os
 import sys
 import time
 from datetime import UTC, date, datetime, timedelta
+
+from _setup import PARTICIPANT_COLUMNS, copy_offices, copy_rows, create_database, participant_row
 
 SCALE = os.environ.get("BENCH_SCALE", "full")
 N = int(os.environ.get("BENCH_PARTICIPANTS", "50000" if SCALE == "small" else "4500000"))
@@ -44,33 +45,6 @@ def h(i: int, salt: int) -> int:
     return ((i * 2654435761 + salt * 40503) ^ (i >> 7)) % 1000
 
 
-def create_database() -> bool:
-    import psycopg
-
-    with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (DB_NAME,)).fetchone()
-        if exists and os.environ.get("BENCH_KEEP") == "1":
-            return False
-        if exists:
-            conn.execute(f'DROP DATABASE "{DB_NAME}"')
-        conn.execute(f'CREATE DATABASE "{DB_NAME}"')
-    return True
-
-
-def copy_rows(cursor, table: str, columns: list[str], rows) -> None:  # type: ignore[no-untyped-def]
-    sql = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
-    with cursor.copy(sql) as copy:
-        buffer = io.StringIO()
-        count = 0
-        for row in rows:
-            buffer.write(row)
-            count += 1
-            if count % 50000 == 0:
-                copy.write(buffer.getvalue())
-                buffer = io.StringIO()
-        copy.write(buffer.getvalue())
-
-
 def load(connection) -> None:  # type: ignore[no-untyped-def]
     from atd.court.models import CaseCourtSummary, Hearing, LegalStatusEvent
     from atd.people.models import Case, CaseAssignment, CaseStatusChange, Office, Participant
@@ -95,51 +69,27 @@ def load(connection) -> None:  # type: ignore[no-untyped-def]
     with raw.cursor() as cur:
         # A benchmark load into its own database: skip per-row foreign-key triggers.
         cur.execute("SET session_replication_role = replica")
-        copy_rows(
-            cur,
-            t["Office"],
-            ["id", "code", "name", "timezone", "street", "city", "state", "postal_code"],
-            (
-                f"{o}\tO{o:02d}\tOffice {o}\tAmerica/New_York\t\t\t\t\n"
-                for o in range(1, OFFICES + 1)
-            ),
-        )
+        copy_offices(cur, t["Office"], OFFICES)
 
         def release(i: int) -> date:
             return EPOCH + timedelta(days=(i * 7919) % 880)
 
         def participants():  # type: ignore[no-untyped-def]
             for i in range(1, N + 1):
-                nat = NATIONALITIES[h(i, 1) % len(NATIONALITIES)]
-                yield (
-                    f"{i}\t{100000000 + i}\tName{i}\tSurname\t\t1990-01-01\tX\t{nat}\t[]\tes\t\t\t"
-                    f"name{i} surname\t\\N\t\t\\N\t2024-01-01 00:00:00+00\n"
+                yield participant_row(
+                    i,
+                    a_number=str(100000000 + i),
+                    given_names=f"Name{i}",
+                    first_surname="Surname",
+                    second_surname="",
+                    date_of_birth="1990-01-01",
+                    sex="X",
+                    nationality=NATIONALITIES[h(i, 1) % len(NATIONALITIES)],
+                    search_name=f"name{i} surname",
+                    created_at="2024-01-01 00:00:00+00",
                 )
 
-        copy_rows(
-            cur,
-            t["Participant"],
-            [
-                "id",
-                "a_number",
-                "given_names",
-                "first_surname",
-                "second_surname",
-                "date_of_birth",
-                "sex",
-                "country_of_citizenship",
-                "languages",
-                "preferred_language",
-                "phone",
-                "email",
-                "search_name",
-                "user_id",
-                "enrollment_code_hash",
-                "enrollment_code_expires_at",
-                "created_at",
-            ],
-            participants(),
-        )
+        copy_rows(cur, t["Participant"], PARTICIPANT_COLUMNS, participants())
 
         # Case life: r < 150 closed (reasons below), 150..249 still pending first report,
         # else active. Status changes: created (pending) at release, activated 10 days later,
@@ -398,7 +348,7 @@ def load(connection) -> None:  # type: ignore[no-untyped-def]
 
 
 def main() -> None:
-    fresh = create_database()
+    fresh = create_database(ADMIN_URL, DB_NAME, keep=os.environ.get("BENCH_KEEP") == "1")
     import django
 
     django.setup()

@@ -58,9 +58,9 @@ def dashboard_card_context(request: Any, scope: Scope) -> dict[str, Any] | None:
     since = now - timedelta(days=30)
     counts = selectors.window_status_counts(scope=scope, since=since, until=now)
     return {
-        "completed": counts.get("completed", 0),
-        "attempted": counts.get("attempted", 0),
-        "missed": counts.get("missed", 0),
+        "completed": counts.completed,
+        "attempted": counts.attempted,
+        "missed": counts.missed,
         "unverified": selectors.checkin_unverified_count(scope=scope, since=since),
     }
 

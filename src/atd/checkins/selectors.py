@@ -10,7 +10,7 @@ from django.db.models import Count, OuterRef, Q, Subquery
 
 from atd.checkins.choices import LocationStatus, WindowStatus
 from atd.checkins.models import Checkin, CheckinPhoto, CheckinWindow
-from atd.checkins.types import CheckinPoint
+from atd.checkins.types import CheckinPoint, WindowStatusCounts
 from atd.core.audit import audit_record
 from atd.core.errors import NotFound
 from atd.core.roles import Role
@@ -150,7 +150,7 @@ def window_next_for_participant(*, participant_id: int, now: datetime) -> NextWi
     )
 
 
-def window_status_counts(*, scope: Scope, since: datetime, until: datetime) -> dict[str, int]:
+def window_status_counts(*, scope: Scope, since: datetime, until: datetime) -> WindowStatusCounts:
     """Windows that closed in [since, until) by outcome, for the caller's participants."""
     rows = (
         CheckinWindow.objects.filter(
@@ -161,7 +161,14 @@ def window_status_counts(*, scope: Scope, since: datetime, until: datetime) -> d
         .values("status")
         .annotate(n=Count("id"))
     )
-    return {r["status"]: r["n"] for r in rows}
+    by_status = {r["status"]: r["n"] for r in rows}
+    return WindowStatusCounts(
+        completed=by_status.get(WindowStatus.COMPLETED, 0),
+        attempted=by_status.get(WindowStatus.ATTEMPTED, 0),
+        missed=by_status.get(WindowStatus.MISSED, 0),
+        open=by_status.get(WindowStatus.OPEN, 0),
+        cancelled=by_status.get(WindowStatus.CANCELLED, 0),
+    )
 
 
 def checkin_receipts_for_participant(*, scope: Scope, limit: int = 10) -> list[Checkin]:

@@ -18,3 +18,21 @@ class CheckinPoint:
     lon: float
     accuracy_m: float | None
     verified: bool
+
+
+@dataclass(frozen=True)
+class WindowStatusCounts:
+    """Check-in windows that closed in a period, by outcome (`WindowStatus`): checked in,
+    attempted (a technical failure), missed; and those still open or cancelled by a plan
+    change."""
+
+    completed: int = 0
+    attempted: int = 0
+    missed: int = 0
+    open: int = 0
+    cancelled: int = 0
+
+    @property
+    def due(self) -> int:
+        """Windows a participant had to keep: checked in, attempted or missed."""
+        return self.completed + self.attempted + self.missed

@@ -10,7 +10,6 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -20,18 +19,11 @@ from atd.console.rules import fleet_state
 from atd.core import clock
 from atd.core.audit import audit_record
 from atd.core.roles import Role
-from atd.core.scope import STAFF_CASE_ROLES, Scope
+from atd.core.scope import STAFF_CASE_ROLES, scope_for
 from atd.people.selectors import office_list, participant_labels_in_scope
 from atd.telemetry.selectors import fleet_points
 
 STATES = ("ok", "no_signal", "alert")
-
-
-def _scope(request: HttpRequest) -> Scope:
-    scope = Scope.for_user(request.user)
-    if scope.role not in STAFF_CASE_ROLES:
-        raise PermissionDenied
-    return scope
 
 
 def _no_signal_limits() -> dict[str, timedelta]:
@@ -44,7 +36,7 @@ def _no_signal_limits() -> dict[str, timedelta]:
 
 @login_required
 def fleet_map(request: HttpRequest) -> HttpResponse:
-    scope = _scope(request)
+    scope = scope_for(request, STAFF_CASE_ROLES)
     offices = [
         {"name": o.name, "lat": o.latitude, "lon": o.longitude}
         for o in office_list()
@@ -67,7 +59,7 @@ def fleet_map(request: HttpRequest) -> HttpResponse:
 @login_required
 def fleet_positions(request: HttpRequest) -> JsonResponse:
     """[participant id, lat, lon, state, minutes since the fix, name] per participant."""
-    scope = _scope(request)
+    scope = scope_for(request, STAFF_CASE_ROLES)
     now = clock.now()
     points = fleet_points(scope)
     alerting = participant_ids_with_open_alerts(scope)

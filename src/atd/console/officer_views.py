@@ -7,7 +7,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -18,17 +17,13 @@ from atd.alerts.services.routing import alert_routing_sync
 from atd.console.rules import rebalance_plan
 from atd.core.errors import DomainError
 from atd.core.roles import Role
-from atd.core.scope import Scope
+from atd.core.scope import Scope, scope_for
 from atd.people import selectors, services
 
 MAX_MOVE = 200
 
 
-def _supervisor(request: HttpRequest) -> Scope:
-    scope = Scope.for_user(request.user)
-    if scope.role not in (Role.SUPERVISOR, Role.ADMIN):
-        raise PermissionDenied
-    return scope
+SUPERVISING = (Role.SUPERVISOR, Role.ADMIN)
 
 
 def officer_loads(scope: Scope) -> dict[int, int]:
@@ -48,7 +43,7 @@ def officer_loads(scope: Scope) -> dict[int, int]:
 
 @login_required
 def officers(request: HttpRequest) -> HttpResponse:
-    scope = _supervisor(request)
+    scope = scope_for(request, SUPERVISING)
     loads = officer_loads(scope)
     alerts = alert_counts_by_officer(scope)
     people = {o.pk: o for o in selectors.officer_list_for(scope)}
@@ -81,7 +76,7 @@ def officers(request: HttpRequest) -> HttpResponse:
 @require_POST
 def officers_rebalance(request: HttpRequest) -> HttpResponse:
     """Moves up to `count` open cases from one officer to another, newest first."""
-    scope = _supervisor(request)
+    scope = scope_for(request, SUPERVISING)
     try:
         from_id = int(request.POST.get("from_officer", ""))
         to_id = int(request.POST.get("to_officer", ""))

@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, JsonResponse
 from django.utils.dateparse import parse_date, parse_datetime
 
@@ -14,7 +13,7 @@ from atd.console.track import track_data
 from atd.core import clock
 from atd.core.audit import audit_batch, audit_record
 from atd.core.errors import NotFound
-from atd.core.scope import STAFF_CASE_ROLES, Scope
+from atd.core.scope import STAFF_CASE_ROLES, scope_for
 from atd.people.selectors import participant_get_in_scope
 from atd.telemetry.selectors import (
     TRACK_MAX_SPAN,
@@ -47,9 +46,7 @@ def _moment(value: str, *, end_of_day: bool = False) -> datetime | None:
 @login_required
 @audit_batch()
 def participant_track(request: HttpRequest, participant_id: int) -> JsonResponse:
-    scope = Scope.for_user(request.user)
-    if scope.role not in STAFF_CASE_ROLES:
-        raise PermissionDenied
+    scope = scope_for(request, STAFF_CASE_ROLES)
     try:
         participant_get_in_scope(scope=scope, participant_id=participant_id)
     except NotFound:

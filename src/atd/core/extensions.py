@@ -223,20 +223,3 @@ def register_demo_step(step: DemoStep) -> None:
 
 def ordered(registry: list[Any]) -> list[Any]:
     return sorted(registry, key=lambda item: getattr(item, "order", 100))
-
-
-# The devices pages show each device's health (battery, last contact, strap), which telemetry
-# owns and which sits above devices in the layers: telemetry registers its reader here, so
-# devices need not import it. `reader(device_ids)` returns {device_id: health row}.
-_device_health_readers: list[Callable[[list[int]], dict[int, Any]]] = []
-
-
-def register_device_health_reader(reader: Callable[[list[int]], dict[int, Any]]) -> None:
-    _device_health_readers[:] = [reader]
-
-
-def device_health_read(device_ids: list[int]) -> dict[int, Any]:
-    """Health rows by device id from the registered reader; none registered: nothing known."""
-    if not _device_health_readers or not device_ids:
-        return {}
-    return _device_health_readers[0](device_ids)

@@ -10,7 +10,7 @@ from django.conf import settings
 
 from atd.core import clock
 from atd.core.scope import Scope
-from atd.court.selectors import hearings_week_read
+from atd.court.selectors import hearing_court_zones, hearings_week_read
 from atd.people.selectors import officer_list_for
 
 CARD_ROLES = ("case_officer", "contractor_specialist", "supervisor", "admin")
@@ -42,6 +42,7 @@ def hearings_week_card_context(request: Any, scope: Scope) -> dict[str, Any] | N
         week_end=week_start + timedelta(days=7),
         now=now,
     )
+    zones = hearing_court_zones(week.ahead)
     rows: list[dict[str, Any]] = []
     if scope.role in ("supervisor", "admin"):
         names = {
@@ -56,7 +57,8 @@ def hearings_week_card_context(request: Any, scope: Scope) -> dict[str, Any] | N
         "week_label": "next week" if next_week else "this week",
         "week_start": week_start.date(),
         "total": sum(week.by_officer.values()),
-        "ahead": week.ahead,
+        # Each hearing in its court's zone, labelled (not the viewer's).
+        "ahead": [(h, zones[h.pk]) for h in week.ahead],
         "rows": rows[:CARD_OFFICER_ROWS],
         "more_rows": max(0, len(rows) - CARD_OFFICER_ROWS),
     }

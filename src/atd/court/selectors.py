@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -16,7 +17,11 @@ from atd.court.models import CaseCourtSummary, Hearing, LegalStatusEvent, Notice
 
 # Published with the selectors: reporting's SQL fragments (report_read.py stays private).
 from atd.court.report_read import failed_to_appear_sql, legal_status_at_sql  # noqa: F401
-from atd.people.selectors import case_queryset_in_scope, participant_ids_in_scope
+from atd.people.selectors import (
+    case_office_timezones,
+    case_queryset_in_scope,
+    participant_ids_in_scope,
+)
 
 
 def notice_queryset_in_scope(scope: Scope) -> QuerySet[Notice]:
@@ -244,3 +249,13 @@ def hearings_week_read(
             reason="dashboard: hearings this week",
         )
     return HearingsWeek(by_officer={r["case_officer_id"]: r["n"] for r in rows}, ahead=ahead)
+
+
+def hearing_court_zones(hearings: Iterable[Hearing]) -> dict[int, str]:
+    """hearing id -> the IANA zone its time is stated in: its court's, which is the case
+    office's (courts are chosen near the office, see court.demo); UTC, still named, for a
+    hearing with no case or an office with no zone. Staff see hearing times in this zone
+    whatever their own, labelled with it."""
+    rows = list(hearings)
+    zones = case_office_timezones({h.case_id for h in rows if h.case_id})
+    return {h.pk: (zones.get(h.case_id) if h.case_id else None) or "UTC" for h in rows}

@@ -6,7 +6,9 @@ from datetime import UTC, datetime, time
 from typing import Any
 
 from atd.core.extensions import TimelineItem
+from atd.court.rules import hearing_when_text
 from atd.court.selectors import (
+    hearing_court_zones,
     hearing_queryset_in_scope,
     legal_status_queryset_in_scope,
     notice_queryset_in_scope,
@@ -29,9 +31,13 @@ def court_timeline_items(scope: Any, participant_id: int, since: Any) -> list[Ti
                     at=_at(n.served_on), kind="court", title=f"{n.get_kind_display()} served"
                 )
             )
-    for h in hearing_queryset_in_scope(scope).filter(participant_id=participant_id):
+    hearings = list(hearing_queryset_in_scope(scope).filter(participant_id=participant_id))
+    zones = hearing_court_zones(hearings)
+    for h in hearings:
+        # The timeline runs in the viewer's zone; the hearing also says its court's time.
         title = f"Hearing at {h.court_name}"
-        detail = h.get_outcome_display() if h.outcome else "scheduled"
+        state = h.get_outcome_display() if h.outcome else "scheduled"
+        detail = f"{state}, {hearing_when_text(h.scheduled_at, zones[h.pk])} court time"
         items.append(TimelineItem(at=h.scheduled_at, kind="court", title=title, detail=detail))
     for s in legal_status_queryset_in_scope(scope).filter(participant_id=participant_id):
         items.append(

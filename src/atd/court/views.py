@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 
 from atd.core import clock
 from atd.core.errors import DomainError, FieldError, Forbidden, NotFound, ValidationFailed
-from atd.core.scope import STAFF_CASE_ROLES, Scope
+from atd.core.scope import STAFF_CASE_ROLES, Scope, scope_for
 from atd.core.timezones import zone_or_none
 from atd.court import departure, selectors, services
 from atd.court.choices import (
@@ -41,10 +41,11 @@ def panel_context(request: Any, scope: Scope, participant_id: int) -> dict[str, 
         )
     except NotFound:
         return None
-    case_ids = [h.case_id for h in record.hearings if h.case_id]
+    zones = selectors.hearing_court_zones(record.hearings)
     return {
         "record": record,
-        "court_zone": _court_zone(case_ids[0] if case_ids else None),
+        "hearings": [(h, zones[h.pk]) for h in record.hearings],
+        "next_zone": zones.get(record.next_hearing.pk) if record.next_hearing else None,
         "now": clock.now(),
         "notice_kinds": NoticeKind.choices,
         "service_methods": ServiceMethod.choices,
@@ -96,9 +97,7 @@ def _act(
     action: Callable[[Scope], Any],
     done: str,
 ) -> HttpResponse:
-    scope = Scope.for_user(request.user)
-    if scope.role not in STAFF_CASE_ROLES:
-        raise PermissionDenied
+    scope = scope_for(request, STAFF_CASE_ROLES)
     try:
         participant_id = participant_of(scope)
         action(scope)
@@ -309,9 +308,7 @@ def departure_confirm(request: HttpRequest, departure_id: int) -> HttpResponse:
 def overview(request: HttpRequest) -> HttpResponse:
     from atd.core.audit import audit_record
 
-    scope = Scope.for_user(request.user)
-    if scope.role not in STAFF_CASE_ROLES:
-        raise PermissionDenied
+    scope = scope_for(request, STAFF_CASE_ROLES)
     data = selectors.court_overview(scope=scope, now=clock.now())
     shown = {
         row.participant_id
@@ -329,4 +326,13 @@ def overview(request: HttpRequest) -> HttpResponse:
         object_type="participant",
         object_ids=sorted(shown),
     )
-    return render(request, "court/overview.html", {"o": data})
+    zones = selectors.hearing_court_zones(data.hearings_ahead + data.hearings_without_outcome)
+    return render(
+        request,
+        "court/overview.html",
+        {
+            "o": data,
+            "hearings_ahead": [(h, zones[h.pk]) for h in data.hearings_ahead],
+            "hearings_without_outcome": [(h, zones[h.pk]) for h in data.hearings_without_outcome],
+        },
+    )

@@ -7,11 +7,10 @@ from __future__ import annotations
 from typing import Any
 
 from atd.core.audit import audit_record
-from atd.core.extensions import device_health_read as device_health
 from atd.core.scope import Scope
 from atd.devices.access import FITTING_ROLES
 from atd.devices.choices import DeviceKind
-from atd.devices.selectors import devices_available, devices_worn_by
+from atd.devices.selectors import device_health, devices_available, devices_worn_by
 from atd.devices.services import RETURN_CONDITIONS
 from atd.people.selectors import case_routing_for_participants, participant_exists_in_scope
 from atd.supervision.selectors import device_tasks_open_for_participant, plan_spec_current

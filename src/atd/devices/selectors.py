@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +22,7 @@ from atd.devices.models import (
     ShipmentItem,
 )
 from atd.devices.rules import credential_matches, stock_is_low
+from atd.devices.types import DeviceHealth, DeviceHealthReader
 from atd.people.selectors import office_list
 
 
@@ -283,3 +284,21 @@ def devices_available(*, scope: Scope, office_id: int | None, kind: str = "") ->
 def devices_worn_by(participant_id: int) -> list[Device]:
     """The devices a participant wears now (the caller has checked the participant's scope)."""
     return list(Device.objects.filter(participant_id=participant_id).order_by("kind", "serial"))
+
+
+# A device's health (battery, last contact, strap) is measured by telemetry, which sits above
+# devices in the layers: it registers its reader here at start-up, so devices' pages read
+# health without importing telemetry. One reader; none registered (telemetry not installed):
+# nothing is known.
+_health_readers: list[DeviceHealthReader] = []
+
+
+def device_health_reader_register(reader: DeviceHealthReader) -> None:
+    _health_readers[:] = [reader]
+
+
+def device_health(device_ids: Sequence[int]) -> dict[int, DeviceHealth]:
+    """Health by device id, for the devices whose health is known."""
+    if not _health_readers or not device_ids:
+        return {}
+    return _health_readers[0](device_ids)

@@ -5,6 +5,8 @@ device page and the participant page. Thin adapters over devices' selectors and 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from typing import TypeVar
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -16,12 +18,13 @@ from django.views.decorators.http import require_POST
 
 from atd.core.audit import audit_batch, audit_record
 from atd.core.errors import DomainError, NotFound
-from atd.core.extensions import device_health_read as device_health
+from atd.core.params import int_or_none, page_param
 from atd.core.roles import Role
-from atd.core.scope import Scope
+from atd.core.scope import Scope, scope_for
 from atd.devices import selectors, services
 from atd.devices.access import FITTING_ROLES, INVENTORY_ROLES, VIEW_ROLES
 from atd.devices.choices import DeviceKind, DeviceStatus, ShipmentStatus
+from atd.devices.selectors import device_health
 from atd.devices.services import RETURN_CONDITIONS
 from atd.people.selectors import (
     office_list,
@@ -36,22 +39,23 @@ SERIAL_SPLIT = re.compile(r"[\s,;]+")
 STATUS_CHANGES = ("refurbished", "lost", "damaged", "retired", "in_stock", "received")
 
 
-def _scope(request: HttpRequest, roles: tuple[str, ...]) -> Scope:
-    scope = Scope.for_user(request.user)
-    if scope.role not in roles:
-        raise PermissionDenied
-    return scope
-
-
-def _int(value: str | None) -> int | None:
-    try:
-        return int(value) if value else None
-    except ValueError:
-        return None
+T = TypeVar("T")
 
 
 def _problem(exc: DomainError) -> str:
     return "; ".join(e.reason for e in exc.errors) or str(exc.detail or exc)
+
+
+def _act(request: HttpRequest, refused: str, action: Callable[[], T]) -> T | None:
+    """Run a service call of a device action: out of scope is the 404 page; a refusal is a
+    message (`refused`: what did not happen, e.g. "Not assigned") and None."""
+    try:
+        return action()
+    except NotFound:
+        raise Http404 from None
+    except DomainError as exc:
+        messages.error(request, f"{refused}: {_problem(exc)}")
+        return None
 
 
 def _next(request: HttpRequest, fallback: str) -> HttpResponse:
@@ -65,16 +69,16 @@ def _next(request: HttpRequest, fallback: str) -> HttpResponse:
 @login_required
 @audit_batch()
 def inventory(request: HttpRequest) -> HttpResponse:
-    scope = _scope(request, VIEW_ROLES)
+    scope = scope_for(request, VIEW_ROLES)
     g = request.GET
     filters = selectors.DeviceFilters(
         status=g.get("status", "") if g.get("status") in DeviceStatus.values else "",
         kind=g.get("kind", "") if g.get("kind") in DeviceKind.values else "",
         q=g.get("q", "").strip()[:64],
-        office_id=_int(g.get("office")) if scope.role == Role.ADMIN else None,
+        office_id=int_or_none(g.get("office")) if scope.role == Role.ADMIN else None,
         available=g.get("available") == "1",
     )
-    page_no = max(_int(g.get("page")) or 1, 1)
+    page_no = page_param(request, page_size=PAGE)
     items, total = selectors.device_inventory(
         scope=scope, filters=filters, offset=(page_no - 1) * PAGE, limit=PAGE
     )
@@ -131,7 +135,7 @@ def inventory(request: HttpRequest) -> HttpResponse:
 @login_required
 @audit_batch()
 def device_detail(request: HttpRequest, device_id: int) -> HttpResponse:
-    scope = _scope(request, VIEW_ROLES)
+    scope = scope_for(request, VIEW_ROLES)
     try:
         device = selectors.device_get_in_scope(scope=scope, device_id=device_id)
     except NotFound:
@@ -177,7 +181,7 @@ def device_detail(request: HttpRequest, device_id: int) -> HttpResponse:
 
 
 def _participant_from_post(request: HttpRequest, scope: Scope) -> int | None:
-    pid = _int(request.POST.get("participant_id"))
+    pid = int_or_none(request.POST.get("participant_id"))
     if pid is not None:
         return pid
     a_number = request.POST.get("a_number", "")
@@ -188,9 +192,9 @@ def _participant_from_post(request: HttpRequest, scope: Scope) -> int | None:
 @require_POST
 def device_assign_chosen(request: HttpRequest) -> HttpResponse:
     """The participant page's assign form: the device is chosen from the office's shelf."""
-    device_id = _int(request.POST.get("device_id"))
+    device_id = int_or_none(request.POST.get("device_id"))
     if device_id is None:
-        _scope(request, FITTING_ROLES)
+        scope_for(request, FITTING_ROLES)
         messages.error(request, "Not assigned: choose a device.")
         return _next(request, reverse("devices:inventory"))
     return _assign(request, device_id)
@@ -203,20 +207,20 @@ def device_assign(request: HttpRequest, device_id: int) -> HttpResponse:
 
 
 def _assign(request: HttpRequest, device_id: int) -> HttpResponse:
-    scope = _scope(request, FITTING_ROLES)
+    scope = scope_for(request, FITTING_ROLES)
     back = reverse("devices:detail", args=[device_id])
     participant_id = _participant_from_post(request, scope)
     if participant_id is None:
         messages.error(request, "Not assigned: no participant in your caseload has that A-number.")
         return _next(request, back)
-    try:
-        device = services.device_assign(
+    device = _act(
+        request,
+        "Not assigned",
+        lambda: services.device_assign(
             actor=request.user, scope=scope, device_id=device_id, participant_id=participant_id
-        )
-    except NotFound:
-        raise Http404 from None
-    except DomainError as exc:
-        messages.error(request, f"Not assigned: {_problem(exc)}")
+        ),
+    )
+    if device is None:
         return _next(request, back)
     messages.success(request, f"Device {device.serial} assigned.")
     return _next(request, back)
@@ -226,20 +230,20 @@ def _assign(request: HttpRequest, device_id: int) -> HttpResponse:
 @require_POST
 def device_return(request: HttpRequest, assigned_device_id: int) -> HttpResponse:
     device_id = assigned_device_id
-    scope = _scope(request, FITTING_ROLES)
+    scope = scope_for(request, FITTING_ROLES)
     back = reverse("devices:detail", args=[device_id])
-    try:
-        device = services.device_return(
+    device = _act(
+        request,
+        "Not returned",
+        lambda: services.device_return(
             actor=request.user,
             scope=scope,
             device_id=device_id,
             condition=request.POST.get("condition", "ok"),
             reason=request.POST.get("reason", "").strip()[:300],
-        )
-    except NotFound:
-        raise Http404 from None
-    except DomainError as exc:
-        messages.error(request, f"Not returned: {_problem(exc)}")
+        ),
+    )
+    if device is None:
         return _next(request, back)
     messages.success(request, f"Device {device.serial} returned ({device.get_status_display()}).")
     return _next(request, back)
@@ -249,25 +253,25 @@ def device_return(request: HttpRequest, assigned_device_id: int) -> HttpResponse
 @require_POST
 def device_swap(request: HttpRequest, assigned_device_id: int) -> HttpResponse:
     device_id = assigned_device_id
-    scope = _scope(request, FITTING_ROLES)
+    scope = scope_for(request, FITTING_ROLES)
     back = reverse("devices:detail", args=[device_id])
-    new_id = _int(request.POST.get("new_device_id"))
+    new_id = int_or_none(request.POST.get("new_device_id"))
     if new_id is None:
         messages.error(request, "Not swapped: choose the replacement device.")
         return _next(request, back)
-    try:
-        device = services.device_swap(
+    device = _act(
+        request,
+        "Not swapped",
+        lambda: services.device_swap(
             actor=request.user,
             scope=scope,
             old_device_id=device_id,
             new_device_id=new_id,
             condition=request.POST.get("condition", "ok"),
             reason=request.POST.get("reason", "").strip()[:300],
-        )
-    except NotFound:
-        raise Http404 from None
-    except DomainError as exc:
-        messages.error(request, f"Not swapped: {_problem(exc)}")
+        ),
+    )
+    if device is None:
         return _next(request, back)
     messages.success(request, f"Swapped: device {device.serial} is now worn.")
     return _next(request, reverse("devices:detail", args=[device.pk]))
@@ -276,27 +280,27 @@ def device_swap(request: HttpRequest, assigned_device_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def device_status(request: HttpRequest, device_id: int) -> HttpResponse:
-    scope = _scope(request, INVENTORY_ROLES)
+    scope = scope_for(request, INVENTORY_ROLES)
     to_status = request.POST.get("to_status", "")
-    try:
-        services.device_status_change(
+    changed = _act(
+        request,
+        "Not changed",
+        lambda: services.device_status_change(
             actor=request.user,
             scope=scope,
             device_id=device_id,
             to_status=to_status,
             reason=request.POST.get("reason", "").strip()[:300],
-        )
+        ),
+    )
+    if changed is not None:
         messages.success(request, "Device state changed.")
-    except NotFound:
-        raise Http404 from None
-    except DomainError as exc:
-        messages.error(request, f"Not changed: {_problem(exc)}")
     return redirect("devices:detail", device_id)
 
 
 @login_required
 def shipment_list(request: HttpRequest) -> HttpResponse:
-    scope = _scope(request, VIEW_ROLES)
+    scope = scope_for(request, VIEW_ROLES)
     status = request.GET.get("status", "")
     qs = selectors.shipment_queryset_in_scope(scope).order_by("-shipped_at", "-id")
     if status in ShipmentStatus.values:
@@ -327,7 +331,7 @@ def serials_from_text(text: str) -> list[str]:
 
 @login_required
 def shipment_detail(request: HttpRequest, shipment_id: int) -> HttpResponse:
-    scope = _scope(request, VIEW_ROLES)
+    scope = scope_for(request, VIEW_ROLES)
     try:
         shipment = selectors.shipment_get_in_scope(scope=scope, shipment_id=shipment_id)
     except NotFound:

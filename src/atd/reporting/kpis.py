@@ -83,11 +83,10 @@ def program_kpis(*, scope: Scope, start: date, end: date) -> Kpis:
 
 def _checkins(k: Kpis, scope: Scope, since: datetime, until: datetime) -> None:
     counts = window_status_counts(scope=scope, since=since, until=until)
-    done = counts.get("completed", 0)
-    due = done + counts.get("missed", 0) + counts.get("attempted", 0)
-    for status in ("completed", "attempted", "missed"):
-        k.add("check-ins", status, counts.get(status, 0))
-    k.add("check-ins", "compliance", rules.percent_text(rules.rate(done, due)))
+    k.add("check-ins", "completed", counts.completed)
+    k.add("check-ins", "attempted", counts.attempted)
+    k.add("check-ins", "missed", counts.missed)
+    k.add("check-ins", "compliance", rules.percent_text(rules.rate(counts.completed, counts.due)))
 
 
 def _alerts(k: Kpis, scope: Scope, since: datetime, until: datetime) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, time
 from functools import wraps
-from typing import Any
+from typing import Any, TypeVar
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -26,6 +26,7 @@ from atd.core.scope import STAFF_CASE_ROLES, Scope, scope_for
 from atd.scheduling import charts, planner, selectors, services
 
 WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+T = TypeVar("T")
 
 
 def _domain_errors(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -54,6 +55,34 @@ def _date(value: str | None) -> date | None:
         return date.fromisoformat(value or "")
     except ValueError:
         return None
+
+
+def _day_required(request: HttpRequest) -> date:
+    """The form's `day`; missing or not a date is a refusal the form shows."""
+    day = _date(request.POST.get("day"))
+    if day is None:
+        raise DomainError(detail=_("choose a day"))
+    return day
+
+
+def _attempt(
+    request: HttpRequest,
+    back: str,
+    action: Callable[[], T],
+    done: Callable[[T], str] | None = None,
+) -> HttpResponse:
+    """A form post's service call: out of scope or forbidden goes on to `_domain_errors` (404,
+    403); any other refusal is shown as a message; on success `done(result)` is. Back to
+    `back` either way."""
+    try:
+        result = action()
+    except (NotFound, Forbidden):
+        raise
+    except DomainError as exc:
+        return _fail(request, exc, back)
+    if done is not None:
+        messages.success(request, done(result))
+    return redirect(back)
 
 
 # --- backlog, office, planner ----------------------------------------------------------------
@@ -155,8 +184,10 @@ def office_capacity(request: HttpRequest, office_id: int) -> HttpResponse:
         start = time.fromisoformat(request.POST.get("day_start") or "08:30")
     except ValueError:
         start = time(8, 30)
-    try:
-        services.capacity_set(
+    return _attempt(
+        request,
+        _office_redirect(office_id),
+        lambda: services.capacity_set(
             actor=request.user,
             scope=scope,
             office_id=office_id,
@@ -165,13 +196,9 @@ def office_capacity(request: HttpRequest, office_id: int) -> HttpResponse:
             open_weekdays=[int_or(d, -1) for d in request.POST.getlist("open_weekdays")],
             slot_minutes=int_or(request.POST.get("slot_minutes"), 30),
             day_start=start,
-        )
-    except (NotFound, Forbidden):
-        raise
-    except DomainError as exc:
-        return _fail(request, exc, _office_redirect(office_id))
-    messages.success(request, "Capacity saved.")
-    return redirect(_office_redirect(office_id))
+        ),
+        lambda _result: "Capacity saved.",
+    )
 
 
 @login_required
@@ -179,10 +206,9 @@ def office_capacity(request: HttpRequest, office_id: int) -> HttpResponse:
 @_domain_errors
 def office_holiday(request: HttpRequest, office_id: int) -> HttpResponse:
     scope = scope_for(request, selectors.OFFICE_WRITE_ROLES)
-    day = _date(request.POST.get("day"))
-    try:
-        if day is None:
-            raise DomainError(detail=_("choose a day"))
+
+    def change() -> None:
+        day = _day_required(request)
         if request.POST.get("remove"):
             services.holiday_remove(actor=request.user, scope=scope, office_id=office_id, day=day)
         else:
@@ -193,11 +219,8 @@ def office_holiday(request: HttpRequest, office_id: int) -> HttpResponse:
                 day=day,
                 name=request.POST.get("name", "")[:100],
             )
-    except (NotFound, Forbidden):
-        raise
-    except DomainError as exc:
-        return _fail(request, exc, _office_redirect(office_id))
-    return redirect(_office_redirect(office_id))
+
+    return _attempt(request, _office_redirect(office_id), change)
 
 
 @login_required
@@ -205,23 +228,18 @@ def office_holiday(request: HttpRequest, office_id: int) -> HttpResponse:
 @_domain_errors
 def office_staffing(request: HttpRequest, office_id: int) -> HttpResponse:
     scope = scope_for(request, selectors.OFFICE_WRITE_ROLES)
-    day = _date(request.POST.get("day"))
-    try:
-        if day is None:
-            raise DomainError(detail="choose a day")
-        services.staffing_set(
+    return _attempt(
+        request,
+        _office_redirect(office_id),
+        lambda: services.staffing_set(
             actor=request.user,
             scope=scope,
             office_id=office_id,
-            day=day,
+            day=_day_required(request),
             staff_on_duty=int_or(request.POST.get("staff_on_duty"), -1),
             note=request.POST.get("note", "")[:200],
-        )
-    except (NotFound, Forbidden):
-        raise
-    except DomainError as exc:
-        return _fail(request, exc, _office_redirect(office_id))
-    return redirect(_office_redirect(office_id))
+        ),
+    )
 
 
 @login_required
@@ -267,23 +285,18 @@ def participant_appointments(request: HttpRequest, participant_id: int) -> HttpR
 def participant_book(request: HttpRequest, participant_id: int) -> HttpResponse:
     scope = scope_for(request, STAFF_CASE_ROLES)
     back = reverse("scheduling:participant", args=[participant_id])
-    day = _date(request.POST.get("day"))
-    try:
-        if day is None:
-            raise DomainError(detail="choose a day")
-        services.appointment_book(
+    return _attempt(
+        request,
+        back,
+        lambda: services.appointment_book(
             actor=request.user,
             scope=scope,
             participant_id=participant_id,
-            day=day,
+            day=_day_required(request),
             reason=request.POST.get("reason", "")[:300],
-        )
-    except (NotFound, Forbidden):
-        raise
-    except DomainError as exc:
-        return _fail(request, exc, back)
-    messages.success(request, f"Appointment booked on {day}.")
-    return redirect(back)
+        ),
+        lambda booked: f"Appointment booked on {booked.day}.",
+    )
 
 
 def _back(request: HttpRequest, scope: Scope, participant_id: int) -> str:
@@ -295,49 +308,46 @@ def _back(request: HttpRequest, scope: Scope, participant_id: int) -> str:
     return reverse("scheduling:participant", args=[participant_id])
 
 
+def _appointment_form(request: HttpRequest, appointment_id: int) -> tuple[Scope, str]:
+    """The caller's scope for a change to one appointment (its officer or the participant),
+    and where the form goes back to; out of scope is NotFound."""
+    scope = scope_for(request, (*STAFF_CASE_ROLES, Role.PARTICIPANT))
+    appointment = selectors.appointment_get_in_scope(scope=scope, appointment_id=appointment_id)
+    return scope, _back(request, scope, appointment.participant_id)
+
+
 @login_required
 @require_POST
 @_domain_errors
 def appointment_reschedule(request: HttpRequest, appointment_id: int) -> HttpResponse:
-    scope = scope_for(request, (*STAFF_CASE_ROLES, Role.PARTICIPANT))
-    appointment = selectors.appointment_get_in_scope(scope=scope, appointment_id=appointment_id)
-    back = _back(request, scope, appointment.participant_id)
-    day = _date(request.POST.get("day"))
-    try:
-        if day is None:
-            raise DomainError(detail="choose a day")
-        moved = services.appointment_reschedule(
+    scope, back = _appointment_form(request, appointment_id)
+    return _attempt(
+        request,
+        back,
+        lambda: services.appointment_reschedule(
             actor=request.user,
             scope=scope,
             appointment_id=appointment_id,
-            day=day,
+            day=_day_required(request),
             reason=request.POST.get("reason", "")[:300],
-        )
-    except (NotFound, Forbidden):
-        raise
-    except DomainError as exc:
-        return _fail(request, exc, back)
-    messages.success(request, _("Appointment moved to %(day)s.") % {"day": moved.day})
-    return redirect(back)
+        ),
+        lambda moved: _("Appointment moved to %(day)s.") % {"day": moved.day},
+    )
 
 
 @login_required
 @require_POST
 @_domain_errors
 def appointment_cancel(request: HttpRequest, appointment_id: int) -> HttpResponse:
-    scope = scope_for(request, (*STAFF_CASE_ROLES, Role.PARTICIPANT))
-    appointment = selectors.appointment_get_in_scope(scope=scope, appointment_id=appointment_id)
-    back = _back(request, scope, appointment.participant_id)
-    try:
-        services.appointment_cancel(
+    scope, back = _appointment_form(request, appointment_id)
+    return _attempt(
+        request,
+        back,
+        lambda: services.appointment_cancel(
             actor=request.user,
             scope=scope,
             appointment_id=appointment_id,
             reason=request.POST.get("reason", "")[:300],
-        )
-    except (NotFound, Forbidden):
-        raise
-    except DomainError as exc:
-        return _fail(request, exc, back)
-    messages.success(request, _("Appointment cancelled."))
-    return redirect(back)
+        ),
+        lambda _result: _("Appointment cancelled."),
+    )

@@ -6,7 +6,6 @@ from datetime import date
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
@@ -15,7 +14,7 @@ from atd.core import clock
 from atd.core.errors import DomainError, NotFound
 from atd.core.params import int_or
 from atd.core.roles import Role
-from atd.core.scope import Scope
+from atd.core.scope import scope_for
 from atd.supervision import selectors, services
 from atd.supervision.rules import DEFAULT_COST_PER_DAY
 
@@ -25,9 +24,7 @@ STAFF = (Role.CASE_OFFICER, Role.CONTRACTOR_SPECIALIST, Role.SUPERVISOR, Role.AD
 @login_required
 @require_POST
 def plan_set(request: HttpRequest, participant_id: int) -> HttpResponse:
-    scope = Scope.for_user(request.user)
-    if scope.role not in STAFF:
-        raise PermissionDenied
+    scope = scope_for(request, STAFF)
     try:
         start = date.fromisoformat(
             request.POST.get("start_date", "") or clock.now().date().isoformat()
@@ -59,9 +56,7 @@ def plan_set(request: HttpRequest, participant_id: int) -> HttpResponse:
 
 @login_required
 def cost_rates(request: HttpRequest) -> HttpResponse:
-    scope = Scope.for_user(request.user)
-    if scope.role not in (*STAFF, Role.RECORDS_ANALYST, Role.AUDITOR):
-        raise PermissionDenied
+    scope_for(request, (*STAFF, Role.RECORDS_ANALYST, Role.AUDITOR))
     today = clock.now().date()
     table = selectors.cost_rate_table(today)
     detention = table.get("detention")

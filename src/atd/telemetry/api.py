@@ -27,9 +27,13 @@ from atd.core.errors import DomainError, Unauthorized, ValidationFailed
 from atd.core.models import ApiKey
 from atd.core.roles import Role
 from atd.telemetry import selectors, services
-from atd.telemetry.rules.records import RecordProblem, osmand_to_record, traccar_json_to_record
+from atd.telemetry.rules.records import (
+    CREDENTIAL_REASONS,
+    CREDENTIAL_REFUSED,
+    osmand_to_record,
+)
 from atd.telemetry.rules.storable import text_storable
-from atd.telemetry.wire import PayloadProblem, batch_decode, json_decode, wire_limits
+from atd.telemetry.wire import PayloadProblem, batch_decode, osmand_json_record, wire_limits
 
 router = Router(tags=["telemetry"])
 
@@ -48,8 +52,6 @@ class BodyTooLarge(DomainError):
     type: str = "/problems/body-too-large"
 
 
-# One answer for "no such device" and "wrong key", so serials cannot be enumerated.
-CREDENTIAL_REFUSED = "unknown device or wrong device key"
 OSMAND_MAX_BODY_BYTES = 64 * 1024  # one report; Traccar Client's JSON body is < 1 KB
 
 
@@ -159,7 +161,7 @@ def telemetry_batch(request: HttpRequest) -> HttpResponse:
         secret=secret,
         trusted=gateway is not None,
     )
-    return _json(result.as_dict())
+    return _json(result.as_dict(device_keyed=gateway is None))
 
 
 @router.api_operation(
@@ -184,7 +186,7 @@ def telemetry_osmand(request: HttpRequest) -> HttpResponse:
     result = services.telemetry_ingest(actor=None, records=[record], via="osmand")
     if result.rejected:
         reason = result.rejected[0]
-        if reason.reason in {"bad_credential", "unknown_device"}:
+        if reason.reason in CREDENTIAL_REASONS:
             # The same answer for both, so serials cannot be enumerated (the dead letter
             # keeps the exact reason for the admin).
             raise Unauthorized(detail=CREDENTIAL_REFUSED)
@@ -209,18 +211,7 @@ def _osmand_record(
     alone as `malformed` and keeps it as a dead letter."""
     method = request.method
     if method == "POST" and "json" in content_type:
-        value = json_decode(body or b"{}")
-        try:
-            record: Any = traccar_json_to_record(value) if isinstance(value, dict) else value
-        except RecordProblem as problem:
-            raise PayloadProblem(problem.reason, problem.detail) from None
-        if not isinstance(record, dict):
-            raise PayloadProblem("malformed", "the body is a JSON object")
-        if "id" in params:
-            record.setdefault("device", params["id"])
-        if "key" in params:
-            record["key"] = params["key"]
-        return record
+        return osmand_json_record(body, params)
     if method == "POST" and body:
         try:
             params.update(request.POST.items())

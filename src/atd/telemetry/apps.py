@@ -17,11 +17,11 @@ class TelemetryConfig(AppConfig):
             PeriodicJob,
             TimelineSource,
             register_demo_step,
-            register_device_health_reader,
             register_participant_panel,
             register_periodic_job,
             register_timeline_source,
         )
+        from atd.devices.selectors import device_health_reader_register
         from atd.telemetry.demo import telemetry_demo_processes, telemetry_demo_seed
         from atd.telemetry.panels import participant_panel_context, participant_timeline_items
         from atd.telemetry.selectors import device_health
@@ -31,7 +31,7 @@ class TelemetryConfig(AppConfig):
             telemetry_retention_job,
         )
 
-        register_device_health_reader(device_health)
+        device_health_reader_register(device_health)
         register_periodic_job(
             PeriodicJob(
                 name="telemetry.no_signal",

@@ -14,7 +14,7 @@ from atd.alerts.services import AlertSignal
 from atd.devices.selectors import DeviceIdentity
 from atd.telemetry.config import TelemetryConfig
 from atd.telemetry.rules.columns import FixColumns, columns_empty
-from atd.telemetry.rules.records import Event, Fix, RecordProblem
+from atd.telemetry.rules.records import Event, Fix, RecordProblem, reason_answered
 
 
 @dataclass
@@ -44,13 +44,20 @@ class IngestResult:
     rejected: list[Rejection] = field(default_factory=list)
     alerts: int = 0
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self, *, device_keyed: bool = False) -> dict[str, Any]:
+        """The answer to the sender. `device_keyed` (a sender holding only device keys, not an
+        integration key): an unknown device and a wrong key are answered alike
+        (`rules.records.reason_answered`), so its answers cannot tell which serials exist."""
+        rejected = []
+        for r in self.rejected:
+            reason, detail = (r.reason, r.detail)
+            if device_keyed:
+                reason, detail = reason_answered(reason, detail)
+            rejected.append({"index": r.index, "reason": reason, "detail": detail})
         return {
             "accepted": self.accepted,
             "duplicates": self.duplicates,
-            "rejected": [
-                {"index": r.index, "reason": r.reason, "detail": r.detail} for r in self.rejected
-            ],
+            "rejected": rejected,
             "alerts": self.alerts,
         }
 

@@ -33,16 +33,18 @@ from atd.devices.selectors import DeviceIdentity, device_secret_matches, devices
 from atd.telemetry.config import TelemetryConfig, telemetry_config
 from atd.telemetry.devicelog import DeviceLog, LogConfig, LogFull, log_config, message_for_records
 from atd.telemetry.rules.records import (
+    CREDENTIAL_REASONS,
+    CREDENTIAL_REFUSED,
     Fix,
     RecordProblem,
     fix_value_problem,
     osmand_to_record,
+    reason_answered,
     record_decode,
     record_time_problem,
-    traccar_json_to_record,
 )
 from atd.telemetry.rules.storable import text_storable
-from atd.telemetry.wire import PayloadProblem, batch_decode, json_decode, wire_limits
+from atd.telemetry.wire import PayloadProblem, batch_decode, osmand_json_record, wire_limits
 
 Scope = dict[str, Any]
 Receive = Callable[[], Awaitable[dict[str, Any]]]
@@ -286,9 +288,7 @@ class TelemetryDoor:
             problem = record_problem_at_door(item, telemetry_config())
         if problem is not None:
             await self.dead_letter(problem.reason, without_key(record), item.serial, "osmand")
-            if problem.reason in {"bad_credential", "unknown_device"}:
-                from atd.telemetry.api import CREDENTIAL_REFUSED
-
+            if problem.reason in CREDENTIAL_REASONS:
                 # As the view: one answer for both, so serials cannot be enumerated.
                 raise Unauthorized(detail=CREDENTIAL_REFUSED)
             raise record_rejected(problem)
@@ -318,8 +318,6 @@ class TelemetryDoor:
                     [without_key(r) if isinstance(r, dict) else r for r in records],
                     serial,
                 )
-                from atd.telemetry.api import CREDENTIAL_REFUSED
-
                 raise Unauthorized(detail=CREDENTIAL_REFUSED)
         cfg = telemetry_config()
         items: list[tuple[int, Any]] = []
@@ -363,7 +361,10 @@ class TelemetryDoor:
             "accepted": sum(len(rs) for rs in by_serial.values()),
             "duplicates": 0,
             "rejected": [
-                {"index": i, "reason": p.reason, "detail": p.detail[:300]} for i, p, _ in rejected
+                {"index": i, "reason": reason, "detail": detail}
+                for i, (reason, detail) in (
+                    (i, reason_answered(p.reason, p.detail[:300])) for i, p, _ in rejected
+                )
             ],
             "alerts": 0,
             "queued": True,
@@ -384,18 +385,7 @@ def osmand_record(request: Request, content_type: str, params: dict[str, Any]) -
     """As `telemetry.api._osmand_record`, on the raw request: query parameters, a form body,
     or Traccar Client's JSON body -> one canonical record; PayloadProblem when unreadable."""
     if request.method == "POST" and "json" in content_type:
-        value = json_decode(request.body or b"{}")
-        try:
-            record: Any = traccar_json_to_record(value) if isinstance(value, dict) else value
-        except RecordProblem as problem:
-            raise PayloadProblem(problem.reason, problem.detail) from None
-        if not isinstance(record, dict):
-            raise PayloadProblem("malformed", "the body is a JSON object")
-        if "id" in params:
-            record.setdefault("device", params["id"])
-        if "key" in params:
-            record["key"] = params["key"]
-        return record
+        return osmand_json_record(request.body, params)
     if request.method == "POST" and request.body and "x-www-form-urlencoded" in content_type:
         try:
             form = request.body.decode("utf-8")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -13,6 +14,7 @@ from atd.core import clock
 from atd.core.audit import audit_record
 from atd.core.errors import DomainError, FieldError, NotFound
 from atd.core.scope import Scope
+from atd.devices.types import DeviceHealth
 from atd.people.selectors import (
     participant_exists_in_scope,
     participant_get_in_scope,
@@ -154,8 +156,19 @@ def last_positions_in_scope(scope: Scope) -> QuerySet[LastPosition]:
     return LastPosition.objects.filter(participant_id__in=participant_ids_in_scope(scope))
 
 
-def device_health(device_ids: list[int]) -> dict[int, DeviceState]:
-    return {s.device_id: s for s in DeviceState.objects.filter(device_id__in=device_ids)}
+def device_health(device_ids: Sequence[int]) -> dict[int, DeviceHealth]:
+    """The health telemetry measured of each device that has reported (registered as devices'
+    health reader: devices' pages show it)."""
+    rows = DeviceState.objects.filter(device_id__in=list(device_ids)).values_list(
+        "device_id",
+        "last_contact_at",
+        "battery",
+        "battery_level",
+        "charging",
+        "strap_open",
+        "last_fix_time",
+    )
+    return {row[0]: DeviceHealth(*row) for row in rows}
 
 
 def dead_letter_list(

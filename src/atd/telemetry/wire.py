@@ -22,7 +22,7 @@ import numpy as np
 import orjson
 from django.conf import settings
 
-from atd.telemetry.rules.records import Undecodable
+from atd.telemetry.rules.records import RecordProblem, Undecodable, traccar_json_to_record
 
 # orjson refuses more than 1024 levels itself; Python's json (the fallback for NaN literals and
 # lone surrogates, which orjson refuses) has no limit of its own and recurses in C until it
@@ -135,3 +135,22 @@ def batch_decode(body: bytes, *, ndjson: bool, limits: WireLimits) -> list[Any]:
     records = records_of(json_decode(body or b"null"))
     records_count_check(len(records), limits)
     return records
+
+
+def osmand_json_record(body: bytes, params: dict[str, Any]) -> dict[str, Any]:
+    """The JSON body newer Traccar Client versions POST to the OsmAnd door -> one canonical
+    record; the query's `id` names the device when the body does not, its `key` wins. Both
+    OsmAnd doors (the Django view and the lean ASGI door) read it here. A body that is not a
+    record raises PayloadProblem."""
+    value = json_decode(body or b"{}")
+    try:
+        record: Any = traccar_json_to_record(value) if isinstance(value, dict) else value
+    except RecordProblem as problem:
+        raise PayloadProblem(problem.reason, problem.detail) from None
+    if not isinstance(record, dict):
+        raise PayloadProblem("malformed", "the body is a JSON object")
+    if "id" in params:
+        record.setdefault("device", params["id"])
+    if "key" in params:
+        record["key"] = params["key"]
+    return record

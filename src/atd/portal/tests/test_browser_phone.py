@@ -14,6 +14,7 @@ from atd.core.scope import Scope
 from atd.portal.tests.test_browser import _open_window, playwright_browser  # noqa: F401
 from atd.reviews.models import ReviewRequest
 from atd.scheduling import services as scheduling
+from atd.testing.reviews import denied_review
 from atd.testing.world import World
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -76,25 +77,6 @@ def _weekday_ahead(days: int) -> date:
     return day
 
 
-def _denied_review(world: World) -> ReviewRequest:
-    case = world.cases["officer_a"]
-    now = clock.now()
-    return ReviewRequest.objects.create(
-        participant_id=case.participant_id,
-        case=case,
-        source="portal",
-        requested_at=now - timedelta(days=3),
-        requested_by="p",
-        due_at=now + timedelta(days=11),
-        current_technology="gps_ankle",
-        status="denied",
-        decided_at=now,
-        reason="missed_checkins",
-        reason_text="Dos registros no realizados en abril.",
-        appeal_until=now + timedelta(days=30),
-    )
-
-
 def test_every_portal_page_fits_a_360px_phone_in_spanish(
     world: World,
     live_server: Any,
@@ -109,7 +91,7 @@ def test_every_portal_page_fits_a_360px_phone_in_spanish(
         day=_weekday_ahead(10),
         reason="check-in",
     )
-    review = _denied_review(world)
+    review = denied_review(world, reason_text="Dos registros no realizados en abril.")
     context = _phone_es(playwright_browser, live_server, world.users["participant"])
     page = context.new_page()
 

@@ -3,35 +3,14 @@ section and the letter render in the participant's language."""
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from django.template.loader import render_to_string
 
-from atd.core import clock
 from atd.core.scope import Scope
 from atd.reviews import views
-from atd.reviews.models import ReviewRequest
+from atd.testing.reviews import denied_review
 from atd.testing.world import World
-
-
-def _denied(world: World) -> ReviewRequest:
-    case = world.cases["officer_a"]
-    now = clock.now()
-    return ReviewRequest.objects.create(
-        participant_id=case.participant_id,
-        case=case,
-        source="portal",
-        requested_at=now - timedelta(days=3),
-        requested_by="p",
-        due_at=now + timedelta(days=11),
-        current_technology="gps_ankle",
-        status="denied",
-        decided_at=now,
-        reason="missed_checkins",
-        reason_text="Two missed check-ins in April.",
-        appeal_until=now + timedelta(days=30),
-    )
 
 
 def test_participant_page_shows_court_and_review_panels(world: World, client_for: Any) -> None:
@@ -43,7 +22,7 @@ def test_participant_page_shows_court_and_review_panels(world: World, client_for
 
 
 def test_letter_is_in_the_participants_language(world: World, client_for: Any) -> None:
-    review = _denied(world)
+    review = denied_review(world)
     body = client_for("participant").get(f"/reviews/{review.pk}/letter/").content.decode()
     assert "Su solicitud fue negada" in body and "Two missed check-ins" in body
     english = client_for("case_officer").get(f"/reviews/{review.pk}/letter/?lang=en")
@@ -53,7 +32,7 @@ def test_letter_is_in_the_participants_language(world: World, client_for: Any) -
 
 
 def test_portal_section_lists_the_request_with_its_letter_and_appeal(world: World, rf: Any) -> None:
-    review = _denied(world)
+    review = denied_review(world)
     request = rf.get("/")
     request.user = world.user("participant")
     ctx = views.portal_section_context(request, Scope.for_user(world.user("participant")))
@@ -63,7 +42,7 @@ def test_portal_section_lists_the_request_with_its_letter_and_appeal(world: Worl
 
 
 def test_queue_and_detail_pages_render_for_the_officer(world: World, client_for: Any) -> None:
-    review = _denied(world)
+    review = denied_review(world)
     client = client_for("case_officer")
     assert client.get("/reviews/queue/").status_code == 200
     detail = client.get(f"/reviews/{review.pk}/").content.decode()

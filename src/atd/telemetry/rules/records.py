@@ -34,6 +34,22 @@ class RecordProblem(Exception):
         self.detail = detail
 
 
+# What a sender is told when a record's device is unknown or its key wrong: one answer for
+# both, on every door, so serials cannot be enumerated (the dead letter keeps the exact
+# reason, `unknown_device` or `bad_credential`, for the admin).
+CREDENTIAL_REFUSED = "unknown device or wrong device key"
+CREDENTIAL_REASONS = frozenset({"unknown_device", "bad_credential"})
+
+
+def reason_answered(reason: str, detail: str) -> tuple[str, str]:
+    """The (reason, detail) a device-keyed sender is answered for a refused record:
+    `bad_credential` with one detail for an unknown device and a wrong key alike, any other
+    reason as it is."""
+    if reason in CREDENTIAL_REASONS:
+        return "bad_credential", CREDENTIAL_REFUSED
+    return reason, detail
+
+
 @dataclass(frozen=True)
 class Undecodable:
     """A part of a payload (an NDJSON line) that is not JSON: it takes a record's place so it

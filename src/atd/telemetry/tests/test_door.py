@@ -211,6 +211,54 @@ def test_batch_answers_per_record_like_the_django_view(world: Any, stream_cfg: L
     assert Position.objects.count() == 2
 
 
+def test_the_door_answers_an_unknown_device_and_a_wrong_key_identically(
+    world: Any, stream_cfg: LogConfig
+) -> None:
+    """Request-level keys and records naming their own device, OsmAnd and batch: nothing the
+    door answers tells a serial that exists from one that does not (as the Django views)."""
+    t = make_tracked(world)
+    other = make_tracked(world, "specialist_a")
+    door = TelemetryDoor(_django_stub, stream_cfg)
+    one = json.dumps([{"time": NOW.timestamp() - 60, "lat": 41.88, "lon": -87.63}]).encode()
+    batch = [
+        call(door, "POST", "/api/telemetry", body=one, headers=hdr)
+        for hdr in (
+            {"X-Device-Serial": "GHOST-1", "X-Device-Key": t.secret},
+            {"X-Device-Serial": t.serial, "X-Device-Key": "nope"},
+        )
+    ]
+    assert batch[0][0] == batch[1][0] == 401
+    assert batch[0][2] == batch[1][2] and b"GHOST" not in batch[0][2]
+    osm = [
+        call(door, "GET", "/api/telemetry/osmand", urlencode(osmand(t, **change)))
+        for change in ({"id": "GHOST-2"}, {"key": "nope"})
+    ]
+    assert osm[0][0] == osm[1][0] == 401
+    assert osm[0][2] == osm[1][2] and b"GHOST" not in osm[0][2]
+    base = NOW.timestamp() - 600
+    records = [
+        {"time": base + 1, "lat": 41.88, "lon": -87.63},
+        {"device": "GHOST-3", "key": "x", "time": base + 2, "lat": 41.8, "lon": -87.6},
+        {"device": other.serial, "key": "x", "time": base + 3, "lat": 41.8, "lon": -87.6},
+    ]
+    hdr = {
+        "Content-Type": "application/json",
+        "X-Device-Serial": t.serial,
+        "X-Device-Key": t.secret,
+    }
+    status, _, body = call(
+        door, "POST", "/api/telemetry", body=json.dumps(records).encode(), headers=hdr
+    )
+    answer = json.loads(body)
+    assert status == 200 and answer["accepted"] == 1
+    rejected = [(r["reason"], r["detail"]) for r in answer["rejected"]]
+    assert len(rejected) == 2 and rejected[0] == rejected[1] and b"GHOST" not in body
+    assert set(DeadLetter.objects.values_list("reason", flat=True)) == {
+        "bad_credential",
+        "unknown_device",
+    }
+
+
 def test_wrong_request_key_and_oversized_batch_are_refused(
     world: Any, stream_cfg: LogConfig
 ) -> None:

@@ -11,8 +11,9 @@ import pytest
 from django.test import Client
 
 from atd.core import clock
+from atd.core.apikeys import api_key_issue
 from atd.telemetry.models import DeadLetter, Position
-from atd.telemetry.tests.conftest import HOME, Tracked
+from atd.telemetry.tests.conftest import HOME, Tracked, make_tracked
 
 NOW = datetime(2026, 6, 1, 15, 0, tzinfo=UTC)
 NESTED = b"[" * 200_000  # 200 KB of nested arrays: a RecursionError in Python's json
@@ -243,6 +244,73 @@ def test_osmand_answers_an_unknown_device_and_a_wrong_key_identically(
         "bad_credential",
         "unknown_device",
     ]
+
+
+def test_batch_answers_an_unknown_device_and_a_wrong_key_identically(tracked: Tracked) -> None:
+    """The request's own device: an unknown serial and a known one with a wrong key get the
+    same status and body (the dead letters keep which it was)."""
+    answers = [
+        Client().post(
+            "/api/telemetry",
+            data=json.dumps(fixes(1)),
+            content_type="application/json",
+            headers={"X-Device-Serial": serial, "X-Device-Key": key},
+        )
+        for serial, key in (("NO-SUCH-7", tracked.secret), (tracked.serial, "wrong"))
+    ]
+    unknown, wrong = answers
+    assert unknown.status_code == wrong.status_code == 401
+    assert unknown.content == wrong.content
+    assert b"NO-SUCH-7" not in unknown.content
+    assert sorted(DeadLetter.objects.values_list("reason", flat=True)) == [
+        "bad_credential",
+        "bad_credential",
+    ]
+    assert stored(tracked) == 0
+
+
+def test_records_of_an_unknown_device_and_of_a_wrong_key_get_one_answer_in_a_batch(
+    world: Any, tracked: Tracked
+) -> None:
+    """Records naming their own device: the per-record answers cannot tell a serial that
+    exists from one that does not; the valid record is stored, the dead letters keep the
+    exact reasons for the admin."""
+    other = make_tracked(world, "specialist_a")
+    records: list[Any] = [
+        fixes(1)[0],
+        {**fixes(1, start=1)[0], "device": "NO-SUCH-9", "key": "x"},
+        {**fixes(1, start=2)[0], "device": other.serial, "key": "x"},
+        {**fixes(1, start=3)[0], "device": other.serial},  # no key at all
+    ]
+    response = post_raw(tracked, json.dumps(records))
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["accepted"] == 1 and stored(tracked) == 1
+    answers = [(r["reason"], r["detail"]) for r in body["rejected"]]
+    assert [r["index"] for r in body["rejected"]] == [1, 2, 3]
+    assert len(set(answers)) == 1, answers
+    assert b"NO-SUCH-9" not in response.content
+    assert sorted(DeadLetter.objects.values_list("reason", flat=True)) == [
+        "bad_credential",
+        "bad_credential",
+        "unknown_device",
+    ]
+
+
+def test_a_gateway_key_still_hears_which_serial_is_unknown(world: Any, tracked: Tracked) -> None:
+    """An integration key sends for any device (records are trusted, no device key): it is
+    told the exact reason, as it holds no per-device secret to guess against."""
+    admin = world.user("admin")
+    _, plain = api_key_issue(actor=admin, name="gateway", scopes=["telemetry"])
+    records = [{**fixes(1)[0], "device": "NO-SUCH-3"}]
+    response = Client().post(
+        "/api/telemetry",
+        data=json.dumps(records),
+        content_type="application/json",
+        headers={"X-API-Key": plain},
+    )
+    assert response.status_code == 200, response.content
+    assert [r["reason"] for r in response.json()["rejected"]] == ["unknown_device"]
 
 
 def test_osmand_nested_json_body_is_a_4xx(tracked: Tracked) -> None:

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import os
-import signal
 import socket
-import sys
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
 from atd.telemetry.bridge import MqttBridge
 from atd.telemetry.devicelog import log_config
+from atd.telemetry.management.worker_command import add_idle_exit, say_ready, stop_on_signals
 
 
 class Command(BaseCommand):
@@ -26,18 +25,12 @@ class Command(BaseCommand):
         parser.add_argument("--group", default="atd-bridge", help="shared-subscription group")
         parser.add_argument("--url", default=None, help="mqtt://host:port")
         parser.add_argument("--batch", type=int, default=2000, help="messages per append")
-        parser.add_argument(
-            "--idle-exit", type=float, default=None, help="exit after N idle seconds"
-        )
+        add_idle_exit(parser)
 
     def handle(self, *args: Any, **opts: Any) -> None:
         cfg = log_config()
         if cfg is None:
             raise CommandError("ATD_NATS_URL is not set: use `atd ingest mqtt` without a log")
-
-        def ready() -> None:
-            sys.stdout.write("ready\n")
-            sys.stdout.flush()
 
         bridge = MqttBridge(
             cfg,
@@ -45,14 +38,10 @@ class Command(BaseCommand):
             group=opts["group"],
             url=opts["url"],
             batch_size=opts["batch"],
-            on_ready=ready,
+            on_ready=say_ready,
         )
 
-        def stop(signum: int, frame: Any) -> None:
-            bridge.stopping = True
-
-        signal.signal(signal.SIGTERM, stop)
-        signal.signal(signal.SIGINT, stop)
+        stop_on_signals(bridge)
         try:
             bridge.run(idle_exit_s=opts["idle_exit"])
         finally:

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import signal
-import sys
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
 from atd.telemetry.devicelog import LogIngestWorker, log_config
+from atd.telemetry.management.worker_command import add_idle_exit, say_ready, stop_on_signals
 
 
 class Command(BaseCommand):
@@ -21,9 +20,7 @@ class Command(BaseCommand):
         parser.add_argument("--batch", type=int, default=10_000, help="messages per transaction")
         parser.add_argument("--max-wait", type=float, default=0.1, help="seconds to fill a batch")
         parser.add_argument("--url", default=None, help="nats://host:port[,nats://...]")
-        parser.add_argument(
-            "--idle-exit", type=float, default=None, help="exit after N idle seconds"
-        )
+        add_idle_exit(parser)
 
     def handle(self, *args: Any, **opts: Any) -> None:
         overrides = {"url": opts["url"]} if opts["url"] else {}
@@ -31,24 +28,16 @@ class Command(BaseCommand):
         if cfg is None:
             raise CommandError("ATD_NATS_URL is not set: there is no log to drain")
 
-        def ready() -> None:
-            sys.stdout.write("ready\n")
-            sys.stdout.flush()
-
         worker = LogIngestWorker(
             cfg,
             index=opts["index"],
             count=opts["count"],
             batch_size=opts["batch"],
             max_wait_s=opts["max_wait"],
-            on_ready=ready,
+            on_ready=say_ready,
         )
 
-        def stop(signum: int, frame: Any) -> None:
-            worker.stopping = True
-
-        signal.signal(signal.SIGTERM, stop)
-        signal.signal(signal.SIGINT, stop)
+        stop_on_signals(worker)
         asyncio.run(worker.run(idle_exit_s=opts["idle_exit"]))
         s = worker.stats
         self.stdout.write(

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import os
-import signal
 import socket
-import sys
 from typing import Any
 
 from django.core.management.base import BaseCommand
 
+from atd.telemetry.management.worker_command import add_idle_exit, say_ready, stop_on_signals
 from atd.telemetry.mqtt import IngestWorker
 
 
@@ -28,29 +27,19 @@ class Command(BaseCommand):
             "--topic-root", default=None, help="default ATD_MQTT_TOPIC_ROOT (atd/devices)"
         )
         parser.add_argument("--batch", type=int, default=None, help="messages per transaction")
-        parser.add_argument(
-            "--idle-exit", type=float, default=None, help="exit after N idle seconds"
-        )
+        add_idle_exit(parser)
 
     def handle(self, *args: Any, **opts: Any) -> None:
-        def ready() -> None:
-            sys.stdout.write("ready\n")
-            sys.stdout.flush()
-
         worker = IngestWorker(
             client_id=opts["client_id"],
             group=opts["group"],
             url=opts["url"],
             batch_size=opts["batch"],
-            on_ready=ready,
+            on_ready=say_ready,
             topic_root=opts["topic_root"],
         )
 
-        def stop(signum: int, frame: Any) -> None:
-            worker.stopping = True
-
-        signal.signal(signal.SIGTERM, stop)
-        signal.signal(signal.SIGINT, stop)
+        stop_on_signals(worker)
         stats = worker.run(idle_exit_s=opts["idle_exit"])
         # Every message is accounted for: its records were stored as new, were already stored
         # (duplicates change nothing), or were rejected and kept as dead letters.
