@@ -9,8 +9,8 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.utils.translation import gettext as _
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
 from atd.core import clock
 from atd.core.actors import actor_for

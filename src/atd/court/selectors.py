@@ -13,11 +13,11 @@ from atd.core.errors import NotFound
 from atd.core.scope import Scope
 from atd.court.choices import DepartureStage, HearingOutcome
 from atd.court.models import CaseCourtSummary, DepartureCase, Hearing, LegalStatusEvent, Notice
-from atd.court.rules import departure_stage
-from atd.court.types import DepartureVerified, DepartureView
 
 # Published with the selectors: reporting's SQL fragments (report_read.py stays private).
 from atd.court.report_read import failed_to_appear_sql, legal_status_at_sql  # noqa: F401
+from atd.court.rules import departure_stage
+from atd.court.types import DepartureVerified, DepartureView
 from atd.people.selectors import case_queryset_in_scope, participant_ids_in_scope
 
 
