@@ -60,6 +60,10 @@ def technology_name(code: str) -> str:
 
 def cadence_name(days: int) -> str:
     """ "every 4 weeks" / "every 10 days", in the active language."""
+    if days == 1:
+        return _("every day")
+    if days == 7:
+        return _("every week")
     if days and days % 7 == 0:
         return _("every %(n)s weeks") % {"n": days // 7}
     return _("every %(n)s days") % {"n": days}

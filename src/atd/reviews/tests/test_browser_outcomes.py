@@ -101,7 +101,7 @@ def test_leaving_the_program_asked_in_spanish_on_a_phone_and_decided_with_reason
     phone.get_by_role("button", name="Enviar mi solicitud").click()
     phone.wait_for_url(f"{live_server.url}/portal/")
     home = phone.locator("body").inner_text()
-    assert "Salir del programa" in home and "Esperando una decisión" in home
+    assert "Salir del programa" in home and "En espera de una decisión" in home
     _fits(phone)
     review = ReviewRequest.objects.get(participant_id=pid)
     assert review.kind == "leave_program" and review.court_obligations_acknowledged
