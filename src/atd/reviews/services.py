@@ -45,6 +45,11 @@ def _days(name: str, default: int) -> int:
     return int(getattr(settings, name, default))
 
 
+def _text(value: str) -> str:
+    """Free text as stored: no NUL (PostgreSQL refuses it), trimmed, at most 4,000 characters."""
+    return value.replace("\x00", "").strip()[:4000]
+
+
 def review_policy() -> rules.Policy:
     return rules.Policy(
         compliant_days=_days("ATD_REVIEW_COMPLIANT_DAYS", 90),
@@ -134,7 +139,7 @@ def review_request_submit(
                 case_id=case.pk,
                 source=source,
                 kind=kind,
-                statement=statement.strip()[:4000],
+                statement=_text(statement),
                 requested_at=now,
                 requested_by=actor_for(actor).label,
                 due_at=rules.decision_due(now, _days("ATD_REVIEW_DECISION_DAYS", 14)),
@@ -217,7 +222,7 @@ def review_decide(
     now = clock.now()
     request.status = ReviewStatus.APPROVED if approve else ReviewStatus.DENIED
     request.reason = reason
-    request.reason_text = text.strip()[:4000]
+    request.reason_text = _text(text)
     request.decided_at = now
     who = actor_for(actor)
     request.decided_by_id = who.id
@@ -256,7 +261,7 @@ def review_appeal_file(
         with transaction.atomic():
             appeal = ReviewAppeal.objects.create(
                 request=request,
-                statement=statement.strip()[:4000],
+                statement=_text(statement),
                 filed_at=now,
                 filed_by=actor_for(actor).label,
                 due_at=now + timedelta(days=_days("ATD_REVIEW_APPEAL_DECISION_DAYS", 14)),
@@ -295,7 +300,7 @@ def appeal_decide(
     now = clock.now()
     appeal.status = AppealStatus.OVERTURNED if overturn else AppealStatus.UPHELD
     appeal.reason = reason
-    appeal.reason_text = text.strip()[:4000]
+    appeal.reason_text = _text(text)
     appeal.decided_at = now
     appeal.decided_by_id = who.id
     appeal.decided_by_label = who.label

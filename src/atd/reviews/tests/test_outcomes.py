@@ -187,3 +187,9 @@ def test_the_decider_is_not_offered_the_appeal_decision_form(
     assert 'id="appeal-decide-form"' not in page and "another supervisor decides" in page
     assert 'id="appeal-decide-form"' not in officer_page
     assert 'id="appeal-file-form"' not in page  # already appealed: no second form
+
+
+def test_nul_bytes_in_free_text_are_dropped_not_stored(on_wrist: World) -> None:
+    with clock.frozen_at(NOW):
+        review = _ask(on_wrist, kind="end_monitoring", statement="please\x00 review")
+    assert review.statement == "please review"
