@@ -425,3 +425,13 @@ def viewer_zone_name(user: Any) -> str:
         if tz and zone_or_none(tz) is not None:
             return str(tz)
     return "UTC"
+
+
+def alert_open_critical_count(*, participant_id: int) -> int:
+    """Critical alerts of one participant not yet resolved, whenever opened (a review's "no open
+    critical alert" rule). The caller has checked the participant is in scope."""
+    return (
+        Alert.objects.filter(participant_id=participant_id, severity="critical")
+        .exclude(status="resolved")
+        .count()
+    )

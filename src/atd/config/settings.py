@@ -395,6 +395,9 @@ ATD_REVIEW_DECISION_DAYS = env_int("ATD_REVIEW_DECISION_DAYS", 14, minimum=1)
 ATD_REVIEW_APPEAL_DAYS = env_int("ATD_REVIEW_APPEAL_DAYS", 30, minimum=1)
 ATD_REVIEW_APPEAL_DECISION_DAYS = env_int("ATD_REVIEW_APPEAL_DECISION_DAYS", 14, minimum=1)
 ATD_REVIEW_COMPLIANT_DAYS = env_int("ATD_REVIEW_COMPLIANT_DAYS", 90, minimum=1)
+ATD_REVIEW_END_MONITORING_DAYS = env_int("ATD_REVIEW_END_MONITORING_DAYS", 180, minimum=1)
+# A participant's departure request: the officer contacts them within this many days (issue 19).
+ATD_DEPARTURE_TASK_DAYS = env_int("ATD_DEPARTURE_TASK_DAYS", 3, minimum=1)
 # Days before the as-of date in which a missed hearing counts as a missed obligation.
 ATD_REPORT_MISSED_WINDOW_DAYS = env_int("ATD_REPORT_MISSED_WINDOW_DAYS", 90, minimum=1)
 # Memory for the cohort status report's one big aggregate (PostgreSQL SET LOCAL work_mem).

@@ -185,6 +185,8 @@ class DepartureUpdateIn(Schema):
 
 class DepartureConfirmIn(Schema):
     departed_on: date
+    verification_method: str
+    verification_note: str = ""
 
 
 @router.post("/cases/{case_id}/departure", response={201: DepartureOut})
@@ -212,4 +214,6 @@ def departure_confirm(request: HttpRequest, departure_id: int, payload: Departur
         scope=scope_of(request),
         departure_id=departure_id,
         departed_on=payload.departed_on,
+        verification_method=payload.verification_method,
+        verification_note=payload.verification_note,
     )

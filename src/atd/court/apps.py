@@ -16,15 +16,17 @@ class CourtConfig(AppConfig):
             NavLink,
             ParticipantPanel,
             PeriodicJob,
+            PortalSection,
             TimelineSource,
             register_dashboard_card,
             register_demo_step,
             register_nav_link,
             register_participant_panel,
             register_periodic_job,
+            register_portal_section,
             register_timeline_source,
         )
-        from atd.court import dashboard, demo, tasks, timeline, views
+        from atd.court import dashboard, demo, departure_views, tasks, timeline, views
 
         register_participant_panel(
             ParticipantPanel(
@@ -45,6 +47,22 @@ class CourtConfig(AppConfig):
                 template="court/card_week.html",
                 context=dashboard.hearings_week_card_context,
                 order=25,
+            )
+        )
+        register_dashboard_card(
+            DashboardCard(
+                name="court_departure_tasks",
+                template="court/card_departure_tasks.html",
+                context=departure_views.tasks_card_context,
+                order=26,
+            )
+        )
+        register_portal_section(
+            PortalSection(
+                name="departure",
+                template="court/portal_departure_section.html",
+                context=departure_views.portal_section_context,
+                order=70,
             )
         )
         register_timeline_source(TimelineSource(name="court", items=timeline.court_timeline_items))

@@ -1,6 +1,7 @@
 """Kinds and statuses of notices, hearings and legal status, importable without the tables."""
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class NoticeKind(models.TextChoices):
@@ -53,3 +54,30 @@ class DepartureStatus(models.TextChoices):
     OPEN = "open", "In preparation"
     CONFIRMED = "confirmed", "Departure confirmed"
     CANCELLED = "cancelled", "Cancelled"
+
+
+class DepartureRequestedVia(models.TextChoices):
+    OFFICER = "officer", "Opened by an officer"
+    PORTAL = "portal", "Asked for by the participant (portal)"
+
+
+class DepartureVerification(models.TextChoices):
+    """How a departure was verified before it counts as "departed" in the cohort report."""
+
+    EXIT_RECORD = "exit_record", "Exit record from the border authority"
+    BOARDING_CONFIRMATION = "boarding", "Boarding confirmation from the carrier"
+    CONSULATE = "consulate", "Confirmation from the consulate"
+    ESCORTED = "escorted", "Escorted to departure by staff"
+    OTHER = "other", "Other (explained in the note)"
+
+
+class DepartureStage(models.TextChoices):
+    """What the participant is told about their departure request, in their language."""
+
+    RECEIVED = "received", _("Received: your officer will contact you")
+    IN_PREPARATION = "in_preparation", _("In preparation")
+    DOCUMENT_REQUESTED = "document_requested", _("Travel document requested from the consulate")
+    DOCUMENT_ISSUED = "document_issued", _("Travel document issued")
+    DOCUMENT_REFUSED = "document_refused", _("Travel document refused: your officer will explain")
+    DEPARTED = "departed", _("Departure confirmed")
+    CANCELLED = "cancelled", _("Cancelled")

@@ -5,6 +5,7 @@ Every row carries both the date it took effect and the moment it was recorded, s
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
@@ -139,6 +140,23 @@ class DepartureCase(models.Model):
     opened_by = models.CharField(max_length=150)
     confirmed_at = models.DateTimeField(null=True, blank=True)
     confirmed_by = models.CharField(max_length=150, blank=True)
+    # Asked for by the participant from the portal (issue 19), or opened by an officer.
+    requested_via = models.CharField(max_length=12, default="officer")
+    participant_statement = models.TextField(blank=True)
+    needs_travel_document = models.BooleanField(default=False)
+    # The officer's task: contact the participant and start the travel document.
+    task_officer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    task_due_at = models.DateTimeField(null=True, blank=True)
+    task_done_at = models.DateTimeField(null=True, blank=True)
+    task_done_by = models.CharField(max_length=150, blank=True)
+    # How the departure was verified (who: confirmed_by / verified_by; when: confirmed_at).
+    verification_method = models.CharField(max_length=24, blank=True)
+    verification_note = models.CharField(max_length=500, blank=True)
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         constraints = [

@@ -97,3 +97,33 @@ def hearing_when_text(moment: datetime, zone: str | None) -> str:
     except (ZoneInfoNotFoundError, ValueError):
         tz = UTC
     return moment.astimezone(tz).strftime("%Y-%m-%d %H:%M %Z")
+
+
+# --- departure requests (issue 19) -----------------------------------------------------------
+
+DEPARTURE_VERIFICATION_METHODS = ("exit_record", "boarding", "consulate", "escorted", "other")
+
+
+def departure_stage(*, status: str, travel_document_status: str, task_done: bool) -> str:
+    """The stage a participant is shown (a DepartureStage value): plain words, no internals."""
+    if status == "confirmed":
+        return "departed"
+    if status == "cancelled":
+        return "cancelled"
+    document = {
+        "requested": "document_requested",
+        "issued": "document_issued",
+        "refused": "document_refused",
+    }.get(travel_document_status)
+    if document:
+        return document
+    return "in_preparation" if task_done else "received"
+
+
+def departure_verification_problem(*, method: str, note: str) -> str | None:
+    """A departure counts as "departed" only with how it was verified; "other" says how."""
+    if method not in DEPARTURE_VERIFICATION_METHODS:
+        return "choose how the departure was verified"
+    if method == "other" and not note.strip():
+        return "say how the departure was verified"
+    return None

@@ -12,11 +12,13 @@ from django.db.models import QuerySet
 from atd.core.audit import audit_record
 from atd.core.errors import NotFound
 from atd.core.scope import Scope
-from atd.court.choices import HearingOutcome
-from atd.court.models import CaseCourtSummary, Hearing, LegalStatusEvent, Notice
+from atd.court.choices import DepartureStage, HearingOutcome
+from atd.court.models import CaseCourtSummary, DepartureCase, Hearing, LegalStatusEvent, Notice
 
 # Published with the selectors: reporting's SQL fragments (report_read.py stays private).
 from atd.court.report_read import failed_to_appear_sql, legal_status_at_sql  # noqa: F401
+from atd.court.rules import departure_stage
+from atd.court.types import DepartureVerified, DepartureView
 from atd.people.selectors import (
     case_office_timezones,
     case_queryset_in_scope,
@@ -259,3 +261,84 @@ def hearing_court_zones(hearings: Iterable[Hearing]) -> dict[int, str]:
     rows = list(hearings)
     zones = case_office_timezones({h.case_id for h in rows if h.case_id})
     return {h.pk: (zones.get(h.case_id) if h.case_id else None) or "UTC" for h in rows}
+
+
+# --- departure requests and verified departures (issue 19) ----------------------------------
+
+
+def _departures_in_scope(scope: Scope) -> QuerySet[DepartureCase]:
+    return DepartureCase.objects.filter(case_id__in=case_queryset_in_scope(scope).values("pk"))
+
+
+def departure_views_for_participant(*, scope: Scope, actor: Any) -> list[DepartureView]:
+    """The participant's own departure requests and their stage (the portal section); an
+    audited read."""
+    if scope.role != "participant" or not scope.participant_id:
+        return []
+    rows = list(
+        _departures_in_scope(scope)
+        .filter(participant_id=scope.participant_id)
+        .order_by("-opened_at", "-pk")[:5]
+    )
+    if rows:
+        audit_record(
+            actor=actor,
+            action="departure.read",
+            object_type="departure",
+            object_ids=[r.pk for r in rows],
+            reason="portal",
+        )
+    views = []
+    for r in rows:
+        stage = departure_stage(
+            status=r.status,
+            travel_document_status=r.travel_document_status,
+            task_done=r.task_done_at is not None,
+        )
+        views.append(
+            DepartureView(
+                departure_id=r.pk,
+                opened_at=r.opened_at,
+                stage=stage,
+                stage_label=str(DepartureStage(stage).label),
+                planned_departure_on=r.planned_departure_on,
+                departed_on=r.departed_on,
+            )
+        )
+    return views
+
+
+def departure_tasks_open(*, scope: Scope, limit: int = 50) -> list[DepartureCase]:
+    """Departure requests from participants not yet answered by an officer, oldest due first
+    (the dashboard card; the caller audits the names it shows)."""
+    return list(
+        _departures_in_scope(scope)
+        .filter(task_due_at__isnull=False, task_done_at__isnull=True, status="open")
+        .select_related("participant")
+        .order_by("task_due_at", "pk")[:limit]
+    )
+
+
+def departures_verified(
+    *, scope: Scope, as_of: datetime, participant_ids: list[int] | None = None
+) -> list[DepartureVerified]:
+    """Departures confirmed (and verified) at or before `as_of`: the cohort report's
+    "departed", reproducible for a past date. Aggregate use: the caller audits what it shows."""
+    qs = _departures_in_scope(scope).filter(status="confirmed", confirmed_at__lte=as_of)
+    if participant_ids is not None:
+        qs = qs.filter(participant_id__in=participant_ids)
+    return [
+        DepartureVerified(
+            departure_id=r.pk,
+            participant_id=r.participant_id,
+            case_id=r.case_id,
+            departed_on=r.departed_on,
+            verified_at=r.confirmed_at,
+            verified_by=r.confirmed_by,
+            verified_by_id=r.verified_by_id,
+            method=r.verification_method,
+            note=r.verification_note,
+        )
+        for r in qs.order_by("confirmed_at", "pk")
+        if r.departed_on is not None and r.confirmed_at is not None
+    ]

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from atd.court import views
+from atd.court import departure_views, views
 
 app_name = "court"
 urlpatterns = [
@@ -23,4 +23,10 @@ urlpatterns = [
     path(
         "departures/<int:departure_id>/confirm/", views.departure_confirm, name="departure_confirm"
     ),
+    path(
+        "departures/<int:departure_id>/task-done/",
+        departure_views.task_done,
+        name="departure_task_done",
+    ),
+    path("departure/request/", departure_views.portal_request, name="portal_departure_request"),
 ]

@@ -21,6 +21,7 @@ from atd.core.scope import STAFF_CASE_ROLES, Scope, scope_for
 from atd.core.timezones import zone_or_none
 from atd.court import departure, selectors, services
 from atd.court.choices import (
+    DepartureVerification,
     HearingOutcome,
     HearingType,
     LegalStatus,
@@ -59,6 +60,7 @@ def panel_context(request: Any, scope: Scope, participant_id: int) -> dict[str, 
             .order_by("-opened_at")
         ),
         "travel_statuses": TravelDocumentStatus.choices,
+        "verification_methods": DepartureVerification.choices,
     }
 
 
@@ -299,6 +301,8 @@ def departure_confirm(request: HttpRequest, departure_id: int) -> HttpResponse:
             scope=s,
             departure_id=departure_id,
             departed_on=_date(request.POST.get("departed_on"), "departed_on"),
+            verification_method=request.POST.get("verification_method", "")[:32],
+            verification_note=request.POST.get("verification_note", "")[:500],
         ),
         "Departure confirmed; the case is closed.",
     )

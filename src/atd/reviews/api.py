@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from django.http import HttpRequest
@@ -18,11 +18,15 @@ class ReviewOut(Schema):
     id: int
     participant_id: int
     source: str
+    kind: str
     status: str
     requested_at: datetime
     due_at: datetime
     current_technology: str
     to_technology: str
+    current_cadence_days: int | None
+    to_cadence_days: int | None
+    supervision_ended_on: date | None
     compliance: dict[str, Any]
     recommendation: dict[str, Any]
     reason: str
@@ -34,6 +38,10 @@ class ReviewOut(Schema):
 
 class RequestIn(Schema):
     statement: str = ""
+    kind: str = "step_down"
+    to_technology: str = ""
+    to_cadence_days: int | None = None
+    acknowledged: bool = False
 
 
 class DecisionIn(Schema):
@@ -41,6 +49,7 @@ class DecisionIn(Schema):
     reason: str
     text: str = ""
     to_technology: str = ""
+    to_cadence_days: int | None = None
 
 
 class AppealIn(Schema):
@@ -69,6 +78,10 @@ def request_submit(request: HttpRequest, participant_id: int, payload: RequestIn
         scope=scope_of(request),
         participant_id=participant_id,
         statement=payload.statement,
+        kind=payload.kind,
+        to_technology=payload.to_technology,
+        to_cadence_days=payload.to_cadence_days,
+        acknowledged=payload.acknowledged,
     )
     return 201, review
 

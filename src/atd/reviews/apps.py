@@ -1,4 +1,5 @@
-"""App config for reviews: portal section, participant panel, nav link, jobs, demo step."""
+"""App config for reviews: portal section, participant panel, dashboard card, nav link, jobs,
+demo step."""
 
 from datetime import timedelta
 
@@ -11,12 +12,14 @@ class ReviewsConfig(AppConfig):
 
     def ready(self) -> None:
         from atd.core.extensions import (
+            DashboardCard,
             DemoStep,
             JobQueue,
             NavLink,
             ParticipantPanel,
             PeriodicJob,
             PortalSection,
+            register_dashboard_card,
             register_demo_step,
             register_nav_link,
             register_participant_panel,
@@ -44,6 +47,14 @@ class ReviewsConfig(AppConfig):
                 url_name="reviews:queue",
                 roles=frozenset({"case_officer", "contractor_specialist", "supervisor", "admin"}),
                 order=40,
+            )
+        )
+        register_dashboard_card(
+            DashboardCard(
+                name="reviews_overdue",
+                template="reviews/card_overdue.html",
+                context=views.overdue_card_context,
+                order=30,
             )
         )
         register_periodic_job(

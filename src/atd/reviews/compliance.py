@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from django.utils import timezone
 
-from atd.alerts.selectors import alert_counts_for_participant
+from atd.alerts.selectors import alert_counts_for_participant, alert_open_critical_count
 from atd.checkins.selectors import window_status_counts
 from atd.checkins.types import WindowStatusCounts
 from atd.core.scope import Scope
@@ -46,6 +46,7 @@ def compliance_record_build(
         alerts_by_kind=dict(alerts.by_kind),
         alerts_by_disposition=dict(alerts.by_disposition),
         alerts_unresolved=alerts.unresolved,
+        alerts_critical_open=alert_open_critical_count(participant_id=participant_id),
         hearings_attended=hearings.attended,
         hearings_missed=hearings.missed,
         notes=tuple(notes),

@@ -1,4 +1,5 @@
-"""Tables of reviews: review (de-escalation) requests, their decisions, appeals."""
+"""Tables of reviews: review requests (step down, fewer check-ins, end monitoring, leave the
+program), their decisions, appeals."""
 
 from __future__ import annotations
 
@@ -6,7 +7,13 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from atd.reviews.choices import AppealStatus, DecisionReason, ReviewSource, ReviewStatus
+from atd.reviews.choices import (
+    AppealStatus,
+    DecisionReason,
+    RequestKind,
+    ReviewSource,
+    ReviewStatus,
+)
 
 
 class ReviewRequest(models.Model):
@@ -15,6 +22,9 @@ class ReviewRequest(models.Model):
     )
     case = models.ForeignKey("people.Case", on_delete=models.PROTECT, related_name="+")
     source = models.CharField(max_length=16, choices=ReviewSource.choices)
+    kind = models.CharField(
+        max_length=16, choices=RequestKind.choices, default=RequestKind.STEP_DOWN
+    )
     statement = models.TextField(blank=True)
     requested_at = models.DateTimeField()
     requested_by = models.CharField(max_length=150)
@@ -28,6 +38,12 @@ class ReviewRequest(models.Model):
     compliance = models.JSONField(default=dict)
     recommendation = models.JSONField(default=dict)
     to_technology = models.CharField(max_length=16, blank=True)
+    current_cadence_days = models.PositiveIntegerField(null=True, blank=True)
+    to_cadence_days = models.PositiveIntegerField(null=True, blank=True)
+    # Leaving the program: the participant was told court hearings and notices stay in force.
+    court_obligations_acknowledged = models.BooleanField(default=False)
+    # Set when an approved "leave the program" ended supervision (the case closed that day).
+    supervision_ended_on = models.DateField(null=True, blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django.db.models import QuerySet
@@ -55,6 +56,26 @@ def review_queue(*, scope: Scope, limit: int = 200) -> list[ReviewRequest]:
 def appeal_queue(*, scope: Scope, limit: int = 200) -> list[ReviewAppeal]:
     return list(
         appeal_queryset_in_scope(scope).filter(status="pending").order_by("due_at", "pk")[:limit]
+    )
+
+
+def reviews_overdue(*, scope: Scope, now: datetime, limit: int = 50) -> list[ReviewRequest]:
+    """Undecided requests past their deadline, the longest overdue first (the dashboard card;
+    the caller audits the names it shows)."""
+    return list(
+        review_queryset_in_scope(scope)
+        .filter(status="pending", due_at__lt=now)
+        .select_related("participant")
+        .order_by("due_at", "pk")[:limit]
+    )
+
+
+def appeals_overdue(*, scope: Scope, now: datetime, limit: int = 50) -> list[ReviewAppeal]:
+    return list(
+        appeal_queryset_in_scope(scope)
+        .filter(status="pending", due_at__lt=now)
+        .select_related("request__participant")
+        .order_by("due_at", "pk")[:limit]
     )
 
 

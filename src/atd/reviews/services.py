@@ -1,6 +1,8 @@
 """Writes for reviews: request, decide, appeal, decide the appeal. Each is atomic, attributed,
-audited; an approved step-down changes the plan through supervision's service in the same
-transaction, and the participant is told on commit, in their language."""
+audited; an approved outcome (a lower technology, fewer check-ins, the end of electronic
+monitoring, leaving the program) changes supervision through the owning apps' services in the
+same transaction (reviews/outcomes.py), and the participant is told on commit, in their
+language."""
 
 from __future__ import annotations
 
@@ -23,27 +25,69 @@ from atd.core.roles import Role
 from atd.core.scope import STAFF_CASE_ROLES, Scope
 from atd.people.selectors import case_queryset_in_scope, participant_get_in_scope
 from atd.reviews import letters, rules
-from atd.reviews.choices import AppealStatus, DecisionReason, ReviewSource, ReviewStatus
+from atd.reviews.choices import (
+    AppealStatus,
+    DecisionReason,
+    RequestKind,
+    ReviewSource,
+    ReviewStatus,
+)
 from atd.reviews.compliance import compliance_record_build
 from atd.reviews.models import ReviewAppeal, ReviewRequest
+from atd.reviews.outcomes import outcome_apply
 from atd.reviews.selectors import appeal_queryset_in_scope, review_queryset_in_scope
 from atd.supervision import selectors as supervision_selectors
-from atd.supervision import services as supervision_services
 
-DEVICE_TECHNOLOGIES = frozenset({"gps_ankle", "wrist"})
+TECHNOLOGIES = frozenset({"gps_ankle", "wrist", "smartphone", "telephone", "in_person"})
 
 
 def _days(name: str, default: int) -> int:
     return int(getattr(settings, name, default))
 
 
+def _text(value: str) -> str:
+    """Free text as stored: no NUL (PostgreSQL refuses it), trimmed, at most 4,000 characters."""
+    return value.replace("\x00", "").strip()[:4000]
+
+
+def review_policy() -> rules.Policy:
+    return rules.Policy(
+        compliant_days=_days("ATD_REVIEW_COMPLIANT_DAYS", 90),
+        end_monitoring_days=_days("ATD_REVIEW_END_MONITORING_DAYS", 180),
+    )
+
+
+def _request_problems(
+    kind: str, to_technology: str, to_cadence_days: int | None
+) -> list[FieldError]:
+    errors = []
+    if kind not in RequestKind.values:
+        errors.append(FieldError("kind", "unknown kind of request"))
+    if to_technology and to_technology not in TECHNOLOGIES:
+        errors.append(FieldError("to_technology", "unknown technology"))
+    if kind == RequestKind.LOWER_CADENCE and (
+        to_cadence_days is None or not 1 <= to_cadence_days <= rules.MAX_CADENCE_DAYS
+    ):
+        errors.append(FieldError("to_cadence_days", "choose how often to check in"))
+    return errors
+
+
 @transaction.atomic
 def review_request_submit(
-    *, actor: Any, scope: Scope, participant_id: int, statement: str = "", source: str = ""
+    *,
+    actor: Any,
+    scope: Scope,
+    participant_id: int,
+    statement: str = "",
+    source: str = "",
+    kind: str = RequestKind.STEP_DOWN,
+    to_technology: str = "",
+    to_cadence_days: int | None = None,
+    acknowledged: bool = False,
 ) -> ReviewRequest:
     """A participant asks from the portal; an officer enters one received on paper or by phone;
     the system proposes one (source=system). Pre-filled with the compliance record and the
-    recommendation, due within the configured number of days."""
+    recommendation rule by rule, due within the configured number of days."""
     if scope.role == Role.PARTICIPANT:
         source = ReviewSource.PORTAL
     else:
@@ -51,6 +95,9 @@ def review_request_submit(
         source = source or ReviewSource.OFFICER
     if source not in ReviewSource.values:
         raise ValidationFailed(errors=[FieldError("source", "unknown source")])
+    errors = _request_problems(kind, to_technology, to_cadence_days)
+    if errors:
+        raise ValidationFailed(errors=errors)
     participant = participant_get_in_scope(scope=scope, participant_id=participant_id)
     case = (
         case_queryset_in_scope(scope)
@@ -64,37 +111,54 @@ def review_request_submit(
     now = clock.now()
     plan = supervision_selectors.plan_current(participant.pk)
     technology = plan.technology if plan else ""
+    cadence = plan.cadence_days if plan else 0
+    policy = review_policy()
     record = compliance_record_build(
-        participant_id=participant.pk,
-        now=now,
-        window_days=_days("ATD_REVIEW_COMPLIANT_DAYS", 90),
+        participant_id=participant.pk, now=now, window_days=policy.compliant_days
     )
-    advice = rules.recommend(
-        record, technology, required_days=_days("ATD_REVIEW_COMPLIANT_DAYS", 90)
+    advice = rules.evaluate(
+        kind,
+        record,
+        technology=technology,
+        cadence_days=cadence,
+        target_technology=to_technology,
+        target_cadence_days=to_cadence_days or 0,
+        acknowledged=acknowledged,
+        policy=policy,
     )
+    if kind == RequestKind.STEP_DOWN:
+        target = to_technology or advice.to_technology or (rules.next_step_down(technology) or "")
+    elif kind == RequestKind.END_MONITORING:
+        target = advice.to_technology
+    else:
+        target = ""
     try:
         with transaction.atomic():
             request = ReviewRequest.objects.create(
                 participant=participant,
                 case_id=case.pk,
                 source=source,
-                statement=statement.strip()[:4000],
+                kind=kind,
+                statement=_text(statement),
                 requested_at=now,
                 requested_by=actor_for(actor).label,
                 due_at=rules.decision_due(now, _days("ATD_REVIEW_DECISION_DAYS", 14)),
                 current_technology=technology,
+                current_cadence_days=cadence or None,
+                to_cadence_days=to_cadence_days if kind == RequestKind.LOWER_CADENCE else None,
+                court_obligations_acknowledged=acknowledged,
                 compliance=record.as_dict(),
                 recommendation=advice.as_dict(),
-                to_technology=advice.to_technology,
+                to_technology=target,
             )
     except IntegrityError:
-        raise Conflict(detail="a review request is already waiting for a decision") from None
+        raise Conflict(detail=_("a review request is already waiting for a decision")) from None
     audit_record(
         actor=actor,
         action="review.request",
         object_type="review",
         object_ids=[request.pk],
-        reason=source,
+        reason=f"{source}: {kind}",
     )
     return request
 
@@ -106,29 +170,10 @@ def _review_for_update(scope: Scope, request_id: int) -> ReviewRequest:
     return request
 
 
-def _apply_step_down(actor: Any, scope: Scope, request: ReviewRequest, why: str) -> bool:
-    """Changes the plan; returns whether a device must come back (the supervision service
-    records the device-return task when the technology leaves a device)."""
-    plan = supervision_selectors.plan_current(request.participant_id)
-    if plan is None or plan.technology != request.current_technology:
-        raise Conflict(detail="the supervision plan changed since the request: review it again")
-    target = request.to_technology
-    mode = (
-        "in_person"
-        if target == "in_person"
-        else ("remote" if target in {"smartphone", "telephone"} else plan.checkin_mode)
-    )
-    supervision_services.plan_set(
-        actor=actor,
-        scope=scope,
-        participant_id=request.participant_id,
-        technology=target,
-        cadence_days=plan.cadence_days,
-        checkin_mode=mode,
-        start_date=timezone.localdate(clock.now()),
-        reason=f"review {request.pk} approved: {why}"[:500],
-    )
-    return plan.technology in DEVICE_TECHNOLOGIES and target != plan.technology
+def _apply(actor: Any, scope: Scope, request: ReviewRequest, why: str) -> None:
+    outcome = outcome_apply(actor=actor, scope=scope, request=request, why=why)
+    request.device_return_required = outcome.device_return_required
+    request.supervision_ended_on = outcome.supervision_ended_on
 
 
 @transaction.atomic
@@ -141,38 +186,51 @@ def review_decide(
     reason: str,
     text: str = "",
     to_technology: str = "",
+    to_cadence_days: int | None = None,
 ) -> ReviewRequest:
-    """The officer's decision: approve (step down) or deny, with a reason from the list."""
+    """The officer's decision: approve (the outcome is applied) or deny, always with reasons:
+    one from the list and the explanation the participant reads."""
     scope.require(*STAFF_CASE_ROLES)
     request = _review_for_update(scope, request_id)
     if request.status != ReviewStatus.PENDING:
         raise Conflict(detail="this request is already decided")
     if reason and reason not in DecisionReason.values:
         raise ValidationFailed(errors=[FieldError("reason", "unknown reason")])
-    to_technology = (
-        to_technology
-        or request.to_technology
-        or (rules.next_step_down(request.current_technology) or "")
-    )
+    if request.kind == RequestKind.STEP_DOWN:
+        to_technology = (
+            to_technology
+            or request.to_technology
+            or (rules.next_step_down(request.current_technology) or "")
+        )
+    elif request.kind == RequestKind.END_MONITORING:
+        to_technology = to_technology or request.to_technology or rules.DEFAULT_REPORTING
+    else:
+        to_technology = ""
+    cadence = to_cadence_days or request.to_cadence_days or 0
     problem = rules.decision_problem(
         approve=approve,
         reason=reason,
         to_technology=to_technology,
         current=request.current_technology,
+        kind=request.kind,
+        text=text,
+        current_cadence_days=request.current_cadence_days or 0,
+        to_cadence_days=cadence,
     )
     if problem:
         raise ValidationFailed(detail=problem)
     now = clock.now()
     request.status = ReviewStatus.APPROVED if approve else ReviewStatus.DENIED
     request.reason = reason
-    request.reason_text = text.strip()[:4000]
+    request.reason_text = _text(text)
     request.decided_at = now
     who = actor_for(actor)
     request.decided_by_id = who.id
     request.decided_by_label = who.label
-    request.to_technology = to_technology if approve else ""
     if approve:
-        request.device_return_required = _apply_step_down(actor, scope, request, reason)
+        request.to_technology = to_technology
+        request.to_cadence_days = cadence or None
+        _apply(actor, scope, request, reason)
     else:
         request.appeal_until = now + timedelta(days=_days("ATD_REVIEW_APPEAL_DAYS", 30))
     request.save()
@@ -182,7 +240,7 @@ def review_decide(
         action="review.decide",
         object_type="review",
         object_ids=[request.pk],
-        reason=f"{request.status}: {reason}",
+        reason=f"{request.kind} {request.status}: {reason}",
     )
     return request
 
@@ -203,7 +261,7 @@ def review_appeal_file(
         with transaction.atomic():
             appeal = ReviewAppeal.objects.create(
                 request=request,
-                statement=statement.strip()[:4000],
+                statement=_text(statement),
                 filed_at=now,
                 filed_by=actor_for(actor).label,
                 due_at=now + timedelta(days=_days("ATD_REVIEW_APPEAL_DECISION_DAYS", 14)),
@@ -218,7 +276,8 @@ def review_appeal_file(
 def appeal_decide(
     *, actor: Any, scope: Scope, appeal_id: int, overturn: bool, reason: str, text: str = ""
 ) -> ReviewAppeal:
-    """A supervisor decides; the one who denied the request may not decide its appeal."""
+    """A supervisor decides; the one who decided the request may not decide its appeal (the
+    same pure rule decides whether the page offers them the form)."""
     scope.require(Role.SUPERVISOR, Role.ADMIN)
     appeal = appeal_queryset_in_scope(scope).select_for_update().filter(pk=appeal_id).first()
     if appeal is None:
@@ -227,27 +286,39 @@ def appeal_decide(
         raise Conflict(detail="this appeal is already decided")
     who = actor_for(actor)
     request = ReviewRequest.objects.select_for_update().get(pk=appeal.request_id)
-    if who.id is not None and request.decided_by_id == who.id:
-        raise Forbidden(detail="the person who denied the request cannot decide its appeal")
+    problem = rules.appeal_decider_problem(
+        role=scope.role, viewer_id=who.id, decided_by_id=request.decided_by_id
+    )
+    if problem:
+        raise Forbidden(detail=problem)
     if reason not in DecisionReason.values:
         raise ValidationFailed(errors=[FieldError("reason", "choose a reason")])
+    if not text.strip():
+        raise ValidationFailed(
+            errors=[FieldError("text", "explain the decision to the participant")]
+        )
     now = clock.now()
     appeal.status = AppealStatus.OVERTURNED if overturn else AppealStatus.UPHELD
     appeal.reason = reason
-    appeal.reason_text = text.strip()[:4000]
+    appeal.reason_text = _text(text)
     appeal.decided_at = now
     appeal.decided_by_id = who.id
     appeal.decided_by_label = who.label
     appeal.save()
     if overturn:
-        request.to_technology = rules.next_step_down(request.current_technology) or ""
-        if not request.to_technology:
-            raise ValidationFailed(detail="there is no less restrictive technology to move to")
+        if request.kind == RequestKind.STEP_DOWN:
+            request.to_technology = request.to_technology or (
+                rules.next_step_down(request.current_technology) or ""
+            )
+            if request.to_technology not in rules.lower_technologies(request.current_technology):
+                raise ValidationFailed(detail="there is no less restrictive technology to move to")
+        elif request.kind == RequestKind.END_MONITORING:
+            request.to_technology = request.to_technology or rules.DEFAULT_REPORTING
         request.status = ReviewStatus.APPROVED
         request.reason, request.reason_text = reason, appeal.reason_text
         request.decided_at, request.decided_by_id, request.decided_by_label = now, who.id, who.label
         request.appeal_until = None
-        request.device_return_required = _apply_step_down(actor, scope, request, "appeal")
+        _apply(actor, scope, request, "appeal")
         request.save()
     _tell_participant(request, approved=overturn)
     audit_record(
@@ -263,7 +334,11 @@ def appeal_decide(
 def review_letter(request: ReviewRequest, language: str) -> letters.Letter:
     return letters.decision_letter(
         language=language,
+        kind=request.kind,
         approved=request.status == ReviewStatus.APPROVED,
+        old_cadence_days=request.current_cadence_days or 0,
+        new_cadence_days=request.to_cadence_days or 0,
+        ended_on=request.supervision_ended_on.isoformat() if request.supervision_ended_on else "",
         old_technology=request.current_technology,
         new_technology=request.to_technology,
         reason=request.reason,

@@ -107,6 +107,45 @@ def plan_set(
 
 
 @transaction.atomic
+def plan_end(
+    *, actor: Any, scope: Scope, participant_id: int, end_date: date, reason: str
+) -> Plan | None:
+    """Ends supervision: the active plan is closed on `end_date` and the change is kept in the
+    history (to no technology) with its reason. Returns the ended plan, or None when there was
+    no active plan (nothing to end). Devices still held are the caller's business
+    (`device_returns_open`): the plan does not know which serials the person has."""
+    participant = participant_get_in_scope(scope=scope, participant_id=participant_id)
+    if not reason.strip():
+        raise ValidationFailed(errors=[FieldError("reason", "a reason is required")])
+    plan = Plan.objects.select_for_update().filter(participant=participant, is_active=True).first()
+    if plan is None:
+        return None
+    plan.is_active = False
+    plan.end_date = end_date
+    plan.save(update_fields=["is_active", "end_date"])
+    who = actor_for(actor)
+    PlanChange.objects.create(
+        participant=participant,
+        plan=plan,
+        previous_plan=plan,
+        from_technology=plan.technology,
+        to_technology="",
+        reason=reason.strip()[:500],
+        actor_id=who.id,
+        actor_label=who.label,
+        at=clock.now(),
+    )
+    audit_record(
+        actor=actor,
+        action="plan.end",
+        object_type="participant",
+        object_ids=[participant.pk],
+        reason=reason,
+    )
+    return plan
+
+
+@transaction.atomic
 def zone_create(
     *,
     actor: Any,

@@ -113,6 +113,7 @@ def test_the_supervisor_who_denied_is_not_offered_the_appeal_form(
         request_id=review.pk,
         approve=False,
         reason="short_record",
+        text="Reasons given in words.",
     )
     review_services.review_appeal_file(
         actor=world.user("participant"),

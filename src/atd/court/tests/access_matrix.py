@@ -134,9 +134,12 @@ ENDPOINTS = {
         roles=CASE_ROLES, body={"travel_document_status": "requested", "requested_on": "2026-02-01"}
     ),
     "POST /api/court/departures/{departure_id}/confirm": Rule(
-        roles=CASE_ROLES, body={"departed_on": "2026-03-01"}
+        roles=CASE_ROLES, body={"departed_on": "2026-03-01", "verification_method": "exit_record"}
     ),
     "POST /court/cases/<case_id>/departure/": form_rule({"note": "wants to leave"}),
     "POST /court/departures/<departure_id>/": form_rule({"travel_document_status": "requested"}),
-    "POST /court/departures/<departure_id>/confirm/": form_rule({"departed_on": "2026-03-01"}),
+    "POST /court/departures/<departure_id>/confirm/": form_rule(
+        {"departed_on": "2026-03-01", "verification_method": "exit_record"}
+    ),
+    "POST /court/departures/<departure_id>/task-done/": form_rule({}),
 }

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 import pytest
 
 from atd.core import clock
-from atd.core.errors import Conflict, NotFound
+from atd.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from atd.core.models import AuditEntry
 from atd.core.scope import Scope
 from atd.court import departure, selectors
@@ -47,7 +47,11 @@ def test_confirmed_departure_closes_the_case_and_asks_for_the_device(world: Worl
             planned_departure_on=date(2026, 5, 30),
         )
         done = departure.departure_confirm(
-            actor=specialist, scope=scope, departure_id=row.pk, departed_on=date(2026, 5, 30)
+            actor=specialist,
+            scope=scope,
+            departure_id=row.pk,
+            departed_on=date(2026, 5, 30),
+            verification_method="exit_record",
         )
         record = selectors.court_record_read(scope=scope, actor=specialist, participant_id=pid)
     case = world.cases["specialist_a"]
@@ -96,7 +100,11 @@ def _departed(world: World, key: str, *, devices: tuple[tuple[str, str], ...]) -
             ids.append(device.pk)
         row = departure.departure_open(actor=specialist, scope=scope, case_id=world.cases[key].pk)
         done = departure.departure_confirm(
-            actor=specialist, scope=scope, departure_id=row.pk, departed_on=date(2026, 5, 30)
+            actor=specialist,
+            scope=scope,
+            departure_id=row.pk,
+            departed_on=date(2026, 5, 30),
+            verification_method="exit_record",
         )
     return specialist, scope, pid, ids, done
 
@@ -161,7 +169,7 @@ def test_departure_through_the_api_shows_the_return_on_the_task_list_until_retur
         assert opened.status_code == 201, opened.content
         confirmed = client.post(
             f"/api/court/departures/{opened.json()['id']}/confirm",
-            {"departed_on": "2026-05-30"},
+            {"departed_on": "2026-05-30", "verification_method": "exit_record"},
             content_type="application/json",
         )
         assert confirmed.status_code == 200, confirmed.content
@@ -178,3 +186,98 @@ def test_departure_through_the_api_shows_the_return_on_the_task_list_until_retur
     ]
     assert page.status_code == 200 and "API-1" in page.content.decode()
     assert [t for t in after if t["participant_id"] == pid] == []
+
+
+# --- departure requests from the portal (issue 19) ---------------------------------------------
+
+
+def test_a_portal_request_opens_a_departure_case_with_a_task_for_the_officer(
+    world: World,
+) -> None:
+    participant = world.user("participant")
+    officer = world.user("case_officer")
+    with clock.frozen_at(NOW):
+        row = departure.departure_request_from_portal(
+            actor=participant,
+            scope=Scope.for_user(participant),
+            statement="Quiero volver a mi país.\x00",
+            needs_travel_document=True,
+        )
+        with pytest.raises(Conflict):
+            departure.departure_request_from_portal(
+                actor=participant, scope=Scope.for_user(participant)
+            )
+        views = selectors.departure_views_for_participant(
+            scope=Scope.for_user(participant), actor=participant
+        )
+    assert row.requested_via == "portal" and row.needs_travel_document
+    assert row.task_officer_id == officer.pk and row.task_due_at is not None
+    assert "\x00" not in row.participant_statement
+    assert [v.stage for v in views] == ["received"]
+    tasks = selectors.departure_tasks_open(scope=Scope.for_user(officer))
+    assert [t.pk for t in tasks] == [row.pk]
+    assert not selectors.departure_tasks_open(scope=Scope.for_user(world.user("officer_b")))
+    actions = set(AuditEntry.objects.values_list("action", flat=True))
+    assert {"departure.request", "departure.read"} <= actions
+
+
+def test_acting_on_the_request_closes_the_task_and_the_stage_follows(world: World) -> None:
+    participant, officer = world.user("participant"), world.user("case_officer")
+    scope = Scope.for_user(officer)
+    with clock.frozen_at(NOW):
+        row = departure.departure_request_from_portal(
+            actor=participant, scope=Scope.for_user(participant)
+        )
+        departure.departure_update(
+            actor=officer, scope=scope, departure_id=row.pk, travel_document_status="requested"
+        )
+    row.refresh_from_db()
+    assert row.task_done_at is not None and row.task_done_by
+    assert not selectors.departure_tasks_open(scope=scope)
+    views = selectors.departure_views_for_participant(
+        scope=Scope.for_user(participant), actor=participant
+    )
+    assert views[0].stage == "document_requested"
+
+
+def test_a_confirmed_departure_records_its_verification_for_the_cohort_report(
+    world: World,
+) -> None:
+    participant, officer = world.user("participant"), world.user("case_officer")
+    scope = Scope.for_user(officer)
+    with clock.frozen_at(NOW):
+        row = departure.departure_request_from_portal(
+            actor=participant, scope=Scope.for_user(participant)
+        )
+        with pytest.raises(ValidationFailed):
+            departure.departure_confirm(
+                actor=officer,
+                scope=scope,
+                departure_id=row.pk,
+                departed_on=date(2026, 5, 30),
+                verification_method="other",
+            )
+        departure.departure_confirm(
+            actor=officer,
+            scope=scope,
+            departure_id=row.pk,
+            departed_on=date(2026, 5, 30),
+            verification_method="boarding",
+            verification_note="carrier confirmation 7Q-118",
+        )
+    before = selectors.departures_verified(scope=scope, as_of=datetime(2026, 5, 1, tzinfo=UTC))
+    after = selectors.departures_verified(scope=scope, as_of=NOW)
+    assert before == []
+    [verified] = after
+    assert verified.method == "boarding" and verified.verified_by_id == officer.pk
+    assert verified.verified_at == NOW and verified.departed_on == date(2026, 5, 30)
+    assert (
+        selectors.departures_verified(scope=Scope.for_user(world.user("officer_b")), as_of=NOW)
+        == []
+    )
+
+
+def test_an_officer_cannot_file_a_portal_request(world: World) -> None:
+    officer = world.user("case_officer")
+    with pytest.raises(Forbidden):
+        departure.departure_request_from_portal(actor=officer, scope=Scope.for_user(officer))

@@ -86,3 +86,33 @@ def test_hearing_time_is_local_with_its_zone_named() -> None:
     assert rules.hearing_when_text(moment, "America/Los_Angeles") == "2026-12-03 07:00 PST"
     assert rules.hearing_when_text(moment, "Not/AZone") == "2026-12-03 15:00 UTC"
     assert rules.hearing_when_text(moment, None) == "2026-12-03 15:00 UTC"
+
+
+def test_the_participant_sees_the_departure_stage_in_plain_steps() -> None:
+    from atd.court.rules import departure_stage
+
+    assert (
+        departure_stage(status="open", travel_document_status="not_requested", task_done=False)
+        == "received"
+    )
+    assert (
+        departure_stage(status="open", travel_document_status="not_requested", task_done=True)
+        == "in_preparation"
+    )
+    assert (
+        departure_stage(status="open", travel_document_status="issued", task_done=True)
+        == "document_issued"
+    )
+    assert (
+        departure_stage(status="confirmed", travel_document_status="issued", task_done=True)
+        == "departed"
+    )
+
+
+def test_a_departure_counts_only_with_how_it_was_verified() -> None:
+    from atd.court.rules import departure_verification_problem
+
+    assert departure_verification_problem(method="", note="")
+    assert departure_verification_problem(method="other", note=" ")
+    assert departure_verification_problem(method="other", note="seen at the port") is None
+    assert departure_verification_problem(method="exit_record", note="") is None

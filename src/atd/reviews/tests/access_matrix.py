@@ -84,23 +84,23 @@ ENDPOINTS = {
     ),
     "GET /api/reviews/requests/{review_id}": Rule(roles=PARTICIPANT_SIDE),
     "POST /api/reviews/requests/{review_id}/decision": Rule(
-        roles=CASE_ROLES, body={"approve": False, "reason": "short_record"}
+        roles=CASE_ROLES, body={"approve": False, "reason": "short_record", "text": "why"}
     ),
     "POST /api/reviews/requests/{decided_review_id}/appeal": Rule(
         roles=PARTICIPANT_SIDE, body={"statement": "please"}
     ),
     "POST /api/reviews/appeals/{appeal_id}/decision": Rule(
-        roles=SUPERVISION_ROLES, body={"overturn": False, "reason": "short_record"}
+        roles=SUPERVISION_ROLES, body={"overturn": False, "reason": "short_record", "text": "why"}
     ),
     "GET /reviews/<review_id>/": Rule(roles=CASE_ROLES),
     "POST /reviews/<review_id>/decide/": _form(
-        CASE_ROLES, {"decision": "deny", "reason": "short_record"}
+        CASE_ROLES, {"decision": "deny", "reason": "short_record", "text": "why"}
     ),
     "POST /reviews/<decided_review_id>/appeal/": _form(PARTICIPANT_SIDE, {"statement": "please"}),
     "GET /reviews/<decided_review_id>/letter/": Rule(roles=PARTICIPANT_SIDE),
     "GET /reviews/<decided_review_id>/letter.pdf": Rule(roles=PARTICIPANT_SIDE),
     "POST /reviews/appeals/<appeal_id>/decide/": _form(
-        SUPERVISION_ROLES, {"decision": "uphold", "reason": "short_record"}
+        SUPERVISION_ROLES, {"decision": "uphold", "reason": "short_record", "text": "why"}
     ),
     "POST /reviews/participants/<participant_id>/request/": _form(CASE_ROLES, {"statement": ""}),
 }

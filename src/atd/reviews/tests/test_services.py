@@ -87,6 +87,7 @@ def test_approved_step_down_changes_the_plan_and_opens_the_device_return(
                 request_id=review.pk,
                 approve=True,
                 reason="sustained_compliance",
+                text="Reasons given in words.",
             )
     plan = supervision_selectors.plan_current(on_ankle.participants["officer_a"].pk)
     assert plan is not None and plan.technology == "wrist"
@@ -105,6 +106,7 @@ def test_denial_can_be_appealed_and_a_supervisor_overturns_it(on_ankle: World) -
             request_id=review.pk,
             approve=False,
             reason="short_record",
+            text="Reasons given in words.",
         )
         appeal = services.review_appeal_file(
             actor=on_ankle.user("participant"),
@@ -119,6 +121,7 @@ def test_denial_can_be_appealed_and_a_supervisor_overturns_it(on_ankle: World) -
                 appeal_id=appeal.pk,
                 overturn=True,
                 reason="sustained_compliance",
+                text="Reasons given in words.",
             )
         services.appeal_decide(
             actor=supervisor,
@@ -126,6 +129,7 @@ def test_denial_can_be_appealed_and_a_supervisor_overturns_it(on_ankle: World) -
             appeal_id=appeal.pk,
             overturn=True,
             reason="sustained_compliance",
+            text="Reasons given in words.",
         )
     review.refresh_from_db()
     assert review.status == "approved" and review.to_technology == "wrist"
@@ -142,6 +146,7 @@ def test_appeal_after_the_window_is_refused(on_ankle: World) -> None:
             request_id=review.pk,
             approve=False,
             reason="short_record",
+            text="Reasons given in words.",
         )
     with clock.frozen_at(NOW + timedelta(days=31)), pytest.raises(Conflict):
         services.review_appeal_file(
