@@ -370,3 +370,26 @@ def test_coverage_hours_come_from_the_office_ladder(world: World) -> None:
     report(t, DAY - timedelta(hours=5), battery=80)
     scan(DAY)  # 09:00 in Chicago: before this office's 10:00
     assert not LadderMiss.objects.filter(participant_id=t.participant_id).exists()
+
+
+def test_hostile_notes_get_a_message_never_a_500(world: World, client_for: Any) -> None:
+    pid = world.participants["officer_a"].pk
+    plan_for(pid)
+    close_windows(pid, 2)
+    m = LadderMiss.objects.filter(participant_id=pid).first()
+    task = LadderTask.objects.get(participant_id=pid)
+    assert m is not None
+    client = client_for("case_officer")
+    url = f"/checkins/participants/{pid}/ladder/misses/{m.pk}/technical/"
+    for note in ("\x00\x00", "x" * 100_000, ""):
+        response = client.post(url, {"note": note})
+        assert response.status_code in (302, 400), note[:10]
+    m.refresh_from_db()
+    assert m.status == "counted"  # nothing hostile was accepted
+    response = client.post(f"/checkins/participants/{pid}/ladder/tasks/abc/done/", {"note": "x"})
+    assert response.status_code == 404
+    response = client.post(
+        f"/checkins/participants/{pid}/ladder/tasks/{task.pk}/done/", {"note": "n\x00" * 600}
+    )
+    assert response.status_code in (302, 400)
+    assert client.get(url).status_code == 405
