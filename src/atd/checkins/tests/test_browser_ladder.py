@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -26,9 +27,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 SCRATCH = Path("/tmp/shots-ladder")
 
 
-def _shot(page: object, name: str) -> None:
+def _shot(page: Any, name: str) -> None:
     """The ladder panel alone (the whole participant page is several screens long)."""
-    panel = page.locator("#ladder")  # type: ignore[attr-defined]
+    panel = page.locator("#ladder")
     for where in (SHOTS, SCRATCH):
         where.mkdir(parents=True, exist_ok=True)
         panel.screenshot(path=str(where / name))
@@ -56,15 +57,15 @@ def _history(world: World) -> int:
 
 
 def test_ladder_panel_shows_the_step_and_the_officer_marks_a_miss_technical(
-    browser: object,  # noqa: F811
-    live_server: object,
+    browser: Any,  # noqa: F811
+    live_server: Any,
     world: World,
 ) -> None:
     pid = _history(world)
     counted = LadderMiss.objects.filter(participant_id=pid, status="counted").count()
     assert counted == 2
     page = page_for(browser, live_server, world.users["case_officer"])
-    page.goto(f"{live_server.url}/participants/{pid}/#ladder")  # type: ignore[attr-defined]
+    page.goto(f"{live_server.url}/participants/{pid}/#ladder")
     panel = page.locator("#ladder")
     assert "Current step: Officer call" in panel.inner_text()
     assert page.locator("#ladder .ladder-counted > li").count() == 2
