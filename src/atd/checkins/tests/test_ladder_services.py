@@ -393,3 +393,31 @@ def test_hostile_notes_get_a_message_never_a_500(world: World, client_for: Any) 
     )
     assert response.status_code in (302, 400)
     assert client.get(url).status_code == 405
+
+
+def test_admin_edits_an_office_ladder_through_the_audited_service(
+    world: World, client_for: Any
+) -> None:
+    world.user("admin").is_superuser = True
+    world.user("admin").save(update_fields=["is_superuser"])
+    client = client_for("admin")
+    form = {
+        "office": world.office_a.pk,
+        "window_weeks": 6,
+        "reminder_at": 1,
+        "call_at": 1,  # does not rise: refused
+        "review_at": 4,
+        "silence_task_after": "02:00:00",
+        "coverage_start": "08:00",
+        "coverage_end": "20:00",
+    }
+    response = client.post("/admin/checkins/ladderpolicy/add/", form)
+    assert response.status_code == 200 and not LadderPolicy.objects.exists()
+    response = client.post("/admin/checkins/ladderpolicy/add/", {**form, "call_at": 2})
+    assert response.status_code == 302
+    row = LadderPolicy.objects.get(office=world.office_a)
+    assert (row.window_weeks, row.call_at, row.updated_by_label) == (6, 2, "admin_x")
+    assert AuditEntry.objects.filter(action="checkin_ladder.policy_create").count() == 1
+    response = client.post(f"/admin/checkins/ladderpolicy/{row.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302 and not LadderPolicy.objects.exists()
+    assert AuditEntry.objects.filter(action="checkin_ladder.policy_delete").count() == 1
