@@ -10,7 +10,8 @@ class CheckinsConfig(AppConfig):
     label = "checkins"
 
     def ready(self) -> None:
-        from atd.checkins import demo, panels, tasks
+        from atd.checkins import demo, ladder_panel, panels, tasks
+        from atd.checkins.services.ladder import ladder_silences_hook
         from atd.core.extensions import (
             AlertAside,
             DashboardCard,
@@ -18,11 +19,13 @@ class CheckinsConfig(AppConfig):
             JobQueue,
             ParticipantPanel,
             PeriodicJob,
+            SilenceHook,
             register_alert_aside,
             register_dashboard_card,
             register_demo_step,
             register_participant_panel,
             register_periodic_job,
+            register_silence_hook,
             register_timeline_source,
         )
 
@@ -82,3 +85,14 @@ class CheckinsConfig(AppConfig):
             )
         )
         register_demo_step(DemoStep(name="checkins", seed=demo.demo_seed, order=60))
+        # The graduated response: its panel, and the silences of phones and trackers that
+        # telemetry's no-signal scan hands over (ladder_panel.py, services/ladder.py).
+        register_participant_panel(
+            ParticipantPanel(
+                name="checkins_ladder",
+                template="checkins/ladder_panel.html",
+                context=ladder_panel.ladder_panel_context,
+                order=31,
+            )
+        )
+        register_silence_hook(SilenceHook(name="checkins_ladder", run=ladder_silences_hook))

@@ -107,3 +107,16 @@ class CheckinPhoto(models.Model):
     sha256 = models.CharField(max_length=64)
     data = models.BinaryField()
     created_at = models.DateTimeField()
+
+
+# The graduated response's tables live in their own module; importing them here registers them.
+from atd.checkins.ladder_models import LadderMiss, LadderPolicy, LadderTask  # noqa: E402
+
+__all__ = [
+    "Checkin",
+    "CheckinPhoto",
+    "CheckinWindow",
+    "LadderMiss",
+    "LadderPolicy",
+    "LadderTask",
+]

@@ -449,6 +449,9 @@ ATD_BATTERY_CRITICAL_PCT = env_int("ATD_BATTERY_CRITICAL_PCT", 5, minimum=0)
 ATD_NO_SIGNAL_MINUTES_GPS_ANKLE = env_int("ATD_NO_SIGNAL_MINUTES_GPS_ANKLE", 30, minimum=1)
 ATD_NO_SIGNAL_MINUTES_WRIST = env_int("ATD_NO_SIGNAL_MINUTES_WRIST", 60, minimum=1)
 ATD_NO_SIGNAL_MINUTES_SMARTPHONE = env_int("ATD_NO_SIGNAL_MINUTES_SMARTPHONE", 240, minimum=1)
+# Device kinds whose silences are sorted into technical and not (checkins' graduated response,
+# docs/checkins.md) instead of paging at once; ankle monitors keep the plain no-signal alert.
+ATD_SILENCE_CLASSIFIED_KINDS = env_list("ATD_SILENCE_CLASSIFIED_KINDS", ["smartphone", "wrist"])
 ATD_MQTT_URL = os.environ.get("ATD_MQTT_URL", "mqtt://127.0.0.1:1883")
 ATD_MQTT_SHARE_GROUP = os.environ.get("ATD_MQTT_SHARE_GROUP", "atd")
 ATD_MQTT_BATCH = env_int("ATD_MQTT_BATCH", 500, minimum=1)

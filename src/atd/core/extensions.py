@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -223,3 +223,48 @@ def register_demo_step(step: DemoStep) -> None:
 
 def ordered(registry: list[Any]) -> list[Any]:
     return sorted(registry, key=lambda item: getattr(item, "order", 100))
+
+
+@dataclass(frozen=True)
+class DeviceSilence:
+    """An assigned phone or tracker that has stopped reporting, as telemetry's no-signal scan
+    saw it: the device's last report (battery, charging) and the kind's silence threshold."""
+
+    device_id: int
+    participant_id: int
+    kind: str
+    serial: str
+    last_contact_at: datetime
+    threshold: timedelta
+    battery: int | None = None
+    battery_level: str | None = None
+    charging: bool | None = None
+
+
+@dataclass(frozen=True)
+class SilenceHook:
+    """Telemetry's no-signal scan hands the silences of classified device kinds (phones and
+    trackers; ankle monitors keep their no-signal alert) to the registered hook, as
+    `run(silences=[DeviceSilence, ...], now=datetime)`, in the scan's transaction: checkins
+    sorts technical silences from non-compliance (the graduated response). Telemetry sits
+    beside checkins in the layers, so it cannot call checkins' services itself."""
+
+    name: str
+    run: Callable[..., Any]
+
+
+silence_hooks: list[SilenceHook] = []
+
+
+def register_silence_hook(hook: SilenceHook) -> None:
+    _add(silence_hooks, hook)
+
+
+def device_silences_report(silences: list[DeviceSilence], *, now: datetime) -> bool:
+    """Runs the registered silence hooks; False when none is registered (the caller then
+    raises its plain no-signal alerts, so no silence goes unseen)."""
+    if not silence_hooks:
+        return False
+    for hook in silence_hooks:
+        hook.run(silences=silences, now=now)
+    return True

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 
@@ -16,6 +17,7 @@ from atd.core import clock
 from atd.core.actors import SYSTEM, actor_for
 from atd.core.audit import audit_record
 from atd.core.errors import Conflict, NotFound
+from atd.core.extensions import DeviceSilence, device_silences_report
 from atd.core.jobs.progress import job_progress
 from atd.core.scope import Scope
 from atd.devices.selectors import device_secret_matches, devices_assigned, devices_for_ingest
@@ -143,12 +145,29 @@ def no_signal_scan(*, now: datetime | None = None) -> int:
         s.device_id: s for s in DeviceState.objects.filter(device_id__in=[d.id for d in assigned])
     }
     signals: list[AlertSignal] = []
+    classified = set(settings.ATD_SILENCE_CLASSIFIED_KINDS)
+    silences: list[DeviceSilence] = []
     for device in assigned:
         state = states.get(device.id)
         if state is None:
             continue  # never heard from: nothing to compare with yet
         threshold = cfg.no_signal.get(device.kind, timedelta(hours=1))
         if not no_signal_since(state.last_contact_at, now=now, threshold=threshold):
+            continue
+        if device.kind in classified and device.participant_id is not None:
+            silences.append(
+                DeviceSilence(
+                    device_id=device.id,
+                    participant_id=device.participant_id,
+                    kind=device.kind,
+                    serial=device.serial,
+                    last_contact_at=state.last_contact_at,
+                    threshold=threshold,
+                    battery=state.battery,
+                    battery_level=state.battery_level,
+                    charging=state.charging,
+                )
+            )
             continue
         signals.append(
             AlertSignal(
@@ -180,11 +199,36 @@ def no_signal_scan(*, now: datetime | None = None) -> int:
                 ),
             )
         )
-    if not signals:
-        return 0
     with transaction.atomic():
+        # Phones and trackers: checkins tells a flat battery from a participant who stopped
+        # reporting (the graduated response); with no hook registered they page as before.
+        # The hook also hears an empty list: it ends the silences that are over.
+        if not device_silences_report(silences, now=now):
+            signals += [_no_signal_signal(s) for s in silences]
+        if not signals:
+            return 0
         result = alert_raise_many(actor=SYSTEM, signals=signals)
     return len(signals) - result.duplicates
+
+
+def _no_signal_signal(s: DeviceSilence) -> AlertSignal:
+    return AlertSignal(
+        kind=AlertKind.NO_SIGNAL,
+        occurred_at=s.last_contact_at + s.threshold,
+        source="telemetry",
+        source_ref=f"no_signal:{s.device_id}:{s.last_contact_at.isoformat()}",
+        participant_id=s.participant_id,
+        detail={"device_id": s.device_id, "serial": s.serial},
+        evidence=AlertEvidence(
+            device=DeviceHealth(
+                device_id=s.device_id,
+                battery=s.battery,
+                battery_level=s.battery_level,
+                charging=s.charging,
+                last_contact_at=s.last_contact_at,
+            )
+        ),
+    )
 
 
 @transaction.atomic

@@ -8,6 +8,15 @@ from atd.checkins.services.checkin import (
     checkin_in_person_record,
     checkin_remote_submit,
 )
+from atd.checkins.services.ladder import (
+    MissInput,
+    ladder_miss_mark_technical,
+    ladder_misses_record,
+    ladder_policy_delete,
+    ladder_policy_save,
+    ladder_silences_process,
+    ladder_task_complete,
+)
 from atd.checkins.services.reminders import window_reminders_enqueue
 from atd.checkins.services.windows import (
     SYSTEM_SCOPE,
@@ -20,10 +29,17 @@ __all__ = [
     "SYSTEM_SCOPE",
     "CheckinInput",
     "CheckinResult",
+    "MissInput",
     "WindowCloseResult",
     "checkin_attempt_record",
     "checkin_in_person_record",
     "checkin_remote_submit",
+    "ladder_miss_mark_technical",
+    "ladder_misses_record",
+    "ladder_policy_delete",
+    "ladder_policy_save",
+    "ladder_silences_process",
+    "ladder_task_complete",
     "window_reminders_enqueue",
     "windows_close_due",
     "windows_generate",

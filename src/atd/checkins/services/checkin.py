@@ -21,6 +21,7 @@ from django.db import IntegrityError, transaction
 from atd.alerts.services import AlertSignal, alert_raise_many
 from atd.alerts.types import AlertEvidence, AlertKind
 from atd.checkins.choices import CheckinKind, CheckinStatus, WindowSource, WindowStatus
+from atd.checkins.ladder_rules import MissSource
 from atd.checkins.models import Checkin, CheckinPhoto, CheckinWindow
 from atd.checkins.rules import (
     Fix,
@@ -33,6 +34,7 @@ from atd.checkins.rules import (
     plausibility_flags,
     receipt_code_format,
 )
+from atd.checkins.services.ladder import MissInput, ladder_misses_record
 from atd.checkins.services.windows import window_matching
 from atd.core import clock
 from atd.core.actors import actor_for
@@ -384,6 +386,19 @@ def _signals_raise(actor: Any, checkin: Checkin) -> None:
         )
     if signals:
         alert_raise_many(actor=actor, signals=signals)
+    if checkin.location_status == LocationStatus.UNVERIFIED:
+        # Counts on the graduated response unless the officer marks it technical.
+        ladder_misses_record(
+            actor=actor,
+            misses=[
+                MissInput(
+                    participant_id=checkin.participant_id,
+                    ref=f"checkin:{checkin.pk}",
+                    source=MissSource.UNVERIFIED_CHECKIN,
+                    occurred_at=checkin.received_at,
+                )
+            ],
+        )
 
 
 def _first_report_record(

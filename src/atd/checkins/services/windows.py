@@ -18,6 +18,7 @@ from django.db.models import Max
 from atd.alerts.services import AlertSignal, alert_raise_many
 from atd.alerts.types import AlertEvidence, AlertKind
 from atd.checkins.choices import WindowSource, WindowStatus
+from atd.checkins.ladder_rules import MissSource
 from atd.checkins.models import CheckinWindow
 from atd.checkins.rules import (
     WindowSpec,
@@ -25,6 +26,7 @@ from atd.checkins.rules import (
     plan_generation_start,
     plan_windows,
 )
+from atd.checkins.services.ladder import MissInput, ladder_misses_record
 from atd.core import clock
 from atd.core.actors import SYSTEM
 from atd.core.audit import audit_record
@@ -269,6 +271,23 @@ def _close_batch(*, actor: Any, batch: int, result: WindowCloseResult) -> int:
         for w in windows
     ]
     raised = alert_raise_many(actor=actor, signals=signals)
+    # The graduated response (services/ladder.py): plan windows climb the participant's
+    # ladder; a first report deadline has its own path (the case's report-by alert).
+    ladder_misses_record(
+        actor=actor,
+        misses=[
+            MissInput(
+                participant_id=w.participant_id,
+                ref=f"window:{w.pk}",
+                source=MissSource.WINDOW,
+                occurred_at=w.closes_at,
+                opens_at=w.opens_at,
+                closes_at=w.closes_at,
+            )
+            for w in windows
+            if w.source == WindowSource.PLAN
+        ],
+    )
     result.missed += ids
     result.alerts += len(raised.created) + len(raised.updated)
     audit_record(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from atd.checkins.models import Checkin, CheckinPhoto
+from atd.checkins.models import Checkin, CheckinPhoto, LadderMiss, LadderTask
 from atd.core import clock
 from atd.testing.access import CASE_ROLES, Rule, participant_ids
 from atd.testing.world import World
@@ -40,7 +40,41 @@ def checkin_ids(world: World, role: str) -> tuple[int | None, int]:
     return inside, _checkin(outside_participant)
 
 
-OBJECTS = {"checkin_id": checkin_ids}
+def _miss(participant_id: int) -> LadderMiss:
+    now = clock.now()
+    return LadderMiss.objects.create(
+        participant_id=participant_id,
+        ref=f"window:matrix-{uuid.uuid4().hex[:12]}",
+        source="window",
+        occurred_at=now,
+        status="counted",
+        rung=2,
+        created_at=now,
+    )
+
+
+def miss_ids(world: World, role: str) -> tuple[int | None, int]:
+    inside_participant, outside_participant = participant_ids(world, role)
+    inside = _miss(inside_participant).pk if inside_participant is not None else None
+    return inside, _miss(outside_participant).pk
+
+
+def _task(participant_id: int) -> int:
+    return LadderTask.objects.create(
+        participant_id=participant_id,
+        miss=_miss(participant_id),
+        kind="call",
+        created_at=clock.now(),
+    ).pk
+
+
+def task_ids(world: World, role: str) -> tuple[int | None, int]:
+    inside_participant, outside_participant = participant_ids(world, role)
+    inside = _task(inside_participant) if inside_participant is not None else None
+    return inside, _task(outside_participant)
+
+
+OBJECTS = {"checkin_id": checkin_ids, "miss_id": miss_ids, "task_id": task_ids}
 
 ENDPOINTS = {
     "GET /api/checkins/participants/{participant_id}/windows": Rule(
@@ -55,4 +89,16 @@ ENDPOINTS = {
     ),
     "GET /checkins/participants/<participant_id>/in-person/": Rule(roles=CASE_ROLES),
     "GET /checkins/checkins/<checkin_id>/photo/": Rule(roles=CASE_ROLES),
+    "POST /checkins/participants/<participant_id>/ladder/misses/<miss_id>/technical/": Rule(
+        roles=CASE_ROLES,
+        body={"note": "the phone's location service failed"},
+        content_type="form",
+        ok_statuses=frozenset({302}),
+    ),
+    "POST /checkins/participants/<participant_id>/ladder/tasks/<task_id>/done/": Rule(
+        roles=CASE_ROLES,
+        body={"note": "called"},
+        content_type="form",
+        ok_statuses=frozenset({302}),
+    ),
 }

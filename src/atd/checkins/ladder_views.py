@@ -1,0 +1,61 @@
+"""Console actions of the graduated response: mark a miss technical, complete a task."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.views.decorators.http import require_POST
+
+from atd.checkins import services
+from atd.core.errors import DomainError, NotFound
+from atd.core.scope import STAFF_CASE_ROLES, scope_for
+
+
+def _back(participant_id: int) -> HttpResponse:
+    response = redirect("console:participant_detail", participant_id=participant_id)
+    response["Location"] += "#ladder"
+    return response
+
+
+@login_required
+@require_POST
+def mark_technical(request: HttpRequest, participant_id: int, miss_id: int) -> HttpResponse:
+    scope = scope_for(request, STAFF_CASE_ROLES)
+    try:
+        services.ladder_miss_mark_technical(
+            actor=request.user,
+            scope=scope,
+            participant_id=participant_id,
+            miss_id=miss_id,
+            note=request.POST.get("note", "")[:2000],
+        )
+    except NotFound:
+        raise Http404 from None
+    except DomainError as exc:
+        messages.error(request, f"Not changed: {exc}")
+        return _back(participant_id)
+    messages.success(request, "Marked technical: it no longer counts on the ladder.")
+    return _back(participant_id)
+
+
+@login_required
+@require_POST
+def task_done(request: HttpRequest, participant_id: int, task_id: int) -> HttpResponse:
+    scope = scope_for(request, STAFF_CASE_ROLES)
+    try:
+        services.ladder_task_complete(
+            actor=request.user,
+            scope=scope,
+            participant_id=participant_id,
+            task_id=task_id,
+            note=request.POST.get("note", "")[:2000],
+        )
+    except NotFound:
+        raise Http404 from None
+    except DomainError as exc:
+        messages.error(request, f"Not changed: {exc}")
+        return _back(participant_id)
+    messages.success(request, "Task done.")
+    return _back(participant_id)
