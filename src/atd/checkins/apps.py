@@ -10,17 +10,19 @@ class CheckinsConfig(AppConfig):
     label = "checkins"
 
     def ready(self) -> None:
-        from atd.checkins import demo, panels, tasks
+        from atd.checkins import demo, identity_panels, panels, tasks
         from atd.core.extensions import (
             AlertAside,
             DashboardCard,
             DemoStep,
             JobQueue,
+            NavLink,
             ParticipantPanel,
             PeriodicJob,
             register_alert_aside,
             register_dashboard_card,
             register_demo_step,
+            register_nav_link,
             register_participant_panel,
             register_periodic_job,
             register_timeline_source,
@@ -82,3 +84,28 @@ class CheckinsConfig(AppConfig):
             )
         )
         register_demo_step(DemoStep(name="checkins", seed=demo.demo_seed, order=60))
+        # Identity review (docs/checkins.md): the photos' retention purge, the queue, the panel.
+        register_periodic_job(
+            PeriodicJob(
+                name="checkins.identity_photos_purge",
+                every=timedelta(hours=6),
+                run=identity_panels.identity_photos_purge_job,
+                queue=JobQueue.BATCH,
+            )
+        )
+        register_participant_panel(
+            ParticipantPanel(
+                name="identity",
+                template="checkins/identity_panel.html",
+                context=identity_panels.participant_panel_context,
+                order=31,
+            )
+        )
+        register_nav_link(
+            NavLink(
+                label="Identity review",
+                url_name="checkins:identity_queue",
+                roles=frozenset({"case_officer", "contractor_specialist", "supervisor", "admin"}),
+                order=40,
+            )
+        )

@@ -2,10 +2,28 @@
 
 from django.urls import path
 
-from atd.checkins import views
+from atd.checkins import identity_views, views
 
 app_name = "checkins"
 urlpatterns = [
     path("participants/<int:participant_id>/in-person/", views.in_person, name="in_person"),
     path("checkins/<int:checkin_id>/photo/", views.photo, name="photo"),
+    # Identity review (identity_views.py)
+    path(
+        "participants/<int:participant_id>/enrolment-photo/",
+        identity_views.enrolment_photo,
+        name="enrolment_photo",
+    ),
+    path(
+        "enrolment-photos/<int:photo_id>/",
+        identity_views.enrolment_photo_image,
+        name="enrolment_photo_image",
+    ),
+    path("identity/", identity_views.queue, name="identity_queue"),
+    path("identity/<int:checkin_id>/", identity_views.review, name="identity_review"),
+    path(
+        "identity/follow-ups/<int:follow_up_id>/done/",
+        identity_views.follow_up_done,
+        name="identity_follow_up_done",
+    ),
 ]

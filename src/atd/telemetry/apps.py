@@ -18,13 +18,14 @@ class TelemetryConfig(AppConfig):
             TimelineSource,
             register_demo_step,
             register_device_health_reader,
+            register_legal_hold_reader,
             register_participant_panel,
             register_periodic_job,
             register_timeline_source,
         )
         from atd.telemetry.demo import telemetry_demo_processes, telemetry_demo_seed
         from atd.telemetry.panels import participant_panel_context, participant_timeline_items
-        from atd.telemetry.selectors import device_health
+        from atd.telemetry.selectors import device_health, legal_hold_participant_ids
         from atd.telemetry.tasks import (
             telemetry_no_signal_job,
             telemetry_partitions_ahead_job,
@@ -32,6 +33,7 @@ class TelemetryConfig(AppConfig):
         )
 
         register_device_health_reader(device_health)
+        register_legal_hold_reader(legal_hold_participant_ids)
         register_periodic_job(
             PeriodicJob(
                 name="telemetry.no_signal",

@@ -18,7 +18,14 @@ from atd.people.selectors import (
     participant_get_in_scope,
     participant_ids_in_scope,
 )
-from atd.telemetry.models import DeadLetter, DeviceEvent, DeviceState, LastPosition, Position
+from atd.telemetry.models import (
+    DeadLetter,
+    DeviceEvent,
+    DeviceState,
+    LastPosition,
+    LegalHold,
+    Position,
+)
 from atd.telemetry.rules.track_access import (  # noqa: F401  (TRACK_*: published for the console)
     REFUSED_REASON,
     ROUTINE_REASON,
@@ -152,6 +159,14 @@ def track_sample_for_participant(
 def last_positions_in_scope(scope: Scope) -> QuerySet[LastPosition]:
     """For maps: callers audit the participant ids they show."""
     return LastPosition.objects.filter(participant_id__in=participant_ids_in_scope(scope))
+
+
+def legal_hold_participant_ids() -> set[int]:
+    """Participants under an active legal hold (registered with core.extensions so other
+    contexts' retention jobs, e.g. checkins' photos, keep their evidence too)."""
+    return set(
+        LegalHold.objects.filter(released_at__isnull=True).values_list("participant_id", flat=True)
+    )
 
 
 def device_health(device_ids: list[int]) -> dict[int, DeviceState]:

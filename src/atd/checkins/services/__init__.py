@@ -1,5 +1,5 @@
 """Writes of checkins: submitting check-ins and attempts, recording in-person check-ins,
-generating windows and closing them (missed check-ins)."""
+generating windows and closing them (missed check-ins), identity review (identity.py)."""
 
 from atd.checkins.services.checkin import (
     CheckinInput,
@@ -7,6 +7,13 @@ from atd.checkins.services.checkin import (
     checkin_attempt_record,
     checkin_in_person_record,
     checkin_remote_submit,
+)
+from atd.checkins.services.identity import (
+    PhotoPurgeResult,
+    enrolment_photo_record,
+    identity_follow_up_close,
+    identity_photos_purge,
+    identity_verdict_record,
 )
 from atd.checkins.services.reminders import window_reminders_enqueue
 from atd.checkins.services.windows import (
@@ -20,10 +27,15 @@ __all__ = [
     "SYSTEM_SCOPE",
     "CheckinInput",
     "CheckinResult",
+    "PhotoPurgeResult",
     "WindowCloseResult",
     "checkin_attempt_record",
     "checkin_in_person_record",
     "checkin_remote_submit",
+    "enrolment_photo_record",
+    "identity_follow_up_close",
+    "identity_photos_purge",
+    "identity_verdict_record",
     "window_reminders_enqueue",
     "windows_close_due",
     "windows_generate",
