@@ -91,18 +91,18 @@ def enrolment_photo(request: HttpRequest, participant_id: int) -> HttpResponse:
 
 
 @login_required
-def enrolment_photo_image(request: HttpRequest, photo_id: int) -> HttpResponse:
+def enrolment_photo_image(request: HttpRequest, enrolment_photo_id: int) -> HttpResponse:
     scope = scope_for(request, STAFF)
     try:
         photo = selectors.enrolment_photo_serve(
             scope=scope,
             actor=request.user,
-            photo_id=photo_id,
+            photo_id=enrolment_photo_id,
             purpose=selectors.photo_purpose(request.GET.get("purpose")),
         )
     except NotFound:
         raise Http404 from None
-    return photo_response(photo, f"enrolment-{photo_id}")
+    return photo_response(photo, f"enrolment-{enrolment_photo_id}")
 
 
 @login_required
@@ -154,13 +154,13 @@ def review(request: HttpRequest, checkin_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def follow_up_done(request: HttpRequest, follow_up_id: int) -> HttpResponse:
+def follow_up_done(request: HttpRequest, identity_follow_up_id: int) -> HttpResponse:
     scope = scope_for(request, STAFF)
     try:
         services.identity_follow_up_close(
             actor=request.user,
             scope=scope,
-            follow_up_id=follow_up_id,
+            follow_up_id=identity_follow_up_id,
             note=request.POST.get("note", "")[:500],
         )
         messages.success(request, "Follow-up done.")

@@ -15,14 +15,14 @@ urlpatterns = [
         name="enrolment_photo",
     ),
     path(
-        "enrolment-photos/<int:photo_id>/",
+        "enrolment-photos/<int:enrolment_photo_id>/",
         identity_views.enrolment_photo_image,
         name="enrolment_photo_image",
     ),
     path("identity/", identity_views.queue, name="identity_queue"),
     path("identity/<int:checkin_id>/", identity_views.review, name="identity_review"),
     path(
-        "identity/follow-ups/<int:follow_up_id>/done/",
+        "identity/follow-ups/<int:identity_follow_up_id>/done/",
         identity_views.follow_up_done,
         name="identity_follow_up_done",
     ),

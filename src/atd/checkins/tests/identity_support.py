@@ -6,7 +6,7 @@ from __future__ import annotations
 import base64
 import io
 
-from PIL import Image, ImageDraw, ExifTags
+from PIL import ExifTags, Image, ImageDraw
 
 
 def avatar(

@@ -169,7 +169,10 @@ def test_staff_out_of_scope_and_participants_cannot_take_an_enrolment_photo(worl
     pid = world.participants["officer_a"].pk
     with pytest.raises(Forbidden):
         enrolment_photo_record(
-            actor=None, scope=participant_scope(pid), participant_id=pid, content=avatar(),
+            actor=None,
+            scope=participant_scope(pid),
+            participant_id=pid,
+            content=avatar(),
             source="intake",
         )
 
