@@ -107,7 +107,7 @@ def image_clean(content: bytes, *, field: str = "photo") -> CleanImage:
             if width < 1 or height < 1 or width * height > IMAGE_MAX_PIXELS:
                 raise refuse("has too many pixels")
             probe.verify()  # checksums and structure, without decoding the pixels
-            image = Image.open(io.BytesIO(content))
+            image: Image.Image = Image.open(io.BytesIO(content))
             image.load()
             image = ImageOps.exif_transpose(image) or image
     except ValidationFailed:

@@ -146,6 +146,7 @@ def test_enrol_then_remote_photo_then_no_match_raises_an_alert(
     page.locator("#verdict").wait_for()
     assert "Verdict: No match" in page.locator("#verdict").inner_text()
     review = IdentityReview.objects.get(checkin=checkin)
+    assert review.alert_id is not None
     alert = Alert.objects.get(pk=review.alert_id)
     assert alert.kind == "identity_no_match" and alert.participant_id == pid
     assert page.locator(f"#verdict a[href='/alerts/{alert.pk}/']").count() == 1
