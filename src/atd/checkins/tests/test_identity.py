@@ -479,3 +479,34 @@ def test_the_purge_is_a_registered_periodic_job(world: World) -> None:
 
     job = periodic_job_named("checkins.identity_photos_purge")
     assert job.run() == 0
+
+
+# --- the console page: bad uploads get a message, never a 500 -------------------------------
+
+
+def test_the_enrolment_page_refuses_bad_uploads_with_a_message(world: World, settings: Any) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.ATD_CHECKIN_PHOTO_MAX_BYTES = 20_000
+    pid = world.participants["officer_a"].pk
+    client = Client()
+    client.force_login(world.users["case_officer"])
+    url = f"/checkins/participants/{pid}/enrolment-photo/"
+    assert client.get(url).status_code == 200
+    cases = [
+        {"source": "intake"},  # no file
+        {"source": "intake", "photo": SimpleUploadedFile("x.jpg", b"\x00\x01not an image")},
+        {"source": "intake", "photo": SimpleUploadedFile("big.jpg", b"\xff" * 30_000)},
+        {"source": "x" * 5000, "photo": SimpleUploadedFile("a.jpg", avatar())},
+    ]
+    for data in cases:
+        response = client.post(url, data, follow=True)
+        assert response.status_code == 200
+        text = response.content.decode()
+        assert "Not saved" in text, data
+    assert not EnrolmentPhoto.objects.exists()
+    response = client.post(
+        url, {"source": "in_person", "photo": SimpleUploadedFile("a.jpg", avatar())}, follow=True
+    )
+    assert "Enrolment photo saved." in response.content.decode()
+    assert EnrolmentPhoto.objects.get(participant_id=pid).source == "in_person"
