@@ -22,6 +22,7 @@ class AlertKind(models.TextChoices):
     LOW_STOCK = "low_stock", "Device stock low"
     REVIEW_OVERDUE = "review_overdue", "Review request overdue"
     LOGIN_ATTACK = "login_attack", "Failed sign-ins on one account from many addresses"
+    IDENTITY_NO_MATCH = "identity_no_match", "Check-in photo does not match enrolment photo"
     OTHER = "other", "Other"
 
 

@@ -30,6 +30,7 @@ DEFAULT_SEVERITY: dict[str, str] = {
     "charging": "low",
     "review_overdue": "medium",
     "login_attack": "high",
+    "identity_no_match": "high",
 }
 
 ACK_SLA: dict[str, timedelta] = {

@@ -3,6 +3,7 @@ alert's evidence; counts for the dashboard; timeline items; a cheap change stamp
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -409,6 +410,17 @@ def participant_ids_with_open_alerts(scope: Scope) -> set[int]:
     return set(
         alert_queryset_in_scope(scope)
         .filter(status="open", participant_id__isnull=False)
+        .values_list("participant_id", flat=True)
+        .distinct()
+    )
+
+
+def participant_ids_with_unresolved_alert(*, kinds: Iterable[str]) -> set[int]:
+    """Participants with an alert of one of these kinds not yet resolved (open or
+    acknowledged), whatever the caller's scope: for retention jobs that keep evidence."""
+    return set(
+        Alert.objects.filter(kind__in=list(kinds), participant_id__isnull=False)
+        .exclude(status="resolved")
         .values_list("participant_id", flat=True)
         .distinct()
     )

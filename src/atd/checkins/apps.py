@@ -10,19 +10,21 @@ class CheckinsConfig(AppConfig):
     label = "checkins"
 
     def ready(self) -> None:
-        from atd.checkins import demo, ladder_panel, panels, tasks
+        from atd.checkins import demo, identity_panels, ladder_panel, panels, tasks
         from atd.checkins.services.ladder import ladder_silences_hook
         from atd.core.extensions import (
             AlertAside,
             DashboardCard,
             DemoStep,
             JobQueue,
+            NavLink,
             ParticipantPanel,
             PeriodicJob,
             SilenceHook,
             register_alert_aside,
             register_dashboard_card,
             register_demo_step,
+            register_nav_link,
             register_participant_panel,
             register_periodic_job,
             register_silence_hook,
@@ -96,3 +98,28 @@ class CheckinsConfig(AppConfig):
             )
         )
         register_silence_hook(SilenceHook(name="checkins_ladder", run=ladder_silences_hook))
+        # Identity review (docs/checkins.md): the photos' retention purge, the queue, the panel.
+        register_periodic_job(
+            PeriodicJob(
+                name="checkins.identity_photos_purge",
+                every=timedelta(hours=6),
+                run=identity_panels.identity_photos_purge_job,
+                queue=JobQueue.BATCH,
+            )
+        )
+        register_participant_panel(
+            ParticipantPanel(
+                name="identity",
+                template="checkins/identity_panel.html",
+                context=identity_panels.participant_panel_context,
+                order=31,
+            )
+        )
+        register_nav_link(
+            NavLink(
+                label="Identity review",
+                url_name="checkins:identity_queue",
+                roles=frozenset({"case_officer", "contractor_specialist", "supervisor", "admin"}),
+                order=40,
+            )
+        )

@@ -36,3 +36,19 @@ class AttemptReason(models.TextChoices):
     SERVER_ERROR = "server_error", "Server error"
     NETWORK = "network", "No network"
     LOCATION_SERVICE = "location_service", "Location service failure"
+
+
+class EnrolmentSource(models.TextChoices):
+    INTAKE = "intake", "Taken at intake"
+    IN_PERSON = "in_person", "Taken at an in-person check-in"
+
+
+class IdentityVerdict(models.TextChoices):
+    MATCH = "match", "Match"
+    NO_MATCH = "no_match", "No match"
+    UNCLEAR = "unclear", "Unclear"
+
+
+class FollowUpStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    DONE = "done", "Done"

@@ -1,4 +1,5 @@
-"""Tables of check-ins: scheduled windows, check-ins (remote and in person) and their photos."""
+"""Tables of check-ins: scheduled windows, check-ins (remote and in person) and their photos,
+enrolment photos and identity reviews."""
 
 from __future__ import annotations
 
@@ -9,6 +10,9 @@ from django.db.models import Q
 from atd.checkins.choices import (
     CheckinKind,
     CheckinStatus,
+    EnrolmentSource,
+    FollowUpStatus,
+    IdentityVerdict,
     LocationStatus,
     WindowSource,
     WindowStatus,
@@ -109,6 +113,91 @@ class CheckinPhoto(models.Model):
     created_at = models.DateTimeField()
 
 
+# --- identity review (docs/checkins.md, "Identity review") ----------------------------------
+# Photo bytes are written and read only through atd.checkins.photo_store.
+
+
+class EnrolmentPhoto(models.Model):
+    """The reference photo of a participant, taken by staff at intake or at an in-person
+    check-in, stripped of its metadata. The newest one not replaced is the current one;
+    a replaced one is purged after the retention period."""
+
+    participant = models.ForeignKey(
+        "people.Participant", on_delete=models.PROTECT, related_name="+"
+    )
+    source = models.CharField(max_length=12, choices=EnrolmentSource.choices)
+    content_type = models.CharField(max_length=32)
+    size_bytes = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    data = models.BinaryField()
+    taken_at = models.DateTimeField()
+    taken_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    taken_by_label = models.CharField(max_length=150, blank=True)
+    replaced_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["participant", "replaced_at"])]
+
+
+class IdentityReview(models.Model):
+    """A reviewer's verdict on a remote check-in's photo against the enrolment photo. One per
+    check-in (the unique key settles two reviewers deciding at once)."""
+
+    checkin = models.OneToOneField(
+        Checkin, on_delete=models.PROTECT, related_name="identity_review"
+    )
+    participant = models.ForeignKey(
+        "people.Participant", on_delete=models.PROTECT, related_name="+"
+    )
+    verdict = models.CharField(max_length=10, choices=IdentityVerdict.choices)
+    enrolment_photo = models.ForeignKey(
+        EnrolmentPhoto, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # The fingerprints of the two photos compared: they outlive the purged bytes.
+    enrolment_sha256 = models.CharField(max_length=64, blank=True)
+    checkin_photo_sha256 = models.CharField(max_length=64, blank=True)
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reviewer_label = models.CharField(max_length=150, blank=True)
+    reviewed_at = models.DateTimeField()
+    note = models.CharField(max_length=500, blank=True)
+    alert_id = models.BigIntegerField(null=True, blank=True)  # raised on no match
+    photo_purged_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["reviewed_at"])]
+
+
+class IdentityFollowUp(models.Model):
+    """The officer's task after an unclear verdict: see the participant, take a new enrolment
+    photo or otherwise settle who checked in."""
+
+    review = models.OneToOneField(
+        IdentityReview, on_delete=models.CASCADE, related_name="follow_up"
+    )
+    participant = models.ForeignKey(
+        "people.Participant", on_delete=models.PROTECT, related_name="+"
+    )
+    officer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    status = models.CharField(
+        max_length=8, choices=FollowUpStatus.choices, default=FollowUpStatus.OPEN
+    )
+    created_at = models.DateTimeField()
+    done_at = models.DateTimeField(null=True, blank=True)
+    done_by_label = models.CharField(max_length=150, blank=True)
+    done_note = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["status", "officer"])]
+
+
 # The graduated response's tables live in their own module; importing them here registers them.
 from atd.checkins.ladder_models import LadderMiss, LadderPolicy, LadderTask  # noqa: E402
 
@@ -119,4 +208,7 @@ __all__ = [
     "LadderMiss",
     "LadderPolicy",
     "LadderTask",
+    "EnrolmentPhoto",
+    "IdentityReview",
+    "IdentityFollowUp",
 ]

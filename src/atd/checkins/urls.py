@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from atd.checkins import ladder_views, views
+from atd.checkins import identity_views, ladder_views, views
 
 app_name = "checkins"
 urlpatterns = [
@@ -17,5 +17,23 @@ urlpatterns = [
         "participants/<int:participant_id>/ladder/tasks/<int:task_id>/done/",
         ladder_views.task_done,
         name="ladder_task_done",
+    ),
+    # Identity review (identity_views.py)
+    path(
+        "participants/<int:participant_id>/enrolment-photo/",
+        identity_views.enrolment_photo,
+        name="enrolment_photo",
+    ),
+    path(
+        "enrolment-photos/<int:enrolment_photo_id>/",
+        identity_views.enrolment_photo_image,
+        name="enrolment_photo_image",
+    ),
+    path("identity/", identity_views.queue, name="identity_queue"),
+    path("identity/<int:checkin_id>/", identity_views.review, name="identity_review"),
+    path(
+        "identity/follow-ups/<int:identity_follow_up_id>/done/",
+        identity_views.follow_up_done,
+        name="identity_follow_up_done",
     ),
 ]

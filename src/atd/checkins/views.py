@@ -10,7 +10,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from atd.checkins import selectors, services
+from atd.checkins import identity_selectors, selectors, services
+from atd.checkins.identity_views import photo_response
 from atd.core import clock
 from atd.core.errors import DomainError, NotFound
 from atd.core.roles import Role
@@ -65,10 +66,12 @@ def in_person(request: HttpRequest, participant_id: int) -> HttpResponse:
 def photo(request: HttpRequest, checkin_id: int) -> HttpResponse:
     scope = scope_for(request, STAFF)
     try:
-        row = selectors.checkin_photo_read(scope=scope, actor=request.user, checkin_id=checkin_id)
+        served = identity_selectors.checkin_photo_serve(
+            scope=scope,
+            actor=request.user,
+            checkin_id=checkin_id,
+            purpose=identity_selectors.photo_purpose(request.GET.get("purpose")),
+        )
     except NotFound:
         raise Http404 from None
-    response = HttpResponse(bytes(row.data), content_type=row.content_type)
-    response["Cache-Control"] = "private, no-store"
-    response["Content-Disposition"] = f'inline; filename="checkin-{checkin_id}"'
-    return response
+    return photo_response(served, f"checkin-{checkin_id}")

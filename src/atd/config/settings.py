@@ -337,6 +337,9 @@ ATD_CHECKIN_MAX_FIX_AGE_MINUTES = env_int("ATD_CHECKIN_MAX_FIX_AGE_MINUTES", 10,
 # Faster than this between two known positions is flagged as implausible travel.
 ATD_CHECKIN_MAX_SPEED_KMH = env_int("ATD_CHECKIN_MAX_SPEED_KMH", 900, minimum=10)
 ATD_CHECKIN_PHOTO_MAX_BYTES = env_int("ATD_CHECKIN_PHOTO_MAX_BYTES", 3_000_000, minimum=10_000)
+# Identity review photos (check-in photos, replaced enrolment photos) are purged this many days
+# after their review (or receipt, if never reviewed), unless evidence holds them (docs/checkins.md).
+ATD_IDENTITY_PHOTO_RETENTION_DAYS = env_int("ATD_IDENTITY_PHOTO_RETENTION_DAYS", 90, minimum=1)
 # --- scheduling ---
 # Check-ins are bookable from GRACE_BEFORE days before their due date and late after
 # GRACE_AFTER days; the scheduler books what falls due in the next HORIZON days, into a

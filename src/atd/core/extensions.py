@@ -268,3 +268,20 @@ def device_silences_report(silences: list[DeviceSilence], *, now: datetime) -> b
     for hook in silence_hooks:
         hook.run(silences=silences, now=now)
     return True
+
+
+# Legal holds are placed in telemetry (positions) and keep other evidence too, e.g. checkins'
+# photos; checkins and telemetry are siblings that never import each other, so telemetry
+# registers its reader here. `reader()` returns the ids of participants under an active hold.
+_legal_hold_readers: list[Callable[[], set[int]]] = []
+
+
+def register_legal_hold_reader(reader: Callable[[], set[int]]) -> None:
+    _legal_hold_readers[:] = [reader]
+
+
+def legal_hold_participant_ids() -> set[int]:
+    """Participants under an active legal hold; none registered: none known."""
+    if not _legal_hold_readers:
+        return set()
+    return set(_legal_hold_readers[0]())

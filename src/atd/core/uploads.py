@@ -1,5 +1,6 @@
-"""What a bulk-import request delivers (release files, booking feeds): an uploaded file or the
-request body, read once, under one size cap, with its format.
+"""What an upload delivers (release files, booking feeds, staff-taken photos): an uploaded file or
+the request body, read once, under one size cap, with its format; an image is checked to be one
+and re-encoded without its metadata (`image_clean`).
 
 Django caps a request body (DATA_UPLOAD_MAX_MEMORY_SIZE) but streams an uploaded file to disk
 whatever its size, so the file is read here with `ATD_UPLOAD_MAX_BYTES` as the bound: a larger
@@ -10,13 +11,14 @@ from __future__ import annotations
 import csv
 import io
 import json
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest
 
-from atd.core.errors import DomainError, ValidationFailed
+from atd.core.errors import DomainError, FieldError, ValidationFailed
 
 
 @dataclass
@@ -41,10 +43,7 @@ def delivery_read(request: HttpRequest, upload: Any | None) -> Delivery:
     """The uploaded file (its format from its name: .csv or JSON) when there is one, else the
     request body (its format from the content type). Empty is 422, over the cap 413."""
     if upload is not None:
-        cap = upload_max_bytes()
-        content = upload.read(cap + 1)
-        if len(content) > cap:
-            raise UploadTooLarge(detail=f"a file holds at most {cap} bytes; split it")
+        content = upload_bytes_read(upload)
         name = upload.name or "upload"
         fmt = "csv" if name.lower().endswith(".csv") else "json"
     else:
@@ -55,6 +54,95 @@ def delivery_read(request: HttpRequest, upload: Any | None) -> Delivery:
     if not content:
         raise ValidationFailed(detail="the request has no records")
     return Delivery(content=content, name=name, fmt=fmt)
+
+
+def upload_bytes_read(upload: Any, *, cap: int | None = None, hint: str = "split it") -> bytes:
+    """An uploaded file's bytes, read at most once past the cap (the site-wide
+    ATD_UPLOAD_MAX_BYTES, or a smaller `cap` a kind of upload sets): a larger file is refused
+    whole (413), never read into memory."""
+    limit = min(upload_max_bytes(), cap) if cap is not None else upload_max_bytes()
+    content: bytes = upload.read(limit + 1)
+    if len(content) > limit:
+        raise UploadTooLarge(detail=f"a file holds at most {limit} bytes; {hint}")
+    return content
+
+
+# --- images ---------------------------------------------------------------------------------
+# A photo is decoded by Pillow (bounded: a pixel cap before decoding, so a small file that
+# claims a huge canvas is refused rather than expanded in memory) and re-encoded from its pixels
+# alone: EXIF (GPS position, camera serial, time), XMP, comments and ICC data do not survive,
+# and bytes that only pretend to be an image (a polyglot) are not what gets stored.
+
+IMAGE_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
+IMAGE_MAX_PIXELS = 40_000_000  # e.g. 8000 x 5000: more than any phone camera gives
+IMAGE_MAX_SIDE = 2000  # stored photos are scaled down to this (for review on a screen)
+
+
+@dataclass(frozen=True)
+class CleanImage:
+    content: bytes
+    content_type: str
+    width: int
+    height: int
+
+
+def image_clean(content: bytes, *, field: str = "photo") -> CleanImage:
+    """The image in `content` (JPEG, PNG or WebP), upright, at most IMAGE_MAX_SIDE pixels a
+    side, re-encoded in its own format without any metadata. Anything else is one clear 422."""
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
+    def refuse(message: str) -> ValidationFailed:
+        return ValidationFailed(errors=[FieldError(field, message)])
+
+    if not content:
+        raise refuse("is empty")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            probe = Image.open(io.BytesIO(content))
+            fmt = probe.format or ""
+            if fmt not in IMAGE_FORMATS:
+                raise refuse("must be a JPEG, PNG or WebP image")
+            width, height = probe.size
+            if width < 1 or height < 1 or width * height > IMAGE_MAX_PIXELS:
+                raise refuse("has too many pixels")
+            probe.verify()  # checksums and structure, without decoding the pixels
+            image: Image.Image = Image.open(io.BytesIO(content))
+            image.load()
+            image = ImageOps.exif_transpose(image) or image
+    except ValidationFailed:
+        raise
+    except (
+        UnidentifiedImageError,
+        Image.DecompressionBombError,
+        Image.DecompressionBombWarning,
+        OSError,
+        SyntaxError,
+        ValueError,
+        EOFError,
+    ):
+        raise refuse("is not a readable image") from None
+    if image.mode not in ("RGB", "RGBA", "L"):
+        image = image.convert("RGBA" if "A" in image.getbands() else "RGB")
+    if fmt == "JPEG" and image.mode == "RGBA":
+        image = image.convert("RGB")
+    image.thumbnail((IMAGE_MAX_SIDE, IMAGE_MAX_SIDE))
+    # A new image from the pixels only: nothing of the original's info dict (exif, icc_profile,
+    # comments, XMP) can be carried into the output by the encoder.
+    pixels = Image.frombytes(image.mode, image.size, image.tobytes())
+    out = io.BytesIO()
+    if fmt == "JPEG":
+        pixels.save(out, "JPEG", quality=88)
+    elif fmt == "PNG":
+        pixels.save(out, "PNG", optimize=False)
+    else:
+        pixels.save(out, "WEBP", quality=88)
+    return CleanImage(
+        content=out.getvalue(),
+        content_type=IMAGE_FORMATS[fmt],
+        width=pixels.size[0],
+        height=pixels.size[1],
+    )
 
 
 # --- the parts of decoding every kind of delivery shares ----------------------------------

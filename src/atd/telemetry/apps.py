@@ -17,6 +17,7 @@ class TelemetryConfig(AppConfig):
             PeriodicJob,
             TimelineSource,
             register_demo_step,
+            register_legal_hold_reader,
             register_participant_panel,
             register_periodic_job,
             register_timeline_source,
@@ -24,7 +25,7 @@ class TelemetryConfig(AppConfig):
         from atd.devices.selectors import device_health_reader_register
         from atd.telemetry.demo import telemetry_demo_processes, telemetry_demo_seed
         from atd.telemetry.panels import participant_panel_context, participant_timeline_items
-        from atd.telemetry.selectors import device_health
+        from atd.telemetry.selectors import device_health, legal_hold_participant_ids
         from atd.telemetry.tasks import (
             telemetry_no_signal_job,
             telemetry_partitions_ahead_job,
@@ -32,6 +33,7 @@ class TelemetryConfig(AppConfig):
         )
 
         device_health_reader_register(device_health)
+        register_legal_hold_reader(legal_hold_participant_ids)
         register_periodic_job(
             PeriodicJob(
                 name="telemetry.no_signal",

@@ -20,7 +20,14 @@ from atd.people.selectors import (
     participant_get_in_scope,
     participant_ids_in_scope,
 )
-from atd.telemetry.models import DeadLetter, DeviceEvent, DeviceState, LastPosition, Position
+from atd.telemetry.models import (
+    DeadLetter,
+    DeviceEvent,
+    DeviceState,
+    LastPosition,
+    LegalHold,
+    Position,
+)
 from atd.telemetry.rules.track_access import (  # noqa: F401  (TRACK_*: published for the console)
     REFUSED_REASON,
     ROUTINE_REASON,
@@ -169,6 +176,14 @@ def device_health(device_ids: Sequence[int]) -> dict[int, DeviceHealth]:
         "last_fix_time",
     )
     return {row[0]: DeviceHealth(*row) for row in rows}
+
+
+def legal_hold_participant_ids() -> set[int]:
+    """Participants under an active legal hold (registered with core.extensions so other
+    contexts' retention jobs, e.g. checkins' photos, keep their evidence too)."""
+    return set(
+        LegalHold.objects.filter(released_at__isnull=True).values_list("participant_id", flat=True)
+    )
 
 
 def dead_letter_list(

@@ -1,5 +1,5 @@
 """Writes of checkins: submitting check-ins and attempts, recording in-person check-ins,
-generating windows and closing them (missed check-ins)."""
+generating windows and closing them (missed check-ins), identity review (identity.py)."""
 
 from atd.checkins.services.checkin import (
     CheckinInput,
@@ -7,6 +7,13 @@ from atd.checkins.services.checkin import (
     checkin_attempt_record,
     checkin_in_person_record,
     checkin_remote_submit,
+)
+from atd.checkins.services.identity import (
+    PhotoPurgeResult,
+    enrolment_photo_record,
+    identity_follow_up_close,
+    identity_photos_purge,
+    identity_verdict_record,
 )
 from atd.checkins.services.ladder import (
     MissInput,
@@ -30,6 +37,7 @@ __all__ = [
     "CheckinInput",
     "CheckinResult",
     "MissInput",
+    "PhotoPurgeResult",
     "WindowCloseResult",
     "checkin_attempt_record",
     "checkin_in_person_record",
@@ -40,6 +48,10 @@ __all__ = [
     "ladder_policy_save",
     "ladder_silences_process",
     "ladder_task_complete",
+    "enrolment_photo_record",
+    "identity_follow_up_close",
+    "identity_photos_purge",
+    "identity_verdict_record",
     "window_reminders_enqueue",
     "windows_close_due",
     "windows_generate",

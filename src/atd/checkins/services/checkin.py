@@ -23,6 +23,7 @@ from atd.alerts.types import AlertEvidence, AlertKind
 from atd.checkins.choices import CheckinKind, CheckinStatus, WindowSource, WindowStatus
 from atd.checkins.ladder_rules import MissSource
 from atd.checkins.models import Checkin, CheckinPhoto, CheckinWindow
+from atd.checkins.photo_store import photo_data_for_storage
 from atd.checkins.rules import (
     Fix,
     LocationStatus,
@@ -42,6 +43,7 @@ from atd.core.audit import audit_record
 from atd.core.errors import FieldError, ValidationFailed
 from atd.core.roles import Role
 from atd.core.scope import Scope
+from atd.core.uploads import image_clean
 from atd.people.selectors import case_get_in_scope, participant_get_in_scope
 from atd.people.services import (
     address_change,
@@ -89,7 +91,9 @@ def _photo_decode(data_url: str) -> tuple[str, bytes]:
         raise ValidationFailed(errors=[FieldError("photo", "is not valid base64")]) from None
     if len(raw) > settings.ATD_CHECKIN_PHOTO_MAX_BYTES:
         raise ValidationFailed(errors=[FieldError("photo", "is too large")])
-    return content_type, raw
+    # Really an image, and stored without its metadata (EXIF GPS, camera serial).
+    clean = image_clean(raw, field="photo")
+    return clean.content_type, clean.content
 
 
 @dataclass(frozen=True)
@@ -315,7 +319,7 @@ def checkin_remote_submit(*, actor: Any, scope: Scope, data: CheckinInput) -> Ch
             content_type=photo[0],
             size_bytes=len(photo[1]),
             sha256=hashlib.sha256(photo[1]).hexdigest(),
-            data=photo[1],
+            data=photo_data_for_storage(photo[1]),
             created_at=now,
         )
     if changes.address is not None:

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import uuid
 
-from atd.checkins.models import Checkin, CheckinPhoto, LadderMiss, LadderTask
+from atd.checkins.models import (
+    Checkin,
+    CheckinPhoto,
+    EnrolmentPhoto,
+    IdentityFollowUp,
+    IdentityReview,
+    LadderMiss,
+    LadderTask,
+)
 from atd.core import clock
 from atd.testing.access import CASE_ROLES, Rule, participant_ids
 from atd.testing.world import World
@@ -76,6 +84,53 @@ def task_ids(world: World, role: str) -> tuple[int | None, int]:
 
 OBJECTS = {"checkin_id": checkin_ids, "miss_id": miss_ids, "task_id": task_ids}
 
+
+def _enrolment_photo(participant_id: int) -> int:
+    return EnrolmentPhoto.objects.create(
+        participant_id=participant_id,
+        source="intake",
+        content_type="image/png",
+        size_bytes=8,
+        sha256="0" * 64,
+        width=1,
+        height=1,
+        data=PNG,
+        taken_at=clock.now(),
+    ).pk
+
+
+def enrolment_photo_ids(world: World, role: str) -> tuple[int | None, int]:
+    inside_participant, outside_participant = participant_ids(world, role)
+    inside = _enrolment_photo(inside_participant) if inside_participant is not None else None
+    return inside, _enrolment_photo(outside_participant)
+
+
+def _follow_up(participant_id: int) -> int:
+    checkin_id = _checkin(participant_id)
+    review = IdentityReview.objects.create(
+        checkin_id=checkin_id,
+        participant_id=participant_id,
+        verdict="unclear",
+        reviewed_at=clock.now(),
+        note="too dark",
+    )
+    return IdentityFollowUp.objects.create(
+        review=review, participant_id=participant_id, created_at=clock.now()
+    ).pk
+
+
+def identity_follow_up_ids(world: World, role: str) -> tuple[int | None, int]:
+    inside_participant, outside_participant = participant_ids(world, role)
+    inside = _follow_up(inside_participant) if inside_participant is not None else None
+    return inside, _follow_up(outside_participant)
+
+
+OBJECTS = {
+    "checkin_id": checkin_ids,
+    "enrolment_photo_id": enrolment_photo_ids,
+    "identity_follow_up_id": identity_follow_up_ids,
+}
+
 ENDPOINTS = {
     "GET /api/checkins/participants/{participant_id}/windows": Rule(
         roles=CASE_ROLES | {"participant"}
@@ -98,6 +153,21 @@ ENDPOINTS = {
     "POST /checkins/participants/<participant_id>/ladder/tasks/<task_id>/done/": Rule(
         roles=CASE_ROLES,
         body={"note": "called"},
+        content_type="form",
+        ok_statuses=frozenset({302}),
+    ),
+    "GET /checkins/participants/<participant_id>/enrolment-photo/": Rule(roles=CASE_ROLES),
+    "GET /checkins/enrolment-photos/<enrolment_photo_id>/": Rule(roles=CASE_ROLES),
+    "GET /checkins/identity/<checkin_id>/": Rule(roles=CASE_ROLES),
+    "POST /checkins/identity/<checkin_id>/": Rule(
+        roles=CASE_ROLES,
+        body={"verdict": "unclear", "note": "photo too dark"},
+        content_type="form",
+        ok_statuses=frozenset({302}),
+    ),
+    "POST /checkins/identity/follow-ups/<identity_follow_up_id>/done/": Rule(
+        roles=CASE_ROLES,
+        body={"note": "seen in person"},
         content_type="form",
         ok_statuses=frozenset({302}),
     ),

@@ -20,6 +20,7 @@ from atd.checkins.services import (
     windows_close_due,
     windows_generate,
 )
+from atd.checkins.tests.identity_support import avatar
 from atd.checkins.tests.support import T0, key, participant_scope, plan_for
 from atd.core import clock
 from atd.core.errors import Forbidden, ValidationFailed
@@ -349,12 +350,8 @@ def test_unusable_phone_in_the_questionnaire_keeps_the_checkin_and_the_old_numbe
     assert not participant.phone_changes.exists()
 
 
-PNG = base64.b64encode(
-    bytes.fromhex(
-        "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
-        "1f15c4890000000d4944415478da63f8cfc0f01f0005000201a3a5e2f60000000049454e44ae426082"
-    )
-).decode()
+# A real (synthetic) image: photos are decoded and re-encoded without metadata on arrival.
+PNG = base64.b64encode(avatar(fmt="PNG", size=16)).decode()
 
 
 def test_photo_is_stored_and_every_officer_view_is_audited(world: World) -> None:
