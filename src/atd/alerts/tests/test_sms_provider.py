@@ -230,7 +230,8 @@ def test_the_officer_sees_each_message_and_how_far_it_got(
     pid = world.participants["officer_a"].pk
     page = client_for("case_officer").get(f"/participants/{pid}/").content.decode()
     assert "Messages to the participant" in page
-    assert "delivered (provider)" in page
+    assert 'data-state="delivered"' in page
+    assert 'data-state="failed"' in page
     assert "Blocked by the carrier" in page
     assert AuditEntry.objects.filter(
         action="participant.messages_read", object_ids=str(pid)
