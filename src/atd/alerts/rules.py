@@ -233,18 +233,62 @@ def sms_length(text: str) -> SmsLength:
     return SmsLength(encoding, units, segments)
 
 
+_GSM_LOOKALIKES = {
+    "\u2018": "'",
+    "\u2019": "'",
+    "\u201c": '"',
+    "\u201d": '"',
+    "\u2013": "-",
+    "\u2014": "-",
+    "\u2026": "...",
+    "\u00a0": " ",
+    "\u0153": "oe",
+    "\u0152": "OE",
+}
+
+
+def sms_gsm_fold(text: str) -> str:
+    """The text with each character outside the GSM 7-bit alphabet replaced by its plain
+    letter when it has one (á -> a, ç -> c, ã -> a, ê -> e, typographic quotes and dashes ->
+    ASCII), as providers' "smart encoding" does: one such character would otherwise make the
+    whole message UCS-2 (70 characters a segment instead of 160). Letters GSM-7 has (é, ñ, ü,
+    à, ¿, ¡) are kept; a character with no plain form (a non-Latin script) is kept, and the
+    message then goes as UCS-2, whole."""
+    out = []
+    for c in text:
+        if c in GSM_BASIC or c in GSM_EXTENDED:
+            out.append(c)
+            continue
+        if c in _GSM_LOOKALIKES:
+            out.append(_GSM_LOOKALIKES[c])
+            continue
+        plain = "".join(
+            d for d in unicodedata.normalize("NFKD", c) if not unicodedata.combining(d)
+        )
+        out.append(plain if plain and all(d in GSM_BASIC for d in plain) else c)
+    return "".join(out)
+
+
 def sms_fit(text: str, max_segments: int = SMS_MAX_SEGMENTS) -> str:
-    """The text cut (with an ellipsis) to at most `max_segments` segments; unchanged if it fits."""
+    """The text cut (with an ellipsis) to at most `max_segments` segments; unchanged if it fits.
+    The ellipsis is "..." for a GSM-7 text (a "…" would make it UCS-2)."""
     if sms_length(text).segments <= max_segments:
         return text
+    ellipsis = "..." if sms_length(text).encoding == "gsm7" else "…"
     low, high = 0, len(text)
     while low < high:  # the longest prefix that fits with the ellipsis
         mid = (low + high + 1) // 2
-        if sms_length(text[:mid].rstrip() + "…").segments <= max_segments:
+        if sms_length(text[:mid].rstrip() + ellipsis).segments <= max_segments:
             low = mid
         else:
             high = mid - 1
-    return text[:low].rstrip() + "…"
+    return text[:low].rstrip() + ellipsis
+
+
+def sms_text(subject: str, body: str, max_segments: int = SMS_MAX_SEGMENTS) -> str:
+    """What a text message says: subject and body, folded to GSM-7 where it can be, cut to at
+    most `max_segments` segments."""
+    return sms_fit(sms_gsm_fold(f"{subject}: {body}"), max_segments)
 
 
 # Replies that stop or restart text messages, in the program's languages (and the carriers'
