@@ -262,9 +262,7 @@ def sms_gsm_fold(text: str) -> str:
         if c in _GSM_LOOKALIKES:
             out.append(_GSM_LOOKALIKES[c])
             continue
-        plain = "".join(
-            d for d in unicodedata.normalize("NFKD", c) if not unicodedata.combining(d)
-        )
+        plain = "".join(d for d in unicodedata.normalize("NFKD", c) if not unicodedata.combining(d))
         out.append(plain if plain and all(d in GSM_BASIC for d in plain) else c)
     return "".join(out)
 

@@ -25,8 +25,7 @@ def window_closing_text(language: str, *, in_person: bool, when: str) -> tuple[s
         subject = _("Your check-in window closes soon")
         if in_person:
             body = _(
-                "Report in person at your office before %(when)s. If you cannot, call your "
-                "officer."
+                "Report in person at your office before %(when)s. If you cannot, call your officer."
             ) % {"when": when}
         else:
             body = _(

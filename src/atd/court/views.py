@@ -19,7 +19,7 @@ from atd.core import clock
 from atd.core.errors import DomainError, FieldError, Forbidden, NotFound, ValidationFailed
 from atd.core.scope import STAFF_CASE_ROLES, Scope
 from atd.core.timezones import zone_or_none
-from atd.court import departure, selectors, services
+from atd.court import departure, rules, selectors, services
 from atd.court.choices import (
     HearingOutcome,
     HearingType,

@@ -4,20 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('court', '0003_departure'),
+        ("court", "0003_departure"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='hearing',
-            name='court_address',
+            model_name="hearing",
+            name="court_address",
             field=models.CharField(blank=True, max_length=300),
         ),
         migrations.AddField(
-            model_name='hearing',
-            name='court_timezone',
+            model_name="hearing",
+            name="court_timezone",
             field=models.CharField(blank=True, max_length=64),
         ),
     ]

@@ -11,7 +11,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from atd.simulate.outbox import OutboxFile, smtp_server_start, sms_provider_server
+from atd.simulate.outbox import OutboxFile, sms_provider_server, smtp_server_start
 
 
 class Command(BaseCommand):
