@@ -234,18 +234,60 @@ def sms_length(text: str) -> SmsLength:
     return SmsLength(encoding, units, segments)
 
 
+_GSM_LOOKALIKES = {
+    "\u2018": "'",
+    "\u2019": "'",
+    "\u201c": '"',
+    "\u201d": '"',
+    "\u2013": "-",
+    "\u2014": "-",
+    "\u2026": "...",
+    "\u00a0": " ",
+    "\u0153": "oe",
+    "\u0152": "OE",
+}
+
+
+def sms_gsm_fold(text: str) -> str:
+    """The text with each character outside the GSM 7-bit alphabet replaced by its plain
+    letter when it has one (á -> a, ç -> c, ã -> a, ê -> e, typographic quotes and dashes ->
+    ASCII), as providers' "smart encoding" does: one such character would otherwise make the
+    whole message UCS-2 (70 characters a segment instead of 160). Letters GSM-7 has (é, ñ, ü,
+    à, ¿, ¡) are kept; a character with no plain form (a non-Latin script) is kept, and the
+    message then goes as UCS-2, whole."""
+    out = []
+    for c in text:
+        if c in GSM_BASIC or c in GSM_EXTENDED:
+            out.append(c)
+            continue
+        if c in _GSM_LOOKALIKES:
+            out.append(_GSM_LOOKALIKES[c])
+            continue
+        plain = "".join(d for d in unicodedata.normalize("NFKD", c) if not unicodedata.combining(d))
+        out.append(plain if plain and all(d in GSM_BASIC for d in plain) else c)
+    return "".join(out)
+
+
 def sms_fit(text: str, max_segments: int = SMS_MAX_SEGMENTS) -> str:
-    """The text cut (with an ellipsis) to at most `max_segments` segments; unchanged if it fits."""
+    """The text cut (with an ellipsis) to at most `max_segments` segments; unchanged if it fits.
+    The ellipsis is "..." for a GSM-7 text (a "…" would make it UCS-2)."""
     if sms_length(text).segments <= max_segments:
         return text
+    ellipsis = "..." if sms_length(text).encoding == "gsm7" else "…"
     low, high = 0, len(text)
     while low < high:  # the longest prefix that fits with the ellipsis
         mid = (low + high + 1) // 2
-        if sms_length(text[:mid].rstrip() + "…").segments <= max_segments:
+        if sms_length(text[:mid].rstrip() + ellipsis).segments <= max_segments:
             low = mid
         else:
             high = mid - 1
-    return text[:low].rstrip() + "…"
+    return text[:low].rstrip() + ellipsis
+
+
+def sms_text(subject: str, body: str, max_segments: int = SMS_MAX_SEGMENTS) -> str:
+    """What a text message says: subject and body, folded to GSM-7 where it can be, cut to at
+    most `max_segments` segments."""
+    return sms_fit(sms_gsm_fold(f"{subject}: {body}"), max_segments)
 
 
 # Replies that stop or restart text messages, in the program's languages (and the carriers'
@@ -264,9 +306,27 @@ SMS_STOP_WORDS = frozenset(
         "cancelar",
         "arret",
         "arreter",
+        "desabonner",
+        "pare",
+        "sair",
+        "cancele",
+        "desinscrever",
     }
 )
-SMS_START_WORDS = frozenset({"start", "unstop", "yes", "comenzar", "iniciar", "reanudar"})
+SMS_START_WORDS = frozenset(
+    {
+        "start",
+        "unstop",
+        "yes",
+        "comenzar",
+        "iniciar",
+        "reanudar",
+        "comecar",
+        "voltar",
+        "commencer",
+        "reprendre",
+    }
+)
 
 
 def sms_reply_intent(body: str) -> str:
@@ -329,3 +389,98 @@ def sms_status_advances(current: str, reported: str) -> bool:
     if reported not in SMS_STATUS_RANK:
         return False
     return SMS_STATUS_RANK[reported] >= SMS_STATUS_RANK.get(current, 0)
+
+
+# --- quiet hours -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class QuietHours:
+    """A nightly span (local time) in which non-urgent texts to participants wait; it may cross
+    midnight (21:00-08:00)."""
+
+    start: time
+    end: time
+
+
+def quiet_hours_parse(text: str) -> QuietHours | None:
+    """'21:00-08:00' -> QuietHours; '' or 'off' -> None (no quiet hours); ValueError otherwise."""
+    value = (text or "").strip().lower()
+    if value in ("", "off", "none"):
+        return None
+    try:
+        start_text, end_text = value.split("-")
+        start, end = time.fromisoformat(start_text.strip()), time.fromisoformat(end_text.strip())
+    except ValueError:
+        raise ValueError(f"quiet hours must look like 21:00-08:00, not {text!r}") from None
+    if start == end:
+        raise ValueError("quiet hours need a start and an end that differ")
+    return QuietHours(start, end)
+
+
+def quiet_hours_release(hours: QuietHours | None, moment: datetime, zone: str) -> datetime | None:
+    """When a message held at `moment` may go: the end of the quiet hours (an aware datetime)
+    if `moment` falls inside them in the zone `zone`; None when it may go now. An unknown zone
+    is read as UTC."""
+    if hours is None:
+        return None
+    try:
+        tz = ZoneInfo(zone)
+    except (KeyError, ValueError):
+        tz = ZoneInfo("UTC")
+    local = moment.astimezone(tz)
+    now_t = local.time().replace(tzinfo=None)
+    if hours.start < hours.end:
+        inside = hours.start <= now_t < hours.end
+        end_day = local.date()
+    else:
+        inside = now_t >= hours.start or now_t < hours.end
+        end_day = local.date() + timedelta(days=1) if now_t >= hours.start else local.date()
+    if not inside:
+        return None
+    release = datetime.combine(end_day, hours.end, tzinfo=tz)
+    return max(release, moment)
+
+
+# Messages to participants that never wait for the quiet hours: they lose their point if held
+# until morning. The morning-of hearing reminder (sent early on the day of the hearing) and the
+# check-in window's closing reminder (the window may close before the quiet hours end).
+QUIET_HOURS_EXEMPT_KINDS = frozenset({"hearing_reminder_day", "checkin_window_closing"})
+
+# Legally required notices: they reach the participant even after a STOP, by e-mail, or when
+# no e-mail is on file, by a letter the officer is asked to send.
+LEGAL_NOTICE_KINDS = frozenset(
+    {
+        "hearing_scheduled",
+        "hearing_reminder",
+        "hearing_reminder_7d",
+        "hearing_reminder_1d",
+        "hearing_reminder_day",
+    }
+)
+
+
+def quiet_hours_apply(kind: str, channel: str) -> bool:
+    """Whether the quiet hours hold this message: texts only (an e-mail or a portal message
+    wakes no one), and not the urgent kinds."""
+    return channel == "sms" and kind not in QUIET_HOURS_EXEMPT_KINDS
+
+
+# --- delivery state as the officer reads it ----------------------------------------------
+
+
+def message_delivery_state(status: str, provider_status: str) -> str:
+    """One of queued / sent / delivered / failed (or cancelled) from the message's own status
+    and what the provider last reported: "sent" means handed to the channel; "delivered" only
+    when the provider said so; a provider's failure after sending is a failure."""
+    if status == "queued":
+        return "queued"
+    if status == "failed":
+        return "failed"
+    if status == "cancelled":
+        return "cancelled"
+    if provider_status in ("delivered", "read"):
+        return "delivered"
+    if provider_status in ("failed", "undelivered", "canceled"):
+        return "failed"
+    return "sent"

@@ -22,7 +22,7 @@ from atd.alerts.models import (
     OfficerAlertPreference,
     OnCallEntry,
 )
-from atd.alerts.rules import SEVERITY_ORDER, sla_label
+from atd.alerts.rules import SEVERITY_ORDER, message_delivery_state, sla_label
 from atd.alerts.types import AlertRow, ParticipantAlertCounts
 from atd.core import clock
 from atd.core.audit import audit_record, read_one_audited
@@ -263,6 +263,43 @@ class MessageDelivery:
     provider_status: str  # what the SMS provider last reported: delivered, undelivered, …
     error: str  # the last failure's reason, if any
     attempts: int
+    # queued / sent / delivered / failed (rules.message_delivery_state): what the officer reads
+    state: str = ""
+    send_after: datetime | None = None  # a queued message's next try (quiet hours, back-off)
+    recipient: str = ""  # "participant" or the staff user's name (an alert's messages)
+
+
+def _message_delivery(n: Notification, recipient: str = "") -> MessageDelivery:
+    attempts = list(n.attempts.all())
+    last = attempts[-1] if attempts else None
+    failed = [a for a in attempts if not a.ok]
+    provider_status = last.provider_status if last else ""
+    return MessageDelivery(
+        notification_id=n.pk,
+        kind=n.kind,
+        subject=n.subject,
+        queued_at=n.created_at,
+        status=n.status,
+        channel=last.channel if last else "",
+        provider_status=provider_status,
+        error=(failed[-1].error if failed else "") or (last.provider_error if last else ""),
+        attempts=len(attempts),
+        state=message_delivery_state(n.status, provider_status),
+        send_after=n.send_after if n.status == Notification.Status.QUEUED else None,
+        recipient=recipient,
+    )
+
+
+def alert_messages_read(*, alert_id: int, limit: int = 50) -> list[MessageDelivery]:
+    """The messages an alert sent (pages, escalations) with their delivery state. The caller
+    has already read the alert in scope."""
+    rows = list(
+        Notification.objects.filter(alert_id=alert_id)
+        .select_related("user")
+        .order_by("-created_at", "-pk")
+        .prefetch_related("attempts")[:limit]
+    )
+    return [_message_delivery(n, n.user.get_username() if n.user else "participant") for n in rows]
 
 
 def participant_messages_read(
@@ -276,24 +313,7 @@ def participant_messages_read(
         .order_by("-created_at", "-pk")
         .prefetch_related("attempts")[:limit]
     )
-    out = []
-    for n in rows:
-        attempts = list(n.attempts.all())
-        last = attempts[-1] if attempts else None
-        failed = [a for a in attempts if not a.ok]
-        out.append(
-            MessageDelivery(
-                notification_id=n.pk,
-                kind=n.kind,
-                subject=n.subject,
-                queued_at=n.created_at,
-                status=n.status,
-                channel=last.channel if last else "",
-                provider_status=last.provider_status if last else "",
-                error=(failed[-1].error if failed else "") or (last.provider_error if last else ""),
-                attempts=len(attempts),
-            )
-        )
+    out = [_message_delivery(n, "participant") for n in rows]
     audit_record(
         actor=actor,
         action="participant.messages_read",

@@ -146,6 +146,7 @@ def alert_detail(request: HttpRequest, alert_id: int) -> HttpResponse:
             "row": selectors.alert_rows([alert])[0],
             "events": list(alert.events.all()[:200]),
             "transitions": list(alert.transitions.all()),
+            "alert_messages": selectors.alert_messages_read(alert_id=alert.pk),
             "positions": evidence.positions[:50],
             "device": evidence.device,
             "evidence": evidence.facts,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import sys
 from datetime import timedelta
 from pathlib import Path
@@ -385,6 +386,18 @@ if ATD_SMS_GATEWAY == "http":
             raise SettingsError(f"ATD_SMS_GATEWAY=http needs {_name}")
     if not ATD_SMS_URL.startswith(("https://", "http://")):
         raise SettingsError("ATD_SMS_URL must be an http(s) URL")
+# Quiet hours, local to the participant's office: non-urgent texts wait until they end
+# (docs/alerts.md names the exempt messages). "off" turns them off.
+ATD_QUIET_HOURS = os.environ.get("ATD_QUIET_HOURS", "21:00-08:00")
+if ATD_QUIET_HOURS.strip().lower() not in ("", "off", "none") and not re.fullmatch(
+    r"\s*([01][0-9]|2[0-3]):[0-5][0-9]\s*-\s*([01][0-9]|2[0-3]):[0-5][0-9]\s*", ATD_QUIET_HOURS
+):
+    raise SettingsError("ATD_QUIET_HOURS must look like 21:00-08:00 (or off)")
+# Hours before a check-in window closes when the participant is reminded (if not checked in).
+ATD_CHECKIN_CLOSING_REMINDER_HOURS = env_int("ATD_CHECKIN_CLOSING_REMINDER_HOURS", 4, minimum=1)
+# Where `atd demo`'s local SMS provider and SMTP server write what they received (the console's
+# Demo outbox reads it); empty outside the demo.
+ATD_DEMO_OUTBOX = os.environ.get("ATD_DEMO_OUTBOX", "")
 
 # --- console ---
 # Seconds between the dashboard's and the queue's live refreshes.

@@ -60,6 +60,7 @@ urlpatterns = [
 ]
 
 if settings.ATD_DEMO:
-    from atd.simulate.views import demo_codes
+    from atd.simulate.views import demo_codes, demo_outbox
 
     urlpatterns.insert(0, path("demo/codes", demo_codes, name="demo_codes"))
+    urlpatterns.insert(0, path("demo/outbox", demo_outbox, name="demo_outbox"))

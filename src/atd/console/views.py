@@ -220,6 +220,7 @@ def participant_detail(request: HttpRequest, participant_id: int) -> HttpRespons
             "cases": cases,
             "addresses": list(participant.addresses.all()),
             "phone_changes": list(participant.phone_changes.all()),
+            "phone_e164": services.phone_is_e164(participant.phone),
             "aliases": list(participant.aliases.all()),
             "closure_reasons": ClosureReason.choices,
             "statuses": CaseStatus.choices,

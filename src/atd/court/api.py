@@ -30,6 +30,8 @@ class HearingOut(Schema):
     case_id: int
     scheduled_at: datetime
     court_name: str
+    court_address: str
+    court_timezone: str
     hearing_type: str
     outcome: str
     outcome_note: str
@@ -71,11 +73,14 @@ class HearingIn(Schema):
     scheduled_at: datetime
     court_name: str
     hearing_type: str
+    court_address: str = ""
+    court_timezone: str = ""
 
 
 class HearingRescheduleIn(Schema):
     scheduled_at: datetime
     court_name: str = ""
+    court_address: str = ""
     reason: str
 
 

@@ -33,6 +33,16 @@ COURTS_BY_OFFICE = {
     "NYC": "Immigration Court, New York",
     "CHI": "Immigration Court, Chicago",
 }
+# Synthetic street addresses (no real court's): what a reminder tells the participant.
+COURT_ADDRESSES = {
+    "Immigration Court, Houston": "600 Example Plaza, Suite 500, Houston, TX 77002",
+    "Immigration Court, Los Angeles": "300 Sample Ave, 4th Floor, Los Angeles, CA 90012",
+    "Immigration Court, Miami": "100 Demo Blvd, Suite 700, Miami, FL 33130",
+    "Immigration Court, New York": "26 Placeholder St, 12th Floor, New York, NY 10278",
+    "Immigration Court, Chicago": "525 Synthetic St, Suite 500, Chicago, IL 60607",
+    "Immigration Court, Denver": "1961 Fictional St, Suite 1000, Denver, CO 80202",
+    "Immigration Court, San Diego": "401 Test St, Suite 800, San Diego, CA 92101",
+}
 HEARING_HOURS = (time(8, 30), time(9, 0), time(10, 0), time(13, 0), time(14, 30))
 
 
@@ -87,6 +97,7 @@ def court_demo_seed(ctx: dict[str, Any]) -> None:
                 rng, zone, today + timedelta(days=rng.choice([1, 3, 6, 20, 45]))
             ),
             court_name=court,
+            court_address=COURT_ADDRESSES.get(court, ""),
             hearing_type="master",
         )
         if i % 3 == 0:
@@ -97,6 +108,7 @@ def court_demo_seed(ctx: dict[str, Any]) -> None:
                 case_id=case.pk,
                 scheduled_at=_court_time(rng, zone, today - timedelta(days=rng.randint(10, 60))),
                 court_name=court,
+                court_address=COURT_ADDRESSES.get(court, ""),
                 hearing_type="master",
             )
             services.hearing_outcome_record(

@@ -54,6 +54,10 @@ class Hearing(models.Model):
     case = models.ForeignKey("people.Case", on_delete=models.PROTECT, related_name="+")
     scheduled_at = models.DateTimeField()
     court_name = models.CharField(max_length=200)
+    # Told to the participant in every reminder: where to go, and the zone the court keeps time
+    # in (blank: the zone of the case's office).
+    court_address = models.CharField(max_length=300, blank=True)
+    court_timezone = models.CharField(max_length=64, blank=True)
     hearing_type = models.CharField(max_length=16, choices=HearingType.choices)
     outcome = models.CharField(max_length=20, choices=HearingOutcome.choices, blank=True)
     outcome_note = models.CharField(max_length=500, blank=True)

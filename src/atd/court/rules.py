@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 REMINDER_LEADS: tuple[tuple[str, timedelta], ...] = (
     ("7d", timedelta(days=7)),
     ("1d", timedelta(days=1)),
 )
+# The morning-of reminder: at this court-local time on the hearing day, or two hours before an
+# earlier hearing. It is exempt from quiet hours (alerts.rules.QUIET_HOURS_EXEMPT_KINDS).
+MORNING_OF = time(7, 0)
+MORNING_OF_MIN_LEAD = timedelta(hours=2)
 
 # Legal statuses that end supervision, and the case closure reason each one records.
 CLOSING_STATUSES: dict[str, str] = {
@@ -44,18 +48,42 @@ def notice_served_as_of(*, served_on: date | None, day: date) -> bool:
     return served_on is not None and served_on <= day
 
 
+def zone_known(zone: str) -> bool:
+    try:
+        ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
+def hearing_morning_of(scheduled_at: datetime, zone: str | None) -> datetime:
+    """When the morning-of reminder is due: 07:00 on the hearing day in the court's zone, or
+    two hours before a hearing that starts before 09:00."""
+    try:
+        tz = ZoneInfo(zone) if zone else UTC
+    except (ZoneInfoNotFoundError, ValueError):
+        tz = UTC
+    local = scheduled_at.astimezone(tz)
+    morning = datetime.combine(local.date(), MORNING_OF, tzinfo=tz)
+    return min(morning, scheduled_at - MORNING_OF_MIN_LEAD)
+
+
 def hearing_reminders_due(
     *,
     scheduled_at: datetime,
     now: datetime,
     leads: Iterable[tuple[str, timedelta]] = REMINDER_LEADS,
+    zone: str | None = None,
 ) -> list[str]:
-    """Reminder labels whose time has come and whose hearing is still ahead. A restarted job
-    that missed the 7-day moment still sends it while the hearing lies ahead, but a 7-day
-    reminder is skipped once the 1-day one is due (one message is enough)."""
+    """Reminder labels whose time has come and whose hearing is still ahead: "7d", "1d" and
+    "day" (the morning of the hearing, in the court's zone). A restarted job that missed a
+    moment still sends it while the hearing lies ahead, but an earlier reminder is skipped once
+    a later one is due (one message is enough)."""
     if scheduled_at <= now:
         return []
-    due = [label for label, lead in leads if now >= scheduled_at - lead]
+    moments = [(label, scheduled_at - lead) for label, lead in leads]
+    moments.append(("day", hearing_morning_of(scheduled_at, zone)))
+    due = [label for label, at in sorted(moments, key=lambda m: m[1]) if now >= at]
     return due[-1:]
 
 

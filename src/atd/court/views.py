@@ -19,7 +19,7 @@ from atd.core import clock
 from atd.core.errors import DomainError, FieldError, Forbidden, NotFound, ValidationFailed
 from atd.core.scope import STAFF_CASE_ROLES, Scope, scope_for
 from atd.core.timezones import zone_or_none
-from atd.court import departure, selectors, services
+from atd.court import departure, rules, selectors, services
 from atd.court.choices import (
     DepartureVerification,
     HearingOutcome,
@@ -91,6 +91,12 @@ def _court_zone(case_id: int | None) -> str:
     if case_id is None:
         return "UTC"
     return case_office_timezones([case_id]).get(case_id) or "UTC"
+
+
+def _zone_or(text: str, fallback: str) -> str:
+    """The court's own zone when the form names a known one, else the office's."""
+    zone = (text or "").strip()[:64]
+    return zone if zone and rules.zone_known(zone) else fallback
 
 
 def _act(
@@ -180,9 +186,15 @@ def hearing_schedule(request: HttpRequest, case_id: int) -> HttpResponse:
             actor=request.user,
             scope=s,
             case_id=case_id,
-            scheduled_at=_moment(post.get("scheduled_at"), "scheduled_at", _court_zone(case_id)),
+            scheduled_at=_moment(
+                post.get("scheduled_at"),
+                "scheduled_at",
+                _zone_or(post.get("court_timezone", ""), _court_zone(case_id)),
+            ),
             court_name=post.get("court_name", ""),
             hearing_type=post.get("hearing_type", ""),
+            court_address=post.get("court_address", ""),
+            court_timezone=post.get("court_timezone", ""),
         ),
         "Hearing scheduled; the participant is told.",
     )
@@ -205,6 +217,7 @@ def hearing_reschedule(request: HttpRequest, hearing_id: int) -> HttpResponse:
                 _court_zone(selectors.hearing_get(scope=s, hearing_id=hearing_id).case_id),
             ),
             court_name=post.get("court_name", ""),
+            court_address=post.get("court_address", ""),
             reason=post.get("reason", ""),
         ),
         "Hearing moved; the participant is told.",

@@ -7,6 +7,8 @@ import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
 
+import phonenumbers
+
 # --- A-number -------------------------------------------------------------
 
 _A_NUMBER_NOISE = re.compile(r"[\s\-.]")
@@ -59,10 +61,13 @@ PHONE_MAX_DIGITS = 15  # E.164's maximum, country code included
 PHONE_MAX_LENGTH = 32  # Participant.phone
 
 
-def phone_normalize(raw: str) -> str:
-    """The number as the participant wrote it, trimmed, spaces collapsed; or ValueError with
-    a reason. Only digits, spaces, dots, dashes, parentheses and one leading '+' are allowed,
-    with 7 to 15 digits (E.164 allows at most 15, country code included)."""
+def phone_normalize(raw: str, default_region: str = "US") -> str:
+    """The number in E.164 (+13125550100) when `phonenumbers` finds it a valid number (a number
+    without a country code is read in `default_region`); otherwise the number as the
+    participant wrote it, trimmed, spaces collapsed, kept for the officer and flagged by
+    `phone_is_e164` being false. ValueError, with a reason, when it cannot be a phone number at
+    all: only digits, spaces, dots, dashes, parentheses and one leading '+' are allowed, with 7
+    to 15 digits (E.164 allows at most 15, country code included)."""
     value = " ".join((raw or "").split())
     if not value:
         raise ValueError("a phone number is required")
@@ -73,17 +78,49 @@ def phone_normalize(raw: str) -> str:
         raise ValueError(f"a phone number has at least {PHONE_MIN_DIGITS} digits")
     if len(digits) > PHONE_MAX_DIGITS:
         raise ValueError(f"a phone number has at most {PHONE_MAX_DIGITS} digits")
-    return value
+    return phone_e164_or_none(value, default_region) or value
+
+
+def phone_e164_or_none(raw: str, default_region: str = "US") -> str | None:
+    """The number in E.164, or None when `phonenumbers` does not find it a valid number."""
+    text = (raw or "").strip()
+    if not text or len(text) > 40:
+        return None
+    try:
+        number = phonenumbers.parse(text, default_region or None)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+_E164 = re.compile(r"^\+[1-9][0-9]{6,14}$")
+
+
+def phone_is_e164(value: str) -> bool:
+    """Whether a stored number is in E.164. Numbers are written in E.164 when they are valid;
+    one that is not (kept as written, never dropped) is shown to the officer as unchecked."""
+    return bool(_E164.match(value or ""))
+
+
+def phone_for_storage(raw: str, default_region: str = "US") -> str:
+    """What is stored for a number that arrived from outside (a release file, an old row): E.164
+    when valid, else the text as written, trimmed (kept and flagged, never dropped)."""
+    text = " ".join((raw or "").split())
+    return phone_e164_or_none(text, default_region) or text
 
 
 def phone_digits(value: str) -> str:
     return "".join(c for c in value or "" if c.isdigit())
 
 
-def phone_is_change(current: str, new: str) -> bool:
+def phone_is_change(current: str, new: str, default_region: str = "US") -> bool:
     """Whether `new` is a different number from `current`: formatting does not count, so
-    "(312) 555-0100" and "312.555.0100" are the same number."""
-    return phone_digits(current) != phone_digits(new)
+    "(312) 555-0100", "312.555.0100" and "+13125550100" are the same number."""
+    a = phone_e164_or_none(current, default_region) or phone_digits(current)
+    b = phone_e164_or_none(new, default_region) or phone_digits(new)
+    return a != b
 
 
 # --- addresses ------------------------------------------------------------

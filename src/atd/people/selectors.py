@@ -384,3 +384,15 @@ def participant_ids_matching(scope: Scope, q: str) -> QuerySet[Any]:
 def address_flag_labels() -> dict[str, str]:
     """Address flag codes and their words ("missing_unit" -> "Missing unit number ...")."""
     return dict(AddressFlag.Kind.choices)
+
+
+def participant_timezones(participant_ids: set[int] | list[int]) -> dict[int, str]:
+    """participant id -> the time zone of their case's office (the open case, else the latest):
+    the zone their quiet hours and reminder times are read in."""
+    routes = case_routing_for_participants(participant_ids)
+    zones = dict(
+        Office.objects.filter(pk__in={r.office_id for r in routes.values()}).values_list(
+            "pk", "timezone"
+        )
+    )
+    return {pid: zones.get(r.office_id, "UTC") for pid, r in routes.items()}

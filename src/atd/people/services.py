@@ -35,6 +35,7 @@ from atd.people.models import (
     Participant,
     PhoneChange,
 )
+from atd.people.phones import phone_default_region
 
 # phone_normalize is published with the services: a caller in another context (a check-in's
 # questionnaire) checks a number before calling participant_phone_change.
@@ -44,6 +45,9 @@ from atd.people.rules import (
     participant_search_name,
     phone_is_change,
     phone_normalize,
+)
+from atd.people.rules import (
+    phone_is_e164 as phone_is_e164,
 )
 from atd.people.selectors import case_get_in_scope, participant_get_in_scope
 
@@ -99,12 +103,12 @@ def participant_phone_change(
     if not reason.strip():
         raise ValidationFailed(errors=[FieldError("reason", "say why the number changes")])
     try:
-        value = phone_normalize(phone)
+        value = phone_normalize(phone, phone_default_region())
     except ValueError as exc:
         raise ValidationFailed(errors=[FieldError("phone", str(exc))]) from None
     # Locked so two changes at once each record the number the other replaced.
     participant = Participant.objects.select_for_update().get(pk=participant_id)
-    if not phone_is_change(participant.phone, value):
+    if not phone_is_change(participant.phone, value, phone_default_region()):
         return None
     change = PhoneChange.objects.create(
         participant=participant,

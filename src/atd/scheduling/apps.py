@@ -70,6 +70,13 @@ class SchedulingConfig(AppConfig):
                 queue=JobQueue.BATCH,
             )
         )
+        register_periodic_job(
+            PeriodicJob(
+                name="scheduling.appointment_reminders",
+                every=timedelta(minutes=15),
+                run=lambda: services.appointment_reminders_enqueue(),
+            )
+        )
         register_demo_step(DemoStep(name="scheduling", seed=demo.demo_seed, order=900))
         register_office_move_hook(
             OfficeMoveHook(name="scheduling", run=services.appointments_release_on_move)

@@ -1,4 +1,4 @@
-"""App config for the simulator (it only holds management commands)."""
+"""App config for the simulator (management commands, the demo outbox and its nav link)."""
 
 from django.apps import AppConfig
 
@@ -6,3 +6,20 @@ from django.apps import AppConfig
 class SimulateConfig(AppConfig):
     name = "atd.simulate"
     label = "simulate"
+
+    def ready(self) -> None:
+        from django.conf import settings
+
+        if not settings.ATD_DEMO:
+            return
+        from atd.core.extensions import NavLink, register_nav_link
+
+        # The Demo outbox: what the demo's local SMS provider and SMTP server received.
+        register_nav_link(
+            NavLink(
+                label="Demo outbox",
+                url_name="demo_outbox",
+                roles=frozenset({"case_officer", "contractor_specialist", "supervisor", "admin"}),
+                order=90,
+            )
+        )

@@ -32,6 +32,13 @@ def _audit_checkpoints_apart(settings: Any, tmp_path: Any) -> None:
     settings.ATD_AUDIT_CHECKPOINT_PATH = tmp_path / "audit_checkpoints.jsonl"
 
 
+@pytest.fixture(autouse=True)
+def _quiet_hours_off(settings: Any) -> None:
+    """Tests run at the wall clock's hour, so quiet hours would hold a text at random; a test
+    of quiet hours sets ATD_QUIET_HOURS itself (alerts/tests/test_reminders_quiet_hours.py)."""
+    settings.ATD_QUIET_HOURS = "off"
+
+
 @pytest.fixture
 def world(db: Any) -> World:
     return build_world()

@@ -19,14 +19,29 @@ from django.db.models import Q
 from atd.alerts.channels import DeliveryResult, OutgoingMessage, channel_get
 from atd.alerts.models import DeliveryAttempt, Notification, SmsOptOut
 from atd.alerts.policy import alert_policy
-from atd.alerts.rules import on_call_at, pages_for, participant_channel, phone_e164, retry_after
-from atd.alerts.selectors import preference_for
+from atd.alerts.rules import (
+    LEGAL_NOTICE_KINDS,
+    on_call_at,
+    pages_for,
+    participant_channel,
+    phone_e164,
+    quiet_hours_apply,
+    quiet_hours_parse,
+    quiet_hours_release,
+    retry_after,
+)
+from atd.alerts.selectors import preference_for, supervisors_of_office
 from atd.alerts.services.preferences import hours_of
+from atd.alerts.services.raising import notification_enqueue
 from atd.core import clock
 from atd.core.actors import SYSTEM
 from atd.core.audit import audit_record
 from atd.core.scope import Scope
-from atd.people.selectors import participant_get_in_scope
+from atd.people.selectors import (
+    case_routing_for_participants,
+    participant_get_in_scope,
+    participant_timezones,
+)
 
 log = logging.getLogger(__name__)
 CLAIM_FOR = timedelta(minutes=2)
@@ -39,6 +54,7 @@ class DeliveryRun:
     sent: int = 0
     retried: int = 0
     failed: int = 0
+    held: int = 0  # texts put off until the participant's quiet hours end
 
 
 def _claim(limit: int, now: datetime) -> list[int]:
@@ -97,6 +113,53 @@ def _targets(notification: Notification, now: datetime) -> list[tuple[str, str]]
     return [(channel, address or "")]
 
 
+def _quiet_release(
+    notification: Notification, targets: list[tuple[str, str]], now: datetime
+) -> datetime | None:
+    """When a participant's text falls in their quiet hours: the time they end (else None)."""
+    if notification.participant_id is None:
+        return None
+    if not any(quiet_hours_apply(notification.kind, channel) for channel, _ in targets):
+        return None
+    hours = quiet_hours_parse(getattr(settings, "ATD_QUIET_HOURS", ""))
+    zone = participant_timezones([notification.participant_id]).get(
+        notification.participant_id, "UTC"
+    )
+    return quiet_hours_release(hours, now, zone)
+
+
+def _letter_task(notification: Notification, targets: list[tuple[str, str]]) -> None:
+    """A legally required notice that can reach the participant only in the portal (they
+    replied STOP, or have no usable number, and have no e-mail address) becomes a task for
+    their officer: send it by letter. Queued once per notice (the dedupe key)."""
+    if notification.kind not in LEGAL_NOTICE_KINDS or notification.participant_id is None:
+        return
+    if any(channel in ("sms", "email") for channel, _ in targets):
+        return
+    route = case_routing_for_participants([notification.participant_id]).get(
+        notification.participant_id
+    )
+    if route is None:
+        return
+    recipients = [route.officer_id] if route.officer_id else []
+    if not recipients:
+        recipients = [u.pk for u in supervisors_of_office(route.office_id)]
+    for user_id in recipients:
+        notification_enqueue(
+            kind="letter_needed",
+            subject=f"Send by letter: {notification.subject}"[:200],
+            body=(
+                f"Participant {notification.participant_id} cannot be reached by text (they "
+                "replied STOP or the number is not valid) and has no e-mail address. This notice "
+                "is legally required: send it by letter, in their language "
+                f"({notification.language}).\n\n{notification.subject}\n{notification.body}"
+            ),
+            dedupe_key=f"alerts.letter:{notification.pk}:{user_id}",
+            user_id=user_id,
+            channel="in_app",
+        )
+
+
 def _payload(notification: Notification) -> dict[str, Any]:
     if not notification.alert_id:
         return {}
@@ -126,7 +189,18 @@ def _deliver_one(pk: int, run: DeliveryRun) -> None:
     )
     failures: list[tuple[str, int, int]] = []  # channel, attempts so far, max attempts
     errors: list[str] = []
-    for channel_name, address in _targets(notification, now):
+    targets = _targets(notification, now)
+    release = _quiet_release(notification, targets, now)
+    if release is not None and release > now:
+        # Held, not failed: no attempt is recorded; the message goes when the quiet hours end.
+        notification.send_after = release
+        notification.claimed_until = None
+        notification.save(update_fields=["send_after", "claimed_until"])
+        run.held += 1
+        return
+    if not done:
+        _letter_task(notification, targets)
+    for channel_name, address in targets:
         if channel_name in done:
             continue
         tries = DeliveryAttempt.objects.filter(

@@ -138,6 +138,9 @@ def test_sms_fit_cuts_to_three_segments_with_an_ellipsis() -> None:
     short = "Su registro abre hoy."
     assert rules.sms_fit(short) == short
     cut = rules.sms_fit("x" * 1000)
+    # A GSM-7 text is cut with "..." (a "…" would turn it UCS-2 and cost two thirds of it).
+    assert cut.endswith("...") and rules.sms_length(cut) == rules.SmsLength("gsm7", 459, 3)
+    cut = rules.sms_fit("я" * 1000)  # UCS-2 already: the one-character ellipsis
     assert cut.endswith("…") and rules.sms_length(cut).segments == 3
 
 

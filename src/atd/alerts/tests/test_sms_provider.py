@@ -205,7 +205,10 @@ def test_long_texts_are_cut_to_three_segments() -> None:
     )
     [(to, text)] = gateway.sent
     assert to == NUMBER
-    assert sms_length(text).segments == 3 and text.endswith("…")
+    # "Inmigración" is written "Inmigracion": the text stays GSM-7 (153 a segment, not 67).
+    assert sms_length(text).encoding == "gsm7"
+    assert sms_length(text).segments == 3 and text.endswith("...")
+    assert "Inmigracion" in text
 
 
 def test_the_officer_sees_each_message_and_how_far_it_got(
@@ -230,7 +233,8 @@ def test_the_officer_sees_each_message_and_how_far_it_got(
     pid = world.participants["officer_a"].pk
     page = client_for("case_officer").get(f"/participants/{pid}/").content.decode()
     assert "Messages to the participant" in page
-    assert "delivered (provider)" in page
+    assert 'data-state="delivered"' in page
+    assert 'data-state="failed"' in page
     assert "Blocked by the carrier" in page
     assert AuditEntry.objects.filter(
         action="participant.messages_read", object_ids=str(pid)

@@ -82,9 +82,6 @@ def task_ids(world: World, role: str) -> tuple[int | None, int]:
     return inside, _task(outside_participant)
 
 
-OBJECTS = {"checkin_id": checkin_ids, "miss_id": miss_ids, "task_id": task_ids}
-
-
 def _enrolment_photo(participant_id: int) -> int:
     return EnrolmentPhoto.objects.create(
         participant_id=participant_id,
@@ -129,6 +126,8 @@ OBJECTS = {
     "checkin_id": checkin_ids,
     "enrolment_photo_id": enrolment_photo_ids,
     "identity_follow_up_id": identity_follow_up_ids,
+    "miss_id": miss_ids,
+    "task_id": task_ids,
 }
 
 ENDPOINTS = {

@@ -327,10 +327,10 @@ def test_phone_change_in_the_questionnaire_runs_the_people_phone_change(world: W
     c = _submit(pid, fix=_fix(), questionnaire={"phone_new": " +1 (312) 555-0199 "}).checkin
     participant = world.participants["officer_a"]
     participant.refresh_from_db()
-    assert participant.phone == "+1 (312) 555-0199"
+    assert participant.phone == "+13125550199"  # stored in E.164
     change = participant.phone_changes.get()
     assert c.receipt_code in change.reason
-    assert c.questionnaire["phone_new"] == "+1 (312) 555-0199"
+    assert c.questionnaire["phone_new"] == "+13125550199"
     assert AuditEntry.objects.filter(action="participant.phone_change").count() == 1
 
 

@@ -137,15 +137,24 @@ def _hearing_reminders(now: datetime) -> int:
     zones = case_office_timezones({h.case_id for h in hearings})
     sent = 0
     for hearing in hearings:
-        for label in rules.hearing_reminders_due(scheduled_at=hearing.scheduled_at, now=now):
+        # The court's own zone when recorded, else the case office's.
+        zone = hearing.court_timezone or zones.get(hearing.case_id)
+        for label in rules.hearing_reminders_due(
+            scheduled_at=hearing.scheduled_at, now=now, zone=zone
+        ):
             language = languages.get(hearing.participant_id) or "en"
             subject, body = texts.hearing_reminder_text(
                 language,
                 court=hearing.court_name,
-                when=rules.hearing_when_text(hearing.scheduled_at, zones.get(hearing.case_id)),
+                when=rules.hearing_when_text(hearing.scheduled_at, zone),
+                address=hearing.court_address,
+                label=label,
             )
+            # Idempotent: the dedupe key names the hearing, its revision and the reminder, so a
+            # job run twice (or on two replicas) queues one message.
             created = notification_enqueue(
-                kind="hearing_reminder",
+                # The morning-of reminder has its own kind: quiet hours do not hold it.
+                kind="hearing_reminder_day" if label == "day" else "hearing_reminder",
                 subject=subject,
                 body=body,
                 dedupe_key=f"court.hearing:{hearing.pk}:r{hearing.revision}:{label}",

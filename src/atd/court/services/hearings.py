@@ -47,10 +47,14 @@ def hearing_schedule(
     scheduled_at: datetime,
     court_name: str,
     hearing_type: str,
+    court_address: str = "",
+    court_timezone: str = "",
 ) -> Hearing:
     scope.require(*STAFF_CASE_ROLES)
     case = case_get_in_scope(scope=scope, case_id=case_id)
     errors = []
+    if court_timezone.strip() and not rules.zone_known(court_timezone.strip()):
+        errors.append(FieldError("court_timezone", "not a known time zone (e.g. America/Chicago)"))
     if hearing_type not in HearingType.values:
         errors.append(FieldError("hearing_type", "unknown hearing type"))
     if not court_name.strip():
@@ -64,6 +68,8 @@ def hearing_schedule(
         case=case,
         scheduled_at=scheduled_at,
         court_name=court_name.strip()[:200],
+        court_address=" ".join(court_address.split())[:300],
+        court_timezone=court_timezone.strip()[:64],
         hearing_type=hearing_type,
         recorded_at=clock.now(),
         recorded_by=actor_for(actor).label,
@@ -84,6 +90,7 @@ def hearing_reschedule(
     scheduled_at: datetime,
     court_name: str = "",
     reason: str,
+    court_address: str = "",
 ) -> Hearing:
     """A new date or court. Every view reads the hearing row, so the change is visible to all
     roles at once; the participant is told and the reminders start again for the new date."""
@@ -98,8 +105,10 @@ def hearing_reschedule(
     hearing.scheduled_at = scheduled_at
     if court_name.strip():
         hearing.court_name = court_name.strip()[:200]
+    if court_address.strip():
+        hearing.court_address = " ".join(court_address.split())[:300]
     hearing.revision += 1
-    hearing.save(update_fields=["scheduled_at", "court_name", "revision"])
+    hearing.save(update_fields=["scheduled_at", "court_name", "court_address", "revision"])
     _tell_participant_of_change(hearing, hearing.participant_id, scope)
     audit_record(
         actor=actor,
@@ -119,11 +128,12 @@ def _tell_participant_of_change(hearing: Hearing, participant_id: int, scope: Sc
         return
     participant = participant_get_in_scope(scope=scope, participant_id=participant_id)
     language = participant.preferred_language or "en"
-    zone = case_office_timezones([hearing.case_id]).get(hearing.case_id)
+    zone = hearing.court_timezone or case_office_timezones([hearing.case_id]).get(hearing.case_id)
     subject, body = texts.hearing_changed_text(
         language,
         court=hearing.court_name,
         when=rules.hearing_when_text(hearing.scheduled_at, zone),
+        address=hearing.court_address,
     )
     key = f"court.hearing:{hearing.pk}:r{hearing.revision}:scheduled"
     transaction.on_commit(

@@ -40,7 +40,8 @@ from atd.people.models import (
     Office,
     Participant,
 )
-from atd.people.rules import participant_search_name
+from atd.people.phones import phone_default_region
+from atd.people.rules import participant_search_name, phone_for_storage
 
 CHUNK = 900  # below SQLite's 999-variable limit for IN (...) lists
 
@@ -268,7 +269,7 @@ def _participants_create(records: list[ReleaseRecord], *, now: datetime) -> list
             country_of_citizenship=r.country_of_citizenship,
             languages=list(r.languages),
             preferred_language=r.preferred_language,
-            phone=r.phone,
+            phone=phone_for_storage(r.phone, phone_default_region()),
             email=r.email,
             search_name=participant_search_name(
                 r.given_names,

@@ -28,11 +28,11 @@ def test_phone_change_replaces_the_number_and_keeps_the_old_one(world: World) ->
     )
     assert change is not None
     participant.refresh_from_db()
-    assert participant.phone == "312 555 0199"
+    assert participant.phone == "+13125550199"  # stored in E.164
     history = PhoneChange.objects.get(participant=participant)
     assert (history.old_phone, history.new_phone, history.reason) == (
         "(312) 555-0100",
-        "312 555 0199",
+        "+13125550199",
         "call",
     )
     entry = AuditEntry.objects.filter(action="participant.phone_change").get()
@@ -81,3 +81,29 @@ def test_officer_cannot_change_the_phone_of_another_office_participant(world: Wo
             reason="call",
         )
     assert not PhoneChange.objects.exists()
+
+
+def test_a_number_phonenumbers_finds_invalid_is_kept_as_written(world: World) -> None:
+    participant = world.participants["officer_a"]
+    user, scope = _officer(world)
+    participant_phone_change(
+        actor=user, scope=scope, participant_id=participant.pk, phone="555 0123", reason="call"
+    )
+    participant.refresh_from_db()
+    assert participant.phone == "555 0123"
+
+
+def test_the_data_migration_rewrites_valid_numbers_in_e164_and_keeps_the_others(
+    world: World,
+) -> None:
+    from importlib import import_module
+
+    from django.apps import apps
+
+    migration = import_module("atd.people.migrations.0004_phone_numbers_e164")
+    a, b = world.participants["officer_a"], world.participants["office_b"]
+    Participant.objects.filter(pk=a.pk).update(phone="(312) 555-0100")
+    Participant.objects.filter(pk=b.pk).update(phone="555 0123")
+    migration.phones_to_e164(apps, None)
+    assert Participant.objects.get(pk=a.pk).phone == "+13125550100"
+    assert Participant.objects.get(pk=b.pk).phone == "555 0123"  # kept, flagged on the page

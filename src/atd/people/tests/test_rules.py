@@ -16,7 +16,9 @@ from atd.people.rules import (
     address_key,
     address_split_unit,
     case_transition_problem,
+    phone_for_storage,
     phone_is_change,
+    phone_is_e164,
     phone_normalize,
     text_fold,
 )
@@ -138,13 +140,27 @@ def test_case_lifecycle_transitions() -> None:
 @pytest.mark.parametrize(
     ("raw", "expected"),
     [
-        ("  (312) 555-0100 ", "(312) 555-0100"),
-        ("+52 55  1234 5678", "+52 55 1234 5678"),
-        ("555.0100", "555.0100"),
+        ("  (312) 555-0100 ", "+13125550100"),
+        ("312.555.0100", "+13125550100"),
+        ("+52 55  1234 5678", "+525512345678"),
+        ("+55 11 91234 5678", "+5511912345678"),
     ],
 )
-def test_phone_number_is_kept_as_written_trimmed(raw: str, expected: str) -> None:
+def test_a_valid_phone_number_is_stored_in_e164(raw: str, expected: str) -> None:
     assert phone_normalize(raw) == expected
+    assert phone_is_e164(phone_normalize(raw))
+
+
+def test_a_number_without_country_code_is_read_in_the_configured_region() -> None:
+    assert phone_normalize("55 1234 5678", "MX") == "+525512345678"
+
+
+@pytest.mark.parametrize("raw", ["555.0100", "  555  1234 "])
+def test_a_number_phonenumbers_finds_invalid_is_kept_as_written_and_flagged(raw: str) -> None:
+    value = phone_normalize(raw)
+    assert value == " ".join(raw.split())
+    assert not phone_is_e164(value)
+    assert phone_for_storage(raw) == value
 
 
 @pytest.mark.parametrize(
@@ -164,5 +180,6 @@ def test_phone_number_that_cannot_be_called_is_refused_with_a_reason(raw: str, r
 
 def test_the_same_phone_number_written_differently_is_not_a_change() -> None:
     assert not phone_is_change("(312) 555-0100", "312.555.0100")
+    assert not phone_is_change("(312) 555-0100", "+13125550100")
     assert phone_is_change("(312) 555-0100", "(312) 555-0199")
     assert phone_is_change("", "312 555 0100")

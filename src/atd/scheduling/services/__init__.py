@@ -13,6 +13,7 @@ from atd.scheduling.services.capacity import (
     holiday_set,
     staffing_set,
 )
+from atd.scheduling.services.reminders import appointment_reminders_enqueue
 from atd.scheduling.services.scheduler import (
     SchedulerRun,
     appointments_schedule_all,
@@ -26,6 +27,7 @@ __all__ = [
     "appointment_book",
     "appointment_cancel",
     "appointment_record_outcome",
+    "appointment_reminders_enqueue",
     "appointment_reschedule",
     "appointments_release_on_move",
     "appointments_schedule_all",

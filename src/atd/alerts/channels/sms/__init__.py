@@ -1,7 +1,8 @@
 """SMS channel through a pluggable gateway (settings.ATD_SMS_GATEWAY): "console" prints the
 message (development); "http" is a provider's REST API (channels.sms.http); a dotted path names a
 class with `send_sms(to, text) -> str`. Numbers are checked and written in E.164 before sending;
-a message longer than three segments is cut with an ellipsis (alerts.rules.sms_fit)."""
+accented letters GSM-7 lacks are written plain (á -> a) so a message stays 7-bit, and one
+longer than three segments is cut with an ellipsis (alerts.rules.sms_text)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from django.utils.module_loading import import_string
 
 from atd.alerts.channels import DeliveryResult, OutgoingMessage
 from atd.alerts.channels.sms.http import HttpSmsGateway, SmsRejected
-from atd.alerts.rules import phone_e164, sms_fit
+from atd.alerts.rules import phone_e164, sms_text
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +60,7 @@ class SmsChannel:
             return DeliveryResult(
                 ok=False, error=f"not a valid phone number: {message.address[:40]}", permanent=True
             )
-        text = sms_fit(f"{message.subject}: {message.body}")
+        text = sms_text(message.subject, message.body)
         try:
             ref = self.gateway.send_sms(number, text)
         except SmsRejected as exc:

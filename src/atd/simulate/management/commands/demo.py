@@ -4,7 +4,9 @@ web server, job workers (paging and general) and every process an app registered
 from __future__ import annotations
 
 import os
+import secrets
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -84,9 +86,35 @@ class Command(BaseCommand):
         lines += ["=" * 72, ""]
         self.stdout.write("\n".join(lines))
 
+    def _outbox_env(self, env: dict[str, str], port: int) -> list[str] | None:
+        """Points SMS and e-mail at the demo's own local provider and SMTP server (a child
+        process), unless the operator set ATD_SMS_GATEWAY or ATD_EMAIL_HOST themselves: every
+        text and e-mail the demo sends lands in the console's Demo outbox (/demo/outbox)."""
+        if os.environ.get("ATD_SMS_GATEWAY") or os.environ.get("ATD_EMAIL_HOST"):
+            return None
+        sms_port, smtp_port = _free_port(), _free_port()
+        env.update(
+            ATD_SMS_GATEWAY="http",
+            ATD_SMS_URL=f"http://127.0.0.1:{sms_port}/2010-04-01/Accounts/ACdemo/Messages.json",
+            ATD_SMS_ACCOUNT="ACdemo",
+            ATD_SMS_TOKEN=secrets.token_hex(16),
+            ATD_SMS_FROM="+12025550100",
+            ATD_SMS_CALLBACK_BASE=f"http://127.0.0.1:{port}",
+            ATD_EMAIL_HOST="127.0.0.1",
+            ATD_EMAIL_PORT=str(smtp_port),
+            ATD_EMAIL_TLS="0",
+            ATD_DEMO_OUTBOX=str(settings.VAR_DIR / "demo_outbox.jsonl"),
+        )
+        self.stdout.write(
+            f"demo: texts go to a local SMS provider (port {sms_port}), e-mail to a local SMTP "
+            f"server (port {smtp_port}); see them at http://127.0.0.1:{port}/demo/outbox"
+        )
+        return ["--sms-port", str(sms_port), "--smtp-port", str(smtp_port)]
+
     def _run(self, port: int) -> None:
         atd = [sys.executable, "-m", "atd.cli"]
         env = dict(os.environ, ATD_DEMO="1", ATD_HTTPS="0")
+        outbox = self._outbox_env(env, port)
         commands = [
             ("web", [*atd, "serve", "--port", str(port)]),
             # Two job workers (ADR 0015): one reserved for paging, one for every queue; both
@@ -94,6 +122,8 @@ class Command(BaseCommand):
             ("worker:paging", [*atd, "worker", "--queue-name", "paging"]),
             ("worker", [*atd, "worker", "--queue-name", "*"]),
         ]
+        if outbox is not None:
+            commands.insert(0, ("outbox", [*atd, "manage", "demo_outbox", *outbox]))
         for step in ordered(demo_steps):
             for argv in step.processes():
                 commands.append((f"{step.name}:{' '.join(argv)}", [*atd, *argv]))
@@ -112,6 +142,12 @@ class Command(BaseCommand):
         while True:
             time.sleep(1)
             children.supervise(time.monotonic())
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 class DemoChildren:
