@@ -22,6 +22,8 @@ class AlertKind(models.TextChoices):
     LOW_STOCK = "low_stock", "Device stock low"
     REVIEW_OVERDUE = "review_overdue", "Review request overdue"
     LOGIN_ATTACK = "login_attack", "Failed sign-ins on one account from many addresses"
+    # Proposed by people.rules.at_large_findings; an officer confirms or dismisses it.
+    AT_LARGE_PROPOSED = "at_large_proposed", "Contact lost: at large proposed"
     OTHER = "other", "Other"
 
 

@@ -30,6 +30,7 @@ DEFAULT_SEVERITY: dict[str, str] = {
     "charging": "low",
     "review_overdue": "medium",
     "login_attack": "high",
+    "at_large_proposed": "high",
 }
 
 ACK_SLA: dict[str, timedelta] = {

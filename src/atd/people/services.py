@@ -32,6 +32,8 @@ from atd.people.models import (
     Case,
     CaseAssignment,
     CaseStatusChange,
+    LocateAttempt,
+    LocateReferral,
     Participant,
     PhoneChange,
 )
@@ -39,11 +41,16 @@ from atd.people.models import (
 # phone_normalize is published with the services: a caller in another context (a check-in's
 # questionnaire) checks a number before calling participant_phone_change.
 from atd.people.rules import (
+    REOPEN_REASON_LABELS,
     AddressInput,
+    ReferralOutcome,
+    case_reopen_problem,
     case_transition_problem,
     participant_search_name,
     phone_is_change,
     phone_normalize,
+    referral_outcome_effect,
+    referral_outcome_problem,
 )
 from atd.people.selectors import case_get_in_scope, participant_get_in_scope
 
@@ -206,6 +213,23 @@ def case_change_status(
         raise (
             Conflict(detail=problem) if "cannot go" in problem else ValidationFailed(detail=problem)
         )
+    _case_status_write(
+        case, actor=actor, to_status=to_status, closure_reason=closure_reason, reason=reason
+    )
+    audit_record(
+        actor=actor,
+        action="case.status_change",
+        object_type="case",
+        object_ids=[case.pk],
+        reason=reason,
+    )
+    return case
+
+
+def _case_status_write(
+    case: Case, *, actor: Any, to_status: str, closure_reason: str, reason: str
+) -> None:
+    """The status change itself, with its history row (the caller has locked and checked)."""
     now = clock.now()
     who = actor_for(actor)
     CaseStatusChange.objects.create(
@@ -223,14 +247,162 @@ def case_change_status(
     case.closed_at = now if to_status == "closed" else None
     case.save(update_fields=["status", "closure_reason", "closed_at"])
     participants_changed([case.participant_id])  # enrolled or not: linkage reads only the enrolled
+
+
+@transaction.atomic
+def case_reopen(
+    *, actor: Any, scope: Scope, case_id: int, reopen_reason: str, note: str = ""
+) -> Case:
+    """Reopens a closed (or departed) case as active, with the reason in its status history.
+    Its office and officer are the case's own, so their scope applies again at once; a report
+    as of a date before shows it closed, after it open (reports read the status history)."""
+    scope.require(Role.CASE_OFFICER, Role.CONTRACTOR_SPECIALIST, Role.SUPERVISOR, Role.ADMIN)
+    case = case_get_in_scope(scope=scope, case_id=case_id, for_update=True)
+    problem = case_reopen_problem(case.status, reopen_reason=reopen_reason, note=note)
+    if problem:
+        raise (
+            Conflict(detail=problem)
+            if "only a closed" in problem
+            else ValidationFailed(detail=problem)
+        )
+    other_open = (
+        Case.objects.filter(participant_id=case.participant_id)
+        .exclude(status="closed")
+        .exclude(pk=case.pk)
+        .exists()
+    )
+    if other_open:
+        raise Conflict(detail="this participant already has an open case")
+    label = REOPEN_REASON_LABELS[reopen_reason]
+    reason = f"reopened: {label}" + (f": {note.strip()}" if note.strip() else "")
+    _case_status_write(case, actor=actor, to_status="active", closure_reason="", reason=reason)
     audit_record(
         actor=actor,
-        action="case.status_change",
+        action="case.reopen",
         object_type="case",
         object_ids=[case.pk],
-        reason=reason,
+        reason=reason[:500],
     )
     return case
+
+
+# --- locate referrals (issue 19) ---------------------------------------------------------
+
+FIELD_ROLES = (Role.CASE_OFFICER, Role.CONTRACTOR_SPECIALIST, Role.SUPERVISOR, Role.ADMIN)
+
+
+@transaction.atomic
+def locate_referral_open(
+    *, actor: Any, scope: Scope, case_id: int, taken_by: str, note: str = ""
+) -> LocateReferral:
+    """Hands a case at large to the field team; `taken_by` names who took it."""
+    scope.require(*FIELD_ROLES)
+    case = case_get_in_scope(scope=scope, case_id=case_id, for_update=True)
+    if case.status != "at_large":
+        raise Conflict(detail="only a case at large is referred to the field team")
+    if not taken_by.strip():
+        raise ValidationFailed(errors=[FieldError("taken_by", "say who took the referral")])
+    if LocateReferral.objects.filter(case=case, status=LocateReferral.Status.OPEN).exists():
+        raise Conflict(detail="this case already has an open referral")
+    referral = LocateReferral.objects.create(
+        case=case,
+        taken_by=taken_by.strip()[:150],
+        note=note.strip()[:500],
+        opened_at=clock.now(),
+        opened_by=actor_for(actor).label,
+    )
+    audit_record(
+        actor=actor,
+        action="locate_referral.open",
+        object_type="case",
+        object_ids=[case.pk],
+        reason=f"referral {referral.pk} taken by {referral.taken_by}",
+    )
+    return referral
+
+
+def _referral_locked(scope: Scope, referral_id: int) -> LocateReferral:
+    referral = LocateReferral.objects.select_for_update().filter(pk=referral_id).first()
+    if referral is None:
+        raise NotFound()
+    case_get_in_scope(scope=scope, case_id=referral.case_id)  # NotFound out of scope
+    return referral
+
+
+@transaction.atomic
+def locate_attempt_record(
+    *, actor: Any, scope: Scope, referral_id: int, note: str, place: str = ""
+) -> LocateAttempt:
+    """One attempt to find the person (a visit, a call), on an open referral."""
+    scope.require(*FIELD_ROLES)
+    referral = _referral_locked(scope, referral_id)
+    if referral.status != LocateReferral.Status.OPEN:
+        raise Conflict(detail="the referral already has its outcome")
+    if not note.strip():
+        raise ValidationFailed(errors=[FieldError("note", "describe the attempt")])
+    attempt = LocateAttempt.objects.create(
+        referral=referral,
+        at=clock.now(),
+        place=place.strip()[:200],
+        note=note.strip()[:500],
+        recorded_by=actor_for(actor).label,
+    )
+    audit_record(
+        actor=actor,
+        action="locate_referral.attempt",
+        object_type="case",
+        object_ids=[referral.case_id],
+        reason=f"referral {referral.pk} attempt {attempt.pk}",
+    )
+    return attempt
+
+
+@transaction.atomic
+def locate_referral_outcome(
+    *, actor: Any, scope: Scope, referral_id: int, outcome: str, note: str, min_attempts: int = 3
+) -> LocateReferral:
+    """Records a referral's outcome and applies it to the case: located -> active; in
+    custody, departed, deceased -> closed with that reason; not found -> stays at large."""
+    scope.require(*FIELD_ROLES)
+    referral = _referral_locked(scope, referral_id)
+    if referral.status != LocateReferral.Status.OPEN:
+        raise Conflict(detail="the referral already has its outcome")
+    attempts = referral.attempts.count()
+    problem = referral_outcome_problem(
+        outcome, attempts=attempts, min_attempts=min_attempts, note=note
+    )
+    if problem:
+        raise ValidationFailed(detail=problem)
+    case = case_get_in_scope(scope=scope, case_id=referral.case_id, for_update=True)
+    effect = referral_outcome_effect(outcome)
+    if effect is not None and case.status != "at_large":
+        raise Conflict(detail="the case is no longer at large; record the outcome on its page")
+    now = clock.now()
+    who = actor_for(actor).label
+    referral.status = LocateReferral.Status.CLOSED
+    referral.outcome = outcome
+    referral.outcome_note = note.strip()[:500]
+    referral.outcome_at = now
+    referral.outcome_by = who
+    referral.save(update_fields=["status", "outcome", "outcome_note", "outcome_at", "outcome_by"])
+    label = ReferralOutcome(outcome).value
+    if effect is not None:
+        to_status, closure = effect
+        _case_status_write(
+            case,
+            actor=actor,
+            to_status=to_status,
+            closure_reason=closure,
+            reason=f"locate referral {referral.pk}: {label}: {note.strip()}",
+        )
+    audit_record(
+        actor=actor,
+        action="locate_referral.outcome",
+        object_type="case",
+        object_ids=[case.pk],
+        reason=f"referral {referral.pk}: {label} after {attempts} attempt(s)",
+    )
+    return referral
 
 
 @transaction.atomic
