@@ -137,7 +137,9 @@ def locate_package_read(
         phones.append(
             PhoneLine(p.phone, changes[0].changed_at if changes else None, None, "current")
         )
-    for newer, older in zip(changes, changes[1:] + [None], strict=True):
+    # (newer, the change before it): the number a change replaced was in use since the one before.
+    older_of = [*changes[1:], None]
+    for newer, older in zip(changes, older_of[: len(changes)], strict=True):
         if newer.old_phone:
             phones.append(
                 PhoneLine(

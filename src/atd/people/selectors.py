@@ -45,6 +45,7 @@ from atd.people.report_read import (  # noqa: F401
     case_ids_changed,
     case_office_at_sql,
     case_report_rows,
+    case_status_at_sql,
     participant_a_number_join_sql,
 )
 
