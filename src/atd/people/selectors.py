@@ -463,3 +463,25 @@ def locate_referral_get(*, scope: Scope, referral_id: int) -> list[LocateReferra
             pk=referral_id, case__in=case_queryset_in_scope(scope)
         ).select_related("case")[:1]
     )
+
+
+@dataclass(frozen=True)
+class ClosedCase:
+    case_id: int
+    closure_reason: str
+    closed_at: Any
+
+
+def case_closed_for_participant(participant_id: int) -> ClosedCase | None:
+    """The participant's latest case when every case of theirs is closed (a booking match on
+    such a person offers reopening), else None. Names no personal data; the caller's page
+    is scoped and audited."""
+    cases = list(
+        Case.objects.filter(participant_id=participant_id)
+        .order_by("-closed_at", "-pk")
+        .values_list("pk", "status", "closure_reason", "closed_at")
+    )
+    if not cases or any(status != "closed" for _pk, status, _r, _c in cases):
+        return None
+    pk, _status, reason, closed_at = cases[0]
+    return ClosedCase(case_id=pk, closure_reason=reason, closed_at=closed_at)
