@@ -26,16 +26,22 @@ from atd.people.addresses import (
     address_prepare,
     address_shared_flags_refresh,
 )
+from atd.people.case_status import case_status_write
 from atd.people.models import (
     Address,
     Alias,
     Case,
     CaseAssignment,
-    CaseStatusChange,
-    LocateAttempt,
-    LocateReferral,
     Participant,
     PhoneChange,
+)
+
+# The locate referral services are published here with the other writes (their module is
+# private to people).
+from atd.people.referrals import (  # noqa: F401
+    locate_attempt_record,
+    locate_referral_open,
+    locate_referral_outcome,
 )
 
 # phone_normalize is published with the services: a caller in another context (a check-in's
@@ -43,14 +49,11 @@ from atd.people.models import (
 from atd.people.rules import (
     REOPEN_REASON_LABELS,
     AddressInput,
-    ReferralOutcome,
     case_reopen_problem,
     case_transition_problem,
     participant_search_name,
     phone_is_change,
     phone_normalize,
-    referral_outcome_effect,
-    referral_outcome_problem,
 )
 from atd.people.selectors import case_get_in_scope, participant_get_in_scope
 
@@ -213,7 +216,7 @@ def case_change_status(
         raise (
             Conflict(detail=problem) if "cannot go" in problem else ValidationFailed(detail=problem)
         )
-    _case_status_write(
+    case_status_write(
         case, actor=actor, to_status=to_status, closure_reason=closure_reason, reason=reason
     )
     audit_record(
@@ -224,29 +227,6 @@ def case_change_status(
         reason=reason,
     )
     return case
-
-
-def _case_status_write(
-    case: Case, *, actor: Any, to_status: str, closure_reason: str, reason: str
-) -> None:
-    """The status change itself, with its history row (the caller has locked and checked)."""
-    now = clock.now()
-    who = actor_for(actor)
-    CaseStatusChange.objects.create(
-        case=case,
-        from_status=case.status,
-        to_status=to_status,
-        closure_reason=closure_reason,
-        reason=reason.strip()[:500],
-        actor_label=who.label,
-        actor_id=who.id,
-        at=now,
-    )
-    case.status = to_status
-    case.closure_reason = closure_reason
-    case.closed_at = now if to_status == "closed" else None
-    case.save(update_fields=["status", "closure_reason", "closed_at"])
-    participants_changed([case.participant_id])  # enrolled or not: linkage reads only the enrolled
 
 
 @transaction.atomic
@@ -275,7 +255,7 @@ def case_reopen(
         raise Conflict(detail="this participant already has an open case")
     label = REOPEN_REASON_LABELS[reopen_reason]
     reason = f"reopened: {label}" + (f": {note.strip()}" if note.strip() else "")
-    _case_status_write(case, actor=actor, to_status="active", closure_reason="", reason=reason)
+    case_status_write(case, actor=actor, to_status="active", closure_reason="", reason=reason)
     audit_record(
         actor=actor,
         action="case.reopen",
@@ -284,125 +264,6 @@ def case_reopen(
         reason=reason[:500],
     )
     return case
-
-
-# --- locate referrals (issue 19) ---------------------------------------------------------
-
-FIELD_ROLES = (Role.CASE_OFFICER, Role.CONTRACTOR_SPECIALIST, Role.SUPERVISOR, Role.ADMIN)
-
-
-@transaction.atomic
-def locate_referral_open(
-    *, actor: Any, scope: Scope, case_id: int, taken_by: str, note: str = ""
-) -> LocateReferral:
-    """Hands a case at large to the field team; `taken_by` names who took it."""
-    scope.require(*FIELD_ROLES)
-    case = case_get_in_scope(scope=scope, case_id=case_id, for_update=True)
-    if case.status != "at_large":
-        raise Conflict(detail="only a case at large is referred to the field team")
-    if not taken_by.strip():
-        raise ValidationFailed(errors=[FieldError("taken_by", "say who took the referral")])
-    if LocateReferral.objects.filter(case=case, status=LocateReferral.Status.OPEN).exists():
-        raise Conflict(detail="this case already has an open referral")
-    referral = LocateReferral.objects.create(
-        case=case,
-        taken_by=taken_by.strip()[:150],
-        note=note.strip()[:500],
-        opened_at=clock.now(),
-        opened_by=actor_for(actor).label,
-    )
-    audit_record(
-        actor=actor,
-        action="locate_referral.open",
-        object_type="case",
-        object_ids=[case.pk],
-        reason=f"referral {referral.pk} taken by {referral.taken_by}",
-    )
-    return referral
-
-
-def _referral_locked(scope: Scope, referral_id: int) -> LocateReferral:
-    referral = LocateReferral.objects.select_for_update().filter(pk=referral_id).first()
-    if referral is None:
-        raise NotFound()
-    case_get_in_scope(scope=scope, case_id=referral.case_id)  # NotFound out of scope
-    return referral
-
-
-@transaction.atomic
-def locate_attempt_record(
-    *, actor: Any, scope: Scope, referral_id: int, note: str, place: str = ""
-) -> LocateAttempt:
-    """One attempt to find the person (a visit, a call), on an open referral."""
-    scope.require(*FIELD_ROLES)
-    referral = _referral_locked(scope, referral_id)
-    if referral.status != LocateReferral.Status.OPEN:
-        raise Conflict(detail="the referral already has its outcome")
-    if not note.strip():
-        raise ValidationFailed(errors=[FieldError("note", "describe the attempt")])
-    attempt = LocateAttempt.objects.create(
-        referral=referral,
-        at=clock.now(),
-        place=place.strip()[:200],
-        note=note.strip()[:500],
-        recorded_by=actor_for(actor).label,
-    )
-    audit_record(
-        actor=actor,
-        action="locate_referral.attempt",
-        object_type="case",
-        object_ids=[referral.case_id],
-        reason=f"referral {referral.pk} attempt {attempt.pk}",
-    )
-    return attempt
-
-
-@transaction.atomic
-def locate_referral_outcome(
-    *, actor: Any, scope: Scope, referral_id: int, outcome: str, note: str, min_attempts: int = 3
-) -> LocateReferral:
-    """Records a referral's outcome and applies it to the case: located -> active; in
-    custody, departed, deceased -> closed with that reason; not found -> stays at large."""
-    scope.require(*FIELD_ROLES)
-    referral = _referral_locked(scope, referral_id)
-    if referral.status != LocateReferral.Status.OPEN:
-        raise Conflict(detail="the referral already has its outcome")
-    attempts = referral.attempts.count()
-    problem = referral_outcome_problem(
-        outcome, attempts=attempts, min_attempts=min_attempts, note=note
-    )
-    if problem:
-        raise ValidationFailed(detail=problem)
-    case = case_get_in_scope(scope=scope, case_id=referral.case_id, for_update=True)
-    effect = referral_outcome_effect(outcome)
-    if effect is not None and case.status != "at_large":
-        raise Conflict(detail="the case is no longer at large; record the outcome on its page")
-    now = clock.now()
-    who = actor_for(actor).label
-    referral.status = LocateReferral.Status.CLOSED
-    referral.outcome = outcome
-    referral.outcome_note = note.strip()[:500]
-    referral.outcome_at = now
-    referral.outcome_by = who
-    referral.save(update_fields=["status", "outcome", "outcome_note", "outcome_at", "outcome_by"])
-    label = ReferralOutcome(outcome).value
-    if effect is not None:
-        to_status, closure = effect
-        _case_status_write(
-            case,
-            actor=actor,
-            to_status=to_status,
-            closure_reason=closure,
-            reason=f"locate referral {referral.pk}: {label}: {note.strip()}",
-        )
-    audit_record(
-        actor=actor,
-        action="locate_referral.outcome",
-        object_type="case",
-        object_ids=[case.pk],
-        reason=f"referral {referral.pk}: {label} after {attempts} attempt(s)",
-    )
-    return referral
 
 
 @transaction.atomic
