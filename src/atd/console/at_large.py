@@ -96,6 +96,7 @@ def at_large_evaluate(*, now: datetime | None = None) -> AtLargeRun:
                 case.last_status_at,
                 checkin.last_checkin_at if checkin else None,
                 device_seen,
+                hearing.attended_at if hearing else None,
             ),
             strap_cut_at=device.strap_cut_at if device else None,
             failed_to_appear_at=hearing.failed_to_appear_at if hearing else None,

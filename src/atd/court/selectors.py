@@ -256,6 +256,7 @@ class CourtContact:
     failed_to_appear_at: datetime | None
     report_by: date | None
     reported: bool
+    attended_at: datetime | None = None  # the latest hearing attended: a sign of the person
 
 
 def court_contact_for_cases(case_ids: list[int]) -> dict[int, CourtContact]:
@@ -272,18 +273,28 @@ def court_contact_for_cases(case_ids: list[int]) -> dict[int, CourtContact]:
             .annotate(at=Max("scheduled_at"))
             .values_list("case_id", "at")
         )
+        attended = dict(
+            Hearing.objects.filter(
+                case_id__in=chunk,
+                outcome__in=[HearingOutcome.ATTENDED, HearingOutcome.CONTINUED],
+            )
+            .values("case_id")
+            .annotate(at=Max("scheduled_at"))
+            .values_list("case_id", "at")
+        )
         deadlines = {
             case_id: (report_by, reported_on)
             for case_id, report_by, reported_on in CaseCourtSummary.objects.filter(
                 case_id__in=chunk
             ).values_list("case_id", "ntr_report_by", "ntr_reported_on")
         }
-        for case_id in set(fta) | set(deadlines):
+        for case_id in set(fta) | set(deadlines) | set(attended):
             report_by, reported_on = deadlines.get(case_id, (None, None))
             out[case_id] = CourtContact(
                 failed_to_appear_at=fta.get(case_id),
                 report_by=report_by,
                 reported=reported_on is not None,
+                attended_at=attended.get(case_id),
             )
     return out
 

@@ -296,3 +296,23 @@ def test_hostile_posts_never_cause_a_server_error(
         assert response.status_code < 500, (url, response.status_code)
     response = client_for("officer_b").post(f"/participants/{pid}/locate/", {"reason": "x"})
     assert response.status_code == 404
+
+
+def test_a_hearing_attended_after_the_missed_one_means_no_proposal(world: World) -> None:
+    _missed_hearing(world)
+    admin, scope = world.user("admin"), _scope(world, "admin")
+    with clock.frozen_at(T0 - timedelta(days=3)):
+        later = court.hearing_schedule(
+            actor=admin,
+            scope=scope,
+            case_id=world.cases["officer_a"].pk,
+            scheduled_at=T0 - timedelta(days=2),
+            court_name="Immigration Court (synthetic)",
+            hearing_type="master",
+        )
+    with clock.frozen_at(T0 - timedelta(days=1)):
+        court.hearing_outcome_record(
+            actor=admin, scope=scope, hearing_id=later.pk, outcome="attended"
+        )
+    at_large_evaluate(now=T0)
+    assert not Alert.objects.filter(kind="at_large_proposed").exists()
