@@ -23,6 +23,8 @@ class AlertKind(models.TextChoices):
     REVIEW_OVERDUE = "review_overdue", "Review request overdue"
     LOGIN_ATTACK = "login_attack", "Failed sign-ins on one account from many addresses"
     IDENTITY_NO_MATCH = "identity_no_match", "Check-in photo does not match enrolment photo"
+    # Proposed by people.rules.at_large_findings; an officer confirms or dismisses it.
+    AT_LARGE_PROPOSED = "at_large_proposed", "Contact lost: at large proposed"
     OTHER = "other", "Other"
 
 

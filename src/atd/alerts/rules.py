@@ -31,6 +31,7 @@ DEFAULT_SEVERITY: dict[str, str] = {
     "review_overdue": "medium",
     "login_attack": "high",
     "identity_no_match": "high",
+    "at_large_proposed": "high",
 }
 
 ACK_SLA: dict[str, timedelta] = {

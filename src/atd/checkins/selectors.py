@@ -226,3 +226,58 @@ def window_day_counts_by_officer(
         r["case_officer_id"]: DayCounts(due=r["due"], done=r["done"], missed=r["missed"])
         for r in rows
     }
+
+
+# --- at large (issue 19) ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CheckinContact:
+    """For the at-large rules: the latest check-in, and the windows missed after it."""
+
+    last_checkin_at: datetime | None
+    missed_since: int
+
+
+def checkin_contact_for_participants(participant_ids: list[int]) -> dict[int, CheckinContact]:
+    """participant id -> check-in contact (the platform's own read, for the at-large job).
+    Attempted check-ins (a technical failure) count as contact: the person tried."""
+    from django.db.models import Max
+
+    ids = sorted(set(participant_ids))
+    last: dict[int, datetime] = {}
+    out: dict[int, CheckinContact] = {}
+    for start in range(0, len(ids), 900):
+        chunk = ids[start : start + 900]
+        for pid, at in (
+            Checkin.objects.filter(participant_id__in=chunk)
+            .values("participant_id")
+            .annotate(at=Max("received_at"))
+            .values_list("participant_id", "at")
+        ):
+            last[pid] = at
+        missed = CheckinWindow.objects.filter(
+            participant_id__in=chunk, status=WindowStatus.MISSED
+        ).values_list("participant_id", "closes_at")
+        counts: dict[int, int] = {}
+        for pid, closes_at in missed:
+            if pid not in last or closes_at > last[pid]:
+                counts[pid] = counts.get(pid, 0) + 1
+        for pid in chunk:
+            if pid in last or pid in counts:
+                out[pid] = CheckinContact(
+                    last_checkin_at=last.get(pid), missed_since=counts.get(pid, 0)
+                )
+    return out
+
+
+def checkins_recent_for_participant(
+    *, scope: Scope, participant_id: int, limit: int = 10
+) -> list[Checkin]:
+    """The newest check-ins, scoped; the caller audits the read (the locate package does)."""
+    participant_get_in_scope(scope=scope, participant_id=participant_id)
+    return list(
+        Checkin.objects.filter(participant_id=participant_id).order_by("-received_at", "-pk")[
+            :limit
+        ]
+    )

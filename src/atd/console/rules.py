@@ -1,8 +1,12 @@
-"""Pure console rules: how to even out caseloads between officers; a fleet map dot's state."""
+"""Pure console rules: how to even out caseloads between officers; a fleet map dot's state;
+the places a track visits often (the locate package)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 
 def rebalance_plan(loads: dict[int, int], *, tolerance: int = 1) -> list[tuple[int, int, int]]:
@@ -33,3 +37,63 @@ def fleet_state(*, open_alert: bool, fix_age: timedelta, no_signal_after: timede
     if fix_age > no_signal_after:
         return "no_signal"
     return "ok"
+
+
+# --- places frequently visited (the locate package, issue 19) ---------------------------------
+
+
+@dataclass(frozen=True)
+class Place:
+    """A grid cell the track visited often: its centre, the fixes in it, on how many distinct
+    days, and the first and last fix there."""
+
+    lat: float
+    lon: float
+    fixes: int
+    days: int
+    first_at: datetime
+    last_at: datetime
+
+
+def places_frequent(
+    points: Sequence[tuple[datetime, float, float]],
+    *,
+    cell_m: float = 150.0,
+    min_days: int = 2,
+    limit: int = 5,
+) -> list[Place]:
+    """Clusters fixes (time, lat, lon) into square grid cells of about `cell_m` metres and
+    returns the cells seen on at least `min_days` distinct days, most days first (then most
+    fixes). The cells are aligned to a grid fixed by the first point's latitude, so the same
+    track always gives the same cells. Fixes that are not finite numbers are skipped."""
+    good = [
+        (at, lat, lon)
+        for at, lat, lon in points
+        if math.isfinite(lat) and math.isfinite(lon) and -90 <= lat <= 90 and -180 <= lon <= 180
+    ]
+    if not good or cell_m <= 0:
+        return []
+    lat_step = cell_m / 111_320.0
+    lon_step = cell_m / (111_320.0 * max(math.cos(math.radians(good[0][1])), 0.01))
+    cells: dict[tuple[int, int], list[tuple[datetime, float, float]]] = {}
+    for at, lat, lon in good:
+        key = (math.floor(lat / lat_step), math.floor(lon / lon_step))
+        cells.setdefault(key, []).append((at, lat, lon))
+    places = []
+    for members in cells.values():
+        days = len({at.date() for at, _, _ in members})
+        if days < min_days:
+            continue
+        times = [at for at, _, _ in members]
+        places.append(
+            Place(
+                lat=round(sum(m[1] for m in members) / len(members), 5),
+                lon=round(sum(m[2] for m in members) / len(members), 5),
+                fixes=len(members),
+                days=days,
+                first_at=min(times),
+                last_at=max(times),
+            )
+        )
+    places.sort(key=lambda p: (-p.days, -p.fixes, p.lat, p.lon))
+    return places[:limit]

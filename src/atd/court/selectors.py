@@ -342,3 +342,66 @@ def departures_verified(
         for r in qs.order_by("confirmed_at", "pk")
         if r.departed_on is not None and r.confirmed_at is not None
     ]
+
+
+# --- at large (issue 19) ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CourtContact:
+    """For the at-large rules: the latest failure to appear, and the report-by deadline."""
+
+    failed_to_appear_at: datetime | None
+    report_by: date | None
+    reported: bool
+    attended_at: datetime | None = None  # the latest hearing attended: a sign of the person
+
+
+def court_contact_for_cases(case_ids: list[int]) -> dict[int, CourtContact]:
+    """case id -> the court facts the at-large rules read (the platform's own read)."""
+    from django.db.models import Max
+
+    ids = sorted(set(case_ids))
+    out: dict[int, CourtContact] = {}
+    for start in range(0, len(ids), 900):
+        chunk = ids[start : start + 900]
+        fta = dict(
+            Hearing.objects.filter(case_id__in=chunk, outcome=HearingOutcome.FAILED_TO_APPEAR)
+            .values("case_id")
+            .annotate(at=Max("scheduled_at"))
+            .values_list("case_id", "at")
+        )
+        attended = dict(
+            Hearing.objects.filter(
+                case_id__in=chunk,
+                outcome__in=[HearingOutcome.ATTENDED, HearingOutcome.CONTINUED],
+            )
+            .values("case_id")
+            .annotate(at=Max("scheduled_at"))
+            .values_list("case_id", "at")
+        )
+        deadlines = {
+            case_id: (report_by, reported_on)
+            for case_id, report_by, reported_on in CaseCourtSummary.objects.filter(
+                case_id__in=chunk
+            ).values_list("case_id", "ntr_report_by", "ntr_reported_on")
+        }
+        for case_id in set(fta) | set(deadlines) | set(attended):
+            report_by, reported_on = deadlines.get(case_id, (None, None))
+            out[case_id] = CourtContact(
+                failed_to_appear_at=fta.get(case_id),
+                report_by=report_by,
+                reported=reported_on is not None,
+                attended_at=attended.get(case_id),
+            )
+    return out
+
+
+def hearing_open_for_participant(*, scope: Scope, participant_id: int) -> Hearing | None:
+    """The next hearing with no outcome yet (past or future), scoped; the caller audits."""
+    return (
+        hearing_queryset_in_scope(scope)
+        .filter(participant_id=participant_id, outcome="")
+        .order_by("scheduled_at")
+        .first()
+    )

@@ -141,3 +141,50 @@ def fingerprints_known_for(participant_id: int) -> set[str]:
         .exclude(booking__fingerprint_id="")
         .values_list("booking__fingerprint_id", flat=True)
     )
+
+
+# --- the locate package (issue 19) --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LinkedBooking:
+    """A booking record linked to a participant by a pending or confirmed match."""
+
+    candidate_id: int
+    status: str
+    probability: float
+    booking_date: Any
+    agency: str
+    source: str
+    booking_id: str
+    city: str
+
+
+def bookings_linked_to_participant(
+    *, scope: Scope, participant_id: int, limit: int = 20
+) -> list[LinkedBooking]:
+    """Bookings matched (pending or confirmed, never rejected) to a participant the caller may
+    see, newest first. Scope applied through people; the caller audits (the locate package)."""
+    from atd.people.selectors import participant_exists_in_scope
+
+    if not participant_exists_in_scope(scope=scope, participant_id=participant_id):
+        raise NotFound()
+    rows = (
+        MatchCandidate.objects.filter(participant_id=participant_id)
+        .exclude(status=CandidateStatus.REJECTED)
+        .select_related("booking")
+        .order_by("-booking__booking_date", "-pk")[:limit]
+    )
+    return [
+        LinkedBooking(
+            candidate_id=c.pk,
+            status=c.status,
+            probability=c.probability,
+            booking_date=c.booking.booking_date,
+            agency=c.booking.agency,
+            source=c.booking.source,
+            booking_id=c.booking.booking_id,
+            city=c.booking.city,
+        )
+        for c in rows
+    ]

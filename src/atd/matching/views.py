@@ -16,6 +16,8 @@ from atd.core.errors import DomainError, NotFound
 from atd.core.scope import scope_for
 from atd.matching import selectors, services
 from atd.matching.choices import CandidateStatus, SecondIdentifier
+from atd.people.selectors import case_closed_for_participant
+from atd.people.types import REOPEN_REASON_LABELS
 
 
 def last_authenticated_at(request: HttpRequest) -> datetime | None:
@@ -69,6 +71,10 @@ def candidate_detail(request: HttpRequest, candidate_id: int) -> HttpResponse:
             "c": item.candidate,
             "b": item.candidate.booking,
             "second_identifiers": SecondIdentifier.choices,
+            # A booking of a person whose case is closed may be a re-encounter: offer reopening
+            # (issue 19; the console's reopen form decides who may).
+            "closed_case": case_closed_for_participant(item.candidate.participant_id),
+            "reopen_reasons": list(REOPEN_REASON_LABELS.items()),
             "needs_password": authenticated_at is None
             or (clock.now() - authenticated_at).total_seconds() > 60 * _fresh_minutes(),
             "max_weight": max(

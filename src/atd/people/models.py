@@ -284,3 +284,46 @@ class IntakeRowError(models.Model):
 
     class Meta:
         ordering = ["row_number", "id"]
+
+
+class LocateReferral(models.Model):
+    """A case at large handed to the field team to find the person (issue 19). Who took it is
+    recorded; its outcome drives the case (people.rules.referral_outcome_effect)."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        CLOSED = "closed", "Outcome recorded"
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="locate_referrals")
+    taken_by = models.CharField(max_length=150)  # the field team or person who took it
+    note = models.CharField(max_length=500, blank=True)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.OPEN)
+    opened_at = models.DateTimeField()
+    opened_by = models.CharField(max_length=150)
+    outcome = models.CharField(max_length=20, blank=True)
+    outcome_note = models.CharField(max_length=500, blank=True)
+    outcome_at = models.DateTimeField(null=True, blank=True)
+    outcome_by = models.CharField(max_length=150, blank=True)
+
+    class Meta:
+        ordering = ["-opened_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case"],
+                condition=Q(status="open"),
+                name="locate_referral_one_open_per_case",
+            )
+        ]
+
+
+class LocateAttempt(models.Model):
+    """One attempt of the field team to find the person (a visit, a call)."""
+
+    referral = models.ForeignKey(LocateReferral, on_delete=models.CASCADE, related_name="attempts")
+    at = models.DateTimeField()
+    place = models.CharField(max_length=200, blank=True)
+    note = models.CharField(max_length=500)
+    recorded_by = models.CharField(max_length=150)
+
+    class Meta:
+        ordering = ["at", "id"]

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from django.db.models import Max, Min, Q
+from django.db.models import Count, Max, Min, Q
 
 from atd.people.models import Case, CaseAssignment, CaseStatusChange, Participant
 
@@ -26,6 +26,20 @@ def case_office_at_sql(*, case_id: str, moment: str) -> str:
         f"(SELECT a.office_id FROM {CaseAssignment._meta.db_table} a "  # noqa: S608 -- names from model metadata
         f"WHERE a.case_id = {case_id} AND a.at <= %({moment})s "
         "ORDER BY a.at DESC, a.id DESC LIMIT 1)"
+    )
+
+
+def case_status_at_sql(*, case_id: str, moment: str, column: str = "to_status") -> str:
+    """The case's status (or, with column="closure_reason", its closure reason) after its
+    latest status change at or before `moment` (a named parameter), from the status history;
+    NULL before the first change. Correlated on `case_id`; uses the index on the change's
+    case. For cases whose history leaves the plain pending -> active -> closed path."""
+    if column not in ("to_status", "closure_reason"):
+        raise ValueError(column)
+    return (
+        f"(SELECT s.{column} FROM {CaseStatusChange._meta.db_table} s "  # noqa: S608 -- names from model metadata
+        f"WHERE s.case_id = {case_id} AND s.at <= %({moment})s "
+        "ORDER BY s.at DESC, s.id DESC LIMIT 1)"
     )
 
 
@@ -63,7 +77,8 @@ def case_ids_all() -> list[int]:
 
 def case_report_rows(case_ids: Iterable[int]) -> list[dict[str, Any]]:
     """Per case: participant, nationality, office, release data, lifecycle moments (first
-    activation, first time it left `active`), closure and the time of the last assignment."""
+    activation, first time it left `active`), closure, the time of the last assignment, and
+    whether its history leaves the plain path (at large, reopened: `irregular` > 0)."""
     return list(
         Case.objects.filter(id__in=list(case_ids))
         .values(
@@ -83,5 +98,12 @@ def case_report_rows(case_ids: Iterable[int]) -> list[dict[str, Any]]:
             activated=Min("status_changes__at", filter=Q(status_changes__to_status="active")),
             left_active=Min("status_changes__at", filter=Q(status_changes__from_status="active")),
             office_since=Max("assignments__at"),
+            # Counted over a join with the assignments, so only "any or none" is meaningful.
+            irregular=Count(
+                "status_changes",
+                filter=Q(status_changes__to_status="at_large")
+                | Q(status_changes__from_status="at_large")
+                | Q(status_changes__from_status="closed"),
+            ),
         )
     )

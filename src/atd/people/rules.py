@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 import phonenumbers
@@ -262,12 +263,20 @@ def address_findings(
 class CaseStatusValue(StrEnum):
     PENDING_FIRST_REPORT = "pending_first_report"
     ACTIVE = "active"
+    AT_LARGE = "at_large"
     CLOSED = "closed"
 
 
+# Closed is final for a status change; a closed case comes back only through a reopening
+# (case_reopen_problem), which names why.
 _TRANSITIONS: dict[str, set[str]] = {
-    CaseStatusValue.PENDING_FIRST_REPORT: {CaseStatusValue.ACTIVE, CaseStatusValue.CLOSED},
-    CaseStatusValue.ACTIVE: {CaseStatusValue.CLOSED},
+    CaseStatusValue.PENDING_FIRST_REPORT: {
+        CaseStatusValue.ACTIVE,
+        CaseStatusValue.AT_LARGE,
+        CaseStatusValue.CLOSED,
+    },
+    CaseStatusValue.ACTIVE: {CaseStatusValue.AT_LARGE, CaseStatusValue.CLOSED},
+    CaseStatusValue.AT_LARGE: {CaseStatusValue.ACTIVE, CaseStatusValue.CLOSED},
     CaseStatusValue.CLOSED: set(),
 }
 
@@ -286,4 +295,182 @@ def case_transition_problem(
         return "closing a case needs a closure reason"
     if target != CaseStatusValue.CLOSED and closure_reason:
         return "a closure reason is only given when closing"
+    return None
+
+
+# --- reopening a closed case (issue 19) ------------------------------------
+
+
+class ReopenReason(StrEnum):
+    RE_ENCOUNTER = "re_encounter"  # met again: a booking, a visit, a walk-in
+    RE_RELEASE = "re_release"  # released again from custody
+    DEPARTURE_DID_NOT_HAPPEN = "departure_did_not_happen"
+    OTHER = "other"
+
+
+REOPEN_REASON_LABELS: dict[str, str] = {
+    ReopenReason.RE_ENCOUNTER: "Re-encountered",
+    ReopenReason.RE_RELEASE: "Re-released from custody",
+    ReopenReason.DEPARTURE_DID_NOT_HAPPEN: "The departure did not happen",
+    ReopenReason.OTHER: "Other",
+}
+
+
+def case_reopen_problem(current: str, *, reopen_reason: str, note: str) -> str | None:
+    """None if a case may be reopened, else why not. Only a closed case is reopened (a
+    departed case is a closed one, closure reason voluntarily departed); it reopens as
+    active, and the reason is a kind plus words ("other" needs the words)."""
+    if current != CaseStatusValue.CLOSED:
+        return "only a closed case can be reopened"
+    if reopen_reason not in set(ReopenReason):
+        return "say why the case is reopened (re-encounter, re-release, departure not made)"
+    if reopen_reason == ReopenReason.OTHER and not note.strip():
+        return "describe the reason for reopening"
+    return None
+
+
+# --- at large: the rules that propose it (issue 19) --------------------------
+
+
+class AtLargeGround(StrEnum):
+    STRAP_CUT_NO_CONTACT = "strap_cut_no_contact"
+    HEARING_MISSED = "hearing_missed"
+    REPORT_DEADLINE_PASSED = "report_deadline_passed"
+    CHECKINS_MISSED = "checkins_missed"
+
+
+@dataclass(frozen=True)
+class AtLargePolicy:
+    """How long silence must last before each rule proposes at large (defaults in
+    docs/court.md; settings ATD_AT_LARGE_*)."""
+
+    strap_cut_silence: timedelta = timedelta(hours=48)
+    hearing_silence: timedelta = timedelta(days=2)
+    report_grace: timedelta = timedelta(days=7)
+    missed_checkins: int = 3
+    checkin_silence: timedelta = timedelta(days=14)
+
+
+@dataclass(frozen=True)
+class ContactFacts:
+    """What is known of one open case's contact. `last_contact_at`: the latest sign of the
+    person (a check-in, a device report after any strap cut, the case's own activation or
+    opening), None if none at all. `missed_checkins`: windows closed as missed after the last
+    check-in."""
+
+    last_contact_at: datetime | None
+    strap_cut_at: datetime | None = None
+    failed_to_appear_at: datetime | None = None
+    report_by: date | None = None
+    reported: bool = True
+    missed_checkins: int = 0
+
+
+@dataclass(frozen=True)
+class AtLargeFinding:
+    ground: AtLargeGround
+    since: datetime  # the moment the rule counts silence from
+    detail: str
+
+
+def _silent_since(facts: ContactFacts, moment: datetime) -> bool:
+    return facts.last_contact_at is None or facts.last_contact_at <= moment
+
+
+def at_large_findings(
+    facts: ContactFacts, *, policy: AtLargePolicy, now: datetime
+) -> tuple[AtLargeFinding, ...]:
+    """The grounds on which a case should be proposed at large now (empty: none). A proposal
+    only: an officer confirms it with a reason."""
+    out: list[AtLargeFinding] = []
+    cut = facts.strap_cut_at
+    if cut is not None and _silent_since(facts, cut) and now - cut >= policy.strap_cut_silence:
+        hours = int(policy.strap_cut_silence.total_seconds() // 3600)
+        out.append(
+            AtLargeFinding(
+                AtLargeGround.STRAP_CUT_NO_CONTACT,
+                cut,
+                f"strap cut {cut:%Y-%m-%d %H:%M} UTC, no contact for {hours} h or more",
+            )
+        )
+    fta = facts.failed_to_appear_at
+    if fta is not None and _silent_since(facts, fta) and now - fta >= policy.hearing_silence:
+        out.append(
+            AtLargeFinding(
+                AtLargeGround.HEARING_MISSED,
+                fta,
+                f"failed to appear at the hearing of {fta:%Y-%m-%d}, no contact since",
+            )
+        )
+    if facts.report_by is not None and not facts.reported:
+        deadline = datetime.combine(facts.report_by + timedelta(days=1), datetime.min.time())
+        deadline = deadline.replace(tzinfo=now.tzinfo)
+        if now - deadline >= policy.report_grace and _silent_since(facts, deadline):
+            out.append(
+                AtLargeFinding(
+                    AtLargeGround.REPORT_DEADLINE_PASSED,
+                    deadline,
+                    f"report-by deadline {facts.report_by:%Y-%m-%d} passed, never reported",
+                )
+            )
+    if facts.missed_checkins >= policy.missed_checkins and (
+        facts.last_contact_at is None or now - facts.last_contact_at >= policy.checkin_silence
+    ):
+        since = facts.last_contact_at or now - policy.checkin_silence
+        out.append(
+            AtLargeFinding(
+                AtLargeGround.CHECKINS_MISSED,
+                since,
+                f"{facts.missed_checkins} check-ins missed, no contact for "
+                f"{policy.checkin_silence.days} days or more",
+            )
+        )
+    return tuple(out)
+
+
+# --- locate referrals and their outcomes (issue 19) ---------------------------
+
+
+class ReferralOutcome(StrEnum):
+    LOCATED_RESUMED = "located_resumed"
+    IN_CUSTODY = "in_custody"
+    DEPARTED = "departed"
+    DECEASED = "deceased"
+    NOT_FOUND = "not_found"
+
+
+REFERRAL_OUTCOME_LABELS: dict[str, str] = {
+    ReferralOutcome.LOCATED_RESUMED: "Located, supervision resumed",
+    ReferralOutcome.IN_CUSTODY: "In custody",
+    ReferralOutcome.DEPARTED: "Departed",
+    ReferralOutcome.DECEASED: "Deceased",
+    ReferralOutcome.NOT_FOUND: "Not found after the attempts recorded",
+}
+
+# (status, closure reason) the case takes; None: it stays at large.
+_OUTCOME_EFFECT: dict[str, tuple[str, str] | None] = {
+    ReferralOutcome.LOCATED_RESUMED: (CaseStatusValue.ACTIVE, ""),
+    ReferralOutcome.IN_CUSTODY: (CaseStatusValue.CLOSED, "taken_into_custody"),
+    ReferralOutcome.DEPARTED: (CaseStatusValue.CLOSED, "voluntarily_departed"),
+    ReferralOutcome.DECEASED: (CaseStatusValue.CLOSED, "deceased"),
+    ReferralOutcome.NOT_FOUND: None,
+}
+
+
+def referral_outcome_effect(outcome: str) -> tuple[str, str] | None:
+    """The case status and closure reason a referral's outcome sets (None: unchanged)."""
+    return _OUTCOME_EFFECT[ReferralOutcome(outcome)]
+
+
+def referral_outcome_problem(
+    outcome: str, *, attempts: int, min_attempts: int, note: str
+) -> str | None:
+    """None if the outcome may be recorded, else why not. "Not found" needs at least
+    `min_attempts` recorded attempts; every outcome needs a note."""
+    if outcome not in set(ReferralOutcome):
+        return "choose an outcome"
+    if not note.strip():
+        return "a note is required for the outcome"
+    if outcome == ReferralOutcome.NOT_FOUND and attempts < min_attempts:
+        return f"record at least {min_attempts} attempt(s) before 'not found' ({attempts} so far)"
     return None

@@ -34,6 +34,8 @@ from atd.people.models import (
     AddressFlag,
     Case,
     IntakeBatch,
+    LocateAttempt,
+    LocateReferral,
     Office,
     Participant,
     PhoneChange,
@@ -44,9 +46,13 @@ from atd.people.report_read import (  # noqa: F401
     case_ids_changed,
     case_office_at_sql,
     case_report_rows,
+    case_status_at_sql,
     participant_a_number_join_sql,
 )
-from atd.people.rules import text_fold
+
+# at_large_findings is published with the selectors: the pure rule the at-large job (in the
+# console, which reads the event sources) asks whether a case should be proposed at large.
+from atd.people.rules import at_large_findings, text_fold  # noqa: F401
 from atd.people.types import CaseRouting
 
 
@@ -396,3 +402,110 @@ def participant_timezones(participant_ids: set[int] | list[int]) -> dict[int, st
         )
     )
     return {pid: zones.get(r.office_id, "UTC") for pid, r in routes.items()}
+
+
+# --- at large and locate referrals (issue 19) ----------------------------------------------
+
+
+@dataclass(frozen=True)
+class OpenCaseContact:
+    """An open case as the at-large job sees it: the moments that count as contact."""
+
+    case_id: int
+    participant_id: int
+    status: str
+    opened_at: Any
+    last_status_at: Any  # the latest status change (a reopening or activation is contact)
+
+
+def case_open_contacts() -> list[OpenCaseContact]:
+    """Every open case not yet at large (the platform's own read, for the at-large job)."""
+    from django.db.models import Max
+
+    rows = (
+        Case.objects.filter(status__in=["pending_first_report", "active"])
+        .annotate(last_change=Max("status_changes__at"))
+        .values_list("pk", "participant_id", "status", "opened_at", "last_change")
+        .order_by("pk")
+    )
+    return [
+        OpenCaseContact(
+            case_id=pk, participant_id=pid, status=status, opened_at=opened, last_status_at=last
+        )
+        for pk, pid, status, opened, last in rows
+    ]
+
+
+def locate_referrals_for_case(*, scope: Scope, case_id: int) -> list[LocateReferral]:
+    """A case's referrals, newest first, with their attempts (the case page audits its read)."""
+    case = case_get_in_scope(scope=scope, case_id=case_id)
+    return list(
+        LocateReferral.objects.filter(case=case).prefetch_related(
+            Prefetch("attempts", queryset=LocateAttempt.objects.order_by("at", "id"))
+        )
+    )
+
+
+def locate_referrals_for_participant(*, scope: Scope, participant_id: int) -> list[LocateReferral]:
+    return list(
+        LocateReferral.objects.filter(case__in=case_queryset_in_scope(scope))
+        .filter(case__participant_id=participant_id)
+        .prefetch_related(Prefetch("attempts", queryset=LocateAttempt.objects.order_by("at", "id")))
+    )
+
+
+def participant_locate_read(*, scope: Scope, participant_id: int) -> Participant:
+    """A participant's contact record (addresses with flags, phone history, cases) for the
+    locate package. Scope applied here; the caller writes the one audit entry of the package
+    read, with its reason."""
+    participant = (
+        participant_queryset_in_scope(scope)
+        .prefetch_related(
+            Prefetch(
+                "addresses",
+                queryset=Address.objects.order_by("-is_current", "-valid_from").prefetch_related(
+                    "flags"
+                ),
+            ),
+            Prefetch("phone_changes", queryset=PhoneChange.objects.order_by("-changed_at")),
+            Prefetch(
+                "cases", queryset=Case.objects.select_related("office").order_by("-opened_at")
+            ),
+        )
+        .filter(pk=participant_id)
+        .first()
+    )
+    if participant is None:
+        raise NotFound()
+    return participant
+
+
+def locate_referral_get(*, scope: Scope, referral_id: int) -> list[LocateReferral]:
+    """The referral (a list of one, or empty) if its case is in the caller's scope."""
+    return list(
+        LocateReferral.objects.filter(
+            pk=referral_id, case__in=case_queryset_in_scope(scope)
+        ).select_related("case")[:1]
+    )
+
+
+@dataclass(frozen=True)
+class ClosedCase:
+    case_id: int
+    closure_reason: str
+    closed_at: Any
+
+
+def case_closed_for_participant(participant_id: int) -> ClosedCase | None:
+    """The participant's latest case when every case of theirs is closed (a booking match on
+    such a person offers reopening), else None. Names no personal data; the caller's page
+    is scoped and audited."""
+    cases = list(
+        Case.objects.filter(participant_id=participant_id)
+        .order_by("-closed_at", "-pk")
+        .values_list("pk", "status", "closure_reason", "closed_at")
+    )
+    if not cases or any(status != "closed" for _pk, status, _r, _c in cases):
+        return None
+    pk, _status, reason, closed_at = cases[0]
+    return ClosedCase(case_id=pk, closure_reason=reason, closed_at=closed_at)

@@ -26,21 +26,31 @@ from atd.people.addresses import (
     address_prepare,
     address_shared_flags_refresh,
 )
+from atd.people.case_status import case_status_write
 from atd.people.models import (
     Address,
     Alias,
     Case,
     CaseAssignment,
-    CaseStatusChange,
     Participant,
     PhoneChange,
 )
 from atd.people.phones import phone_default_region
 
+# The locate referral services are published here with the other writes (their module is
+# private to people).
+from atd.people.referrals import (  # noqa: F401
+    locate_attempt_record,
+    locate_referral_open,
+    locate_referral_outcome,
+)
+
 # phone_normalize is published with the services: a caller in another context (a check-in's
 # questionnaire) checks a number before calling participant_phone_change.
 from atd.people.rules import (
+    REOPEN_REASON_LABELS,
     AddressInput,
+    case_reopen_problem,
     case_transition_problem,
     participant_search_name,
     phone_is_change,
@@ -210,29 +220,52 @@ def case_change_status(
         raise (
             Conflict(detail=problem) if "cannot go" in problem else ValidationFailed(detail=problem)
         )
-    now = clock.now()
-    who = actor_for(actor)
-    CaseStatusChange.objects.create(
-        case=case,
-        from_status=case.status,
-        to_status=to_status,
-        closure_reason=closure_reason,
-        reason=reason.strip()[:500],
-        actor_label=who.label,
-        actor_id=who.id,
-        at=now,
+    case_status_write(
+        case, actor=actor, to_status=to_status, closure_reason=closure_reason, reason=reason
     )
-    case.status = to_status
-    case.closure_reason = closure_reason
-    case.closed_at = now if to_status == "closed" else None
-    case.save(update_fields=["status", "closure_reason", "closed_at"])
-    participants_changed([case.participant_id])  # enrolled or not: linkage reads only the enrolled
     audit_record(
         actor=actor,
         action="case.status_change",
         object_type="case",
         object_ids=[case.pk],
         reason=reason,
+    )
+    return case
+
+
+@transaction.atomic
+def case_reopen(
+    *, actor: Any, scope: Scope, case_id: int, reopen_reason: str, note: str = ""
+) -> Case:
+    """Reopens a closed (or departed) case as active, with the reason in its status history.
+    Its office and officer are the case's own, so their scope applies again at once; a report
+    as of a date before shows it closed, after it open (reports read the status history)."""
+    scope.require(Role.CASE_OFFICER, Role.CONTRACTOR_SPECIALIST, Role.SUPERVISOR, Role.ADMIN)
+    case = case_get_in_scope(scope=scope, case_id=case_id, for_update=True)
+    problem = case_reopen_problem(case.status, reopen_reason=reopen_reason, note=note)
+    if problem:
+        raise (
+            Conflict(detail=problem)
+            if "only a closed" in problem
+            else ValidationFailed(detail=problem)
+        )
+    other_open = (
+        Case.objects.filter(participant_id=case.participant_id)
+        .exclude(status="closed")
+        .exclude(pk=case.pk)
+        .exists()
+    )
+    if other_open:
+        raise Conflict(detail="this participant already has an open case")
+    label = REOPEN_REASON_LABELS[reopen_reason]
+    reason = f"reopened: {label}" + (f": {note.strip()}" if note.strip() else "")
+    case_status_write(case, actor=actor, to_status="active", closure_reason="", reason=reason)
+    audit_record(
+        actor=actor,
+        action="case.reopen",
+        object_type="case",
+        object_ids=[case.pk],
+        reason=reason[:500],
     )
     return case
 

@@ -10,11 +10,30 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from atd.people.choices import CaseStatus, ClosureReason, ReleaseType, Sex
-from atd.people.rules import AddressFlagKind, AddressInput
+from atd.people.rules import (
+    REFERRAL_OUTCOME_LABELS,
+    REOPEN_REASON_LABELS,
+    AddressFlagKind,
+    AddressInput,
+    AtLargeFinding,
+    AtLargeGround,
+    AtLargePolicy,
+    ContactFacts,
+    ReferralOutcome,
+    ReopenReason,
+)
 
 __all__ = [
+    "REFERRAL_OUTCOME_LABELS",
+    "REOPEN_REASON_LABELS",
     "AddressFlagKind",
     "AddressInput",
+    "AtLargeFinding",
+    "AtLargeGround",
+    "AtLargePolicy",
+    "ContactFacts",
+    "ReferralOutcome",
+    "ReopenReason",
     "CaseRouting",
     "CaseStatus",
     "ClosureReason",

@@ -4,8 +4,10 @@ Why this shape: a court status report over millions of cases must not walk sever
 tables per case. It scans one derived row per case (reporting.CaseFact, refreshed from people's
 case history and court's per-case summary just before) and answers "as of" from the dates on it:
 
-* case status: the lifecycle is pending -> active -> closed and closed is final, so the status
-  at the cutoff follows from when the case was opened, activated and closed;
+* case status: on the plain path (pending -> active -> closed) the status at the cutoff follows
+  from when the case was opened, activated and closed; a case that has been at large or was
+  reopened is read from its status history (the latest change at or before the cutoff), so a
+  report as of a past date still shows what the case was then;
 * office: the current office, unless the case was reassigned after the cutoff; only then is
   its assignment history read (a correlated lookup by case);
 * legal status: the latest step answers whenever it took effect by the as-of date and was
@@ -27,7 +29,11 @@ from django.conf import settings
 from django.db import connection, transaction
 
 from atd.court.selectors import failed_to_appear_sql, legal_status_at_sql
-from atd.people.selectors import case_office_at_sql, participant_a_number_join_sql
+from atd.people.selectors import (
+    case_office_at_sql,
+    case_status_at_sql,
+    participant_a_number_join_sql,
+)
 from atd.reporting.models import CaseFact
 from atd.reporting.rules import CATEGORY_KEYS, NOTICE_KEYS, CohortFilters, as_of_cutoff
 
@@ -45,9 +51,23 @@ class CohortQuery:
 
 
 # Status at the cutoff from the three lifecycle moments (pending -> active -> closed).
-_STATUS = """CASE WHEN f.closed_at <= %(cut)s THEN 'closed'
+_STATUS_PLAIN = """CASE WHEN f.closed_at <= %(cut)s THEN 'closed'
       WHEN f.activated_at <= %(cut)s THEN 'active' ELSE 'pending_first_report' END"""
-_CLOSURE = "CASE WHEN f.closed_at <= %(cut)s THEN f.closure_reason ELSE '' END"
+_CLOSURE_PLAIN = "CASE WHEN f.closed_at <= %(cut)s THEN f.closure_reason ELSE '' END"
+# A case that has been at large or was reopened: its status history answers (the plain answer
+# only before its first change).
+_STATUS_HISTORY = (
+    "CASE WHEN f.irregular_changes > 0 THEN COALESCE({status_at}, "
+    + _STATUS_PLAIN
+    + ") ELSE "
+    + _STATUS_PLAIN
+    + " END"
+)
+_CLOSURE_HISTORY = (
+    "CASE WHEN f.irregular_changes > 0 THEN COALESCE({closure_at}, '') ELSE "
+    + _CLOSURE_PLAIN
+    + " END"
+)
 # The latest legal status answers unless it took effect after the as-of date or was recorded
 # after the knowledge time; then the step before it; only people with three or more steps,
 # the last two both too late, have their timeline read (index on participant).
@@ -61,7 +81,8 @@ _LEGAL = """CASE WHEN f.legal_effective_on IS NULL THEN ''
 _LEGAL_FAST = _LEGAL.split("      WHEN f.legal_events")[0] + "      ELSE '' END"
 # 1 when a row needs a correlated look-up (office history, legal timeline, hearings); such
 # rows are counted by a second, small query, so the big scan stays parallel-safe.
-_LOOKUP = """CASE WHEN f.office_since > %(cut)s OR f.fta_count > 0 THEN 1
+_LOOKUP = """CASE WHEN f.office_since > %(cut)s OR f.fta_count > 0 OR f.irregular_changes > 0
+        THEN 1
       WHEN f.legal_effective_on IS NULL THEN 0
       WHEN f.legal_effective_on <= %(as_of)s AND f.legal_recorded_at <= %(known)s THEN 0
       WHEN f.legal_prev_effective_on <= %(as_of)s AND f.legal_prev_recorded_at <= %(known)s
@@ -79,8 +100,11 @@ _REPORTED = """CASE WHEN f.ntr_reported_on <= %(as_of)s
 _RANK = """CASE {value} WHEN 'removed' THEN 1 WHEN 'voluntarily_departed' THEN 2
       WHEN 'deceased' THEN 3 WHEN 'in_custody' THEN 4 WHEN 'taken_into_custody' THEN 4
       WHEN 'relief_granted' THEN 5 ELSE 9 END"""
-# Cases not ended by removal, departure, death or custody.
-_OPEN = """CASE WHEN {status} = 'closed' THEN 6
+# Cases not ended by removal, departure, death or custody: closed for another reason (left
+# the program, 11, or other, 6), at large (12), awaiting or past the first report, active.
+_OPEN = """CASE WHEN {status} = 'closed' THEN
+        CASE WHEN {closure} = 'left_program' THEN 11 ELSE 6 END
+      WHEN {status} = 'at_large' THEN 12
       WHEN {status} = 'pending_first_report' THEN
         CASE WHEN f.ntr_report_by < %(as_of)s AND {reported} = 0 THEN 7
              ELSE 8 END
@@ -104,12 +128,15 @@ def _category_sql(t: dict[str, str], *, fast: bool = False) -> str:
     """The category expression; `fast` leaves out every look-up (for rows that need none)."""
     fill = {key: t[key] for key in ("legal_at", "office_at", "fta")}
     missed = "0" if fast else _MISSED.format(**fill)
-    open_sql = _OPEN.format(status=_STATUS, reported=_REPORTED, missed=missed)
+    # Fast rows are on the plain path (an irregular history always needs the look-up).
+    status = _STATUS_PLAIN if fast else _STATUS_HISTORY.format(status_at=t["status_at"])
+    closure = _CLOSURE_PLAIN if fast else _CLOSURE_HISTORY.format(closure_at=t["closure_at"])
+    open_sql = _OPEN.format(status=status, closure=closure, reported=_REPORTED, missed=missed)
     return _CATEGORY.format(
         least="LEAST" if connection.vendor == "postgresql" else "MIN",
         legal_rank=_RANK.format(value=(_LEGAL_FAST if fast else _LEGAL.format(**fill))),
-        closure_rank=_RANK.format(value=_CLOSURE),
-        status=_STATUS,
+        closure_rank=_RANK.format(value=closure),
+        status=status,
         open=open_sql,
     )
 
@@ -176,7 +203,10 @@ def _counts_sql(q: CohortQuery, t: dict[str, str], params: dict[str, Any], *, lo
     if lookups:
         unsettled = f" AND {_UNSETTLED}" if q.settled else ""
         # Implied by the look-up test; written out so the three indexes on it can find the rows.
-        candidates = "(f.fta_count > 0 OR f.legal_events > 2 OR f.office_since > %(cut)s)"
+        candidates = (
+            "(f.fta_count > 0 OR f.legal_events > 2 OR f.office_since > %(cut)s"
+            " OR f.irregular_changes > 0)"
+        )
         where = f"{_where(q, params)}{unsettled} AND {candidates} AND ({_LOOKUP}) = 1"
     elif q.settled:
         key = f"CASE WHEN {_SETTLED} THEN f.settled_key ELSE {key} END"
@@ -234,12 +264,15 @@ def _settle_sql(t: dict[str, str], ids_where: str) -> str:
             + ")"
         )
     # A failure to appear on record is never settled: the missed-obligation window moves with
-    # the as-of date. The key is the look-up-free expression, evaluated at the end of time.
+    # the as-of date; nor is a status history off the plain path (at large, reopened), which
+    # the look-up-free expression cannot read. The key is the look-up-free expression,
+    # evaluated at the end of time.
+    never = "f.fta_count > 0 OR f.irregular_changes > 0"
     return f"""
     UPDATE {t["facts"]} AS f SET
-      settled_on = CASE WHEN f.fta_count > 0 THEN NULL ELSE {on} END,
+      settled_on = CASE WHEN {never} THEN NULL ELSE {on} END,
       settled_at = {at},
-      settled_key = CASE WHEN f.fta_count > 0 THEN NULL ELSE {_key_sql(t, lookups=False)} END
+      settled_key = CASE WHEN {never} THEN NULL ELSE {_key_sql(t, lookups=False)} END
     WHERE {ids_where}"""  # noqa: S608 -- names from model metadata; values bound
 
 
@@ -316,6 +349,10 @@ def _tables() -> dict[str, str]:
             participant_id="f.participant_id", as_of="as_of", known="known"
         ),
         "office_at": case_office_at_sql(case_id="f.case_id", moment="cut"),
+        "status_at": case_status_at_sql(case_id="f.case_id", moment="cut"),
+        "closure_at": case_status_at_sql(
+            case_id="f.case_id", moment="cut", column="closure_reason"
+        ),
         "fta": failed_to_appear_sql(
             participant_id="f.participant_id",
             case_id="f.case_id",

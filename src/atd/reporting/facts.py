@@ -87,8 +87,12 @@ def _upsert(case_ids: Iterable[int]) -> None:
         count, latest = steps.get(row["participant_id"], (0, []))
         prev = latest[1] if len(latest) > 1 else ("", None, None)
         activated = row["activated"]
-        if activated is None and (row["status"] == "active" or row["left_active"] is not None):
-            # Active from the start, without a recorded change (e.g. migrated records).
+        left = row["left_active"]
+        if (activated is None and row["status"] == "active") or (
+            left is not None and (activated is None or left < activated)
+        ):
+            # Active from the start, without a recorded change (e.g. migrated records); the
+            # later change to active was a return (from at large, a reopening).
             activated = row["opened_at"]
         facts.append(
             CaseFact(
@@ -119,6 +123,7 @@ def _upsert(case_ids: Iterable[int]) -> None:
                 legal_prev_recorded_at=prev[2],
                 legal_events=max(count, 1),
                 fta_count=s.get("fta_count") or 0,
+                irregular_changes=min(int(row["irregular"] or 0), 1_000_000),
             )
         )
     fields = [

@@ -85,6 +85,9 @@ class CaseFact(models.Model):
     legal_prev_recorded_at = models.DateTimeField(null=True, blank=True)
     legal_events = models.PositiveIntegerField(default=1)
     fta_count = models.PositiveIntegerField(default=0)
+    # Status changes off the plain pending -> active -> closed path (to or from at large, a
+    # reopening): when any, the status as of a date is read from the case's status history.
+    irregular_changes = models.PositiveIntegerField(default=0)
     # Settled answer (`cohort_sql.case_facts_settle`): once every date on the row has passed
     # (`settled_on` <= as-of) and every moment on it is known (`settled_at` <= cutoff), the
     # report's answer for this case no longer depends on the as-of date or the knowledge time;
@@ -98,7 +101,8 @@ class CaseFact(models.Model):
     class Meta:
         # The few rows that may need a look-up (cohort_sql._LOOKUP) are found through these
         # instead of a second scan of every row: a failure to appear on record, a legal
-        # timeline of three or more steps, a reassignment after the cutoff.
+        # timeline of three or more steps, a reassignment after the cutoff, a status history off
+        # the plain path (at large, reopened).
         indexes = [
             models.Index(
                 fields=["case_id"], condition=models.Q(fta_count__gt=0), name="case_fact_fta"
@@ -109,6 +113,11 @@ class CaseFact(models.Model):
                 name="case_fact_long_legal",
             ),
             models.Index(fields=["office_since"], name="case_fact_office_since"),
+            models.Index(
+                fields=["case_id"],
+                condition=models.Q(irregular_changes__gt=0),
+                name="case_fact_irregular",
+            ),
         ]
 
 

@@ -14,7 +14,10 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from xml.sax.saxutils import escape
 
-# Status categories in report order; the SQL assigns the first that applies, in this order.
+# Status categories in report order. A category's number in the SQL is its position here, so
+# new ones are added at the end (stored settled keys keep their meaning); which one applies is
+# decided by the SQL (cohort_sql._CATEGORY and _OPEN): a legal status of removed, departed,
+# deceased or in custody first, then the case's own status as of the date.
 CATEGORIES: tuple[tuple[str, str], ...] = (
     ("removed", "Removed"),
     ("voluntarily_departed", "Voluntarily departed"),
@@ -26,6 +29,8 @@ CATEGORIES: tuple[tuple[str, str], ...] = (
     ("awaiting_first_report", "Awaiting first report (deadline not passed)"),
     ("active_missed_obligations", "Active with missed obligations"),
     ("active_compliant", "Active and compliant"),
+    ("left_program", "Left the program (case closed, court obligations remain)"),
+    ("at_large", "At large (case open, contact lost, confirmed by an officer)"),
 )
 CATEGORY_KEYS = tuple(key for key, _ in CATEGORIES)
 NOTICE_STATES: tuple[tuple[str, str], ...] = (
@@ -205,7 +210,9 @@ SUMMARY_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ),
     ("In custody", ("in_custody",)),
     ("Case closed (relief granted or other)", ("relief_granted", "closed_other")),
-    ("Whereabouts unknown", ("whereabouts_unknown",)),
+    ("Left the program", ("left_program",)),
+    ("At large (contact lost)", ("at_large",)),
+    ("Whereabouts unknown (never reported)", ("whereabouts_unknown",)),
     (
         "Under supervision or awaiting first report",
         (

@@ -226,3 +226,61 @@ def fleet_points(scope: Scope) -> list[FleetPoint]:
         "participant_id", "lat", "lon", "fix_time", "device__kind"
     )
     return [FleetPoint(*row) for row in rows]
+
+
+# --- at large (issue 19) ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DeviceContact:
+    """A participant's device contact for the at-large rules: the latest strap cut, whether a
+    strap is open now, and the device's latest report (which is no sign of the person while
+    the strap is open: a cut device may lie where it was left)."""
+
+    strap_cut_at: datetime | None
+    strap_open: bool
+    last_report_at: datetime | None
+
+
+def device_contact_for_participants(participant_ids: list[int]) -> dict[int, DeviceContact]:
+    """participant id -> device contact (the platform's own read, for the at-large job)."""
+    from django.db.models import Max
+
+    ids = sorted(set(participant_ids))
+    cuts: dict[int, datetime] = {}
+    states: dict[int, tuple[bool, datetime | None]] = {}
+    for start in range(0, len(ids), 900):
+        chunk = ids[start : start + 900]
+        for pid, at in (
+            DeviceEvent.objects.filter(participant_id__in=chunk, kind="strap_open")
+            .values("participant_id")
+            .annotate(at=Max("occurred_at"))
+            .values_list("participant_id", "at")
+        ):
+            cuts[pid] = at
+        for pid, strap_open, last in DeviceState.objects.filter(
+            participant_id__in=chunk
+        ).values_list("participant_id", "strap_open", "last_contact_at"):
+            was_open, was_last = states.get(pid, (False, None))
+            newest = last if was_last is None or (last and last > was_last) else was_last
+            states[pid] = (was_open or strap_open, newest)
+    return {
+        pid: DeviceContact(
+            strap_cut_at=cuts.get(pid),
+            strap_open=states.get(pid, (False, None))[0],
+            last_report_at=states.get(pid, (False, None))[1],
+        )
+        for pid in set(cuts) | set(states)
+    }
+
+
+def positions_latest(*, scope: Scope, participant_id: int, limit: int = 10) -> list[TrackPoint]:
+    """The participant's newest fixes, newest first. Scope applied here; the caller audits."""
+    if not participant_exists_in_scope(scope=scope, participant_id=participant_id):
+        raise NotFound()
+    rows = (
+        Position.objects.filter(participant_id=participant_id)
+        .order_by("-fix_time")
+        .values_list("fix_time", "lat", "lon", "accuracy_m")[:limit]
+    )
+    return [TrackPoint(*row) for row in rows]
