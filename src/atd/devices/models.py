@@ -5,7 +5,13 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import Q
 
-from atd.devices.choices import Consumable, DeviceKind, DeviceStatus, ShipmentStatus
+from atd.devices.choices import (
+    Consumable,
+    CredentialMode,
+    DeviceKind,
+    DeviceStatus,
+    ShipmentStatus,
+)
 
 
 class Device(models.Model):
@@ -28,13 +34,27 @@ class Device(models.Model):
     # SHA-256 of the current secret; rotating replaces it, so the old secret stops working.
     credential_hash = models.CharField(max_length=64, blank=True)
     credential_rotated_at = models.DateTimeField(null=True, blank=True)
+    # IDENTIFIER: the serial itself is the credential (an enrolled phone's tracker app cannot
+    # send a key); re-enrolling issues a new serial, so the old one stops working.
+    credential_mode = models.CharField(
+        max_length=12, choices=CredentialMode.choices, default=CredentialMode.KEY
+    )
     created_at = models.DateTimeField()
 
     class Meta:
         indexes = [models.Index(fields=["office", "status"])]
 
     def __str__(self) -> str:
-        return f"{self.kind} {self.serial}"
+        return f"{self.kind} {self.serial_shown}"
+
+    @property
+    def serial_shown(self) -> str:
+        """The serial as lists and pages show it: an enrolled phone's identifier is its
+        credential, so only its first characters (enough to tell phones apart); the phone
+        set-up page shows it whole."""
+        if self.credential_mode == CredentialMode.IDENTIFIER:
+            return self.serial[:7] + "…"
+        return self.serial
 
 
 class DeviceStatusChange(models.Model):
