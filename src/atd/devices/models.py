@@ -13,6 +13,8 @@ from atd.devices.choices import (
     ShipmentStatus,
 )
 
+from atd.devices.rules import serial_shown
+
 
 class Device(models.Model):
     """One physical monitor or one enrolled phone. `office` is null while in the warehouse."""
@@ -49,12 +51,7 @@ class Device(models.Model):
 
     @property
     def serial_shown(self) -> str:
-        """The serial as lists and pages show it: an enrolled phone's identifier is its
-        credential, so only its first characters (enough to tell phones apart); the phone
-        set-up page shows it whole."""
-        if self.credential_mode == CredentialMode.IDENTIFIER:
-            return self.serial[:7] + "…"
-        return self.serial
+        return serial_shown(self.serial, self.credential_mode)
 
 
 class DeviceStatusChange(models.Model):

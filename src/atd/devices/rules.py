@@ -58,6 +58,14 @@ PHONE_ID_PREFIX = "ph-"
 PHONE_ID_BYTES = 16  # 128 random bits: the identifier is the credential, so it must not be guessed
 
 
+def serial_shown(serial: str, credential_mode: str) -> str:
+    """The serial as lists and pages show it: an enrolled phone's identifier is its credential,
+    so only its first characters (enough to tell phones apart); the set-up page shows it whole."""
+    if credential_mode == "identifier":
+        return serial[:7] + "…"
+    return serial
+
+
 def phone_identifier(random_bytes: bytes) -> str:
     """An enrolled phone's identifier from PHONE_ID_BYTES random bytes: lower-case base32 (26
     letters and digits), so it survives being read aloud or typed into the app by hand."""

@@ -21,7 +21,7 @@ from atd.devices.models import (
     Shipment,
     ShipmentItem,
 )
-from atd.devices.rules import credential_accepted, stock_is_low
+from atd.devices.rules import credential_accepted, serial_shown, stock_is_low
 from atd.people.selectors import office_list
 
 
@@ -65,6 +65,10 @@ class DeviceIdentity:
     credential_hash: str
     participant_id: int | None
     credential_mode: str = "key"
+
+    @property
+    def serial_shown(self) -> str:
+        return serial_shown(self.serial, self.credential_mode)
 
 
 IDENTITY_COLUMNS = ("id", "serial", "kind", "credential_hash", "participant_id", "credential_mode")
