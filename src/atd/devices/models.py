@@ -12,7 +12,6 @@ from atd.devices.choices import (
     DeviceStatus,
     ShipmentStatus,
 )
-
 from atd.devices.rules import serial_shown
 
 
