@@ -23,7 +23,13 @@ from atd.telemetry.models import DeviceState, Position
 
 def test_the_query_is_traccar_clients_and_charge_is_sent_only_while_charging() -> None:
     at = datetime(2026, 6, 1, 15, 0, tzinfo=UTC)
-    common = {"identifier": "ph-x", "at": at, "lat": 29.76, "lon": -95.37, "accuracy_m": 8.0}
+    common: dict[str, Any] = {
+        "identifier": "ph-x",
+        "at": at,
+        "lat": 29.76,
+        "lon": -95.37,
+        "accuracy_m": 8.0,
+    }
     query = traccar_client_query(**common, battery_pct=55, charging=False, moving=True)
     assert list(query)[:9] == [
         "id", "timestamp", "lat", "lon", "speed", "bearing", "altitude", "accuracy", "batt",
