@@ -403,16 +403,16 @@ def phone_enrol(request: HttpRequest) -> HttpResponse:
         messages.success(
             request, "The phone has a new tracker identifier; the old one no longer works."
         )
-    return redirect("devices:phone_setup", device_id=enrolment.device_id)
+    return redirect("devices:phone_setup", phone_device_id=enrolment.device_id)
 
 
 @login_required
-def phone_setup(request: HttpRequest, device_id: int) -> HttpResponse:
+def phone_setup(request: HttpRequest, phone_device_id: int) -> HttpResponse:
     """The QR code and the steps to set up Traccar Client on the participant's phone. Shows the
     identifier, which is the phone's credential: audited, never cached, never in a URL."""
     scope = _scope(request, FITTING_ROLES)
     try:
-        device = selectors.device_get_in_scope(scope=scope, device_id=device_id)
+        device = selectors.device_get_in_scope(scope=scope, device_id=phone_device_id)
     except NotFound:
         raise Http404 from None
     participant_id = device.participant_id

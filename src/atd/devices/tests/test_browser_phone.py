@@ -11,9 +11,11 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import zxingcpp
+from django.test import Client
 from PIL import Image
 
 from atd.console.tests.test_browser import SHOTS, browser, page_for  # noqa: F401 (fixture)
+from atd.core import clock
 from atd.core.scope import Scope
 from atd.devices.models import Device
 from atd.supervision.services import plan_set
@@ -61,3 +63,26 @@ def test_the_enrolment_qr_shows_on_the_participant_page_and_scans(
     assert page.get_by_test_id("tracker-id").inner_text() == identifier
     # No horizontal scroll at phone width.
     assert page.evaluate("document.documentElement.scrollWidth") <= width + 1
+    # The app reports (an OsmAnd GET, no key); the participant page shows the phone's health.
+    now = clock.now()
+    report = Client().get(
+        "/api/telemetry/osmand",
+        {
+            "id": identifier,
+            "timestamp": str(int(now.timestamp()) - 5),
+            "lat": "41.88",
+            "lon": "-87.63",
+            "accuracy": "11",
+            "batt": "42",
+            "charge": "true",
+            "motion": "true",
+        },
+    )
+    assert report.status_code == 200
+    page.goto(f"{live_server.url}/participants/{pid}/#devices")
+    devices = page.locator("#devices")
+    devices.wait_for()
+    shown = devices.inner_text()
+    assert "42 %" in shown and "charging" in shown and "±11 m" in shown and "moving" in shown
+    assert identifier not in page.content()
+    devices.screenshot(path=str(SHOTS / f"phone-health-{width}.png"))

@@ -47,5 +47,7 @@ def test_a_laptop_without_a_fix_is_stored_unverified_and_told_what_to_do(
     assert c.location_status == "unverified" and c.unverified_reason in {"unavailable", "timeout"}
     text = page.locator("[data-receipt]").locator("xpath=..").inner_text()
     assert c.receipt_code in text
+    # Told plainly, in Spanish, what to do next time.
+    assert "La próxima vez, regístrese desde su teléfono" in text
     page.screenshot(path="/tmp/shots-phone/portal-laptop-no-fix.png", full_page=True)
     context.close()
