@@ -173,7 +173,10 @@ def test_an_officer_enrols_the_phone_and_the_app_reports_with_what_the_qr_gave_i
     # The identifier is the credential: it is in no URL the console made, and lists show a stub.
     assert identifier not in page_url
     html = page.content.decode()
-    assert "How to set up tracking on your phone" in html
+    # The steps, in the participant's language (the test world's participant reads Spanish).
+    language = world.participants["officer_a"].preferred_language or "en"
+    heading = {"es": "Cómo activar el seguimiento", "en": "How to set up tracking"}
+    assert 'id="steps-h"' in html and heading.get(language, "") in html
     panel = client.get(f"/participants/{pid}/").content.decode()
     assert identifier not in panel and identifier[:7] + "…" in panel
     assert identifier not in client.get("/devices/").content.decode()
