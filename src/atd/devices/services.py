@@ -117,12 +117,19 @@ def device_register(
 
 @transaction.atomic
 def device_credential_rotate(*, actor: Any, scope: Scope, device_id: int) -> str:
-    """Issues a new secret; the old one stops working at commit."""
+    """Issues a new secret; the old one stops working at commit. An enrolled phone's credential
+    is its identifier, so it gets a new identifier (its serial), returned as the secret."""
     device = device_get_in_scope(scope=scope, device_id=device_id, for_update=True)
-    secret = _new_secret()
+    fields = ["credential_hash", "credential_rotated_at"]
+    if device.credential_mode == CredentialMode.IDENTIFIER:
+        secret = phone_identifier(secrets.token_bytes(PHONE_ID_BYTES))
+        device.serial = secret
+        fields.append("serial")
+    else:
+        secret = _new_secret()
     device.credential_hash = credential_hash(secret)
     device.credential_rotated_at = clock.now()
-    device.save(update_fields=["credential_hash", "credential_rotated_at"])
+    device.save(update_fields=fields)
     audit_record(
         actor=actor, action="device.credential_rotate", object_type="device", object_ids=[device.pk]
     )

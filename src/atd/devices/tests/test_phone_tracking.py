@@ -285,3 +285,20 @@ def test_enrolment_is_refused_outside_scope_and_for_hostile_input(
         == 404
     )
     assert officer.get("/devices/999999999/phone-setup/").status_code == 404
+
+
+def test_rotating_a_phones_credential_gives_it_a_new_identifier(
+    world: Any, client_for: Any, frozen: Any
+) -> None:
+    from atd.devices.services import device_credential_rotate
+
+    pid = _smartphone_plan(world)
+    _, query, _ = _enrol(client_for("case_officer"), pid)
+    device = Device.objects.get(participant_id=pid, kind="smartphone")
+    new = device_credential_rotate(
+        actor=None, scope=Scope.for_user(world.user("admin")), device_id=device.pk
+    )
+    device.refresh_from_db()
+    assert new != query["id"] and device.serial == new
+    assert _as_traccar_client(query, NOW - timedelta(seconds=5)).status_code == 401
+    assert _as_traccar_client({**query, "id": new}, NOW - timedelta(seconds=5)).status_code == 200
