@@ -4,41 +4,20 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("people", "0002_phone_change_history"),
+        ('people', '0002_phone_change_history'),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name="case",
-            name="closure_reason",
-            field=models.CharField(
-                blank=True,
-                choices=[
-                    ("removed", "Removed"),
-                    ("voluntarily_departed", "Voluntarily departed"),
-                    ("deceased", "Deceased"),
-                    ("taken_into_custody", "Taken into custody"),
-                    ("relief_granted", "Relief granted"),
-                    ("transferred", "Transferred"),
-                    ("left_program", "Left the program"),
-                    ("other", "Other"),
-                ],
-                max_length=24,
-            ),
+            model_name='case',
+            name='closure_reason',
+            field=models.CharField(blank=True, choices=[('removed', 'Removed'), ('voluntarily_departed', 'Voluntarily departed'), ('deceased', 'Deceased'), ('taken_into_custody', 'Taken into custody'), ('relief_granted', 'Relief granted'), ('transferred', 'Transferred'), ('left_program', 'Left the program'), ('other', 'Other')], max_length=24),
         ),
         migrations.AlterField(
-            model_name="case",
-            name="status",
-            field=models.CharField(
-                choices=[
-                    ("pending_first_report", "Pending first report"),
-                    ("active", "Active"),
-                    ("at_large", "At large"),
-                    ("closed", "Closed"),
-                ],
-                default="pending_first_report",
-                max_length=24,
-            ),
+            model_name='case',
+            name='status',
+            field=models.CharField(choices=[('pending_first_report', 'Pending first report'), ('active', 'Active'), ('at_large', 'At large'), ('closed', 'Closed')], default='pending_first_report', max_length=24),
         ),
     ]
