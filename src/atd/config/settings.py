@@ -320,6 +320,10 @@ ATD_INTAKE_MAX_ROWS = env_int("ATD_INTAKE_MAX_ROWS", 50_000, minimum=1)
 # The one cap on an uploaded release file or booking feed (core/uploads.py): 50 MiB.
 ATD_UPLOAD_MAX_BYTES = env_int("ATD_UPLOAD_MAX_BYTES", 50 * 1024 * 1024, minimum=1024)
 ATD_REPORT_BY_DAYS = env_int("ATD_REPORT_BY_DAYS", 60, minimum=1)
+# The OsmAnd door's address as a phone on the internet reaches it, put in the phone-tracking
+# enrolment QR (e.g. https://atd.example.org/api/telemetry/osmand). Unset: the console's own
+# address + /api/telemetry/osmand (right when phones and officers reach the same host).
+ATD_TRACKER_URL = os.environ.get("ATD_TRACKER_URL", "")
 ATD_MQTT_URL = os.environ.get("ATD_MQTT_URL", "mqtt://127.0.0.1:1883")
 ATD_MAP_TILE_URL = os.environ.get("ATD_MAP_TILE_URL", "")
 
@@ -468,6 +472,10 @@ ATD_NO_SIGNAL_MINUTES_SMARTPHONE = env_int("ATD_NO_SIGNAL_MINUTES_SMARTPHONE", 2
 # Device kinds whose silences are sorted into technical and not (checkins' graduated response,
 # docs/checkins.md) instead of paging at once; ankle monitors keep the plain no-signal alert.
 ATD_SILENCE_CLASSIFIED_KINDS = env_list("ATD_SILENCE_CLASSIFIED_KINDS", ["smartphone", "wrist"])
+# The OsmAnd door's address as a phone on the internet reaches it, put in the phone-tracking
+# enrolment QR (e.g. https://atd.example.org/api/telemetry/osmand). Unset: the console's own
+# address + /api/telemetry/osmand (right when phones and officers reach the same host).
+ATD_TRACKER_URL = os.environ.get("ATD_TRACKER_URL", "")
 ATD_MQTT_URL = os.environ.get("ATD_MQTT_URL", "mqtt://127.0.0.1:1883")
 ATD_MQTT_SHARE_GROUP = os.environ.get("ATD_MQTT_SHARE_GROUP", "atd")
 ATD_MQTT_BATCH = env_int("ATD_MQTT_BATCH", 500, minimum=1)

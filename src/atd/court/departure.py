@@ -207,7 +207,7 @@ def departure_confirm(
             actor=actor,
             scope=scope,
             participant_id=row.participant_id,
-            devices=[(d.id, d.serial, d.kind) for d in sorted(held, key=lambda d: d.id)],
+            devices=[(d.id, d.serial_shown, d.kind) for d in sorted(held, key=lambda d: d.id)],
             technology=worn,
             reason=f"voluntary departure confirmed (departure case {row.pk})",
         )

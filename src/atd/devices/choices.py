@@ -9,6 +9,16 @@ class DeviceKind(models.TextChoices):
     SMARTPHONE = "smartphone", "Smartphone app"
 
 
+class CredentialMode(models.TextChoices):
+    """How a device proves who it is. A monitor or an integration sends its serial and a
+    separate key; a phone running a standard tracker app (Traccar Client, OsmAnd) can send only
+    its identifier, so an enrolled phone gets an unguessable identifier that is the credential
+    (docs/telemetry.md, "Phone tracking")."""
+
+    KEY = "key", "Serial and device key"
+    IDENTIFIER = "identifier", "Unguessable identifier (tracker app)"
+
+
 class DeviceStatus(models.TextChoices):
     IN_STOCK = "in_stock", "In stock (warehouse)"
     SHIPPED = "shipped", "Shipped"

@@ -5,7 +5,14 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import Q
 
-from atd.devices.choices import Consumable, DeviceKind, DeviceStatus, ShipmentStatus
+from atd.devices.choices import (
+    Consumable,
+    CredentialMode,
+    DeviceKind,
+    DeviceStatus,
+    ShipmentStatus,
+)
+from atd.devices.rules import serial_shown
 
 
 class Device(models.Model):
@@ -28,13 +35,22 @@ class Device(models.Model):
     # SHA-256 of the current secret; rotating replaces it, so the old secret stops working.
     credential_hash = models.CharField(max_length=64, blank=True)
     credential_rotated_at = models.DateTimeField(null=True, blank=True)
+    # IDENTIFIER: the serial itself is the credential (an enrolled phone's tracker app cannot
+    # send a key); re-enrolling issues a new serial, so the old one stops working.
+    credential_mode = models.CharField(
+        max_length=12, choices=CredentialMode.choices, default=CredentialMode.KEY
+    )
     created_at = models.DateTimeField()
 
     class Meta:
         indexes = [models.Index(fields=["office", "status"])]
 
     def __str__(self) -> str:
-        return f"{self.kind} {self.serial}"
+        return f"{self.kind} {self.serial_shown}"
+
+    @property
+    def serial_shown(self) -> str:
+        return serial_shown(self.serial, self.credential_mode)
 
 
 class DeviceStatusChange(models.Model):

@@ -9,7 +9,7 @@ from typing import Any
 from atd.core.audit import audit_record
 from atd.core.scope import Scope
 from atd.devices.access import FITTING_ROLES
-from atd.devices.choices import DeviceKind
+from atd.devices.choices import CredentialMode, DeviceKind
 from atd.devices.selectors import device_health, devices_available, devices_worn_by
 from atd.devices.services import RETURN_CONDITIONS
 from atd.people.selectors import case_routing_for_participants, participant_exists_in_scope
@@ -61,4 +61,8 @@ def devices_panel_context(request: Any, scope: Scope, participant_id: int) -> di
         ],
         "conditions": list(RETURN_CONDITIONS),
         "can_fit": can_fit,
+        "phone_enrolled": any(
+            d.kind == DeviceKind.SMARTPHONE and d.credential_mode == CredentialMode.IDENTIFIER
+            for d in worn
+        ),
     }

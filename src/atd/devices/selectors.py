@@ -21,7 +21,7 @@ from atd.devices.models import (
     Shipment,
     ShipmentItem,
 )
-from atd.devices.rules import credential_matches, stock_is_low
+from atd.devices.rules import credential_accepted, serial_shown, stock_is_low
 from atd.devices.types import DeviceHealth, DeviceHealthReader
 from atd.people.selectors import office_list
 
@@ -65,6 +65,14 @@ class DeviceIdentity:
     kind: str
     credential_hash: str
     participant_id: int | None
+    credential_mode: str = "key"
+
+    @property
+    def serial_shown(self) -> str:
+        return serial_shown(self.serial, self.credential_mode)
+
+
+IDENTITY_COLUMNS = ("id", "serial", "kind", "credential_hash", "participant_id", "credential_mode")
 
 
 def devices_for_ingest(serials: Iterable[str]) -> dict[str, DeviceIdentity]:
@@ -73,13 +81,13 @@ def devices_for_ingest(serials: Iterable[str]) -> dict[str, DeviceIdentity]:
     wanted = list(set(serials))
     if not wanted:
         return {}
-    columns = ("id", "serial", "kind", "credential_hash", "participant_id")
+    columns = IDENTITY_COLUMNS
     if connection.vendor == "postgresql":
         table = Device._meta.db_table
         with connection.cursor() as cur:
             cur.execute(
-                f"SELECT id, serial, kind, credential_hash, participant_id FROM {table} "  # noqa: S608
-                "WHERE serial = ANY(%s)",
+                "SELECT id, serial, kind, credential_hash, participant_id, credential_mode "  # noqa: S608
+                f"FROM {table} WHERE serial = ANY(%s)",
                 [wanted],
             )
             return {row[1]: DeviceIdentity(*row) for row in cur.fetchall()}
@@ -92,8 +100,11 @@ def devices_for_ingest(serials: Iterable[str]) -> dict[str, DeviceIdentity]:
 
 
 def device_secret_matches(device: DeviceIdentity, secret: str | None) -> bool:
-    """Whether `secret` is the device's current credential (compared in constant time)."""
-    return credential_matches(secret, device.credential_hash)
+    """Whether `secret` is the device's current credential (compared in constant time); an
+    enrolled phone (identifier mode) needs none: its unguessable serial is the credential."""
+    return credential_accepted(
+        mode=device.credential_mode, secret=secret, stored_hash=device.credential_hash
+    )
 
 
 def devices_by_id(device_ids: Iterable[int]) -> dict[int, DeviceIdentity]:
@@ -101,7 +112,7 @@ def devices_by_id(device_ids: Iterable[int]) -> dict[int, DeviceIdentity]:
     wanted = list(set(device_ids))
     for start in range(0, len(wanted), 900):
         rows = Device.objects.filter(pk__in=wanted[start : start + 900]).values_list(
-            "id", "serial", "kind", "credential_hash", "participant_id"
+            *IDENTITY_COLUMNS
         )
         for row in rows:
             out[row[0]] = DeviceIdentity(*row)
@@ -110,9 +121,7 @@ def devices_by_id(device_ids: Iterable[int]) -> dict[int, DeviceIdentity]:
 
 def devices_assigned() -> list[DeviceIdentity]:
     """Every device on a participant now (the no-signal job walks these)."""
-    rows = Device.objects.filter(participant__isnull=False).values_list(
-        "id", "serial", "kind", "credential_hash", "participant_id"
-    )
+    rows = Device.objects.filter(participant__isnull=False).values_list(*IDENTITY_COLUMNS)
     return [DeviceIdentity(*row) for row in rows]
 
 
@@ -121,7 +130,7 @@ def devices_for_participants(participant_ids: Iterable[int]) -> dict[int, list[D
     ids = list(set(participant_ids))
     for start in range(0, len(ids), 900):
         rows = Device.objects.filter(participant_id__in=ids[start : start + 900]).values_list(
-            "id", "serial", "kind", "credential_hash", "participant_id"
+            *IDENTITY_COLUMNS
         )
         for row in rows:
             out.setdefault(row[4], []).append(DeviceIdentity(*row))

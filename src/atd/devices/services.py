@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -19,7 +20,13 @@ from atd.core.actors import actor_for
 from atd.core.audit import audit_record
 from atd.core.errors import Conflict, FieldError, NotFound, ValidationFailed
 from atd.core.scope import Scope
-from atd.devices.choices import Consumable, DeviceKind, DeviceStatus, ShipmentStatus
+from atd.devices.choices import (
+    Consumable,
+    CredentialMode,
+    DeviceKind,
+    DeviceStatus,
+    ShipmentStatus,
+)
 from atd.devices.models import (
     ConsumableStock,
     Device,
@@ -28,9 +35,16 @@ from atd.devices.models import (
     Shipment,
     ShipmentItem,
 )
-from atd.devices.rules import credential_hash, device_transition_problem, stock_is_low
+from atd.devices.rules import (
+    PHONE_ID_BYTES,
+    credential_hash,
+    device_transition_problem,
+    phone_identifier,
+    stock_is_low,
+)
 from atd.devices.selectors import device_get_in_scope
 from atd.people.selectors import (
+    case_routing_for_participants,
     office_list,
     participant_exists_in_scope,
     participant_get_in_scope,
@@ -103,16 +117,105 @@ def device_register(
 
 @transaction.atomic
 def device_credential_rotate(*, actor: Any, scope: Scope, device_id: int) -> str:
-    """Issues a new secret; the old one stops working at commit."""
+    """Issues a new secret; the old one stops working at commit. An enrolled phone's credential
+    is its identifier, so it gets a new identifier (its serial), returned as the secret."""
     device = device_get_in_scope(scope=scope, device_id=device_id, for_update=True)
-    secret = _new_secret()
+    fields = ["credential_hash", "credential_rotated_at"]
+    if device.credential_mode == CredentialMode.IDENTIFIER:
+        secret = phone_identifier(secrets.token_bytes(PHONE_ID_BYTES))
+        device.serial = secret
+        fields.append("serial")
+    else:
+        secret = _new_secret()
     device.credential_hash = credential_hash(secret)
     device.credential_rotated_at = clock.now()
-    device.save(update_fields=["credential_hash", "credential_rotated_at"])
+    device.save(update_fields=fields)
     audit_record(
         actor=actor, action="device.credential_rotate", object_type="device", object_ids=[device.pk]
     )
     return secret
+
+
+@dataclass(frozen=True)
+class PhoneEnrolment:
+    device_id: int
+    identifier: str  # the phone's serial, which is also its credential
+    reissued: bool  # True: an enrolled phone got a new identifier (the old one stops working)
+
+
+@transaction.atomic
+def phone_tracking_enrol(*, actor: Any, scope: Scope, participant_id: int) -> PhoneEnrolment:
+    """Enrols the participant's own phone for continuous tracking with a standard tracker app
+    (Traccar Client): a device of kind smartphone whose unguessable identifier is its
+    credential (the app cannot send a key), assigned to the participant. If the participant
+    already has a smartphone device, it gets a new identifier instead (a new or reset phone;
+    a phone enrolled before with a serial and key moves to identifier mode), and the old
+    identifier stops working at commit. Nothing expires: the phone reports for as long as the
+    device stays assigned, i.e. as long as the plan keeps it."""
+    participant = participant_get_in_scope(scope=scope, participant_id=participant_id)
+    identifier = phone_identifier(secrets.token_bytes(PHONE_ID_BYTES))
+    now = clock.now()
+    current = (
+        Device.objects.select_for_update()
+        .filter(participant_id=participant.pk, kind=DeviceKind.SMARTPHONE)
+        .first()
+    )
+    if current is not None:
+        device_get_in_scope(scope=scope, device_id=current.pk)  # the office's device only
+        current.serial = identifier
+        current.credential_mode = CredentialMode.IDENTIFIER
+        current.credential_hash = credential_hash(identifier)
+        current.credential_rotated_at = now
+        current.model = current.model or "Traccar Client"
+        current.save(
+            update_fields=[
+                "serial",
+                "credential_mode",
+                "credential_hash",
+                "credential_rotated_at",
+                "model",
+            ]
+        )
+        audit_record(
+            actor=actor,
+            action="device.phone_reenrol",
+            object_type="device",
+            object_ids=[current.pk],
+            reason=f"participant {participant.pk}: new tracker identifier",
+        )
+        return PhoneEnrolment(device_id=current.pk, identifier=identifier, reissued=True)
+    routing = case_routing_for_participants([participant.pk]).get(participant.pk)
+    if routing is None:
+        raise Conflict(detail="the participant has no case, so no office to enrol the phone at")
+    device = Device.objects.create(
+        serial=identifier,
+        kind=DeviceKind.SMARTPHONE,
+        model="Traccar Client",
+        status=DeviceStatus.RECEIVED,
+        office_id=routing.office_id,
+        credential_hash=credential_hash(identifier),
+        credential_mode=CredentialMode.IDENTIFIER,
+        credential_rotated_at=now,
+        created_at=now,
+    )
+    DeviceStatusChange.objects.create(
+        device=device,
+        from_status="",
+        to_status=DeviceStatus.RECEIVED,
+        office_id=routing.office_id,
+        reason="participant's own phone, enrolled for tracking",
+        actor_label=actor_for(actor).label,
+        at=now,
+    )
+    audit_record(
+        actor=actor,
+        action="device.phone_enrol",
+        object_type="device",
+        object_ids=[device.pk],
+        reason=f"participant {participant.pk}",
+    )
+    device_assign(actor=actor, scope=scope, device_id=device.pk, participant_id=participant.pk)
+    return PhoneEnrolment(device_id=device.pk, identifier=identifier, reissued=False)
 
 
 @transaction.atomic

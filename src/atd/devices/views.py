@@ -8,6 +8,7 @@ import re
 from collections.abc import Callable
 from typing import TypeVar
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -23,19 +24,26 @@ from atd.core.roles import Role
 from atd.core.scope import Scope, scope_for
 from atd.devices import selectors, services
 from atd.devices.access import FITTING_ROLES, INVENTORY_ROLES, VIEW_ROLES
-from atd.devices.choices import DeviceKind, DeviceStatus, ShipmentStatus
+from atd.devices.choices import CredentialMode, DeviceKind, DeviceStatus, ShipmentStatus
+from atd.devices.rules import phone_report_interval_s, tracker_setup
 from atd.devices.selectors import device_health
 from atd.devices.services import RETURN_CONDITIONS
+from atd.devices.setup_qr import setup_qr_data_uri
 from atd.people.selectors import (
     office_list,
+    participant_exists_in_scope,
     participant_id_for_a_number,
     participant_labels_in_scope,
+    participant_preferred_language,
 )
+from atd.supervision.selectors import plan_spec_current
 
 PAGE = 50
 MAX_SERIALS = 2000
 # Serials as a scanner or a person types them: one per line, or separated by spaces/commas.
 SERIAL_SPLIT = re.compile(r"[\s,;]+")
+# Where tracker apps send (telemetry's OsmAnd door; devices may not import telemetry).
+OSMAND_PATH = "/api/telemetry/osmand"
 STATUS_CHANGES = ("refurbished", "lost", "damaged", "retired", "in_stock", "received")
 
 
@@ -372,3 +380,81 @@ def shipment_detail(request: HttpRequest, shipment_id: int) -> HttpResponse:
             "typed": typed,
         },
     )
+
+
+# --- phone tracking enrolment ------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def phone_enrol(request: HttpRequest) -> HttpResponse:
+    """The participant page's "Enrol phone for tracking" button: a new tracker identifier, then
+    the set-up page with its QR code (the identifier travels in no URL)."""
+    scope = scope_for(request, FITTING_ROLES)
+    participant_id = int_or_none(request.POST.get("participant_id"))
+    if participant_id is None:
+        raise Http404
+    try:
+        enrolment = services.phone_tracking_enrol(
+            actor=request.user, scope=scope, participant_id=participant_id
+        )
+    except NotFound:
+        raise Http404 from None
+    except DomainError as exc:
+        messages.error(request, f"Phone not enrolled: {_problem(exc)}")
+        return _next(request, reverse("devices:inventory"))
+    if enrolment.reissued:
+        messages.success(
+            request, "The phone has a new tracker identifier; the old one no longer works."
+        )
+    return redirect("devices:phone_setup", phone_device_id=enrolment.device_id)
+
+
+@login_required
+def phone_setup(request: HttpRequest, phone_device_id: int) -> HttpResponse:
+    """The QR code and the steps to set up Traccar Client on the participant's phone. Shows the
+    identifier, which is the phone's credential: audited, never cached, never in a URL."""
+    scope = scope_for(request, FITTING_ROLES)
+    try:
+        device = selectors.device_get_in_scope(scope=scope, device_id=phone_device_id)
+    except NotFound:
+        raise Http404 from None
+    participant_id = device.participant_id
+    if (
+        device.credential_mode != CredentialMode.IDENTIFIER
+        or participant_id is None
+        or not participant_exists_in_scope(scope=scope, participant_id=participant_id)
+    ):
+        raise Http404
+    plan = plan_spec_current(participant_id)
+    server_url = settings.ATD_TRACKER_URL or request.build_absolute_uri(OSMAND_PATH)
+    setup = tracker_setup(
+        server_url=server_url,
+        identifier=device.serial,
+        interval_s=phone_report_interval_s(plan.technology if plan else ""),
+    )
+    audit_record(
+        actor=request.user,
+        action="device.phone_setup_read",
+        object_type="device",
+        object_ids=[device.pk],
+        reason=f"participant {participant_id}: tracker set-up QR shown",
+    )
+    language = participant_preferred_language(participant_id=participant_id)
+    if language not in {code for code, _ in settings.LANGUAGES}:
+        language = "en"
+    response = render(
+        request,
+        "devices/phone_setup.html",
+        {
+            "d": device,
+            "setup": setup,
+            "qr": setup_qr_data_uri(setup.link),
+            "interval_min": max(setup.interval_s // 60, 1),
+            "participant_id": participant_id,
+            "language": language,
+            "plan_label": (plan.technology.replace("_", " ") if plan else "no plan"),
+        },
+    )
+    response["Cache-Control"] = "no-store"
+    return response

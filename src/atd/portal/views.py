@@ -111,8 +111,9 @@ def _client_text() -> dict[str, str]:
         "locating": _("Getting your location…"),
         "sending": _("Sending your check-in…"),
         "no_location": _(
-            "We could not get your location. Your check-in will be sent and marked "
-            "location unverified; your officer will follow up."
+            "This device could not give your location (a computer often cannot). Your "
+            "check-in will be sent and marked location not verified; your officer will "
+            "follow up."
         ),
         "offline": _(
             "No connection. Your check-in is saved on this phone and will be sent "
@@ -130,6 +131,11 @@ def _client_text() -> dict[str, str]:
         "receipt": _("Receipt code:"),
         "location_verified": _("Location verified."),
         "location_unverified": _("Location not verified: your officer will follow up."),
+        # What to do, said plainly (a laptop without a location fix is the usual case).
+        "location_what_to_do": _(
+            "Next time, check in from your phone: switch location on, open this page, and "
+            "choose Allow when it asks for your location."
+        ),
         "phone_refused": _(
             "Your new phone number was not saved: please check it and send it again, "
             "or tell your officer."

@@ -1,4 +1,5 @@
-"""App config for the simulator (management commands, the demo outbox and its nav link)."""
+"""App config for the simulator: management commands, the demo's tracked phone, the demo outbox
+and its nav link."""
 
 from django.apps import AppConfig
 
@@ -10,6 +11,13 @@ class SimulateConfig(AppConfig):
     def ready(self) -> None:
         from django.conf import settings
 
+        from atd.core.extensions import DemoStep, register_demo_step
+        from atd.simulate.phone import demo_phone_processes, demo_phone_seed
+
+        # After devices (65): the phone goes to a participant with no simulated smartphone.
+        register_demo_step(
+            DemoStep(name="phone", seed=demo_phone_seed, order=70, processes=demo_phone_processes)
+        )
         if not settings.ATD_DEMO:
             return
         from atd.core.extensions import NavLink, register_nav_link

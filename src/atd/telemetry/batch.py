@@ -78,6 +78,8 @@ class Health:
     battery_level: str = "ok"
     charging: bool | None = None
     strap_open: bool = False
+    accuracy_m: float | None = None
+    moving: bool | None = None
 
 
 HEALTH_COLUMNS = (
@@ -91,6 +93,8 @@ HEALTH_COLUMNS = (
     "battery_level",
     "charging",
     "strap_open",
+    "accuracy_m",
+    "moving",
 )
 
 

@@ -113,6 +113,10 @@ class DeviceState(models.Model):
     battery_level = models.CharField(max_length=10, default="ok")  # ok | low | critical
     charging = models.BooleanField(null=True)
     strap_open = models.BooleanField(default=False)
+    # From the newest fix: its accuracy, and whether the phone said it was moving (Traccar
+    # Client's `motion` / `is_moving`); None when the device does not send it.
+    accuracy_m = models.FloatField(null=True, blank=True)
+    moving = models.BooleanField(null=True)
 
 
 class DetectorState(models.Model):

@@ -35,7 +35,7 @@ def participant_panel_context(
         h = health.get(d.id)
         rows.append(
             {
-                "serial": d.serial,
+                "serial": d.serial_shown,
                 "kind": d.kind,
                 "battery": h.battery if h else None,
                 "charging": h.charging if h else None,

@@ -52,6 +52,7 @@ from atd.telemetry.rules.records import (
     Event,
     Fix,
     RecordProblem,
+    motion_reported,
     record_decode,
     record_time_problem,
 )
@@ -299,6 +300,9 @@ def update_last_position(batch: Batch) -> None:
         state = batch.states[int(fixes.device_id[row])]
         state.last_fix_time = fixes.time_of(row)
         state.last_lat, state.last_lon = float(fixes.lat[row]), float(fixes.lon[row])
+        accuracy_m = float(fixes.accuracy[row])
+        state.accuracy_m = None if math.isnan(accuracy_m) else accuracy_m
+        state.moving = motion_reported(fixes.attributes[row])
     with_battery = advancing[~np.isnan(fixes.battery[advancing])]
     for row in with_battery[_last_rows(fixes.device_id[with_battery])].tolist():
         batch.states[int(fixes.device_id[row])].battery = int(fixes.battery[row])

@@ -5,7 +5,12 @@ from __future__ import annotations
 import itertools
 
 from atd.core.scope import Scope
-from atd.devices.services import device_assign, device_register, shipment_create
+from atd.devices.services import (
+    device_assign,
+    device_register,
+    phone_tracking_enrol,
+    shipment_create,
+)
 from atd.testing.access import CASE_ROLES, SUPERVISION_ROLES, Rule, participant_ids
 from atd.testing.world import World
 
@@ -55,6 +60,20 @@ def assigned_device_ids(world: World, role: str) -> tuple[int | None, int]:
     return inside, outside
 
 
+def phone_device_ids(world: World, role: str) -> tuple[int | None, int]:
+    """A phone enrolled for tracking: one on a participant the role supervises, one in office B."""
+    scope = Scope.for_user(world.user("admin"))
+    inside = None
+    if role in CASE_ROLES:
+        inside = phone_tracking_enrol(
+            actor=None, scope=scope, participant_id=_own_participant(world, role)
+        ).device_id
+    outside = phone_tracking_enrol(
+        actor=None, scope=scope, participant_id=world.participants["office_b"].pk
+    ).device_id
+    return inside, outside
+
+
 # The serial in the in-scope shipment, for the receive body (a body cannot see the ids).
 _shipped: dict[str, str] = {}
 
@@ -81,6 +100,7 @@ OBJECTS = {
     "device_id": device_ids,
     "assigned_device_id": assigned_device_ids,
     "shipment_id": shipment_ids,
+    "phone_device_id": phone_device_ids,
 }
 
 ENDPOINTS = {
@@ -114,6 +134,8 @@ FORM_OK = frozenset({302})
 ENDPOINTS.update(
     {
         "GET /devices/<device_id>/": Rule(roles=CASE_ROLES),
+        # The set-up QR shows the phone's credential: only whoever fits devices for its wearer.
+        "GET /devices/<phone_device_id>/phone-setup/": Rule(roles=CASE_ROLES),
         "POST /devices/<device_id>/assign/": Rule(
             roles=SUPERVISION_ROLES | {"case_officer"},
             body=lambda world: {"participant_id": world.participants["officer_a"].pk},

@@ -299,6 +299,25 @@ def fix_value_problem(fix: Fix) -> RecordProblem | None:
     return None
 
 
+MOTION_KEYS = ("motion", "is_moving")  # OsmAnd / Traccar Client query; Traccar Client's JSON body
+
+
+def motion_reported(attributes: dict[str, Any] | None) -> bool | None:
+    """Whether the device said it was moving, from its attributes; None when it did not say
+    (or said something that is not a yes or a no)."""
+    if not attributes:
+        return None
+    for key in MOTION_KEYS:
+        value = attributes.get(key)
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.strip().lower() in {"true", "1", "false", "0"}:
+            return value.strip().lower() in {"true", "1"}
+        if isinstance(value, int) and value in {0, 1}:
+            return bool(value)
+    return None
+
+
 def osmand_to_record(params: dict[str, Any]) -> dict[str, Any]:
     """OsmAnd / Traccar Client parameters -> a canonical record. Speed comes in knots; any
     parameter atd does not model is kept in `attributes`."""
@@ -326,6 +345,10 @@ def osmand_to_record(params: dict[str, Any]) -> dict[str, Any]:
             out["event"] = "strap_open"
         else:
             attributes[name] = value
+    if "battery" in out and "charging" not in out:
+        # Traccar Client sends `charge=true` only while charging and nothing otherwise, so a
+        # report with a battery level and no `charge` says "not charging".
+        out["charging"] = False
     if attributes:
         out["attributes"] = attributes
     return out

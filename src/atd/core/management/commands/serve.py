@@ -19,7 +19,18 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        import copy
+
         import uvicorn
+        from uvicorn.config import LOGGING_CONFIG
+
+        # The access log never shows a device credential sent in a query string (an enrolled
+        # phone's identifier, OsmAnd's key): passed as log_config so every worker has it.
+        log_config = copy.deepcopy(LOGGING_CONFIG)
+        log_config.setdefault("filters", {})["query_credentials_redacted"] = {
+            "()": "atd.core.log_filters.QueryCredentialsRedacted"
+        }
+        log_config["handlers"]["access"]["filters"] = ["query_credentials_redacted"]
 
         uvicorn.run(
             "atd.config.asgi:application",
@@ -36,6 +47,7 @@ class Command(BaseCommand):
             loop="uvloop",
             http="httptools",
             access_log=options["access_log"],
+            log_config=log_config,
             # A device door keeps many idle keep-alive connections from trackers.
             timeout_keep_alive=30,
             backlog=4096,

@@ -75,7 +75,7 @@
     var lines = [T.received, T.receipt + " " + r.receipt_code];
     if (r.status === "attempted") lines = [T.attempt_recorded, T.receipt + " " + r.receipt_code];
     else if (r.location_status === "verified") lines.push(T.location_verified);
-    else lines.push(T.location_unverified);
+    else { lines.push(T.location_unverified); lines.push(T.location_what_to_do); }
     if (r.phone_refused) lines.push(T.phone_refused);
     receiptEl.hidden = false;
     receiptEl.innerHTML = "";
