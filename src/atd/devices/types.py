@@ -23,6 +23,10 @@ class DeviceHealth:
     charging: bool | None = None
     strap_open: bool = False
     last_fix_time: datetime | None = None
+    # From the newest fix (phones: Traccar Client sends them): accuracy in metres, and whether
+    # the phone said it was moving; None when the device does not send them.
+    accuracy_m: float | None = None
+    moving: bool | None = None
 
 
 # reader(device_ids) -> {device_id: health}, for the devices it knows of.

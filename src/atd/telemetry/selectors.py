@@ -174,6 +174,8 @@ def device_health(device_ids: Sequence[int]) -> dict[int, DeviceHealth]:
         "charging",
         "strap_open",
         "last_fix_time",
+        "accuracy_m",
+        "moving",
     )
     return {row[0]: DeviceHealth(*row) for row in rows}
 
