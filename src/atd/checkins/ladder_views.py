@@ -42,14 +42,14 @@ def mark_technical(request: HttpRequest, participant_id: int, miss_id: int) -> H
 
 @login_required
 @require_POST
-def task_done(request: HttpRequest, participant_id: int, task_id: int) -> HttpResponse:
+def task_done(request: HttpRequest, participant_id: int, ladder_task_id: int) -> HttpResponse:
     scope = scope_for(request, STAFF_CASE_ROLES)
     try:
         services.ladder_task_complete(
             actor=request.user,
             scope=scope,
             participant_id=participant_id,
-            task_id=task_id,
+            task_id=ladder_task_id,
             note=request.POST.get("note", "")[:2000],
         )
     except NotFound:

@@ -14,7 +14,7 @@ urlpatterns = [
         name="ladder_mark_technical",
     ),
     path(
-        "participants/<int:participant_id>/ladder/tasks/<int:task_id>/done/",
+        "participants/<int:participant_id>/ladder/tasks/<int:ladder_task_id>/done/",
         ladder_views.task_done,
         name="ladder_task_done",
     ),

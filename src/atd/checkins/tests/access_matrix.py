@@ -127,7 +127,7 @@ OBJECTS = {
     "enrolment_photo_id": enrolment_photo_ids,
     "identity_follow_up_id": identity_follow_up_ids,
     "miss_id": miss_ids,
-    "task_id": task_ids,
+    "ladder_task_id": task_ids,
 }
 
 ENDPOINTS = {
@@ -149,7 +149,7 @@ ENDPOINTS = {
         content_type="form",
         ok_statuses=frozenset({302}),
     ),
-    "POST /checkins/participants/<participant_id>/ladder/tasks/<task_id>/done/": Rule(
+    "POST /checkins/participants/<participant_id>/ladder/tasks/<ladder_task_id>/done/": Rule(
         roles=CASE_ROLES,
         body={"note": "called"},
         content_type="form",

@@ -131,7 +131,7 @@ def test_participant_page_shows_the_phone_number_history(world: World, client_fo
         reason="reported by the participant at check-in ABCD-EFGH",
     )
     page = client_for("case_officer").get(f"/participants/{pid}/").content.decode()
-    assert "312 555 0199" in page
+    assert "+13125550199" in page  # stored and shown in E.164 (issue 20)
     assert "reported by the participant at check-in ABCD-EFGH" in page
 
 
