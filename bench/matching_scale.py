@@ -255,7 +255,8 @@ def main() -> None:
     assert engine.plan is not None
     print(
         f"blocking: {len(engine.plan.rules)} rules ({len(CORE_RULES)} core); wide rules left "
-        f"out (pairs): {[(rule_sql(r), n) for r, n in engine.plan.wide_skipped]}"
+        f"out (pairs): {[(rule_sql(r), n) for r, n in engine.plan.wide_skipped]}; bookings over "
+        f"the per-key cap: {[(rule_sql(r), n) for r, n in engine.plan.capped]}"
     )
     scored = engine.predict_table(threshold=THRESHOLD)
     t_link = time.perf_counter() - start - t_build - t_train

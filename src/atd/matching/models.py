@@ -151,7 +151,8 @@ class BlockingKey(models.Model):
     """The blocking keys of one name of one active participant (their own, or an alias): the
     participant-side columns the blocking rules join on, indexed, plus the two term-frequency
     columns. A feed batch selects its candidates here by key (linkage/keys.py) instead of
-    reading every participant. Kept current inside people's writes (enrolment, aliases,
+    reading every participant, and the rest of the name's linkage features, so that the
+    candidates are read from this table alone. Kept current inside people's writes (enrolment, aliases,
     address and case-status changes) through the participant-change hook; `atd match
     --rebuild-keys` rebuilds it from the people tables."""
 
@@ -172,18 +173,70 @@ class BlockingKey(models.Model):
     street_name = models.TextField(null=True)
     given_fold = models.TextField(null=True)
     surnames_sorted = models.TextField(null=True)
+    # The rest of the name row's linkage features (a candidate is read from here alone).
+    given_first = models.TextField(null=True)
+    surnames_joined = models.TextField(null=True)
+    surname_tokens = models.TextField(null=True)  # space-joined
+    surname_phons = models.TextField(null=True)  # space-joined
+    dob_swapped = models.TextField(null=True)
+    sex = models.TextField(null=True)
+    street = models.TextField(null=True)
 
     class Meta:
+        # One index per rule shape, its columns leading in the rule's order, so that a
+        # booking's bounded count (keys._key_counts: LIMIT cap + 1) is an index-only scan of
+        # its own key's entries, and the reach read carries the participant id
+        # (PostgreSQL: INCLUDE; elsewhere the table is read). A rule on fewer columns uses
+        # the prefix of a longer index (dob + given key serves date of birth alone).
         indexes = [
             models.Index(fields=["participant_id"], name="bkey_participant"),
-            models.Index(fields=["dob"], name="bkey_dob"),
-            models.Index(fields=["given_phon", "sp1"], name="bkey_given_sp1"),
-            models.Index(fields=["sp1"], name="bkey_sp1"),
-            models.Index(fields=["sp2"], name="bkey_sp2"),
-            models.Index(fields=["name_key"], name="bkey_name_key"),
-            models.Index(fields=["postcode"], name="bkey_postcode"),
-            models.Index(fields=["street_name"], name="bkey_street"),
-            models.Index(fields=["city"], name="bkey_city"),
+            models.Index(
+                fields=["dob", "given_phon"], name="bkey_dob_given", include=["participant_id"]
+            ),
+            models.Index(
+                fields=["dob", "sp1", "given_init"], name="bkey_dob_sp1", include=["participant_id"]
+            ),
+            models.Index(
+                fields=["dob", "sp2", "given_init"], name="bkey_dob_sp2", include=["participant_id"]
+            ),
+            models.Index(
+                fields=["name_key", "dob_year"], name="bkey_name_year", include=["participant_id"]
+            ),
+            models.Index(
+                fields=["given_phon", "sp1", "dob_md", "sp2"],
+                name="bkey_names_md",
+                include=["participant_id"],
+            ),
+            models.Index(
+                fields=["given_phon", "sp1", "dob_ym", "sp2"],
+                name="bkey_names_ym",
+                include=["participant_id"],
+            ),
+            models.Index(
+                fields=["given_phon", "sp1", "dob_yd", "sp2"],
+                name="bkey_names_yd",
+                include=["participant_id"],
+            ),
+            models.Index(
+                fields=["sp1", "given_phon", "dob_year"],
+                name="bkey_sp1_given_year",
+                include=["participant_id"],
+            ),
+            models.Index(
+                fields=["postcode", "given_phon", "sp1"],
+                name="bkey_postcode",
+                include=["participant_id"],
+            ),
+            models.Index(
+                fields=["city", "street_name"], name="bkey_city_street", include=["participant_id"]
+            ),
+            models.Index(
+                fields=["city", "given_phon", "sp1"],
+                name="bkey_city_given",
+                include=["participant_id"],
+            ),
+            models.Index(fields=["city", "sp1"], name="bkey_city_sp1", include=["participant_id"]),
+            models.Index(fields=["street_name"], name="bkey_street", include=["participant_id"]),
             models.Index(fields=["given_fold"], name="bkey_given_fold"),
             models.Index(fields=["surnames_sorted"], name="bkey_surnames"),
         ]

@@ -16,6 +16,19 @@ pairs for a feed batch of a thousand bookings and ~9 million for a million booki
 
 Every rule is written as (booking column, participant column) equalities, so the same rule is
 Splink SQL (`rule_sql`) and a count query (`rule_count_sql`) on either backend.
+
+A key shared by a crowd is not a block. At 4.5 million enrolled, one city and street name is
+shared by thousands of people, one date of birth by ~180, "María García" in one city by
+hundreds: a booking keyed that way would be compared with all of them, and a feed batch of a
+thousand bookings would score millions of pairs that the key says nothing about. So every rule
+has a per-key cap (`key_max_rows`, ATD_MATCHING_BLOCK_KEY_MAX_ROWS): a booking whose key under
+a rule is shared by more than that many enrolled names is not blocked by that rule (its other
+rules still run; a rare key under the same rule still blocks). The cap is a property of the
+booking and the enrolled population, so a run against everyone and a feed batch's by-key run
+apply it identically: it is carried as one 0/1 column per capped rule on the booking side
+(`cap_column`), and the rule's SQL asks for it (`rule_sql(rule, capped=True)`). Nothing is
+capped where no key is that crowded, so the small data sets of `make bench-matching` block as
+before.
 """
 
 from __future__ import annotations
@@ -82,12 +95,22 @@ WIDE_RULES: tuple[Rule, ...] = (
 )
 
 
-def rule_sql(rule: Rule) -> str:
-    return " AND ".join(f"l.{a} = r.{b}" for a, b in rule)
+ALL_RULES: tuple[Rule, ...] = (*CORE_RULES, *WIDE_RULES)
 
 
-def rule_count_sql(rule: Rule, left_table: str, right_table: str) -> str:
-    """The exact number of pairs the rule produces, from two group-bys (no pair is built)."""
+def cap_column(rule: Rule) -> str:
+    """The booking-side 0/1 column saying the booking's key under `rule` is within the cap."""
+    return f"kcap_{ALL_RULES.index(rule)}"
+
+
+def rule_sql(rule: Rule, *, capped: bool = False) -> str:
+    sql = " AND ".join(f"l.{a} = r.{b}" for a, b in rule)
+    return f"l.{cap_column(rule)} = 1 AND {sql}" if capped else sql
+
+
+def rule_count_sql(rule: Rule, left_table: str, right_table: str, key_max_rows: int = 0) -> str:
+    """The exact number of pairs the rule produces, from two group-bys (no pair is built);
+    with a per-key cap, the pairs of the keys within it."""
     keys_l = ", ".join(f"{a} AS k{i}" for i, (a, _) in enumerate(rule))
     keys_r = ", ".join(f"{b} AS k{i}" for i, (_, b) in enumerate(rule))
     groups = ", ".join(f"k{i}" for i in range(len(rule)))
@@ -97,20 +120,71 @@ def rule_count_sql(rule: Rule, left_table: str, right_table: str) -> str:
     # Column names come from the fixed rule tables above, table names from the backend.
     x = f"SELECT {keys_l}, count(*) AS n FROM {left_table} WHERE {not_null_l} "  # noqa: S608
     y = f"SELECT {keys_r}, count(*) AS n FROM {right_table} WHERE {not_null_r} "  # noqa: S608
-    join = f"FROM x JOIN y ON {on}"
+    join = f"FROM x JOIN y ON {on}" + (f" WHERE y.n <= {int(key_max_rows)}" if key_max_rows else "")
     return f"WITH x AS ({x} GROUP BY {groups}), y AS ({y} GROUP BY {groups}) " + (
         "SELECT coalesce(sum(x.n * y.n), 0) " + join
     )
+
+
+def rule_over_cap_sql(rule: Rule, left_table: str, right_table: str, key_max_rows: int) -> str:
+    """How many left rows have a key under `rule` shared by more than `key_max_rows` right rows."""
+    keys_l = ", ".join(f"{a} AS k{i}" for i, (a, _) in enumerate(rule))
+    keys_r = ", ".join(f"{b} AS k{i}" for i, (_, b) in enumerate(rule))
+    groups = ", ".join(f"k{i}" for i in range(len(rule)))
+    not_null_l = " AND ".join(f"{a} IS NOT NULL" for a, _ in rule)
+    not_null_r = " AND ".join(f"{b} IS NOT NULL" for _, b in rule)
+    on = " AND ".join(f"x.k{i} = y.k{i}" for i in range(len(rule)))
+    x = f"SELECT {keys_l}, count(*) AS n FROM {left_table} WHERE {not_null_l} "  # noqa: S608
+    y = f"SELECT {keys_r} FROM {right_table} WHERE {not_null_r} "  # noqa: S608
+    having = f"HAVING count(*) > {int(key_max_rows)}"
+    return (
+        f"WITH x AS ({x} GROUP BY {groups}), y AS ({y} GROUP BY {groups} {having}) "  # noqa: S608
+        f"SELECT coalesce(sum(x.n), 0) FROM x JOIN y ON {on}"
+    )
+
+
+def rule_capped_select(rule: Rule, right_table: str, key_max_rows: int) -> str:
+    """A left-join target: the keys under `rule` shared by more than the cap (columns k0, k1…;
+    the caller joins it with `rule_cap_on`)."""
+    keys_r = ", ".join(f"{b} AS k{i}" for i, (_, b) in enumerate(rule))
+    groups = ", ".join(f"k{i}" for i in range(len(rule)))
+    not_null_r = " AND ".join(f"{b} IS NOT NULL" for _, b in rule)
+    return (
+        f"(SELECT {keys_r} FROM {right_table} WHERE {not_null_r} "  # noqa: S608
+        f"GROUP BY {groups} HAVING count(*) > {int(key_max_rows)})"
+    )
+
+
+def rule_cap_on(rule: Rule, left_alias: str, group_alias: str) -> str:
+    return " AND ".join(f"{left_alias}.{a} = {group_alias}.k{i}" for i, (a, _) in enumerate(rule))
 
 
 @dataclass(frozen=True)
 class BlockingPlan:
     rules: tuple[Rule, ...]
     wide_skipped: tuple[tuple[Rule, int], ...]  # (rule, pairs it would have produced)
+    # Rules some booking's key is over the per-key cap for: their SQL asks for cap_column, and
+    # the booking side carries it (how many bookings each left out).
+    capped: tuple[tuple[Rule, int], ...] = ()
+
+    def sql(self) -> list[str]:
+        """Each chosen rule's SQL, asking for its cap column where it is capped."""
+        capped = {r for r, _ in self.capped}
+        return [rule_sql(r, capped=r in capped) for r in self.rules]
 
 
-def blocking_plan(wide_counts: dict[Rule, int], *, wide_max_pairs: int) -> BlockingPlan:
-    """Core rules, then each wide rule whose count fits the budget. Pure."""
+def blocking_plan(
+    wide_counts: dict[Rule, int],
+    *,
+    wide_max_pairs: int,
+    capped: tuple[tuple[Rule, int], ...] = (),
+) -> BlockingPlan:
+    """Core rules, then each wide rule whose count (after the per-key cap) fits the budget. Pure."""
     chosen = [r for r in WIDE_RULES if wide_counts.get(r, wide_max_pairs + 1) <= wide_max_pairs]
     skipped = tuple((r, wide_counts[r]) for r in WIDE_RULES if r not in chosen and r in wide_counts)
-    return BlockingPlan(rules=(*CORE_RULES, *chosen), wide_skipped=skipped)
+    rules = (*CORE_RULES, *chosen)
+    return BlockingPlan(
+        rules=rules,
+        wide_skipped=skipped,
+        capped=tuple((r, n) for r, n in capped if r in rules and n > 0),
+    )

@@ -3,15 +3,21 @@
 A feed batch of 1,000 bookings must not read 4.5 million participants. Every blocking rule is
 a conjunction of equalities between a booking column and a participant column (blocking.py),
 so the participants a batch's rules can reach are exactly those whose keys equal a booking's
-keys under some rule. The participant side of every rule's columns is kept in BlockingKey (one
-row per name: the participant's own and each alias, active participants only), indexed; a batch
-puts its own keys in a temporary table and, rule by rule, joins it to BlockingKey through
-those indexes.
+keys under some rule. BlockingKey holds one row per name of every active participant (their
+own and each alias): the participant side of every rule's columns, indexed, and the rest of
+the name row's linkage features, so a batch's candidates are read from this one table by key
+— never from the people tables, never everyone.
+
+A batch: its own keys go into a temporary table; for every rule, each booking's key is looked
+up with a bounded count (`LIMIT cap + 1`), which gives both the per-key cap (blocking.py: a key
+shared by more than ATD_MATCHING_BLOCK_KEY_MAX_ROWS names does not block) and each wide rule's
+pair count without building a pair; the chosen rules' reach is one UNION into a second
+temporary table; the candidates' name rows come back in one read.
 
 Exactly the pairs of a run against everyone, with exactly the same scores:
-- the wide rules' pair counts (which decide which wide rules run) are counted here against the
-  whole key table, and that plan is handed to the engine — recounting against the candidates
-  alone would admit rules the full run leaves out;
+- the cap and the wide rules' pair counts (which decide which wide rules run) are counted here
+  against the whole key table, and that plan (with the bookings' cap columns) is handed to the
+  engine — recounting against the candidates alone would admit rules the full run leaves out;
 - every candidate participant is loaded whole (all their names); a pair no rule produces is
   never scored, so the extra rows change nothing;
 - term-frequency adjustments (given names, surnames) are computed by Splink over left + right;
@@ -23,17 +29,19 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection, transaction
 
 from atd.matching import selectors
 from atd.matching.linkage.blocking import (
-    CORE_RULES,
+    ALL_RULES,
     WIDE_RULES,
     BlockingPlan,
     Rule,
     blocking_plan,
+    cap_column,
 )
 from atd.matching.linkage.rows import participant_rows
 from atd.matching.models import BlockingKey
@@ -56,10 +64,24 @@ KEY_COLUMNS = (
     "given_fold",
     "surnames_sorted",
 )
+# The rest of a name row's linkage features (features.COLUMNS), kept beside the keys so that a
+# candidate is read from this table alone. The two lists are stored space-joined.
+FEATURE_COLUMNS = (
+    "given_first",
+    "surnames_joined",
+    "surname_tokens",
+    "surname_phons",
+    "dob_swapped",
+    "sex",
+    "street",
+)
+LIST_COLUMNS = ("surname_tokens", "surname_phons")
+STORED_COLUMNS = (*KEY_COLUMNS, *FEATURE_COLUMNS)
 TF_COLUMNS = ("given_fold", "surnames_sorted")
 # Booking-side columns the rules use (the left side of each equality).
-LEFT_COLUMNS = tuple(sorted({a for rule in (*CORE_RULES, *WIDE_RULES) for a, _ in rule}))
+LEFT_COLUMNS = tuple(sorted({a for rule in ALL_RULES for a, _ in rule}))
 LEFT_TABLE = "atd_link_batch_keys"
+REACHED_TABLE = "atd_link_batch_reached"
 CHUNK = 2000
 REBUILD_RANGE = 20_000
 
@@ -69,12 +91,19 @@ def _chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
         yield items[start : start + size]
 
 
+def _stored(row: dict[str, Any], column: str) -> Any:
+    value = row[column]
+    if column in LIST_COLUMNS:
+        return " ".join(value) if value else None
+    return value
+
+
 def _key_rows(rows: list[dict[str, Any]]) -> list[BlockingKey]:
     return [
         BlockingKey(
             participant_id=r["participant_id"],
             alias_id=r["alias_id"],
-            **{c: r[c] for c in KEY_COLUMNS},
+            **{c: _stored(r, c) for c in STORED_COLUMNS},
         )
         for r in rows
     ]
@@ -85,13 +114,15 @@ def _keys_write(rows: list[dict[str, Any]]) -> None:
     if connection.vendor != "postgresql":
         BlockingKey.objects.bulk_create(_key_rows(rows), batch_size=CHUNK)
         return
-    columns = ("participant_id", "alias_id", *KEY_COLUMNS)
+    columns = ("participant_id", "alias_id", *STORED_COLUMNS)
     table = BlockingKey._meta.db_table
     with connection.cursor() as cursor:
         raw = cursor.cursor  # psycopg's own cursor: COPY ... FROM STDIN
         with raw.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
             for r in rows:
-                copy.write_row(tuple(r[c] for c in columns))
+                copy.write_row(
+                    (r["participant_id"], r["alias_id"], *(_stored(r, c) for c in STORED_COLUMNS))
+                )
 
 
 def blocking_keys_refresh(participant_ids: Iterable[int]) -> int:
@@ -109,13 +140,11 @@ def blocking_keys_refresh(participant_ids: Iterable[int]) -> int:
     return written
 
 
-def blocking_keys_rebuild(*, progress: Any = None) -> int:
-    """The whole table from the people tables, id range by id range (`atd match
-    --rebuild-keys`; after a bulk load that bypassed the people services)."""
+def _keys_from(after_id: int, *, progress: Any = None) -> int:
+    """Keys of every participant above `after_id`, id range by id range (bounded memory)."""
     top = people_selectors.participant_max_id()
-    BlockingKey.objects.all().delete()
     written = 0
-    for after in range(0, top, REBUILD_RANGE):
+    for after in range(after_id, top, REBUILD_RANGE):
         until = min(after + REBUILD_RANGE, top)
         rows = participant_rows(selectors.participants_for_linkage(after_id=after, until_id=until))
         _keys_write(rows)
@@ -125,16 +154,22 @@ def blocking_keys_rebuild(*, progress: Any = None) -> int:
     return written
 
 
+def blocking_keys_rebuild(*, progress: Any = None) -> int:
+    """The whole table from the people tables, id range by id range (`atd match
+    --rebuild-keys`; after a bulk load that bypassed the people services)."""
+    BlockingKey.objects.all().delete()
+    return _keys_from(0, progress=progress)
+
+
 def blocking_keys_catch_up() -> int:
     """Participants newer than every key row (enrolled by a path that bypassed the hook, e.g. a
-    bulk load): their keys, before a batch selects candidates. One indexed MAX when none."""
+    bulk load, or all of them after a migration emptied the table): their keys, before a batch
+    selects candidates. One indexed MAX when none."""
     keyed = BlockingKey.objects.order_by("-participant_id").values_list("participant_id", flat=True)
     last = keyed.first() or 0
     if people_selectors.participant_max_id() <= last:
         return 0
-    rows = participant_rows(selectors.participants_for_linkage(after_id=last))
-    _keys_write(rows)
-    return len(rows)
+    return _keys_from(last)
 
 
 # --- a batch's candidates ------------------------------------------------------------------
@@ -145,16 +180,44 @@ def _rule_join(rule: Rule) -> str:
 
 
 def _load_left(cursor: Any, left: list[dict[str, Any]]) -> None:
-    columns = ", ".join(f"{c} {'integer' if c == 'dob_year' else 'text'}" for c in LEFT_COLUMNS)
+    types = {"dob_year": "integer"}
+    columns = ", ".join(f"{c} {types.get(c, 'text')}" for c in LEFT_COLUMNS)
     cursor.execute(f"DROP TABLE IF EXISTS {LEFT_TABLE}")
-    cursor.execute(f"CREATE TEMPORARY TABLE {LEFT_TABLE} ({columns})")
-    marks = ", ".join(["%s"] * len(LEFT_COLUMNS))
+    cursor.execute(f"CREATE TEMPORARY TABLE {LEFT_TABLE} (i integer, {columns})")
+    marks = ", ".join(["%s"] * (len(LEFT_COLUMNS) + 1))
     cursor.executemany(
-        f"INSERT INTO {LEFT_TABLE} ({', '.join(LEFT_COLUMNS)}) VALUES ({marks})",  # noqa: S608
-        [tuple(row[c] for c in LEFT_COLUMNS) for row in left],
+        f"INSERT INTO {LEFT_TABLE} (i, {', '.join(LEFT_COLUMNS)}) VALUES ({marks})",  # noqa: S608
+        [(i, *(row[c] for c in LEFT_COLUMNS)) for i, row in enumerate(left)],
     )
     if connection.vendor == "postgresql":
         cursor.execute(f"ANALYZE {LEFT_TABLE}")  # a temp table has no statistics otherwise
+
+
+def _key_counts(cursor: Any, rule: Rule, key_max_rows: int) -> dict[int, int]:
+    """For each booking with a full key under `rule`: how many enrolled names share it, counted
+    up to `key_max_rows + 1` (enough to tell "over the cap"; exact below it). Without a cap, the
+    exact count."""
+    table = BlockingKey._meta.db_table
+    match = " AND ".join(f"r.{b} = l.{a}" for a, b in rule)
+    limit = f" LIMIT {int(key_max_rows) + 1}" if key_max_rows > 0 else ""
+    not_null = " AND ".join(f"l.{a} IS NOT NULL" for a, _ in rule)
+    cursor.execute(
+        f"SELECT l.i, (SELECT count(*) FROM (SELECT 1 FROM {table} r "  # noqa: S608
+        f"WHERE {match}{limit}) s) FROM {LEFT_TABLE} l WHERE {not_null}"
+    )
+    return {int(i): int(n) for i, n in cursor.fetchall() if n}
+
+
+def _row_from_key(values: tuple[Any, ...]) -> dict[str, Any]:
+    participant_id, alias_id, *stored = values
+    row = dict(zip(STORED_COLUMNS, stored, strict=True))
+    for column in LIST_COLUMNS:
+        row[column] = row[column].split(" ") if row[column] else None
+    row["unique_id"] = f"a{alias_id}" if alias_id is not None else f"p{participant_id}"
+    row["booking_id"] = None
+    row["participant_id"] = participant_id
+    row["alias_id"] = alias_id
+    return row
 
 
 def _tf_lookup(
@@ -184,35 +247,72 @@ def _tf_lookup(
     return lookup
 
 
+@dataclass
+class FeedCandidates:
+    """What a batch's rules reach: its candidates' name rows (participant_rows' shape), the
+    bookings with their cap columns, the blocking plan and the population in name rows."""
+
+    left: list[dict[str, Any]]
+    right: list[dict[str, Any]]
+    plan: BlockingPlan
+    population: int
+    participants: int
+
+
 def feed_candidates(
-    left: list[dict[str, Any]], *, wide_max_pairs: int
-) -> tuple[list[int], BlockingPlan, int]:
-    """The participants the batch's rules can reach, the blocking plan (wide rules counted
-    against everyone) and the size of the enrolled population in name rows."""
+    left: list[dict[str, Any]], *, wide_max_pairs: int, key_max_rows: int
+) -> FeedCandidates:
+    """The name rows of the participants the batch's rules reach under the per-key cap, and the
+    plan (the cap and the wide rules counted against everyone)."""
     blocking_keys_catch_up()
     table = BlockingKey._meta.db_table
     with connection.cursor() as cursor:
         _load_left(cursor, left)
-        counts: dict[Rule, int] = {}
-        if wide_max_pairs > 0:
-            for rule in WIDE_RULES:
-                cursor.execute(
-                    f"SELECT count(*) FROM {LEFT_TABLE} l JOIN {table} r "  # noqa: S608
-                    f"ON {_rule_join(rule)}"
-                )
-                counts[rule] = int(cursor.fetchone()[0])
-        plan = blocking_plan(counts, wide_max_pairs=wide_max_pairs)
-        reached: set[int] = set()
+        pairs: dict[Rule, int] = {}
+        capped: list[tuple[Rule, int]] = []
+        over: dict[Rule, set[int]] = {}
+        for rule in ALL_RULES:
+            counts = _key_counts(cursor, rule, key_max_rows)
+            over[rule] = {i for i, n in counts.items() if key_max_rows > 0 and n > key_max_rows}
+            pairs[rule] = sum(n for i, n in counts.items() if i not in over[rule])
+            if over[rule]:
+                capped.append((rule, len(over[rule])))
+        wide = {r: pairs[r] for r in WIDE_RULES} if wide_max_pairs > 0 else {}
+        plan = blocking_plan(wide, wide_max_pairs=wide_max_pairs, capped=tuple(capped))
+        selects = []
         for rule in plan.rules:
-            cursor.execute(
-                f"SELECT DISTINCT r.participant_id FROM {LEFT_TABLE} l "  # noqa: S608
-                f"JOIN {table} r ON {_rule_join(rule)}"
+            # Bookings over the cap are left out of the rule by their row number (a few, bounded
+            # by the batch); the ids are ours, not input.
+            outside = ",".join(str(i) for i in sorted(over[rule]))
+            skip = f" AND l.i NOT IN ({outside})" if outside else ""
+            selects.append(
+                f"SELECT r.participant_id FROM {LEFT_TABLE} l JOIN {table} r "  # noqa: S608
+                f"ON {_rule_join(rule)}{skip}"
             )
-            reached.update(int(pid) for (pid,) in cursor.fetchall())
+        cursor.execute(f"DROP TABLE IF EXISTS {REACHED_TABLE}")
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE {REACHED_TABLE} AS {' UNION '.join(selects)}"  # noqa: S608
+        )
+        cursor.execute(f"SELECT count(*) FROM {REACHED_TABLE}")  # noqa: S608
+        participants = int(cursor.fetchone()[0])
+        columns = ", ".join(f"k.{c}" for c in ("participant_id", "alias_id", *STORED_COLUMNS))
+        cursor.execute(
+            f"SELECT {columns} FROM {table} k WHERE k.participant_id IN "  # noqa: S608
+            f"(SELECT participant_id FROM {REACHED_TABLE})"
+        )
+        right = [_row_from_key(values) for values in cursor.fetchall()]
         cursor.execute(f"SELECT count(*) FROM {table}")  # noqa: S608
         population = int(cursor.fetchone()[0])
         cursor.execute(f"DROP TABLE IF EXISTS {LEFT_TABLE}")
-    return sorted(reached), plan, population
+        cursor.execute(f"DROP TABLE IF EXISTS {REACHED_TABLE}")
+    in_plan = {r for r, _ in plan.capped}
+    left = [
+        {**row, **{cap_column(r): int(i not in over[r]) for r in in_plan}}
+        for i, row in enumerate(left)
+    ]
+    return FeedCandidates(
+        left=left, right=right, plan=plan, population=population, participants=participants
+    )
 
 
 def feed_tf_lookup(

@@ -23,11 +23,17 @@ from splink.internals.constants import LEVEL_NOT_OBSERVED_TEXT
 from splink.internals.waterfall_chart import record_to_waterfall_data
 
 from atd.matching.linkage.blocking import (
+    ALL_RULES,
     CORE_RULES,
     WIDE_RULES,
     BlockingPlan,
+    Rule,
     blocking_plan,
+    cap_column,
+    rule_cap_on,
+    rule_capped_select,
     rule_count_sql,
+    rule_over_cap_sql,
     rule_sql,
 )
 from atd.matching.linkage.comparisons import comparisons_new
@@ -67,10 +73,11 @@ def settings_for_dialect(stored: dict[str, Any], dialect: str) -> dict[str, Any]
     return out
 
 
-def _frame(rows: pd.DataFrame | list[dict[str, Any]]) -> pd.DataFrame:
-    frame = rows if isinstance(rows, pd.DataFrame) else pd.DataFrame(rows, columns=list(COLUMNS))
+def _frame(rows: pd.DataFrame | list[dict[str, Any]], extra: tuple[str, ...] = ()) -> pd.DataFrame:
+    columns = [*COLUMNS, *extra]
+    frame = rows if isinstance(rows, pd.DataFrame) else pd.DataFrame(rows, columns=columns)
     if frame.empty:
-        frame = pd.DataFrame({c: pd.Series(dtype="object") for c in COLUMNS})
+        frame = pd.DataFrame({c: pd.Series(dtype="object") for c in columns})
     for col in ("booking_id", "participant_id", "alias_id", "dob_year"):
         frame[col] = frame[col].astype("Int64")
     return frame
@@ -105,6 +112,62 @@ TRAIN_SKIP = "atd_train_skip_rows"
 
 # A wide blocking rule runs when it produces at most this many pairs (blocking.py).
 WIDE_MAX_PAIRS = 2_000_000
+# A booking is not blocked by a rule whose key it shares with more enrolled names (blocking.py).
+KEY_MAX_ROWS = 500
+
+
+def _caps_frames(
+    left: pd.DataFrame, right: pd.DataFrame, key_max_rows: int
+) -> tuple[pd.DataFrame, pd.DataFrame, tuple[tuple[Rule, int], ...]]:
+    """The per-key cap on in-memory inputs: for each rule with a key shared by more than
+    `key_max_rows` right rows, a 0/1 cap column on the left (1 = within the cap) and a constant
+    1 on the right (Splink stacks both inputs, so both carry every column)."""
+    capped: list[tuple[Rule, int]] = []
+    left, right = left.copy(), right.copy()
+    for rule in ALL_RULES:
+        a_cols, b_cols = [a for a, _ in rule], [b for _, b in rule]
+        sizes = right[b_cols].dropna().groupby(b_cols).size()
+        big = {k if isinstance(k, tuple) else (k,) for k in sizes[sizes > key_max_rows].index}
+        if not big:
+            continue
+        within = [
+            0 if not any(pd.isna(v) for v in key) and key in big else 1
+            for key in left[a_cols].itertuples(index=False, name=None)
+        ]
+        over = len(within) - sum(within)
+        if over:
+            left[cap_column(rule)] = within
+            right[cap_column(rule)] = 1
+            capped.append((rule, over))
+    return left, right, tuple(capped)
+
+
+def _caps_tables(
+    con: Any, left: str, right: str, key_max_rows: int
+) -> tuple[str, str, tuple[tuple[Rule, int], ...]]:
+    """The per-key cap on inputs that are DuckDB tables (the scale path): new tables with the cap
+    columns, computed by group-bys in the database."""
+    capped: list[tuple[Rule, int]] = []
+    for rule in ALL_RULES:
+        n = int(con.execute(rule_over_cap_sql(rule, left, right, key_max_rows)).fetchone()[0])
+        if n:
+            capped.append((rule, n))
+    if not capped:
+        return left, right, ()
+    joins = " ".join(
+        f"LEFT JOIN {rule_capped_select(r, right, key_max_rows)} g{i} ON {rule_cap_on(r, 'l', f'g{i}')}"
+        for i, (r, _) in enumerate(capped)
+    )
+    flags = ", ".join(
+        f"CASE WHEN g{i}.k0 IS NULL THEN 1 ELSE 0 END AS {cap_column(r)}"
+        for i, (r, _) in enumerate(capped)
+    )
+    ones = ", ".join(f"1 AS {cap_column(r)}" for r, _ in capped)
+    con.execute(
+        f"CREATE OR REPLACE TABLE {left}_capped AS SELECT l.*, {flags} FROM {left} l {joins}"  # noqa: S608
+    )
+    con.execute(f"CREATE OR REPLACE TABLE {right}_capped AS SELECT *, {ones} FROM {right}")  # noqa: S608
+    return f"{left}_capped", f"{right}_capped", tuple(capped)
 
 
 class LinkageEngine:
@@ -120,6 +183,7 @@ class LinkageEngine:
         backend: str = "duckdb",
         spark: Any = None,
         wide_max_pairs: int = WIDE_MAX_PAIRS,
+        key_max_rows: int = KEY_MAX_ROWS,
         plan: BlockingPlan | None = None,
         tf_lookup: dict[str, dict[Any, float]] | None = None,
         population_rows: int | None = None,
@@ -135,6 +199,22 @@ class LinkageEngine:
             right_rows = len(right) if population_rows is None else population_rows
             settings = _without_tf(settings, len(left) + right_rows)
         self.backend = backend
+        # The per-key cap (blocking.py). A by-key feed run hands over the plan and a left input
+        # that already carries its cap columns (counted against the key table); the right input
+        # (its candidates) gets the constant columns here. A run against everyone counts them.
+        capped: tuple[tuple[Rule, int], ...] = ()
+        extra: tuple[str, ...] = ()
+        if settings is not None and plan is not None and plan.capped:
+            extra = tuple(cap_column(r) for r, _ in plan.capped)
+            left = left if isinstance(left, str) else _frame(left, extra)
+            right = (
+                right if isinstance(right, str) else _frame(right).assign(**dict.fromkeys(extra, 1))
+            )
+        elif settings is not None and plan is None and key_max_rows > 0:
+            if isinstance(left, str) and isinstance(right, str):
+                left, right, capped = _caps_tables(connection, left, right, key_max_rows)
+            elif not isinstance(left, str) and not isinstance(right, str):
+                left, right, capped = _caps_frames(_frame(left), _frame(right), key_max_rows)
         if backend == "spark":
             from splink.backends.spark import SparkAPI
 
@@ -155,10 +235,14 @@ class LinkageEngine:
         model: Any = settings_new(backend)
         if settings is not None:
             model = settings_for_dialect(settings, backend)
-            self.plan = plan if plan is not None else self._blocking_plan(wide_max_pairs)
+            self.plan = (
+                plan
+                if plan is not None
+                else self._blocking_plan(wide_max_pairs, key_max_rows if capped else 0, capped)
+            )
             model = dict(model)
             model["blocking_rules_to_generate_predictions"] = [
-                {"blocking_rule": rule_sql(r), "sql_dialect": backend} for r in self.plan.rules
+                {"blocking_rule": sql, "sql_dialect": backend} for sql in self.plan.sql()
             ]
         self.linker = Linker([self.left, self.right], model, log_level=logging.ERROR)
         for column, frequencies in (tf_lookup or {}).items():
@@ -183,12 +267,16 @@ class LinkageEngine:
             return int(self.db_api.spark.sql(sql).collect()[0][0])
         return int(self.db_api._con.execute(sql).fetchall()[0][0])
 
-    def _blocking_plan(self, wide_max_pairs: int) -> BlockingPlan:
+    def _blocking_plan(
+        self, wide_max_pairs: int, key_max_rows: int, capped: tuple[tuple[Rule, int], ...]
+    ) -> BlockingPlan:
         left, right = self.left.physical_name, self.right.physical_name
         if wide_max_pairs <= 0:  # core rules only: nothing to count
-            return blocking_plan({}, wide_max_pairs=0)
-        counts = {r: self._scalar(rule_count_sql(r, left, right)) for r in WIDE_RULES}
-        plan = blocking_plan(counts, wide_max_pairs=wide_max_pairs)
+            return blocking_plan({}, wide_max_pairs=0, capped=capped)
+        counts = {r: self._scalar(rule_count_sql(r, left, right, key_max_rows)) for r in WIDE_RULES}
+        plan = blocking_plan(counts, wide_max_pairs=wide_max_pairs, capped=capped)
+        for rule, n in plan.capped:
+            log.info("blocking rule %s: %d records over the per-key cap", rule_sql(rule), n)
         for rule, n in plan.wide_skipped:
             log.info("wide blocking rule %s left out: %d pairs", rule_sql(rule), n)
         return plan

@@ -5,6 +5,7 @@ storing of its results is one atomic, audited change."""
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -126,6 +127,7 @@ def _engine_for(
         backend=settings.ATD_MATCHING_BACKEND,
         spark=spark,
         wide_max_pairs=settings.ATD_MATCHING_WIDE_BLOCK_MAX_PAIRS,
+        key_max_rows=settings.ATD_MATCHING_BLOCK_KEY_MAX_ROWS,
         **candidates,
     )
 
@@ -235,26 +237,38 @@ def feed_batch_link(*, actor: Any, batch: FeedBatch) -> LinkResult:
     if bookings:
         model = _model_for(actor)
         left = booking_rows(bookings)
-        wide = settings.ATD_MATCHING_WIDE_BLOCK_MAX_PAIRS
-        ids, plan, population = feed_candidates(left, wide_max_pairs=wide)
-        people = [
-            row
-            for start in range(0, len(ids), 5000)  # bounded IN lists (PostgreSQL: 65,535 params)
-            for row in selectors.participants_for_linkage(participant_ids=ids[start : start + 5000])
-        ]
-        reached = len(people)
-        if people:
-            right = participant_rows(people)
+        t0 = time.perf_counter()
+        found = feed_candidates(
+            left,
+            wide_max_pairs=settings.ATD_MATCHING_WIDE_BLOCK_MAX_PAIRS,
+            key_max_rows=settings.ATD_MATCHING_BLOCK_KEY_MAX_ROWS,
+        )
+        t1 = time.perf_counter()
+        reached = found.participants
+        if found.right:
             engine = _engine_for(
-                left,
-                right,
+                found.left,
+                found.right,
                 model,
-                plan=plan,
-                tf_lookup=feed_tf_lookup(left, right),
-                population_rows=population,
+                plan=found.plan,
+                tf_lookup=feed_tf_lookup(left, found.right),
+                population_rows=found.population,
             )
             frame = engine.predict(threshold=settings.ATD_MATCHING_REVIEW_THRESHOLD)
             pairs = pairs_scored(engine, frame)
+        log.info(
+            "feed batch %s: %d bookings reached %d participants (%d name rows) in %.2f s, "
+            "scored in %.2f s; %d rules, %d capped, %d wide left out",
+            batch.pk,
+            len(bookings),
+            reached,
+            len(found.right),
+            t1 - t0,
+            time.perf_counter() - t1,
+            len(found.plan.rules),
+            len(found.plan.capped),
+            len(found.plan.wide_skipped),
+        )
     return _candidates_store(
         actor=actor,
         kind=LinkageRunKind.FEED_BATCH,

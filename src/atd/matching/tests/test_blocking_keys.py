@@ -10,7 +10,9 @@ import pytest
 
 from atd.core.scope import Scope
 from atd.matching import selectors, services
+from atd.matching.linkage.blocking import ALL_RULES
 from atd.matching.linkage.keys import blocking_keys_rebuild, feed_candidates
+from atd.matching.linkage.model import LinkageEngine
 from atd.matching.linkage.rows import booking_rows, participant_rows
 from atd.matching.models import BlockingKey, LinkageRun
 from atd.matching.tests.conftest import person
@@ -83,11 +85,19 @@ def test_a_batch_reads_only_the_participants_its_rules_reach(
     people = _population(world)
     batch = _batch()
     left = booking_rows(selectors.bookings_for_linkage(batch_ids=[batch.pk]))
-    ids, plan, population = feed_candidates(left, wide_max_pairs=0)  # the core rules only
+    found = feed_candidates(left, wide_max_pairs=0, key_max_rows=0)  # the core rules only
     everyone = participant_rows(selectors.participants_for_linkage())
-    assert population == BlockingKey.objects.count() == len(everyone)  # names and aliases
+    assert found.population == BlockingKey.objects.count() == len(everyone)  # names and aliases
+    ids = {row["participant_id"] for row in found.right}
+    assert found.participants == len(ids)
     assert people[3].pk not in ids and people[4].pk not in ids  # nothing in common
-    assert {people[0].pk, people[1].pk} <= set(ids)
+    assert {people[0].pk, people[1].pk} <= ids
+    # Each candidate's rows are read from the key table alone, exactly as the people tables
+    # give them (all names: Ana María's alias comes with her).
+    from_people = participant_rows(selectors.participants_for_linkage(participant_ids=sorted(ids)))
+    key = lambda row: row["unique_id"]  # noqa: E731
+    assert sorted(found.right, key=key) == sorted(from_people, key=key)
+    assert any(row["alias_id"] for row in found.right)
     run = services.feed_batch_link(actor=None, batch=batch).run
     # (every test participant shares one address, so the wide address rules reach most of them)
     assert run.participants_compared < len(selectors.participants_for_linkage())
@@ -126,3 +136,73 @@ def test_people_writes_keep_the_blocking_keys_current(world: World) -> None:
         closure_reason="relief_granted",
     )
     assert not BlockingKey.objects.filter(participant_id=p.pk).exists()  # no longer enrolled
+
+
+@pytest.mark.django_db
+def test_a_crowded_key_does_not_block_and_both_paths_agree(
+    world: World, active_model: Any, settings: Any
+) -> None:
+    """Six participants share a date of birth (a crowd at a cap of 3): the wide date-only rule
+    does not reach them for a booking with that date, while a booking with a rare date is still
+    blocked by it; a run against everyone applies the same cap, so the by-key run scores the
+    same pairs."""
+    settings.ATD_MATCHING_BLOCK_KEY_MAX_ROWS = 3
+    crowd = [
+        person(world, given=g, surname=s, second="", dob=date(1984, 6, 6))
+        for g, s in (
+            ("Ana", "Ruiz"),
+            ("Luz", "Paz"),
+            ("Eva", "Sol"),
+            ("Ema", "Mar"),
+            ("Iris", "Rey"),
+            ("Noa", "Luna"),
+        )
+    ]
+    lone = person(world, given="Tomasz", surname="Kowalczyk", second="", dob=date(1971, 9, 19))
+    rows = [
+        # both names wrong: only the date of birth can block them
+        _booking("C1", "1984-06-06", given_names="Xavier", first_surname="Quintanilla"),
+        _booking("C2", "1971-09-19", given_names="Bogdan", first_surname="Wisniewski"),
+    ]
+    batch = services.feed_import(actor=None, source="county", rows=rows, channel="json").batch
+    bookings = list(selectors.bookings_for_linkage(batch_ids=[batch.pk]))
+    left = booking_rows(bookings)
+    found = feed_candidates(left, wide_max_pairs=2_000_000, key_max_rows=3)
+    ids = {row["participant_id"] for row in found.right}
+    assert lone.pk in ids  # a rare date still blocks
+    assert not ids & {p.pk for p in crowd}  # the crowd's date does not
+    uncapped = feed_candidates(left, wide_max_pairs=2_000_000, key_max_rows=0)
+    assert {p.pk for p in crowd} <= {row["participant_id"] for row in uncapped.right}
+    capped = dict(found.plan.capped)
+    dob_rule = (("dob", "dob"),)
+    assert capped[dob_rule] == 1  # one booking over the cap for the date-only rule
+    assert [row["kcap_" + str(ALL_RULES.index(dob_rule))] for row in found.left] == [0, 1]
+
+    # A run against everyone counts the same cap from its own inputs.
+    engine = LinkageEngine(
+        left,
+        participant_rows(selectors.participants_for_linkage()),
+        active_model.settings_json,
+        key_max_rows=3,
+    )
+    assert engine.plan is not None and engine.plan.capped == found.plan.capped
+    assert engine.plan.rules == found.plan.rules
+    # A run against everyone counts the same cap from its own inputs.
+    engine = LinkageEngine(
+        left,
+        participant_rows(selectors.participants_for_linkage()),
+        active_model.settings_json,
+        key_max_rows=3,
+    )
+    assert engine.plan is not None and engine.plan.capped == found.plan.capped
+    assert engine.plan.rules == found.plan.rules
+    everyone = services.link_bookings(
+        actor=None, kind="full", bookings=bookings, people=selectors.participants_for_linkage()
+    )
+    by_key = services.feed_batch_link(actor=None, batch=batch)
+
+    def scored(result: Any) -> set[tuple[int, int]]:
+        return {(p.booking_id, p.participant_id) for p in result.pairs}
+
+    assert scored(by_key) == scored(everyone)
+    assert not {pid for _, pid in scored(everyone)} & {p.pk for p in crowd}
