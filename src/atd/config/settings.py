@@ -439,8 +439,11 @@ ATD_MATCHING_WIDE_BLOCK_MAX_PAIRS = env_int(
 )
 # A booking is not blocked by a rule whose key it shares with more than this many enrolled
 # names (a city + street name, one date of birth, a common name in one city: a crowd, not a
-# block; matching/linkage/blocking.py). 0 turns the cap off.
-ATD_MATCHING_BLOCK_KEY_MAX_ROWS = env_int("ATD_MATCHING_BLOCK_KEY_MAX_ROWS", 500, minimum=0)
+# block; matching/linkage/blocking.py): core rules, then wide rules. 0 turns a cap off.
+ATD_MATCHING_BLOCK_KEY_MAX_ROWS = env_int("ATD_MATCHING_BLOCK_KEY_MAX_ROWS", 1000, minimum=0)
+ATD_MATCHING_WIDE_BLOCK_KEY_MAX_ROWS = env_int(
+    "ATD_MATCHING_WIDE_BLOCK_KEY_MAX_ROWS", 300, minimum=0
+)
 # Linkage backend: "duckdb" (in-process, default) or "spark" (pyspark, local mode).
 ATD_MATCHING_BACKEND = os.environ.get("ATD_MATCHING_BACKEND", "duckdb")
 # Where the Spark backend runs: "local[N]" (one machine, the default) or a cluster master URL

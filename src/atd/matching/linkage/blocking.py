@@ -21,7 +21,8 @@ A key shared by a crowd is not a block. At 4.5 million enrolled, one city and st
 shared by thousands of people, one date of birth by ~180, "María García" in one city by
 hundreds: a booking keyed that way would be compared with all of them, and a feed batch of a
 thousand bookings would score millions of pairs that the key says nothing about. So every rule
-has a per-key cap (`key_max_rows`, ATD_MATCHING_BLOCK_KEY_MAX_ROWS): a booking whose key under
+has a per-key cap (`KeyCaps`: ATD_MATCHING_BLOCK_KEY_MAX_ROWS for the core rules,
+ATD_MATCHING_WIDE_BLOCK_KEY_MAX_ROWS for the wide ones): a booking whose key under
 a rule is shared by more than that many enrolled names is not blocked by that rule (its other
 rules still run; a rare key under the same rule still blocks). The cap is a property of the
 booking and the enrolled population, so a run against everyone and a feed batch's by-key run
@@ -96,6 +97,18 @@ WIDE_RULES: tuple[Rule, ...] = (
 
 
 ALL_RULES: tuple[Rule, ...] = (*CORE_RULES, *WIDE_RULES)
+
+
+@dataclass(frozen=True)
+class KeyCaps:
+    """The per-key cap of each tier (0: none). Wide rules block on fewer columns and exist for
+    the rare record with two errors, so their cap is the tighter one."""
+
+    core: int = 0
+    wide: int = 0
+
+    def of(self, rule: Rule) -> int:
+        return self.wide if rule in WIDE_RULES else self.core
 
 
 def cap_column(rule: Rule) -> str:

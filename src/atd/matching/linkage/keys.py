@@ -10,7 +10,7 @@ the name row's linkage features, so a batch's candidates are read from this one 
 
 A batch: its own keys go into a temporary table; for every rule, each booking's key is looked
 up with a bounded count (`LIMIT cap + 1`), which gives both the per-key cap (blocking.py: a key
-shared by more than ATD_MATCHING_BLOCK_KEY_MAX_ROWS names does not block) and each wide rule's
+shared by more names than its tier's cap does not block) and each wide rule's
 pair count without building a pair; the chosen rules' reach is one UNION into a second
 temporary table; the candidates' name rows come back in one read.
 
@@ -32,6 +32,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+import pandas as pd
 from django.db import connection, transaction
 
 from atd.matching import selectors
@@ -39,10 +40,12 @@ from atd.matching.linkage.blocking import (
     ALL_RULES,
     WIDE_RULES,
     BlockingPlan,
+    KeyCaps,
     Rule,
     blocking_plan,
     cap_column,
 )
+from atd.matching.linkage.features import COLUMNS
 from atd.matching.linkage.rows import participant_rows
 from atd.matching.models import BlockingKey
 from atd.people import selectors as people_selectors
@@ -208,20 +211,26 @@ def _key_counts(cursor: Any, rule: Rule, key_max_rows: int) -> dict[int, int]:
     return {int(i): int(n) for i, n in cursor.fetchall() if n}
 
 
-def _row_from_key(values: tuple[Any, ...]) -> dict[str, Any]:
-    participant_id, alias_id, *stored = values
-    row = dict(zip(STORED_COLUMNS, stored, strict=True))
+def _right_frame(rows: list[tuple[Any, ...]]) -> pd.DataFrame:
+    """Key rows (participant id, alias id, stored columns) as the engine's right input —
+    participant_rows' columns and values — built column by column, not row by row (a batch
+    can reach hundreds of thousands of names)."""
+    names = ("participant_id", "alias_id", *STORED_COLUMNS)
+    columns: dict[str, list[Any]] = {
+        name: list(values) for name, values in zip(names, zip(*rows, strict=True), strict=True)
+    } or {name: [] for name in names}
     for column in LIST_COLUMNS:
-        row[column] = row[column].split(" ") if row[column] else None
-    row["unique_id"] = f"a{alias_id}" if alias_id is not None else f"p{participant_id}"
-    row["booking_id"] = None
-    row["participant_id"] = participant_id
-    row["alias_id"] = alias_id
-    return row
+        columns[column] = [v.split(" ") if v else None for v in columns[column]]
+    columns["unique_id"] = [
+        f"a{a}" if a is not None else f"p{p}"
+        for p, a in zip(columns["participant_id"], columns["alias_id"], strict=True)
+    ]
+    columns["booking_id"] = [None] * len(rows)
+    return pd.DataFrame({c: columns[c] for c in COLUMNS})
 
 
 def _tf_lookup(
-    cursor: Any, left: list[dict[str, Any]], right: list[dict[str, Any]]
+    cursor: Any, left: list[dict[str, Any]], right: pd.DataFrame
 ) -> dict[str, dict[Any, float]]:
     table = BlockingKey._meta.db_table
     cursor.execute(
@@ -232,7 +241,10 @@ def _tf_lookup(
     for column in TF_COLUMNS:
         counts = Counter(r[column] for r in left if r[column] is not None)
         total = int(totals[column]) + sum(counts.values())
-        values = sorted({r[column] for r in (*left, *right) if r[column] is not None})
+        values = sorted(
+            {r[column] for r in left if r[column] is not None}
+            | {v for v in right[column].dropna().unique()}
+        )
         for chunk in _chunks(values, 900):
             marks = ", ".join(["%s"] * len(chunk))
             cursor.execute(
@@ -253,14 +265,14 @@ class FeedCandidates:
     bookings with their cap columns, the blocking plan and the population in name rows."""
 
     left: list[dict[str, Any]]
-    right: list[dict[str, Any]]
+    right: pd.DataFrame
     plan: BlockingPlan
     population: int
     participants: int
 
 
 def feed_candidates(
-    left: list[dict[str, Any]], *, wide_max_pairs: int, key_max_rows: int
+    left: list[dict[str, Any]], *, wide_max_pairs: int, key_caps: KeyCaps
 ) -> FeedCandidates:
     """The name rows of the participants the batch's rules reach under the per-key cap, and the
     plan (the cap and the wide rules counted against everyone)."""
@@ -272,8 +284,9 @@ def feed_candidates(
         capped: list[tuple[Rule, int]] = []
         over: dict[Rule, set[int]] = {}
         for rule in ALL_RULES:
-            counts = _key_counts(cursor, rule, key_max_rows)
-            over[rule] = {i for i, n in counts.items() if key_max_rows > 0 and n > key_max_rows}
+            cap = key_caps.of(rule)
+            counts = _key_counts(cursor, rule, cap)
+            over[rule] = {i for i, n in counts.items() if cap > 0 and n > cap}
             pairs[rule] = sum(n for i, n in counts.items() if i not in over[rule])
             if over[rule]:
                 capped.append((rule, len(over[rule])))
@@ -300,7 +313,7 @@ def feed_candidates(
             f"SELECT {columns} FROM {table} k WHERE k.participant_id IN "  # noqa: S608
             f"(SELECT participant_id FROM {REACHED_TABLE})"
         )
-        right = [_row_from_key(values) for values in cursor.fetchall()]
+        right = _right_frame(cursor.fetchall())
         cursor.execute(f"SELECT count(*) FROM {table}")  # noqa: S608
         population = int(cursor.fetchone()[0])
         cursor.execute(f"DROP TABLE IF EXISTS {LEFT_TABLE}")
@@ -315,8 +328,6 @@ def feed_candidates(
     )
 
 
-def feed_tf_lookup(
-    left: list[dict[str, Any]], right: list[dict[str, Any]]
-) -> dict[str, dict[Any, float]]:
+def feed_tf_lookup(left: list[dict[str, Any]], right: pd.DataFrame) -> dict[str, dict[Any, float]]:
     with connection.cursor() as cursor:
         return _tf_lookup(cursor, left, right)

@@ -27,6 +27,7 @@ from atd.matching.linkage.blocking import (
     CORE_RULES,
     WIDE_RULES,
     BlockingPlan,
+    KeyCaps,
     Rule,
     blocking_plan,
     cap_column,
@@ -113,21 +114,23 @@ TRAIN_SKIP = "atd_train_skip_rows"
 # A wide blocking rule runs when it produces at most this many pairs (blocking.py).
 WIDE_MAX_PAIRS = 2_000_000
 # A booking is not blocked by a rule whose key it shares with more enrolled names (blocking.py).
-KEY_MAX_ROWS = 500
+KEY_CAPS = KeyCaps(core=1000, wide=300)
 
 
 def _caps_frames(
-    left: pd.DataFrame, right: pd.DataFrame, key_max_rows: int
+    left: pd.DataFrame, right: pd.DataFrame, caps: KeyCaps
 ) -> tuple[pd.DataFrame, pd.DataFrame, tuple[tuple[Rule, int], ...]]:
     """The per-key cap on in-memory inputs: for each rule with a key shared by more than
-    `key_max_rows` right rows, a 0/1 cap column on the left (1 = within the cap) and a constant
+    its tier's cap of right rows, a 0/1 cap column on the left (1 = within the cap) and a constant
     1 on the right (Splink stacks both inputs, so both carry every column)."""
     capped: list[tuple[Rule, int]] = []
     left, right = left.copy(), right.copy()
     for rule in ALL_RULES:
+        if not caps.of(rule):
+            continue
         a_cols, b_cols = [a for a, _ in rule], [b for _, b in rule]
         sizes = right[b_cols].dropna().groupby(b_cols).size()
-        big = {k if isinstance(k, tuple) else (k,) for k in sizes[sizes > key_max_rows].index}
+        big = {k if isinstance(k, tuple) else (k,) for k in sizes[sizes > caps.of(rule)].index}
         if not big:
             continue
         within = [
@@ -143,19 +146,21 @@ def _caps_frames(
 
 
 def _caps_tables(
-    con: Any, left: str, right: str, key_max_rows: int
+    con: Any, left: str, right: str, caps: KeyCaps
 ) -> tuple[str, str, tuple[tuple[Rule, int], ...]]:
     """The per-key cap on inputs that are DuckDB tables (the scale path): new tables with the cap
     columns, computed by group-bys in the database."""
     capped: list[tuple[Rule, int]] = []
     for rule in ALL_RULES:
-        n = int(con.execute(rule_over_cap_sql(rule, left, right, key_max_rows)).fetchone()[0])
+        if not caps.of(rule):
+            continue
+        n = int(con.execute(rule_over_cap_sql(rule, left, right, caps.of(rule))).fetchone()[0])
         if n:
             capped.append((rule, n))
     if not capped:
         return left, right, ()
     joins = " ".join(
-        f"LEFT JOIN {rule_capped_select(r, right, key_max_rows)} g{i} ON {rule_cap_on(r, 'l', f'g{i}')}"
+        f"LEFT JOIN {rule_capped_select(r, right, caps.of(r))} g{i} ON {rule_cap_on(r, 'l', f'g{i}')}"
         for i, (r, _) in enumerate(capped)
     )
     flags = ", ".join(
@@ -183,7 +188,7 @@ class LinkageEngine:
         backend: str = "duckdb",
         spark: Any = None,
         wide_max_pairs: int = WIDE_MAX_PAIRS,
-        key_max_rows: int = KEY_MAX_ROWS,
+        key_caps: KeyCaps = KEY_CAPS,
         plan: BlockingPlan | None = None,
         tf_lookup: dict[str, dict[Any, float]] | None = None,
         population_rows: int | None = None,
@@ -210,11 +215,11 @@ class LinkageEngine:
             right = (
                 right if isinstance(right, str) else _frame(right).assign(**dict.fromkeys(extra, 1))
             )
-        elif settings is not None and plan is None and key_max_rows > 0:
+        elif settings is not None and plan is None and (key_caps.core or key_caps.wide):
             if isinstance(left, str) and isinstance(right, str):
-                left, right, capped = _caps_tables(connection, left, right, key_max_rows)
+                left, right, capped = _caps_tables(connection, left, right, key_caps)
             elif not isinstance(left, str) and not isinstance(right, str):
-                left, right, capped = _caps_frames(_frame(left), _frame(right), key_max_rows)
+                left, right, capped = _caps_frames(_frame(left), _frame(right), key_caps)
         if backend == "spark":
             from splink.backends.spark import SparkAPI
 
@@ -236,9 +241,7 @@ class LinkageEngine:
         if settings is not None:
             model = settings_for_dialect(settings, backend)
             self.plan = (
-                plan
-                if plan is not None
-                else self._blocking_plan(wide_max_pairs, key_max_rows if capped else 0, capped)
+                plan if plan is not None else self._blocking_plan(wide_max_pairs, key_caps, capped)
             )
             model = dict(model)
             model["blocking_rules_to_generate_predictions"] = [
@@ -268,12 +271,12 @@ class LinkageEngine:
         return int(self.db_api._con.execute(sql).fetchall()[0][0])
 
     def _blocking_plan(
-        self, wide_max_pairs: int, key_max_rows: int, capped: tuple[tuple[Rule, int], ...]
+        self, wide_max_pairs: int, caps: KeyCaps, capped: tuple[tuple[Rule, int], ...]
     ) -> BlockingPlan:
         left, right = self.left.physical_name, self.right.physical_name
         if wide_max_pairs <= 0:  # core rules only: nothing to count
             return blocking_plan({}, wide_max_pairs=0, capped=capped)
-        counts = {r: self._scalar(rule_count_sql(r, left, right, key_max_rows)) for r in WIDE_RULES}
+        counts = {r: self._scalar(rule_count_sql(r, left, right, caps.of(r))) for r in WIDE_RULES}
         plan = blocking_plan(counts, wide_max_pairs=wide_max_pairs, capped=capped)
         for rule, n in plan.capped:
             log.info("blocking rule %s: %d records over the per-key cap", rule_sql(rule), n)

@@ -20,6 +20,7 @@ from atd.core.errors import ValidationFailed
 from atd.core.jobs.progress import job_progress
 from atd.matching import selectors
 from atd.matching.choices import LinkageRunKind
+from atd.matching.linkage.blocking import KeyCaps
 from atd.matching.linkage.bootstrap import model_from_synthetic
 from atd.matching.linkage.keys import feed_candidates, feed_tf_lookup
 from atd.matching.linkage.model import LinkageEngine, ScoredPair, pairs_scored
@@ -110,6 +111,13 @@ def _model_for(actor: Any) -> LinkageModel:
         )
 
 
+def key_caps() -> KeyCaps:
+    return KeyCaps(
+        core=settings.ATD_MATCHING_BLOCK_KEY_MAX_ROWS,
+        wide=settings.ATD_MATCHING_WIDE_BLOCK_KEY_MAX_ROWS,
+    )
+
+
 def _engine_for(
     left: list[dict[str, Any]], right: list[dict[str, Any]], model: Any, **candidates: Any
 ) -> Any:
@@ -127,7 +135,7 @@ def _engine_for(
         backend=settings.ATD_MATCHING_BACKEND,
         spark=spark,
         wide_max_pairs=settings.ATD_MATCHING_WIDE_BLOCK_MAX_PAIRS,
-        key_max_rows=settings.ATD_MATCHING_BLOCK_KEY_MAX_ROWS,
+        key_caps=key_caps(),
         **candidates,
     )
 
@@ -241,11 +249,11 @@ def feed_batch_link(*, actor: Any, batch: FeedBatch) -> LinkResult:
         found = feed_candidates(
             left,
             wide_max_pairs=settings.ATD_MATCHING_WIDE_BLOCK_MAX_PAIRS,
-            key_max_rows=settings.ATD_MATCHING_BLOCK_KEY_MAX_ROWS,
+            key_caps=key_caps(),
         )
         t1 = time.perf_counter()
         reached = found.participants
-        if found.right:
+        if len(found.right):
             engine = _engine_for(
                 found.left,
                 found.right,

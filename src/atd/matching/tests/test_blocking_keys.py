@@ -10,7 +10,7 @@ import pytest
 
 from atd.core.scope import Scope
 from atd.matching import selectors, services
-from atd.matching.linkage.blocking import ALL_RULES
+from atd.matching.linkage.blocking import ALL_RULES, KeyCaps
 from atd.matching.linkage.keys import blocking_keys_rebuild, feed_candidates
 from atd.matching.linkage.model import LinkageEngine
 from atd.matching.linkage.rows import booking_rows, participant_rows
@@ -85,10 +85,11 @@ def test_a_batch_reads_only_the_participants_its_rules_reach(
     people = _population(world)
     batch = _batch()
     left = booking_rows(selectors.bookings_for_linkage(batch_ids=[batch.pk]))
-    found = feed_candidates(left, wide_max_pairs=0, key_max_rows=0)  # the core rules only
+    found = feed_candidates(left, wide_max_pairs=0, key_caps=KeyCaps())  # the core rules only
     everyone = participant_rows(selectors.participants_for_linkage())
     assert found.population == BlockingKey.objects.count() == len(everyone)  # names and aliases
-    ids = {row["participant_id"] for row in found.right}
+    rows = found.right.astype(object).where(found.right.notna(), None).to_dict("records")
+    ids = {row["participant_id"] for row in rows}
     assert found.participants == len(ids)
     assert people[3].pk not in ids and people[4].pk not in ids  # nothing in common
     assert {people[0].pk, people[1].pk} <= ids
@@ -96,8 +97,8 @@ def test_a_batch_reads_only_the_participants_its_rules_reach(
     # give them (all names: Ana María's alias comes with her).
     from_people = participant_rows(selectors.participants_for_linkage(participant_ids=sorted(ids)))
     key = lambda row: row["unique_id"]  # noqa: E731
-    assert sorted(found.right, key=key) == sorted(from_people, key=key)
-    assert any(row["alias_id"] for row in found.right)
+    assert sorted(rows, key=key) == sorted(from_people, key=key)
+    assert any(row["alias_id"] for row in rows)
     run = services.feed_batch_link(actor=None, batch=batch).run
     # (every test participant shares one address, so the wide address rules reach most of them)
     assert run.participants_compared < len(selectors.participants_for_linkage())
@@ -147,6 +148,7 @@ def test_a_crowded_key_does_not_block_and_both_paths_agree(
     blocked by it; a run against everyone applies the same cap, so the by-key run scores the
     same pairs."""
     settings.ATD_MATCHING_BLOCK_KEY_MAX_ROWS = 3
+    settings.ATD_MATCHING_WIDE_BLOCK_KEY_MAX_ROWS = 3
     crowd = [
         person(world, given=g, surname=s, second="", dob=date(1984, 6, 6))
         for g, s in (
@@ -167,12 +169,12 @@ def test_a_crowded_key_does_not_block_and_both_paths_agree(
     batch = services.feed_import(actor=None, source="county", rows=rows, channel="json").batch
     bookings = list(selectors.bookings_for_linkage(batch_ids=[batch.pk]))
     left = booking_rows(bookings)
-    found = feed_candidates(left, wide_max_pairs=2_000_000, key_max_rows=3)
-    ids = {row["participant_id"] for row in found.right}
+    found = feed_candidates(left, wide_max_pairs=2_000_000, key_caps=KeyCaps(3, 3))
+    ids = set(found.right["participant_id"])
     assert lone.pk in ids  # a rare date still blocks
     assert not ids & {p.pk for p in crowd}  # the crowd's date does not
-    uncapped = feed_candidates(left, wide_max_pairs=2_000_000, key_max_rows=0)
-    assert {p.pk for p in crowd} <= {row["participant_id"] for row in uncapped.right}
+    uncapped = feed_candidates(left, wide_max_pairs=2_000_000, key_caps=KeyCaps())
+    assert {p.pk for p in crowd} <= set(uncapped.right["participant_id"])
     capped = dict(found.plan.capped)
     dob_rule = (("dob", "dob"),)
     assert capped[dob_rule] == 1  # one booking over the cap for the date-only rule
@@ -183,16 +185,7 @@ def test_a_crowded_key_does_not_block_and_both_paths_agree(
         left,
         participant_rows(selectors.participants_for_linkage()),
         active_model.settings_json,
-        key_max_rows=3,
-    )
-    assert engine.plan is not None and engine.plan.capped == found.plan.capped
-    assert engine.plan.rules == found.plan.rules
-    # A run against everyone counts the same cap from its own inputs.
-    engine = LinkageEngine(
-        left,
-        participant_rows(selectors.participants_for_linkage()),
-        active_model.settings_json,
-        key_max_rows=3,
+        key_caps=KeyCaps(3, 3),
     )
     assert engine.plan is not None and engine.plan.capped == found.plan.capped
     assert engine.plan.rules == found.plan.rules
