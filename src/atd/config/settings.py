@@ -437,12 +437,21 @@ ATD_MATCHING_U_MAX_PAIRS = env_int("ATD_MATCHING_U_MAX_PAIRS", 2_000_000, minimu
 ATD_MATCHING_WIDE_BLOCK_MAX_PAIRS = env_int(
     "ATD_MATCHING_WIDE_BLOCK_MAX_PAIRS", 2_000_000, minimum=0
 )
+# ... and at most this many per booking on average (a rule comparing every booking with
+# hundreds of people is a scan, not a block). 0 turns this limit off.
+ATD_MATCHING_WIDE_BLOCK_PAIRS_PER_BOOKING = env_int(
+    "ATD_MATCHING_WIDE_BLOCK_PAIRS_PER_BOOKING", 200, minimum=0
+)
 # A booking is not blocked by a rule whose key it shares with more than this many enrolled
 # names (a city + street name, one date of birth, a common name in one city: a crowd, not a
-# block; matching/linkage/blocking.py): core rules, then wide rules. 0 turns a cap off.
-ATD_MATCHING_BLOCK_KEY_MAX_ROWS = env_int("ATD_MATCHING_BLOCK_KEY_MAX_ROWS", 1000, minimum=0)
+# block; matching/linkage/blocking.py KeyCaps): core rules with a name or a date, wide rules,
+# core rules on the address alone. 0 turns a cap off.
+ATD_MATCHING_BLOCK_KEY_MAX_ROWS = env_int("ATD_MATCHING_BLOCK_KEY_MAX_ROWS", 100, minimum=0)
 ATD_MATCHING_WIDE_BLOCK_KEY_MAX_ROWS = env_int(
     "ATD_MATCHING_WIDE_BLOCK_KEY_MAX_ROWS", 300, minimum=0
+)
+ATD_MATCHING_ADDRESS_BLOCK_KEY_MAX_ROWS = env_int(
+    "ATD_MATCHING_ADDRESS_BLOCK_KEY_MAX_ROWS", 1000, minimum=0
 )
 # Linkage backend: "duckdb" (in-process, default) or "spark" (pyspark, local mode).
 ATD_MATCHING_BACKEND = os.environ.get("ATD_MATCHING_BACKEND", "duckdb")

@@ -147,6 +147,22 @@ class MatchCandidate(models.Model):
         indexes = [models.Index(fields=["status", "-probability"])]
 
 
+class BlockingKeyCount(models.Model):
+    """How many key rows carry each value of a term-frequency column (given names, surnames),
+    and the totals (column "total": value "*" = every name row, or a column's non-null rows).
+    Kept in step with BlockingKey by the same writes, so a feed batch reads its term
+    frequencies and the population size from here instead of counting 4.5 million rows."""
+
+    column_name = models.CharField(max_length=20)
+    value = models.TextField()
+    n = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["column_name", "value"], name="bkey_count_unique")
+        ]
+
+
 class BlockingKey(models.Model):
     """The blocking keys of one name of one active participant (their own, or an alias): the
     participant-side columns the blocking rules join on, indexed, plus the two term-frequency

@@ -99,16 +99,31 @@ WIDE_RULES: tuple[Rule, ...] = (
 ALL_RULES: tuple[Rule, ...] = (*CORE_RULES, *WIDE_RULES)
 
 
+ADDRESS_COLUMNS = frozenset({"postcode", "city", "street_name"})
+
+
+def address_only(rule: Rule) -> bool:
+    """A rule on the address alone (no name, no date): the route for a record whose names and
+    date are both badly mistyped."""
+    return all(b in ADDRESS_COLUMNS for _, b in rule)
+
+
 @dataclass(frozen=True)
 class KeyCaps:
-    """The per-key cap of each tier (0: none). Wide rules block on fewer columns and exist for
-    the rare record with two errors, so their cap is the tighter one."""
+    """The per-key cap of each kind of rule (0: none). Core rules with a name or a date: a key
+    shared by more than `core` names is a common name in a city or on a birthday, not a block.
+    Core rules on the address alone get `address`: they are the only route for a record whose
+    names and date are both mistyped, and a street's crowd is local. Wide rules (two errors at
+    once, fewer columns) get `wide`."""
 
     core: int = 0
     wide: int = 0
+    address: int = 0
 
     def of(self, rule: Rule) -> int:
-        return self.wide if rule in WIDE_RULES else self.core
+        if rule in WIDE_RULES:
+            return self.wide
+        return self.address if address_only(rule) else self.core
 
 
 def cap_column(rule: Rule) -> str:
@@ -191,8 +206,15 @@ def blocking_plan(
     *,
     wide_max_pairs: int,
     capped: tuple[tuple[Rule, int], ...] = (),
+    records: int = 0,
+    wide_pairs_per_record: int = 0,
 ) -> BlockingPlan:
-    """Core rules, then each wide rule whose count (after the per-key cap) fits the budget. Pure."""
+    """Core rules, then each wide rule whose count (after the per-key cap) fits the budget: at
+    most `wide_max_pairs`, and at most `wide_pairs_per_record` per booking on average when that
+    is set — a wide rule that compares every booking with hundreds of people (one date of birth
+    among 4.5 million: ~180 each, every key under the cap) is a scan, not a block. Pure."""
+    if wide_pairs_per_record > 0:
+        wide_max_pairs = min(wide_max_pairs, wide_pairs_per_record * records)
     chosen = [r for r in WIDE_RULES if wide_counts.get(r, wide_max_pairs + 1) <= wide_max_pairs]
     skipped = tuple((r, wide_counts[r]) for r in WIDE_RULES if r not in chosen and r in wide_counts)
     rules = (*CORE_RULES, *chosen)

@@ -27,9 +27,10 @@ Exactly the pairs of a run against everyone, with exactly the same scores:
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
@@ -47,7 +48,7 @@ from atd.matching.linkage.blocking import (
 )
 from atd.matching.linkage.features import COLUMNS
 from atd.matching.linkage.rows import participant_rows
-from atd.matching.models import BlockingKey
+from atd.matching.models import BlockingKey, BlockingKeyCount
 from atd.people import selectors as people_selectors
 
 KEY_COLUMNS = (
@@ -84,7 +85,6 @@ TF_COLUMNS = ("given_fold", "surnames_sorted")
 # Booking-side columns the rules use (the left side of each equality).
 LEFT_COLUMNS = tuple(sorted({a for rule in ALL_RULES for a, _ in rule}))
 LEFT_TABLE = "atd_link_batch_keys"
-REACHED_TABLE = "atd_link_batch_reached"
 CHUNK = 2000
 REBUILD_RANGE = 20_000
 
@@ -128,6 +128,38 @@ def _keys_write(rows: list[dict[str, Any]]) -> None:
                 )
 
 
+TOTAL = "total"
+
+
+def _counted(rows: Iterable[tuple[Any, ...]], sign: int) -> Counter[tuple[str, str]]:
+    """The count changes of key rows given as (given_fold, surnames_sorted) tuples."""
+    delta: Counter[tuple[str, str]] = Counter()
+    for values in rows:
+        delta[(TOTAL, "*")] += sign
+        for column, value in zip(TF_COLUMNS, values, strict=True):
+            if value is not None:
+                delta[(column, value)] += sign
+                delta[(TOTAL, column)] += sign
+    return delta
+
+
+def _counts_apply(delta: Counter[tuple[str, str]]) -> None:
+    changes = [(c, v, n) for (c, v), n in delta.items() if n]
+    if not changes:
+        return
+    table = BlockingKeyCount._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"INSERT INTO {table} (column_name, value, n) VALUES (%s, %s, %s) "  # noqa: S608
+            f"ON CONFLICT (column_name, value) DO UPDATE SET n = {table}.n + excluded.n",
+            sorted(changes),  # one lock order for concurrent writers
+        )
+
+
+def _tf_values(rows: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
+    return [tuple(r[c] for c in TF_COLUMNS) for r in rows]
+
+
 def blocking_keys_refresh(participant_ids: Iterable[int]) -> int:
     """Recompute the keys of these participants from the people tables (a participant with no
     open case has none). Runs inside the caller's transaction: the people write that changed a
@@ -136,9 +168,13 @@ def blocking_keys_refresh(participant_ids: Iterable[int]) -> int:
     written = 0
     with transaction.atomic():
         for chunk in _chunks(ids, CHUNK):
-            BlockingKey.objects.filter(participant_id__in=chunk).delete()
+            old = BlockingKey.objects.filter(participant_id__in=chunk)
+            delta = _counted(old.values_list(*TF_COLUMNS), -1)
+            old.delete()
             rows = participant_rows(selectors.participants_for_linkage(participant_ids=chunk))
             _keys_write(rows)
+            delta.update(_counted(_tf_values(rows), 1))  # (update keeps negatives; + drops them)
+            _counts_apply(delta)
             written += len(rows)
     return written
 
@@ -151,6 +187,7 @@ def _keys_from(after_id: int, *, progress: Any = None) -> int:
         until = min(after + REBUILD_RANGE, top)
         rows = participant_rows(selectors.participants_for_linkage(after_id=after, until_id=until))
         _keys_write(rows)
+        _counts_apply(_counted(_tf_values(rows), 1))
         written += len(rows)
         if progress is not None:
             progress(until, top)
@@ -161,6 +198,7 @@ def blocking_keys_rebuild(*, progress: Any = None) -> int:
     """The whole table from the people tables, id range by id range (`atd match
     --rebuild-keys`; after a bulk load that bypassed the people services)."""
     BlockingKey.objects.all().delete()
+    BlockingKeyCount.objects.all().delete()
     return _keys_from(0, progress=progress)
 
 
@@ -211,32 +249,54 @@ def _key_counts(cursor: Any, rule: Rule, key_max_rows: int) -> dict[int, int]:
     return {int(i): int(n) for i, n in cursor.fetchall() if n}
 
 
-def _right_frame(rows: list[tuple[Any, ...]]) -> pd.DataFrame:
-    """Key rows (participant id, alias id, stored columns) as the engine's right input —
-    participant_rows' columns and values — built column by column, not row by row (a batch
-    can reach hundreds of thousands of names)."""
-    names = ("participant_id", "alias_id", *STORED_COLUMNS)
-    columns: dict[str, list[Any]] = {
-        name: list(values) for name, values in zip(names, zip(*rows, strict=True), strict=True)
-    } or {name: [] for name in names}
+STORED_READ = ("participant_id", "alias_id", *STORED_COLUMNS)
+
+
+def _read_candidates(cursor: Any, participant_ids: list[int]) -> pd.DataFrame:
+    """Every name row of these participants as the engine's right input — participant_rows'
+    columns and values — built column by column (a batch can reach a hundred thousand names).
+    PostgreSQL: one query; elsewhere: chunked reads."""
+    table = BlockingKey._meta.db_table
+    columns = ", ".join(STORED_READ)
+    rows: list[tuple[Any, ...]] = []
+    if connection.vendor == "postgresql":
+        # One query, the ids as one array parameter (psycopg's C row loader: faster here than
+        # a COPY, which hands Python one message per row).
+        if participant_ids:
+            cursor.execute(
+                f"SELECT {columns} FROM {table} WHERE participant_id = ANY(%s)",  # noqa: S608
+                [participant_ids],
+            )
+            rows = cursor.fetchall()
+    else:
+        for chunk in _chunks(participant_ids, 900):
+            cursor.execute(
+                f"SELECT {columns} FROM {table} "  # noqa: S608
+                f"WHERE participant_id IN ({', '.join(['%s'] * len(chunk))})",
+                chunk,
+            )
+            rows.extend(cursor.fetchall())
+    frame = pd.DataFrame.from_records(rows, columns=list(STORED_READ))
+    out: dict[str, Any] = {}
+    for column in STORED_READ:
+        values = frame[column]
+        if column in ("participant_id", "alias_id", "dob_year"):
+            out[column] = values.astype("Int64")
+        else:
+            out[column] = values.astype(object).where(values.notna(), None)
     for column in LIST_COLUMNS:
-        columns[column] = [v.split(" ") if v else None for v in columns[column]]
-    columns["unique_id"] = [
-        f"a{a}" if a is not None else f"p{p}"
-        for p, a in zip(columns["participant_id"], columns["alias_id"], strict=True)
-    ]
-    columns["booking_id"] = [None] * len(rows)
-    return pd.DataFrame({c: columns[c] for c in COLUMNS})
+        out[column] = [v.split(" ") if v else None for v in out[column]]
+    pids = frame["participant_id"].astype("int64").astype(str)
+    aliases = out["alias_id"]
+    out["unique_id"] = ("p" + pids).where(aliases.isna(), "a" + aliases.astype(str))
+    out["booking_id"] = pd.Series([None] * len(frame), dtype=object)
+    return pd.DataFrame({c: out[c] for c in COLUMNS})
 
 
 def _tf_lookup(
-    cursor: Any, left: list[dict[str, Any]], right: pd.DataFrame
+    cursor: Any, left: list[dict[str, Any]], right: pd.DataFrame, totals: dict[str, int]
 ) -> dict[str, dict[Any, float]]:
-    table = BlockingKey._meta.db_table
-    cursor.execute(
-        f"SELECT {', '.join(f'count({c})' for c in TF_COLUMNS)} FROM {table}"  # noqa: S608
-    )
-    totals = dict(zip(TF_COLUMNS, cursor.fetchone(), strict=True))
+    table = BlockingKeyCount._meta.db_table
     lookup: dict[str, dict[Any, float]] = {}
     for column in TF_COLUMNS:
         counts = Counter(r[column] for r in left if r[column] is not None)
@@ -248,15 +308,25 @@ def _tf_lookup(
         for chunk in _chunks(values, 900):
             marks = ", ".join(["%s"] * len(chunk))
             cursor.execute(
-                f"SELECT {column}, count(*) FROM {table} "  # noqa: S608
-                f"WHERE {column} IN ({marks}) GROUP BY {column}",
-                chunk,
+                f"SELECT value, n FROM {table} "  # noqa: S608
+                f"WHERE column_name = %s AND value IN ({marks})",
+                [column, *chunk],
             )
             for value, n in cursor.fetchall():
                 counts[value] += int(n)
         # Splink: cast(count(*) as float8) / count(col) over left + right (term_frequencies.py)
         lookup[column] = {value: float(counts[value]) / total for value in values if total}
     return lookup
+
+
+def _totals(cursor: Any) -> dict[str, int]:
+    """Name rows in all ("*") and each term-frequency column's non-null rows."""
+    table = BlockingKeyCount._meta.db_table
+    cursor.execute(
+        f"SELECT value, n FROM {table} WHERE column_name = %s",  # noqa: S608
+        [TOTAL],
+    )
+    return {"*": 0, **{c: 0 for c in TF_COLUMNS}, **{v: int(n) for v, n in cursor.fetchall()}}
 
 
 @dataclass
@@ -269,17 +339,26 @@ class FeedCandidates:
     plan: BlockingPlan
     population: int
     participants: int
+    tf_totals: dict[str, int]  # non-null values of each term-frequency column, all enrolled
+    seconds: dict[str, float] = field(default_factory=dict)  # by phase, for the run's log
 
 
 def feed_candidates(
-    left: list[dict[str, Any]], *, wide_max_pairs: int, key_caps: KeyCaps
+    left: list[dict[str, Any]],
+    *,
+    wide_max_pairs: int,
+    key_caps: KeyCaps,
+    wide_pairs_per_record: int = 0,
 ) -> FeedCandidates:
     """The name rows of the participants the batch's rules reach under the per-key cap, and the
     plan (the cap and the wide rules counted against everyone)."""
+    seconds: dict[str, float] = {}
+    started = time.perf_counter()
     blocking_keys_catch_up()
     table = BlockingKey._meta.db_table
     with connection.cursor() as cursor:
         _load_left(cursor, left)
+        seconds["keys"] = time.perf_counter() - started
         pairs: dict[Rule, int] = {}
         capped: list[tuple[Rule, int]] = []
         over: dict[Rule, set[int]] = {}
@@ -291,43 +370,48 @@ def feed_candidates(
             if over[rule]:
                 capped.append((rule, len(over[rule])))
         wide = {r: pairs[r] for r in WIDE_RULES} if wide_max_pairs > 0 else {}
-        plan = blocking_plan(wide, wide_max_pairs=wide_max_pairs, capped=tuple(capped))
-        selects = []
+        plan = blocking_plan(
+            wide,
+            wide_max_pairs=wide_max_pairs,
+            capped=tuple(capped),
+            records=len(left),
+            wide_pairs_per_record=wide_pairs_per_record,
+        )
+        seconds["counts"] = time.perf_counter() - started - seconds["keys"]
+        reached: set[int] = set()
         for rule in plan.rules:
-            # Bookings over the cap are left out of the rule by their row number (a few, bounded
-            # by the batch); the ids are ours, not input.
+            # Bookings over the cap are left out of the rule by their row number (bounded by
+            # the batch; the numbers are ours, not input).
             outside = ",".join(str(i) for i in sorted(over[rule]))
-            skip = f" AND l.i NOT IN ({outside})" if outside else ""
-            selects.append(
+            skip = f" WHERE l.i NOT IN ({outside})" if outside else ""
+            cursor.execute(
                 f"SELECT r.participant_id FROM {LEFT_TABLE} l JOIN {table} r "  # noqa: S608
                 f"ON {_rule_join(rule)}{skip}"
             )
-        cursor.execute(f"DROP TABLE IF EXISTS {REACHED_TABLE}")
-        cursor.execute(
-            f"CREATE TEMPORARY TABLE {REACHED_TABLE} AS {' UNION '.join(selects)}"  # noqa: S608
-        )
-        cursor.execute(f"SELECT count(*) FROM {REACHED_TABLE}")  # noqa: S608
-        participants = int(cursor.fetchone()[0])
-        columns = ", ".join(f"k.{c}" for c in ("participant_id", "alias_id", *STORED_COLUMNS))
-        cursor.execute(
-            f"SELECT {columns} FROM {table} k WHERE k.participant_id IN "  # noqa: S608
-            f"(SELECT participant_id FROM {REACHED_TABLE})"
-        )
-        right = _right_frame(cursor.fetchall())
-        cursor.execute(f"SELECT count(*) FROM {table}")  # noqa: S608
-        population = int(cursor.fetchone()[0])
+            reached.update(pid for (pid,) in cursor.fetchall())
+        seconds["reach"] = time.perf_counter() - started - sum(seconds.values())
+        right = _read_candidates(cursor, sorted(reached))
+        seconds["read"] = time.perf_counter() - started - sum(seconds.values())
+        totals = _totals(cursor)
         cursor.execute(f"DROP TABLE IF EXISTS {LEFT_TABLE}")
-        cursor.execute(f"DROP TABLE IF EXISTS {REACHED_TABLE}")
     in_plan = {r for r, _ in plan.capped}
     left = [
         {**row, **{cap_column(r): int(i not in over[r]) for r in in_plan}}
         for i, row in enumerate(left)
     ]
     return FeedCandidates(
-        left=left, right=right, plan=plan, population=population, participants=participants
+        left=left,
+        right=right,
+        plan=plan,
+        population=totals["*"],
+        participants=len(reached),
+        tf_totals={c: totals[c] for c in TF_COLUMNS},
+        seconds=seconds,
     )
 
 
-def feed_tf_lookup(left: list[dict[str, Any]], right: pd.DataFrame) -> dict[str, dict[Any, float]]:
+def feed_tf_lookup(
+    left: list[dict[str, Any]], found: FeedCandidates
+) -> dict[str, dict[Any, float]]:
     with connection.cursor() as cursor:
-        return _tf_lookup(cursor, left, right)
+        return _tf_lookup(cursor, left, found.right, found.tf_totals)

@@ -114,7 +114,9 @@ TRAIN_SKIP = "atd_train_skip_rows"
 # A wide blocking rule runs when it produces at most this many pairs (blocking.py).
 WIDE_MAX_PAIRS = 2_000_000
 # A booking is not blocked by a rule whose key it shares with more enrolled names (blocking.py).
-KEY_CAPS = KeyCaps(core=1000, wide=300)
+KEY_CAPS = KeyCaps(core=100, wide=300, address=1000)
+# ... and a wide rule runs when it averages at most this many pairs per booking (blocking.py).
+WIDE_PAIRS_PER_RECORD = 200
 
 
 def _caps_frames(
@@ -188,6 +190,7 @@ class LinkageEngine:
         backend: str = "duckdb",
         spark: Any = None,
         wide_max_pairs: int = WIDE_MAX_PAIRS,
+        wide_pairs_per_record: int = WIDE_PAIRS_PER_RECORD,
         key_caps: KeyCaps = KEY_CAPS,
         plan: BlockingPlan | None = None,
         tf_lookup: dict[str, dict[Any, float]] | None = None,
@@ -215,7 +218,11 @@ class LinkageEngine:
             right = (
                 right if isinstance(right, str) else _frame(right).assign(**dict.fromkeys(extra, 1))
             )
-        elif settings is not None and plan is None and (key_caps.core or key_caps.wide):
+        elif (
+            settings is not None
+            and plan is None
+            and (key_caps.core or key_caps.wide or key_caps.address)
+        ):
             if isinstance(left, str) and isinstance(right, str):
                 left, right, capped = _caps_tables(connection, left, right, key_caps)
             elif not isinstance(left, str) and not isinstance(right, str):
@@ -241,13 +248,16 @@ class LinkageEngine:
         if settings is not None:
             model = settings_for_dialect(settings, backend)
             self.plan = (
-                plan if plan is not None else self._blocking_plan(wide_max_pairs, key_caps, capped)
+                plan
+                if plan is not None
+                else self._blocking_plan(wide_max_pairs, wide_pairs_per_record, key_caps, capped)
             )
             model = dict(model)
             model["blocking_rules_to_generate_predictions"] = [
                 {"blocking_rule": sql, "sql_dialect": backend} for sql in self.plan.sql()
             ]
         self.linker = Linker([self.left, self.right], model, log_level=logging.ERROR)
+        self._waterfall_cache: dict[Any, Any] = {}
         for column, frequencies in (tf_lookup or {}).items():
             frame = pd.DataFrame(
                 {column: list(frequencies), f"tf_{column}": list(frequencies.values())}
@@ -271,13 +281,24 @@ class LinkageEngine:
         return int(self.db_api._con.execute(sql).fetchall()[0][0])
 
     def _blocking_plan(
-        self, wide_max_pairs: int, caps: KeyCaps, capped: tuple[tuple[Rule, int], ...]
+        self,
+        wide_max_pairs: int,
+        per_record: int,
+        caps: KeyCaps,
+        capped: tuple[tuple[Rule, int], ...],
     ) -> BlockingPlan:
         left, right = self.left.physical_name, self.right.physical_name
         if wide_max_pairs <= 0:  # core rules only: nothing to count
             return blocking_plan({}, wide_max_pairs=0, capped=capped)
         counts = {r: self._scalar(rule_count_sql(r, left, right, caps.of(r))) for r in WIDE_RULES}
-        plan = blocking_plan(counts, wide_max_pairs=wide_max_pairs, capped=capped)
+        records = self._scalar(f"SELECT count(*) FROM {left}") if per_record else 0  # noqa: S608
+        plan = blocking_plan(
+            counts,
+            wide_max_pairs=wide_max_pairs,
+            capped=capped,
+            records=records,
+            wide_pairs_per_record=per_record,
+        )
         for rule, n in plan.capped:
             log.info("blocking rule %s: %d records over the per-key cap", rule_sql(rule), n)
         for rule, n in plan.wide_skipped:
@@ -531,7 +552,12 @@ class LinkageEngine:
 
     def explain(self, row: dict[str, Any]) -> list[dict[str, Any]]:
         """The waterfall of one scored pair: prior, then each comparison's level and weight."""
-        steps = record_to_waterfall_data(row, self.linker._settings_obj, hide_details=False)
+        # The values shown are read from the row below (hide_details: Splink's own value
+        # strings are not used), and Splink's per-comparison column lookup is cached on the
+        # engine: without both, a batch's few hundred explanations cost seconds of SQL parsing.
+        steps = record_to_waterfall_data(
+            row, self.linker._settings_obj, hide_details=True, _cols_cache=self._waterfall_cache
+        )
         out = []
         for step in steps:
             name = step["column_name"]

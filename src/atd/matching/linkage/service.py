@@ -115,6 +115,7 @@ def key_caps() -> KeyCaps:
     return KeyCaps(
         core=settings.ATD_MATCHING_BLOCK_KEY_MAX_ROWS,
         wide=settings.ATD_MATCHING_WIDE_BLOCK_KEY_MAX_ROWS,
+        address=settings.ATD_MATCHING_ADDRESS_BLOCK_KEY_MAX_ROWS,
     )
 
 
@@ -135,6 +136,7 @@ def _engine_for(
         backend=settings.ATD_MATCHING_BACKEND,
         spark=spark,
         wide_max_pairs=settings.ATD_MATCHING_WIDE_BLOCK_MAX_PAIRS,
+        wide_pairs_per_record=settings.ATD_MATCHING_WIDE_BLOCK_PAIRS_PER_BOOKING,
         key_caps=key_caps(),
         **candidates,
     )
@@ -249,6 +251,7 @@ def feed_batch_link(*, actor: Any, batch: FeedBatch) -> LinkResult:
         found = feed_candidates(
             left,
             wide_max_pairs=settings.ATD_MATCHING_WIDE_BLOCK_MAX_PAIRS,
+            wide_pairs_per_record=settings.ATD_MATCHING_WIDE_BLOCK_PAIRS_PER_BOOKING,
             key_caps=key_caps(),
         )
         t1 = time.perf_counter()
@@ -259,7 +262,7 @@ def feed_batch_link(*, actor: Any, batch: FeedBatch) -> LinkResult:
                 found.right,
                 model,
                 plan=found.plan,
-                tf_lookup=feed_tf_lookup(left, found.right),
+                tf_lookup=feed_tf_lookup(left, found),
                 population_rows=found.population,
             )
             frame = engine.predict(threshold=settings.ATD_MATCHING_REVIEW_THRESHOLD)

@@ -71,7 +71,7 @@ def test_the_per_key_cap_is_the_same_on_frames_and_on_duckdb_tables() -> None:
             ]
         ).reindex(columns=list(_frame([]).columns))
     )
-    caps = KeyCaps(core=3, wide=3)
+    caps = KeyCaps(core=3, wide=3, address=3)
     lf, _, capped_frames = _caps_frames(left, right, caps)
     con = duckdb.connect()
     con.register("lv", left)
@@ -94,3 +94,18 @@ def test_the_per_key_cap_is_the_same_on_frames_and_on_duckdb_tables() -> None:
         con.execute(f"SELECT * FROM {rt} LIMIT 0").df().columns  # noqa: S608
     )
     assert len(ALL_RULES) == len(set(ALL_RULES))
+
+
+def test_a_wide_rule_averaging_too_many_pairs_per_booking_is_left_out() -> None:
+    """One date of birth among millions: every key is under the cap, yet the rule compares each
+    booking with hundreds of people. The per-booking budget leaves it out (and says so)."""
+    dob = (("dob", "dob"),)
+    counts = dict.fromkeys(WIDE_RULES, 10) | {dob: 243_000}
+    plan = blocking_plan(counts, wide_max_pairs=2_000_000, records=1_000, wide_pairs_per_record=200)
+    assert dob not in plan.rules and dict(plan.wide_skipped) == {dob: 243_000}
+    bigger = blocking_plan(
+        counts, wide_max_pairs=2_000_000, records=9_000, wide_pairs_per_record=200
+    )
+    assert dob in bigger.rules  # 27 per booking
+    off = blocking_plan(counts, wide_max_pairs=2_000_000, records=1_000, wide_pairs_per_record=0)
+    assert dob in off.rules

@@ -14,7 +14,7 @@ from atd.matching.linkage.blocking import ALL_RULES, KeyCaps
 from atd.matching.linkage.keys import blocking_keys_rebuild, feed_candidates
 from atd.matching.linkage.model import LinkageEngine
 from atd.matching.linkage.rows import booking_rows, participant_rows
-from atd.matching.models import BlockingKey, LinkageRun
+from atd.matching.models import BlockingKey, BlockingKeyCount, LinkageRun
 from atd.matching.tests.conftest import person
 from atd.people import services as people_services
 from atd.people.rules import AddressInput
@@ -88,6 +88,7 @@ def test_a_batch_reads_only_the_participants_its_rules_reach(
     found = feed_candidates(left, wide_max_pairs=0, key_caps=KeyCaps())  # the core rules only
     everyone = participant_rows(selectors.participants_for_linkage())
     assert found.population == BlockingKey.objects.count() == len(everyone)  # names and aliases
+    _counts_match_the_keys()
     rows = found.right.astype(object).where(found.right.notna(), None).to_dict("records")
     ids = {row["participant_id"] for row in rows}
     assert found.participants == len(ids)
@@ -137,6 +138,23 @@ def test_people_writes_keep_the_blocking_keys_current(world: World) -> None:
         closure_reason="relief_granted",
     )
     assert not BlockingKey.objects.filter(participant_id=p.pk).exists()  # no longer enrolled
+    _counts_match_the_keys()
+
+
+def _counts_match_the_keys() -> None:
+    """The kept term-frequency counts and totals equal a recount of the key table."""
+    recount: dict[tuple[str, str], int] = {("total", "*"): BlockingKey.objects.count()}
+    for column in ("given_fold", "surnames_sorted"):
+        values = BlockingKey.objects.exclude(**{column: None}).values_list(column, flat=True)
+        recount[("total", column)] = values.count()
+        for value in values:
+            recount[(column, value)] = recount.get((column, value), 0) + 1
+    kept = {
+        (c, v): n
+        for c, v, n in BlockingKeyCount.objects.values_list("column_name", "value", "n")
+        if n
+    }
+    assert kept == recount
 
 
 @pytest.mark.django_db
