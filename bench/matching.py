@@ -148,6 +148,7 @@ def wipe() -> None:
         for table in (
             "matching_matchcandidate",
             "matching_blockingkey",  # derived from the people rows deleted below
+            "matching_blockingkeycount",  # kept in step with the key table
             "matching_linkagerun",
             "matching_linkagemodel",
             "matching_bookingrecord",

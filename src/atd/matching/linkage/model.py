@@ -20,7 +20,6 @@ import pandas as pd
 from splink import DuckDBAPI, Linker, SettingsCreator, block_on
 from splink.blocking_rule_library import CustomRule
 from splink.internals.constants import LEVEL_NOT_OBSERVED_TEXT
-from splink.internals.waterfall_chart import record_to_waterfall_data
 
 from atd.matching.linkage.blocking import (
     ALL_RULES,
@@ -550,14 +549,55 @@ class LinkageEngine:
             threshold_match_probability=threshold, warning_mode="never"
         )
 
+    def _waterfall_levels(self) -> list[tuple[str, str, str | None, dict[Any, Any]]]:
+        """Per comparison, what a waterfall step takes from the model (the same for every pair):
+        name, gamma column, tf weight column, and per level its label, weight and tf label.
+        Splink's record_to_waterfall_data recomputes these by parsing SQL for every pair
+        (~5 ms a pair); the steps below are the ones it gives (test_explanations checks)."""
+        if not self._waterfall_cache:
+            out = []
+            for c in self.linker._settings_obj.comparisons:
+                levels: dict[Any, Any] = {}
+                for cl in c.comparison_levels:
+                    record = cl._as_detailed_record(c._num_levels, c.comparison_levels).as_dict()
+                    tf_label = (
+                        f"Term freq adjustment on {cl._tf_adjustment_input_column.input_name}"
+                        if cl._has_tf_adjustments
+                        else None
+                    )
+                    # Splink takes the first level with a vector value (two can share one).
+                    levels.setdefault(
+                        record["comparison_vector_value"],
+                        (record["label_for_charts"], record["log2_bayes_factor"], tf_label),
+                    )
+                tf_column = c._mw_tf_adj_column_name if c._has_tf_adjustments else None
+                out.append((c.output_column_name, c._gamma_column_name, tf_column, levels))
+            self._waterfall_cache["levels"] = out
+        return self._waterfall_cache["levels"]
+
+    def _waterfall(self, row: dict[str, Any]) -> list[dict[str, Any]]:
+        steps: list[dict[str, Any]] = []
+        for name, gamma, tf_column, levels in self._waterfall_levels():
+            label, weight, tf_label = levels[row[gamma]]
+            steps.append(
+                {"column_name": name, "label_for_charts": label, "log2_bayes_factor": weight}
+            )
+            if tf_column is not None:
+                tf = {
+                    "column_name": "tf_" + name,
+                    "term_frequency_adjustment": True,
+                    "label_for_charts": label,
+                    "log2_bayes_factor": 0.0,
+                }
+                if tf_label is not None:
+                    tf["label_for_charts"] = tf_label
+                    tf["log2_bayes_factor"] = row[tf_column]
+                steps.append(tf)
+        return steps
+
     def explain(self, row: dict[str, Any]) -> list[dict[str, Any]]:
         """The waterfall of one scored pair: prior, then each comparison's level and weight."""
-        # The values shown are read from the row below (hide_details: Splink's own value
-        # strings are not used), and Splink's per-comparison column lookup is cached on the
-        # engine: without both, a batch's few hundred explanations cost seconds of SQL parsing.
-        steps = record_to_waterfall_data(
-            row, self.linker._settings_obj, hide_details=True, _cols_cache=self._waterfall_cache
-        )
+        steps = self._waterfall(row)
         out = []
         for step in steps:
             name = step["column_name"]
