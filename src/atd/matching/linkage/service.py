@@ -268,13 +268,14 @@ def feed_batch_link(*, actor: Any, batch: FeedBatch) -> LinkResult:
             frame = engine.predict(threshold=settings.ATD_MATCHING_REVIEW_THRESHOLD)
             pairs = pairs_scored(engine, frame)
         log.info(
-            "feed batch %s: %d bookings reached %d participants (%d name rows) in %.2f s, "
-            "scored in %.2f s; %d rules, %d capped, %d wide left out",
+            "feed batch %s: %d bookings reached %d participants (%d name rows) in %.2f s "
+            "(%s), scored in %.2f s; %d rules, %d capped, %d wide left out",
             batch.pk,
             len(bookings),
             reached,
             len(found.right),
             t1 - t0,
+            ", ".join(f"{phase} {sec:.2f}" for phase, sec in found.seconds.items()),
             time.perf_counter() - t1,
             len(found.plan.rules),
             len(found.plan.capped),
