@@ -148,8 +148,9 @@ class MatchCandidate(models.Model):
 
 
 class BlockingKeyCount(models.Model):
-    """How many key rows carry each value of a term-frequency column (given names, surnames),
-    and the totals (column "total": value "*" = every name row, or a column's non-null rows).
+    """How many key rows carry each value of a term-frequency column (given names, surnames;
+    the value as its blind index, as in BlockingKey), and the totals (column "total": value
+    "*" = every name row, or a column's non-null rows).
     Kept in step with BlockingKey by the same writes, so a feed batch reads its term
     frequencies and the population size from here instead of counting 4.5 million rows."""
 
@@ -166,11 +167,13 @@ class BlockingKeyCount(models.Model):
 class BlockingKey(models.Model):
     """The blocking keys of one name of one active participant (their own, or an alias): the
     participant-side columns the blocking rules join on, indexed, plus the two term-frequency
-    columns. A feed batch selects its candidates here by key (linkage/keys.py) instead of
-    reading every participant, and the rest of the name's linkage features, so that the
-    candidates are read from this table alone. Kept current inside people's writes (enrolment, aliases,
-    address and case-status changes) through the participant-change hook; `atd match
-    --rebuild-keys` rebuilds it from the people tables."""
+    columns — every one stored as a keyed blind index (HMAC, ADR 0021), so equal values still
+    join and nothing in the table reads as a name, a date or an address. `features` is the
+    name row's whole linkage input, sealed (AES-GCM): a feed batch's candidates are read and
+    opened from this table alone (linkage/keys.py), never from the people tables. Kept current
+    inside people's writes (enrolment, aliases, address and case-status changes) through the
+    participant-change hook; `atd match --rebuild-keys` rebuilds it from the people tables
+    (and after the index key is rotated)."""
 
     participant_id = models.BigIntegerField()
     alias_id = models.BigIntegerField(null=True, blank=True)
@@ -180,7 +183,7 @@ class BlockingKey(models.Model):
     sp2 = models.TextField(null=True)
     name_key = models.TextField(null=True)
     dob = models.TextField(null=True)
-    dob_year = models.IntegerField(null=True)
+    dob_year = models.TextField(null=True)
     dob_md = models.TextField(null=True)
     dob_ym = models.TextField(null=True)
     dob_yd = models.TextField(null=True)
@@ -189,14 +192,7 @@ class BlockingKey(models.Model):
     street_name = models.TextField(null=True)
     given_fold = models.TextField(null=True)
     surnames_sorted = models.TextField(null=True)
-    # The rest of the name row's linkage features (a candidate is read from here alone).
-    given_first = models.TextField(null=True)
-    surnames_joined = models.TextField(null=True)
-    surname_tokens = models.TextField(null=True)  # space-joined
-    surname_phons = models.TextField(null=True)  # space-joined
-    dob_swapped = models.TextField(null=True)
-    sex = models.TextField(null=True)
-    street = models.TextField(null=True)
+    features = models.BinaryField(null=True)  # sealed: keys.FEATURE_CONTEXT
 
     class Meta:
         # One index per rule shape, its columns leading in the rule's order, so that a

@@ -36,6 +36,7 @@ from typing import Any
 import pandas as pd
 from django.db import connection, transaction
 
+from atd.core.fieldcrypt import blind_index, decrypt_bytes, encrypt_bytes
 from atd.matching import selectors
 from atd.matching.linkage.blocking import (
     ALL_RULES,
@@ -68,8 +69,9 @@ KEY_COLUMNS = (
     "given_fold",
     "surnames_sorted",
 )
-# The rest of a name row's linkage features (features.COLUMNS), kept beside the keys so that a
-# candidate is read from this table alone. The two lists are stored space-joined.
+# The rest of a name row's linkage features (features.COLUMNS): sealed together with the clear
+# values of the keys in `features`, so that a candidate is read from this table alone. The two
+# lists are space-joined.
 FEATURE_COLUMNS = (
     "given_first",
     "surnames_joined",
@@ -94,22 +96,44 @@ def _chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
         yield items[start : start + size]
 
 
-def _stored(row: dict[str, Any], column: str) -> Any:
-    value = row[column]
-    if column in LIST_COLUMNS:
-        return " ".join(value) if value else None
-    return value
+# Every key is stored and compared as a keyed blind index (ADR 0021): the table holds no name,
+# date of birth or address in clear, yet equal keys still join. One kind for every column, as a
+# rule may compare two different columns (a surname with the other surname).
+KEY_KIND = "blocking-key"
+FEATURE_CONTEXT = "matching_blockingkey.features"
+SEP = "\x1f"  # no feature holds a control character (folded names, ISO dates, sex, digits)
+
+
+def keyed(value: Any) -> str | None:
+    return None if value is None else blind_index(str(value), kind=KEY_KIND) or None
+
+
+def _sealed(row: dict[str, Any]) -> bytes:
+    """The clear values of the stored columns, one sealed blob ("" is NULL: no feature is an
+    empty string)."""
+    parts = []
+    for column in STORED_COLUMNS:
+        value = row[column]
+        if column in LIST_COLUMNS:
+            value = " ".join(value) if value else None
+        parts.append("" if value is None else str(value))
+    return encrypt_bytes(SEP.join(parts).encode("utf-8"), context=FEATURE_CONTEXT)
+
+
+def _stored_row(r: dict[str, Any]) -> tuple[Any, ...]:
+    return (
+        r["participant_id"],
+        r["alias_id"],
+        *(keyed(r[c]) for c in KEY_COLUMNS),
+        _sealed(r),
+    )
+
+
+WRITE_COLUMNS = ("participant_id", "alias_id", *KEY_COLUMNS, "features")
 
 
 def _key_rows(rows: list[dict[str, Any]]) -> list[BlockingKey]:
-    return [
-        BlockingKey(
-            participant_id=r["participant_id"],
-            alias_id=r["alias_id"],
-            **{c: _stored(r, c) for c in STORED_COLUMNS},
-        )
-        for r in rows
-    ]
+    return [BlockingKey(**dict(zip(WRITE_COLUMNS, _stored_row(r), strict=True))) for r in rows]
 
 
 def _keys_write(rows: list[dict[str, Any]]) -> None:
@@ -117,15 +141,12 @@ def _keys_write(rows: list[dict[str, Any]]) -> None:
     if connection.vendor != "postgresql":
         BlockingKey.objects.bulk_create(_key_rows(rows), batch_size=CHUNK)
         return
-    columns = ("participant_id", "alias_id", *STORED_COLUMNS)
     table = BlockingKey._meta.db_table
     with connection.cursor() as cursor:
         raw = cursor.cursor  # psycopg's own cursor: COPY ... FROM STDIN
-        with raw.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+        with raw.copy(f"COPY {table} ({', '.join(WRITE_COLUMNS)}) FROM STDIN") as copy:
             for r in rows:
-                copy.write_row(
-                    (r["participant_id"], r["alias_id"], *(_stored(r, c) for c in STORED_COLUMNS))
-                )
+                copy.write_row(_stored_row(r))
 
 
 TOTAL = "total"
@@ -137,7 +158,7 @@ def _counted(rows: Iterable[tuple[Any, ...]], sign: int) -> Counter[tuple[str, s
     for values in rows:
         delta[(TOTAL, "*")] += sign
         for column, value in zip(TF_COLUMNS, values, strict=True):
-            if value is not None:
+            if value is not None:  # (a stored key: the blind index)
                 delta[(column, value)] += sign
                 delta[(TOTAL, column)] += sign
     return delta
@@ -157,7 +178,7 @@ def _counts_apply(delta: Counter[tuple[str, str]]) -> None:
 
 
 def _tf_values(rows: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
-    return [tuple(r[c] for c in TF_COLUMNS) for r in rows]
+    return [tuple(keyed(r[c]) for c in TF_COLUMNS) for r in rows]
 
 
 def blocking_keys_refresh(participant_ids: Iterable[int]) -> int:
@@ -221,14 +242,13 @@ def _rule_join(rule: Rule) -> str:
 
 
 def _load_left(cursor: Any, left: list[dict[str, Any]]) -> None:
-    types = {"dob_year": "integer"}
-    columns = ", ".join(f"{c} {types.get(c, 'text')}" for c in LEFT_COLUMNS)
+    columns = ", ".join(f"{c} text" for c in LEFT_COLUMNS)
     cursor.execute(f"DROP TABLE IF EXISTS {LEFT_TABLE}")
     cursor.execute(f"CREATE TEMPORARY TABLE {LEFT_TABLE} (i integer, {columns})")
     marks = ", ".join(["%s"] * (len(LEFT_COLUMNS) + 1))
     cursor.executemany(
         f"INSERT INTO {LEFT_TABLE} (i, {', '.join(LEFT_COLUMNS)}) VALUES ({marks})",  # noqa: S608
-        [(i, *(row[c] for c in LEFT_COLUMNS)) for i, row in enumerate(left)],
+        [(i, *(keyed(row[c]) for c in LEFT_COLUMNS)) for i, row in enumerate(left)],
     )
     if connection.vendor == "postgresql":
         cursor.execute(f"ANALYZE {LEFT_TABLE}")  # a temp table has no statistics otherwise
@@ -249,51 +269,46 @@ def _key_counts(cursor: Any, rule: Rule, key_max_rows: int) -> dict[int, int]:
     return {int(i): int(n) for i, n in cursor.fetchall() if n}
 
 
-STORED_READ = ("participant_id", "alias_id", *STORED_COLUMNS)
-
-
 def _read_candidates(cursor: Any, participant_ids: list[int]) -> pd.DataFrame:
     """Every name row of these participants as the engine's right input — participant_rows'
-    columns and values — built column by column (a batch can reach a hundred thousand names).
-    PostgreSQL: one query; elsewhere: chunked reads."""
+    columns and values — opened from the sealed features and built column by column (a batch
+    can reach a hundred thousand names). PostgreSQL: one query; elsewhere: chunked reads."""
     table = BlockingKey._meta.db_table
-    columns = ", ".join(STORED_READ)
+    select = f"SELECT participant_id, alias_id, features FROM {table} "  # noqa: S608
     rows: list[tuple[Any, ...]] = []
     if connection.vendor == "postgresql":
-        # One query, the ids as one array parameter (psycopg's C row loader: faster here than
-        # a COPY, which hands Python one message per row).
         if participant_ids:
             # Integers from our own reach, sent as one array literal: psycopg's list dumper
             # costs more than the query for a hundred thousand ids.
             literal = "{" + ",".join(str(int(i)) for i in participant_ids) + "}"
-            cursor.execute(
-                f"SELECT {columns} FROM {table} "  # noqa: S608
-                "WHERE participant_id = ANY(%s::bigint[])",
-                [literal],
-            )
+            cursor.execute(select + "WHERE participant_id = ANY(%s::bigint[])", [literal])
             rows = cursor.fetchall()
     else:
         for chunk in _chunks(participant_ids, 900):
-            cursor.execute(
-                f"SELECT {columns} FROM {table} "  # noqa: S608
-                f"WHERE participant_id IN ({', '.join(['%s'] * len(chunk))})",
-                chunk,
-            )
+            marks = ", ".join(["%s"] * len(chunk))
+            cursor.execute(select + f"WHERE participant_id IN ({marks})", chunk)
             rows.extend(cursor.fetchall())
-    frame = pd.DataFrame.from_records(rows, columns=list(STORED_READ))
+    opened = [
+        decrypt_bytes(features, context=FEATURE_CONTEXT).decode("utf-8").split(SEP)
+        for _, _, features in rows
+    ]
     out: dict[str, Any] = {}
-    for column in STORED_READ:
-        values = frame[column]
-        if column in ("participant_id", "alias_id", "dob_year"):
-            out[column] = values.astype("Int64")
-        else:  # text: None where NULL already (only the integer columns are converted)
+    for index, column in enumerate(STORED_COLUMNS):
+        values = [v[index] or None for v in opened]
+        if column in LIST_COLUMNS:
+            out[column] = [v.split(" ") if v else None for v in values]
+        elif column == "dob_year":
+            out[column] = pd.array([int(v) if v else None for v in values], dtype="Int64")
+        else:
             out[column] = values
-    for column in LIST_COLUMNS:
-        out[column] = [v.split(" ") if v else None for v in out[column]]
-    pids = frame["participant_id"].astype("int64").astype(str)
-    aliases = out["alias_id"]
-    out["unique_id"] = ("p" + pids).where(aliases.isna(), "a" + aliases.astype(str))
-    out["booking_id"] = pd.Series([None] * len(frame), dtype=object)
+    pids = [pid for pid, _, _ in rows]
+    aliases = [alias for _, alias, _ in rows]
+    out["participant_id"] = pd.array(pids, dtype="Int64")
+    out["alias_id"] = pd.array(aliases, dtype="Int64")
+    out["unique_id"] = [
+        f"a{a}" if a is not None else f"p{p}" for p, a in zip(pids, aliases, strict=True)
+    ]
+    out["booking_id"] = [None] * len(rows)
     return pd.DataFrame({c: out[c] for c in COLUMNS})
 
 
@@ -309,7 +324,8 @@ def _tf_lookup(
             {r[column] for r in left if r[column] is not None}
             | {v for v in right[column].dropna().unique()}
         )
-        for chunk in _chunks(values, 900):
+        clear_of = {keyed(v): v for v in values}  # the counts are kept by blind index
+        for chunk in _chunks(sorted(k for k in clear_of if k is not None), 900):
             marks = ", ".join(["%s"] * len(chunk))
             cursor.execute(
                 f"SELECT value, n FROM {table} "  # noqa: S608
@@ -317,7 +333,7 @@ def _tf_lookup(
                 [column, *chunk],
             )
             for value, n in cursor.fetchall():
-                counts[value] += int(n)
+                counts[clear_of[value]] += int(n)
         # Splink: cast(count(*) as float8) / count(col) over left + right (term_frequencies.py)
         lookup[column] = {value: float(counts[value]) / total for value in values if total}
     return lookup
