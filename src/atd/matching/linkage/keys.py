@@ -31,9 +31,11 @@ import time
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import pandas as pd
+from django.conf import settings
 from django.db import connection, transaction
 
 from atd.core.fieldcrypt import blind_index, decrypt_bytes, encrypt_bytes
@@ -105,7 +107,14 @@ SEP = "\x1f"  # no feature holds a control character (folded names, ISO dates, s
 
 
 def keyed(value: Any) -> str | None:
-    return None if value is None else blind_index(str(value), kind=KEY_KIND) or None
+    return None if value is None else _keyed(str(value), settings.ATD_INDEX_KEY_ID)
+
+
+@lru_cache(maxsize=1 << 18)
+def _keyed(value: str, key_id: str) -> str | None:
+    """Names, dates and places repeat across millions of rows: each is keyed once (the cache is
+    per index key: a rotated key keys afresh)."""
+    return blind_index(value, kind=KEY_KIND) or None
 
 
 def _sealed(row: dict[str, Any]) -> bytes:
@@ -200,15 +209,17 @@ def blocking_keys_refresh(participant_ids: Iterable[int]) -> int:
     return written
 
 
-def _keys_from(after_id: int, *, progress: Any = None) -> int:
-    """Keys of every participant above `after_id`, id range by id range (bounded memory)."""
+def _keys_from(after_id: int, *, progress: Any = None, count: bool = True) -> int:
+    """Keys of every participant above `after_id`, id range by id range (bounded memory);
+    their term-frequency counts too unless the caller recounts the whole table after."""
     top = people_selectors.participant_max_id()
     written = 0
     for after in range(after_id, top, REBUILD_RANGE):
         until = min(after + REBUILD_RANGE, top)
         rows = participant_rows(selectors.participants_for_linkage(after_id=after, until_id=until))
         _keys_write(rows)
-        _counts_apply(_counted(_tf_values(rows), 1))
+        if count:
+            _counts_apply(_counted(_tf_values(rows), 1))
         written += len(rows)
         if progress is not None:
             progress(until, top)
@@ -219,8 +230,26 @@ def blocking_keys_rebuild(*, progress: Any = None) -> int:
     """The whole table from the people tables, id range by id range (`atd match
     --rebuild-keys`; after a bulk load that bypassed the people services)."""
     BlockingKey.objects.all().delete()
+    written = _keys_from(0, progress=progress, count=False)
+    _counts_recount()
+    return written
+
+
+def _counts_recount() -> None:
+    """The counts table from the key table, in one statement per kind (after a rebuild)."""
+    counts, keys = BlockingKeyCount._meta.db_table, BlockingKey._meta.db_table
     BlockingKeyCount.objects.all().delete()
-    return _keys_from(0, progress=progress)
+    selects = [f"SELECT '{TOTAL}', '*', count(*) FROM {keys}"]  # noqa: S608 - fixed names
+    for column in TF_COLUMNS:
+        selects.append(f"SELECT '{TOTAL}', '{column}', count({column}) FROM {keys}")  # noqa: S608
+        selects.append(
+            f"SELECT '{column}', {column}, count(*) FROM {keys} "  # noqa: S608
+            f"WHERE {column} IS NOT NULL GROUP BY {column}"
+        )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {counts} (column_name, value, n) {' UNION ALL '.join(selects)}"  # noqa: S608
+        )
 
 
 def blocking_keys_catch_up() -> int:
