@@ -32,9 +32,18 @@ def rebalance_plan(loads: dict[int, int], *, tolerance: int = 1) -> list[tuple[i
 def fleet_state(*, open_alert: bool, fix_age: timedelta, no_signal_after: timedelta) -> str:
     """A dot on the fleet map: "alert" while an alert waits for acknowledgement, else
     "no_signal" once the last fix is older than the device kind's no-signal limit, else "ok"."""
+    return fleet_state_seconds(
+        open_alert=open_alert,
+        fix_age_s=fix_age.total_seconds(),
+        no_signal_after_s=no_signal_after.total_seconds(),
+    )
+
+
+def fleet_state_seconds(*, open_alert: bool, fix_age_s: float, no_signal_after_s: float) -> str:
+    """`fleet_state` with the ages in seconds (the map computes a whole office's at once)."""
     if open_alert:
         return "alert"
-    if fix_age > no_signal_after:
+    if fix_age_s > no_signal_after_s:
         return "no_signal"
     return "ok"
 

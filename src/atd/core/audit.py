@@ -34,12 +34,31 @@ from atd.core.models import AuditChainHead, AuditEntry
 _Row = TypeVar("_Row", bound=Model)
 
 
+# Characters of ids one entry holds. A longer list is never cut: it is named over several
+# consecutive entries (see _id_parts), so a search by object id still finds every read.
+OBJECT_IDS_MAX = 20_000
+
+
 def _object_ids(ids: Iterable[Any] | Any) -> str:
     if ids is None:
         return ""
     if isinstance(ids, str | int):
         return str(ids)
-    return ",".join(str(i) for i in ids)
+    return ",".join(map(str, ids))
+
+
+def _id_parts(text: str) -> list[str]:
+    """The id list in parts of at most OBJECT_IDS_MAX characters, each cut at a comma (whole
+    ids only). A supervisor's fleet map names 10,000 participants (~60,000 characters)."""
+    parts: list[str] = []
+    while len(text) > OBJECT_IDS_MAX:
+        cut = text.rfind(",", 0, OBJECT_IDS_MAX + 1)
+        if cut <= 0:  # no comma: not a list of ids; kept whole rather than cut mid-value
+            break
+        parts.append(text[:cut])
+        text = text[cut + 1 :]
+    parts.append(text)
+    return parts
 
 
 # Entries of one page's reads, written together when the page is done (see audit_batch).
@@ -57,7 +76,11 @@ def audit_record(
 ) -> AuditEntry:
     """Appends one entry. Joins the caller's transaction, so a rolled-back change leaves no
     entry; reads call it outside one and get their own short transaction (or, inside
-    `audit_batch`, one shared transaction at the end of the batch)."""
+    `audit_batch`, one shared transaction at the end of the batch).
+
+    Ids longer than one entry holds (OBJECT_IDS_MAX characters) are named over consecutive
+    entries written together, the reason of each ending "(ids part i of n)"; the first is
+    returned."""
     who: Actor = actor_for(actor)
     ctx = request_context.current()
     values: dict[str, Any] = {
@@ -67,18 +90,30 @@ def audit_record(
         "role": str(who.role)[:32],
         "action": action[:64],
         "object_type": object_type[:64],
-        "object_ids": _object_ids(object_ids)[:20000],
+        "object_ids": "",
         "outcome": outcome[:16],
         "reason": (reason or "")[:500],
         "request_id": ctx.request_id[:64],
         "source_ip": ctx.source_ip[:64],
         "client_request_id": ctx.client_request_id[:64],
     }
+    parts = _id_parts(_object_ids(object_ids))
+    if len(parts) == 1:
+        batch = [{**values, "object_ids": parts[0]}]
+    else:
+        batch = [
+            {
+                **values,
+                "object_ids": part,
+                "reason": f"{(reason or '')[:470]} (ids part {n} of {len(parts)})".lstrip(),
+            }
+            for n, part in enumerate(parts, start=1)
+        ]
     pending = _pending.get()
     if pending is not None and not transaction.get_connection().in_atomic_block:
-        pending.append(values)
-        return AuditEntry(**values)  # not saved yet: written when the batch ends
-    return _append([values], stamp=True)[0]
+        pending.extend(batch)
+        return AuditEntry(**batch[0])  # not saved yet: written when the batch ends
+    return _append(batch, stamp=True)[0]
 
 
 def read_one_audited(

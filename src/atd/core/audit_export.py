@@ -9,12 +9,11 @@ import hashlib
 from collections.abc import Iterable
 from typing import Any
 
-from atd.core.audit import audit_record
+from atd.core.audit import OBJECT_IDS_MAX, audit_record
 from atd.core.models import AuditEntry
 
-# What one entry's object_ids holds (audit_record cuts longer lists; an export must never be
-# recorded as a silently shortened list).
-OBJECT_IDS_MAX = 20_000
+# OBJECT_IDS_MAX: what one entry's object_ids holds (audit_record names a longer list over
+# several entries; an export names it only when it fits in one, and always its digest).
 
 
 def export_ids_digest(ids: Iterable[Any]) -> tuple[str, int, str]:

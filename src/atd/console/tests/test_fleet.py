@@ -94,6 +94,61 @@ def test_the_officer_sees_their_caseload_and_the_supervisor_the_office(
     assert 'id="fleet-map"' in page and "basemap/us.geojson" in page
 
 
+def test_the_admin_sees_every_office_and_every_read_names_its_ids(
+    world: Any, client_for: Any
+) -> None:
+    mine = _wear(world, "officer_a", "F-1", minutes_ago=2)
+    colleague = _wear(world, "specialist_a", "F-2", minutes_ago=31)
+    other_office = _wear(world, "office_b", "F-3", minutes_ago=29)
+    admin = client_for("admin").get("/map.json").json()
+    points = {p[0]: p for p in admin["points"]}
+    assert set(points) == {mine, colleague, other_office}
+    # The age comes from the database: whole minutes since the fix; a gps_ankle goes grey
+    # after 30 minutes.
+    assert (points[mine][3], points[mine][4]) == ("ok", 2)
+    assert (points[colleague][3], points[colleague][4]) == ("no_signal", 31)
+    assert (points[other_office][3], points[other_office][4]) == ("ok", 29)
+    assert points[mine][1:3] == [41.88, -87.63]
+    assert admin["counts"] == {"ok": 2, "no_signal": 1, "alert": 0}
+    entry = AuditEntry.objects.filter(action="fleet.read").order_by("-id").first()
+    assert entry is not None and entry.reason == "fleet map"
+    assert entry.object_ids == ",".join(str(i) for i in sorted(points))
+    assert entry.actor_label == world.user("admin").username or entry.actor_id == (
+        world.user("admin").pk
+    )
+    # The officer's read names their caseload only.
+    client_for("case_officer").get("/map.json")
+    entry = AuditEntry.objects.filter(action="fleet.read").order_by("-id").first()
+    assert entry is not None and entry.object_ids == str(mine)
+
+
+def test_the_positions_are_gzipped_for_a_browser_and_odd_parameters_change_nothing(
+    world: Any, client_for: Any
+) -> None:
+    import gzip
+    import json
+
+    mine = _wear(world, "officer_a", "F-1", minutes_ago=2)
+    _wear(world, "specialist_a", "F-2", minutes_ago=3)
+    _wear(world, "office_b", "F-3", minutes_ago=4)
+    admin = client_for("admin")
+    plain = admin.get("/map.json")  # (gzip leaves answers under 200 bytes alone)
+    assert plain["Content-Type"] == "application/json" and "Content-Encoding" not in plain
+    packed = admin.get("/map.json", HTTP_ACCEPT_ENCODING="gzip, deflate, br")
+    assert packed.status_code == 200 and packed["Content-Encoding"] == "gzip"
+    assert "Accept-Encoding" in packed["Vary"]
+    body = json.loads(gzip.decompress(packed.content))
+    assert body["points"] == plain.json()["points"] and len(body["points"]) == 3
+    client = client_for("case_officer")
+    before = AuditEntry.objects.filter(action="fleet.read").count()
+    for query in ("?since=NaN", "?since=-1e999&x=%FF", "?page=999999999999999999999"):
+        odd = client.get("/map.json" + query)
+        assert odd.status_code == 200 and [p[0] for p in odd.json()["points"]] == [mine]
+    assert client.get("/map.json?since=%00").status_code == 400  # refused before the view
+    assert AuditEntry.objects.filter(action="fleet.read").count() == before + 3
+    assert client_for("auditor").get("/map.json", HTTP_ACCEPT_ENCODING="gzip").status_code == 403
+
+
 def test_track_history_takes_a_from_and_a_to_of_at_most_31_days(
     world: Any, client_for: Any
 ) -> None:
