@@ -427,7 +427,7 @@ def main() -> None:  # noqa: PLR0915 - one run, in order
         )
         door = spawn([*atd, "serve", "--workers", "2", "--port", str(door_port)], env, "door")
         rss.roots.append(door.pid)
-        wait_port(door_port)
+        wait_port(door_port, timeout=180)  # a loaded machine can take long to import Django
         time.sleep(1)
         started = time.monotonic()
         real = wrk_run(door_port, devices_file, base_ts)
