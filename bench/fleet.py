@@ -291,7 +291,8 @@ def wrk_run(port: int, devices_file: Path, base_ts: int) -> dict[str, float]:
 def main() -> None:  # noqa: PLR0915 - one run, in order
     from atd.testing.cluster import NatsCluster, free_ports
 
-    var = bench_django(postgres_db="atd_bench_fleet")
+    # BENCH_FLEET_DB: another database name, so a run does not drop another engineer's.
+    var = bench_django(postgres_db=os.environ.get("BENCH_FLEET_DB") or "atd_bench_fleet")
     from atd.core import clock
     from atd.telemetry.partitions import partitions_create_ahead
 
@@ -426,7 +427,7 @@ def main() -> None:  # noqa: PLR0915 - one run, in order
         )
         door = spawn([*atd, "serve", "--workers", "2", "--port", str(door_port)], env, "door")
         rss.roots.append(door.pid)
-        wait_port(door_port)
+        wait_port(door_port, timeout=180)  # a loaded machine can take long to import Django
         time.sleep(1)
         started = time.monotonic()
         real = wrk_run(door_port, devices_file, base_ts)

@@ -517,6 +517,10 @@ ATD_NATS_DEDUP_WINDOW_S = env_int("ATD_NATS_DEDUP_WINDOW_S", 600, minimum=1)
 ATD_NATS_ACK_WAIT_S = env_int("ATD_NATS_ACK_WAIT_S", 60, minimum=1)
 ATD_NATS_MAX_BYTES = env_int("ATD_NATS_MAX_BYTES", 8 * 1024**3, minimum=1024**2)
 ATD_DOOR_AUTH_CACHE_S = env_int("ATD_DOOR_AUTH_CACHE_S", 30, minimum=0)
+# Group commit in the lean door: requests arriving within this many milliseconds (or until
+# ATD_DOOR_PACK_MAX are waiting) share one append per partition (docs/telemetry.md).
+ATD_DOOR_PACK_WINDOW_MS = env_int("ATD_DOOR_PACK_WINDOW_MS", 2, minimum=0)
+ATD_DOOR_PACK_MAX = env_int("ATD_DOOR_PACK_MAX", 256, minimum=1)
 ATD_TELEMETRY_ZONE_CACHE_S = env_int(
     "ATD_TELEMETRY_ZONE_CACHE_S", 0 if _testing else 900, minimum=0
 )

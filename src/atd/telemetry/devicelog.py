@@ -44,7 +44,10 @@ H_SERIAL = "Atd-Serial"
 H_TRUSTED = "Atd-Trusted"
 H_TOPIC = "Atd-Topic"
 H_MSG_ID = "Nats-Msg-Id"
-H_PACK = "Atd-Pack"  # "1": the body is several raw MQTT messages (pack_mqtt)
+# "1": the body is several device messages (pack_encode). In an MQTT pack (Atd-Via: mqtt) each
+# member is a topic and a raw MQTT payload; in a door's pack (Atd-Via: osmand or http, Atd-Trusted:
+# 1) each member is a device serial and the JSON array of that device's authenticated records.
+H_PACK = "Atd-Pack"
 # A pack holds at most this many bytes of MQTT payloads (NATS' default max_payload is 1 MB); a
 # payload larger than that travels alone, as before.
 PACK_MAX_BYTES = 256 * 1024
@@ -194,28 +197,48 @@ def messages_for_mqtt_packed(
             continue
         by_partition.setdefault(partition_of(serial, cfg.partitions), []).append((topic, payload))
     for partition, items in by_partition.items():
-        start = 0
-        while start < len(items):
-            size, stop = 0, start
-            while stop < len(items) and stop - start < PACK_MAX_MESSAGES:
-                size += len(items[stop][1]) + len(items[stop][0]) + 8
-                if size > PACK_MAX_BYTES and stop > start:
-                    break
-                stop += 1
-            body = pack_encode(items[start:stop])
-            out.append(
-                LogMessage(
-                    cfg.subject_of(partition),
-                    body,
-                    {
-                        H_VIA: "mqtt",
-                        H_PACK: "1",
-                        H_MSG_ID: f"pack:{hashlib.blake2b(body, digest_size=16).hexdigest()}",
-                    },
-                )
-            )
-            start = stop
+        for chunk in pack_chunks(items):
+            out.append(pack_message(cfg, partition, chunk, via="mqtt"))
     return out
+
+
+def pack_chunks(items: Sequence[tuple[str, bytes]]) -> list[Sequence[tuple[str, bytes]]]:
+    """Consecutive runs of `items` (order kept) that fit PACK_MAX_MESSAGES / PACK_MAX_BYTES."""
+    out: list[Sequence[tuple[str, bytes]]] = []
+    start = 0
+    while start < len(items):
+        size, stop = 0, start
+        while stop < len(items) and stop - start < PACK_MAX_MESSAGES:
+            size += len(items[stop][1]) + len(items[stop][0]) + 8
+            if size > PACK_MAX_BYTES and stop > start:
+                break
+            stop += 1
+        out.append(items[start:stop])
+        start = stop
+    return out
+
+
+def pack_message(
+    cfg: LogConfig,
+    partition: int,
+    items: Sequence[tuple[str, bytes]],
+    *,
+    via: str,
+    trusted: bool = False,
+) -> LogMessage:
+    """One log message holding `items` (all of one partition). Its `Nats-Msg-Id` is a hash of
+    its bytes, so the log drops a retried append of the very same pack; a member's own
+    de-duplication is its sender's (the bridge's or the door's window) and, in the end, the
+    database's unique keys."""
+    body = pack_encode(items)
+    headers = {
+        H_VIA: via,
+        H_PACK: "1",
+        H_MSG_ID: f"pack:{hashlib.blake2b(body, digest_size=16).hexdigest()}",
+    }
+    if trusted:
+        headers[H_TRUSTED] = "1"
+    return LogMessage(cfg.subject_of(partition), body, headers)
 
 
 def submission_of(headers: dict[str, str] | None, body: bytes) -> Submission:
@@ -335,20 +358,40 @@ class DeviceLog:
 
     async def append(self, messages: Sequence[LogMessage]) -> int:
         """Appends all, concurrently; returns how many were repeats JetStream dropped."""
-        if self.js is None or self.loop is not asyncio.get_running_loop():
-            await self.connect()
+        outcomes = await self.append_each(messages)
+        for outcome in outcomes:
+            if isinstance(outcome, LogFull):
+                raise outcome
+        return sum(1 for o in outcomes if o is True)
+
+    async def append_each(self, messages: Sequence[LogMessage]) -> list[bool | LogFull]:
+        """Appends all, concurrently; per message, in order: True (a repeat JetStream dropped:
+        stored before), False (stored now) or LogFull (not acknowledged: it may or may not
+        be in the log, so its sender must answer the device with an error)."""
         from nats.errors import Error as NatsError
 
         try:
-            acks = await asyncio.gather(
-                *(
-                    self.js.publish(m.subject, m.body, stream=self.cfg.stream, headers=m.headers)
-                    for m in messages
-                )
-            )
-        except (TimeoutError, NatsError) as exc:
-            raise LogFull(str(exc) or type(exc).__name__) from exc
-        return sum(1 for a in acks if a.duplicate)
+            if self.js is None or self.loop is not asyncio.get_running_loop():
+                await self.connect()
+        except (TimeoutError, OSError, NatsError) as exc:
+            full = LogFull(str(exc) or type(exc).__name__)
+            return [full for _ in messages]
+        results = await asyncio.gather(
+            *(
+                self.js.publish(m.subject, m.body, stream=self.cfg.stream, headers=m.headers)
+                for m in messages
+            ),
+            return_exceptions=True,
+        )
+        outcomes: list[bool | LogFull] = []
+        for result in results:
+            if isinstance(result, (TimeoutError, NatsError)):
+                outcomes.append(LogFull(str(result) or type(result).__name__))
+            elif isinstance(result, BaseException):
+                raise result
+            else:
+                outcomes.append(bool(result.duplicate))
+        return outcomes
 
     async def close(self) -> None:
         if self.nc is not None:
@@ -485,7 +528,7 @@ class LogIngestWorker:
             headers = msg.headers or {}
             via = headers.get(H_VIA, "http")
             if headers.get(H_PACK) == "1":
-                self._unpack(msg.data, via, by_via)
+                self._unpack(msg.data, headers, by_via)
                 continue
             try:
                 by_via.setdefault(via, []).append(submission_of(headers, msg.data))
@@ -515,21 +558,31 @@ class LogIngestWorker:
             via=via[:8], reason="malformed", payload=payload[:20_000], serial=serial
         )
 
-    def _unpack(self, body: bytes, via: str, by_via: dict[str, list[Submission]]) -> None:
-        """A pack of MQTT messages: each is judged alone, so one unreadable payload is a dead
-        letter of its own and the others go on."""
+    def _unpack(
+        self, body: bytes, headers: dict[str, str], by_via: dict[str, list[Submission]]
+    ) -> None:
+        """A pack: each member is judged alone, so one unreadable member is a dead letter of
+        its own and the others go on. An MQTT pack's member (topic, payload) is read as the MQTT
+        worker reads a message; a door's (serial, records) as a door's single log message."""
         from atd.telemetry.mqtt import message_decode, serial_of_topic
 
+        via = headers.get(H_VIA, "http")
         try:
             items = pack_decode(body)
         except ValueError:
             self._malformed(via, body, "")
             return
-        for topic, payload in items:
+        for name, payload in items:
             try:
-                by_via.setdefault(via, []).append(message_decode(topic, payload))
+                if via == "mqtt":
+                    submission = message_decode(name, payload)
+                else:
+                    member = {H_VIA: via, H_SERIAL: name, H_TRUSTED: headers.get(H_TRUSTED, "")}
+                    submission = submission_of(member, payload)
+                by_via.setdefault(via, []).append(submission)
             except (ValueError, UnicodeDecodeError):
-                self._malformed(via, payload, serial_of_topic(topic) or "")
+                serial = (serial_of_topic(name) or "") if via == "mqtt" else name
+                self._malformed(via, payload, serial)
 
     def _one_by_one(self, submissions: Sequence[Submission], via: str) -> None:
         from django.db import InterfaceError, OperationalError

@@ -5,7 +5,10 @@ answers `/api/telemetry/osmand` (GET, POST) and `POST /api/telemetry` itself, wi
 request/middleware stack: it authenticates the device from a cache that expires
 (ATD_DOOR_AUTH_CACHE_S), decodes and validates each record with the pipeline's own functions
 (`record_decode`, `record_time_problem`, `fix_value_problem`), appends the good ones to the log,
-and answers only after JetStream acknowledged the append. Everything else, and batches sent
+and answers only after JetStream acknowledged the append. Group commit (`groupcommit.py`):
+the records of concurrent requests arriving within ATD_DOOR_PACK_WINDOW_MS are packed per
+partition into one append, and each request is answered once its pack is acknowledged (a failed
+append answers every member 503). Everything else, and batches sent
 with an integration key (gateways: few callers, large batches), goes to Django as before.
 Without ATD_NATS_URL everything goes to Django, which runs the pipeline in-process.
 
@@ -31,7 +34,8 @@ from atd.core import clock
 from atd.core.errors import DomainError, Unauthorized
 from atd.devices.selectors import DeviceIdentity, device_secret_matches, devices_for_ingest
 from atd.telemetry.config import TelemetryConfig, telemetry_config
-from atd.telemetry.devicelog import DeviceLog, LogConfig, LogFull, log_config, message_for_records
+from atd.telemetry.devicelog import DeviceLog, LogConfig, LogFull, log_config
+from atd.telemetry.groupcommit import GroupCommit, Member
 from atd.telemetry.rules.records import (
     CREDENTIAL_REASONS,
     CREDENTIAL_REFUSED,
@@ -157,6 +161,17 @@ class TelemetryDoor:
         self.cfg = cfg if cfg is not None else log_config()
         self.devices = DeviceCache(settings.ATD_DOOR_AUTH_CACHE_S)
         self.log = DeviceLog(self.cfg) if self.cfg is not None else None
+        # Group commit: concurrent requests share one append per partition (groupcommit.py).
+        self.packer = (
+            GroupCommit(
+                self.log,
+                self.cfg,
+                window_s=settings.ATD_DOOR_PACK_WINDOW_MS / 1000,
+                max_members=settings.ATD_DOOR_PACK_MAX,
+            )
+            if self.log is not None and self.cfg is not None
+            else None
+        )
 
     def ours(self, scope: Scope) -> bool:
         if self.log is None or scope["type"] != "http":
@@ -246,10 +261,12 @@ class TelemetryDoor:
         refused: Exception = await sync_to_async(_refuse_payload)(problem, body, via)
         return refused
 
-    async def append(self, messages: list[Any]) -> int:
-        assert self.log is not None
+    async def commit(self, via: str, members: list[Member]) -> None:
+        """Returns once every member is acknowledged by the log (in a pack shared with other
+        requests); a failed append answers 503, so the device retries."""
+        assert self.packer is not None
         try:
-            return await self.log.append(messages)
+            await self.packer.commit(via, members)
         except LogFull as exc:
             raise Refused(
                 503,
@@ -292,14 +309,7 @@ class TelemetryDoor:
                 # As the view: one answer for both, so serials cannot be enumerated.
                 raise Unauthorized(detail=CREDENTIAL_REFUSED)
             raise record_rejected(problem)
-        assert self.cfg is not None
-        await self.append(
-            [
-                message_for_records(
-                    self.cfg, serial=item.serial, via="osmand", records=[without_key(record)]
-                )
-            ]
-        )
+        await self.commit("osmand", [Member.of(item.serial, [without_key(record)])])
         return 200, b"text/plain", b"OK"
 
     # --- JSON batch -----------------------------------------------------------------------
@@ -345,13 +355,9 @@ class TelemetryDoor:
             record = without_key(records[index])
             record["device"] = item.serial
             by_serial.setdefault(item.serial, []).append(record)
-        assert self.cfg is not None
-        messages = [
-            message_for_records(self.cfg, serial=s, via="http", records=rs)
-            for s, rs in by_serial.items()
-        ]
-        if messages:
-            await self.append(messages)
+        members = [Member.of(s, rs) for s, rs in by_serial.items()]
+        if members:
+            await self.commit("http", members)
         rejected += refused_auth + refused_values
         if rejected:
             await sync_to_async(_dead_letters_write)(

@@ -261,3 +261,40 @@ def test_a_pack_is_judged_message_by_message_and_a_retried_pack_stored_once(
     reasons = sorted(DeadLetter.objects.values_list("reason", flat=True))
     assert reasons == ["bad_credential", "malformed", "malformed"]
     assert log_backlog(stream_cfg) == 0
+
+
+@pytest.mark.nats
+@pytest.mark.django_db(transaction=True)
+def test_a_door_pack_is_judged_member_by_member(world: Any, stream_cfg: LogConfig) -> None:
+    """The door's group commit packs (serial, records) members; the worker reads them with the
+    bridge's reader, and a bad member is its own dead letter while the others are stored."""
+    from atd.telemetry.devicelog import pack_message
+
+    t = make_tracked(world)
+    other = make_tracked(world, "specialist_a")
+    good = [(t.serial, records_body(r)) for r in fix_records(t, 10)]
+    bad = [
+        (t.serial, b"\xff not json"),  # unreadable: malformed
+        (t.serial, records_body([{"time": clock.now().isoformat(), "lat": 95, "lon": 1}])),
+        ("GHOST", records_body([{"time": clock.now().isoformat(), "lat": 1, "lon": 1}])),
+    ]
+    theirs = [(other.serial, records_body(r)) for r in fix_records(other, 3)]
+    items = [*good[:5], *bad, *theirs, *good[5:]]
+    packs = [pack_message(stream_cfg, 0, items, via="osmand", trusted=True)]
+
+    async def go() -> None:
+        door = DeviceLog(stream_cfg)
+        try:
+            await door.append(packs)
+        finally:
+            await door.close()
+
+    asyncio.run(go())
+    worker = LogIngestWorker(stream_cfg, batch_size=1000, max_wait_s=0.05)
+    asyncio.run(worker.run(idle_exit_s=0.5))
+    assert Position.objects.filter(device_id=t.device_id).count() == 10
+    assert Position.objects.filter(device_id=other.device_id).count() == 3
+    reasons = sorted(DeadLetter.objects.values_list("reason", flat=True))
+    assert reasons == ["bad_coordinates", "malformed", "unknown_device"]
+    assert set(DeadLetter.objects.values_list("via", flat=True)) == {"osmand"}
+    assert log_backlog(stream_cfg) == 0

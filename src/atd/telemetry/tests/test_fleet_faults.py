@@ -1,7 +1,9 @@
 """Cluster and fault test: a 3-node NATS cluster with a file-backed 3-replica stream, ingest
 workers, and a throwaway PostgreSQL. Under load: kill -9 a NATS node (the stream's leader),
 then an ingest worker, then restart PostgreSQL (immediate stop: crash recovery). Afterwards
-every fix the log acknowledged (what a door answers a device on) is stored exactly once."""
+every fix the log acknowledged (what a door answers a device on) is stored exactly once. The
+fixes go through the door's group commit (packs per partition), so a pack whose append fails
+over a node kill is answered as a whole and retried."""
 
 from __future__ import annotations
 
@@ -22,10 +24,10 @@ from atd.telemetry.devicelog import (
     DeviceLog,
     LogFull,
     log_config,
-    message_for_records,
     nats_connect,
     stream_ensure,
 )
+from atd.telemetry.groupcommit import GroupCommit, Member
 from atd.testing.cluster import NatsCluster, ThrowawayPostgres
 from atd.testing.services import require_nats_server
 
@@ -176,7 +178,8 @@ async def _load(
             await asyncio.sleep(0.5)
     workers.append(await asyncio.to_thread(_worker, env, 0))
     workers.append(await asyncio.to_thread(_worker, env, 1))
-    door = DeviceLog(cfg)
+    devicelog = DeviceLog(cfg)
+    door = GroupCommit(devicelog, cfg)  # the lean door's group commit: packs per partition
     start = datetime.now(tz=UTC).replace(microsecond=0) - timedelta(hours=2)
     acked: set[tuple[int, datetime]] = set()
     faults = {FIXES // 4: "node", FIXES // 2: "worker", 3 * FIXES // 4: "postgres"}
@@ -187,11 +190,11 @@ async def _load(
         serial, device_id = devices[i % len(devices)]
         moment = start + timedelta(seconds=i)
         record = {"time": moment.isoformat(), "lat": 41.88 + (i % 50) * 1e-5, "lon": -87.63}
-        msg = message_for_records(cfg, serial=serial, via="osmand", records=[record])
+        member = Member.of(serial, [record])
         async with sem:
             for _attempt in range(200):  # a device retries until it gets its answer
                 try:
-                    await door.append([msg])
+                    await door.commit("osmand", [member])
                     acked.add((device_id, moment))
                     return
                 except LogFull:
@@ -217,6 +220,6 @@ async def _load(
         if i % 200 == 199:
             await asyncio.sleep(0.05)  # a steady load, not one burst
     await asyncio.gather(*tasks)
-    await door.close()
+    await devicelog.close()
     assert done_faults[0].startswith("node") and done_faults[1:] == ["worker 0", "postgres"]
     return acked
