@@ -14,7 +14,7 @@ from atd.core.form_actions import form_action, not_found_as_404
 
 def _request() -> HttpRequest:
     request = RequestFactory().post("/x")
-    request.session = {}  # type: ignore[attr-defined]
+    request.session = {}  # type: ignore[assignment]
     request._messages = FallbackStorage(request)  # type: ignore[attr-defined]
     return request
 
