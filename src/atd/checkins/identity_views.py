@@ -6,14 +6,15 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from atd.checkins import identity_selectors as selectors
 from atd.checkins import services
 from atd.checkins.choices import EnrolmentSource
-from atd.core.errors import DomainError, NotFound
+from atd.core.errors import DomainError
+from atd.core.form_actions import form_action, not_found_as_404
 from atd.core.roles import Role
 from atd.core.scope import scope_for
 from atd.core.uploads import upload_bytes_read
@@ -46,26 +47,32 @@ def photo_response(photo: selectors.ServedPhoto, name: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def enrolment_photo(request: HttpRequest, participant_id: int) -> HttpResponse:
     scope = scope_for(request, STAFF)
-    try:
-        if request.method == "POST":
-            upload = request.FILES.get("photo")
-            if upload is None:
-                messages.error(request, "Not saved: choose or take a photo first.")
-                return redirect("checkins:enrolment_photo", participant_id=participant_id)
-            content = upload_bytes_read(
-                upload,
-                cap=int(settings.ATD_CHECKIN_PHOTO_MAX_BYTES),
-                hint="take a smaller photo",
-            )
-            services.enrolment_photo_record(
+    if request.method == "POST":
+        upload = request.FILES.get("photo")
+        if upload is None:
+            messages.error(request, "Not saved: choose or take a photo first.")
+            return redirect("checkins:enrolment_photo", participant_id=participant_id)
+        outcome = form_action(
+            request,
+            lambda: services.enrolment_photo_record(
                 actor=request.user,
                 scope=scope,
                 participant_id=participant_id,
-                content=content,
+                content=upload_bytes_read(
+                    upload,
+                    cap=int(settings.ATD_CHECKIN_PHOTO_MAX_BYTES),
+                    hint="take a smaller photo",
+                ),
                 source=request.POST.get("source", "")[:16],
-            )
-            messages.success(request, "Enrolment photo saved.")
+            ),
+            done="Enrolment photo saved.",
+            refused="Not saved",
+            why=_message,
+        )
+        if outcome.ok:
             return redirect("console:participant_detail", participant_id=participant_id)
+        return redirect("checkins:enrolment_photo", participant_id=participant_id)
+    with not_found_as_404():
         participant = participant_detail_read(
             scope=scope,
             actor=request.user,
@@ -73,11 +80,6 @@ def enrolment_photo(request: HttpRequest, participant_id: int) -> HttpResponse:
             reason="take enrolment photo",
         )
         current = selectors.enrolment_photo_summary(scope=scope, participant_id=participant_id)
-    except NotFound:
-        raise Http404 from None
-    except DomainError as exc:
-        messages.error(request, f"Not saved: {_message(exc)}")
-        return redirect("checkins:enrolment_photo", participant_id=participant_id)
     return render(
         request,
         "checkins/enrolment_photo.html",
@@ -93,15 +95,13 @@ def enrolment_photo(request: HttpRequest, participant_id: int) -> HttpResponse:
 @login_required
 def enrolment_photo_image(request: HttpRequest, enrolment_photo_id: int) -> HttpResponse:
     scope = scope_for(request, STAFF)
-    try:
+    with not_found_as_404():
         photo = selectors.enrolment_photo_serve(
             scope=scope,
             actor=request.user,
             photo_id=enrolment_photo_id,
             purpose=selectors.photo_purpose(request.GET.get("purpose")),
         )
-    except NotFound:
-        raise Http404 from None
     return photo_response(photo, f"enrolment-{enrolment_photo_id}")
 
 
@@ -121,34 +121,36 @@ def queue(request: HttpRequest) -> HttpResponse:
     )
 
 
+VERDICT_RECORDED = {
+    "match": "Recorded: match.",
+    "no_match": "Recorded: no match. An alert was raised for the officer.",
+    "unclear": "Recorded: unclear. A follow-up task was opened for the officer.",
+}
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def review(request: HttpRequest, checkin_id: int) -> HttpResponse:
     scope = scope_for(request, STAFF)
-    try:
-        if request.method == "POST":
-            result = services.identity_verdict_record(
+    if request.method == "POST":
+        form_action(
+            request,
+            lambda: services.identity_verdict_record(
                 actor=request.user,
                 scope=scope,
                 checkin_id=checkin_id,
                 verdict=request.POST.get("verdict", "")[:16],
                 note=request.POST.get("note", "")[:500],
-            )
-            done = {
-                "match": "Recorded: match.",
-                "no_match": "Recorded: no match. An alert was raised for the officer.",
-                "unclear": "Recorded: unclear. A follow-up task was opened for the officer.",
-            }
-            messages.success(request, done.get(result.verdict, "Recorded."))
-            return redirect("checkins:identity_review", checkin_id=checkin_id)
+            ),
+            done=lambda result: VERDICT_RECORDED.get(result.verdict, "Recorded."),
+            refused="Not recorded",
+            why=_message,
+        )
+        return redirect("checkins:identity_review", checkin_id=checkin_id)
+    with not_found_as_404():
         page = selectors.identity_review_read(
             scope=scope, actor=request.user, checkin_id=checkin_id
         )
-    except NotFound:
-        raise Http404 from None
-    except DomainError as exc:
-        messages.error(request, f"Not recorded: {_message(exc)}")
-        return redirect("checkins:identity_review", checkin_id=checkin_id)
     return render(request, "checkins/identity_review.html", {"r": page})
 
 
@@ -156,16 +158,16 @@ def review(request: HttpRequest, checkin_id: int) -> HttpResponse:
 @require_POST
 def follow_up_done(request: HttpRequest, identity_follow_up_id: int) -> HttpResponse:
     scope = scope_for(request, STAFF)
-    try:
-        services.identity_follow_up_close(
+    form_action(
+        request,
+        lambda: services.identity_follow_up_close(
             actor=request.user,
             scope=scope,
             follow_up_id=identity_follow_up_id,
             note=request.POST.get("note", "")[:500],
-        )
-        messages.success(request, "Follow-up done.")
-    except NotFound:
-        raise Http404 from None
-    except DomainError as exc:
-        messages.error(request, f"Not saved: {_message(exc)}")
+        ),
+        done="Follow-up done.",
+        refused="Not saved",
+        why=_message,
+    )
     return redirect("checkins:identity_queue")

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
 from atd.checkins import services
-from atd.core.errors import DomainError, NotFound
+from atd.core.form_actions import form_action
 from atd.core.scope import STAFF_CASE_ROLES, scope_for
 
 
@@ -23,20 +22,18 @@ def _back(participant_id: int) -> HttpResponse:
 @require_POST
 def mark_technical(request: HttpRequest, participant_id: int, miss_id: int) -> HttpResponse:
     scope = scope_for(request, STAFF_CASE_ROLES)
-    try:
-        services.ladder_miss_mark_technical(
+    form_action(
+        request,
+        lambda: services.ladder_miss_mark_technical(
             actor=request.user,
             scope=scope,
             participant_id=participant_id,
             miss_id=miss_id,
             note=request.POST.get("note", "")[:2000],
-        )
-    except NotFound:
-        raise Http404 from None
-    except DomainError as exc:
-        messages.error(request, f"Not changed: {exc}")
-        return _back(participant_id)
-    messages.success(request, "Marked technical: it no longer counts on the ladder.")
+        ),
+        done="Marked technical: it no longer counts on the ladder.",
+        refused="Not changed",
+    )
     return _back(participant_id)
 
 
@@ -44,18 +41,16 @@ def mark_technical(request: HttpRequest, participant_id: int, miss_id: int) -> H
 @require_POST
 def task_done(request: HttpRequest, participant_id: int, ladder_task_id: int) -> HttpResponse:
     scope = scope_for(request, STAFF_CASE_ROLES)
-    try:
-        services.ladder_task_complete(
+    form_action(
+        request,
+        lambda: services.ladder_task_complete(
             actor=request.user,
             scope=scope,
             participant_id=participant_id,
             task_id=ladder_task_id,
             note=request.POST.get("note", "")[:2000],
-        )
-    except NotFound:
-        raise Http404 from None
-    except DomainError as exc:
-        messages.error(request, f"Not changed: {exc}")
-        return _back(participant_id)
-    messages.success(request, "Task done.")
+        ),
+        done="Task done.",
+        refused="Not changed",
+    )
     return _back(participant_id)

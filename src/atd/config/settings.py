@@ -318,7 +318,12 @@ LOGGING = {
         }
     },
     "root": {"handlers": ["console"], "level": os.environ.get("ATD_LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},
+        # aiosmtpd (the demo outbox's SMTP server) logs every SMTP command at INFO.
+        "mail.log": {"level": "WARNING"},
+    },
 }
 
 # --- atd domain settings --------------------------------------------------

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -19,6 +18,7 @@ from atd.console.locate_pdf import locate_package_pdf
 from atd.core import clock
 from atd.core.audit import audit_record
 from atd.core.errors import DomainError, NotFound
+from atd.core.form_actions import form_action, not_found_as_404
 from atd.core.params import int_param
 from atd.core.roles import Role
 from atd.core.scope import Scope, scope_for
@@ -79,19 +79,20 @@ def _participant_of_case(scope: Scope, case_id: int) -> int:
 @require_POST
 def proposal_confirm(request: HttpRequest, alert_id: int) -> HttpResponse:
     scope = scope_for(request, CASE_ROLES)
-    try:
-        case_id = at_large.at_large_confirm(
+    outcome = form_action(
+        request,
+        lambda: at_large.at_large_confirm(
             actor=request.user,
             scope=scope,
             alert_id=alert_id,
             reason=request.POST.get("reason", ""),
-        )
-        messages.success(request, "The case is now at large.")
-        return _back(_participant_of_case(scope, case_id))
-    except NotFound:
-        raise Http404 from None
-    except DomainError as exc:
-        messages.error(request, f"Not confirmed: {exc}")
+        ),
+        done="The case is now at large.",
+        refused="Not confirmed",
+    )
+    if outcome.ok and outcome.value is not None:
+        with not_found_as_404():
+            return _back(_participant_of_case(scope, outcome.value))
     return _back(int_param(request.POST.get("participant_id")))
 
 
@@ -99,18 +100,17 @@ def proposal_confirm(request: HttpRequest, alert_id: int) -> HttpResponse:
 @require_POST
 def proposal_dismiss(request: HttpRequest, alert_id: int) -> HttpResponse:
     scope = scope_for(request, CASE_ROLES)
-    try:
-        at_large.at_large_dismiss(
+    form_action(
+        request,
+        lambda: at_large.at_large_dismiss(
             actor=request.user,
             scope=scope,
             alert_id=alert_id,
             reason=request.POST.get("reason", ""),
-        )
-        messages.success(request, "Proposal dismissed; the case is unchanged.")
-    except NotFound:
-        raise Http404 from None
-    except DomainError as exc:
-        messages.error(request, f"Not dismissed: {exc}")
+        ),
+        done="Proposal dismissed; the case is unchanged.",
+        refused="Not dismissed",
+    )
     return _back(int_param(request.POST.get("participant_id")))
 
 
@@ -118,47 +118,47 @@ def proposal_dismiss(request: HttpRequest, alert_id: int) -> HttpResponse:
 @require_POST
 def referral_open(request: HttpRequest, case_id: int) -> HttpResponse:
     scope = scope_for(request, CASE_ROLES)
-    try:
+    with not_found_as_404():
         pid = _participant_of_case(scope, case_id)
-        services.locate_referral_open(
+    form_action(
+        request,
+        lambda: services.locate_referral_open(
             actor=request.user,
             scope=scope,
             case_id=case_id,
             taken_by=request.POST.get("taken_by", ""),
             note=request.POST.get("note", ""),
-        )
-        messages.success(request, "Referred to the field team.")
-    except NotFound:
-        raise Http404 from None
-    except DomainError as exc:
-        messages.error(request, f"Not referred: {exc}")
+        ),
+        done="Referred to the field team.",
+        refused="Not referred",
+    )
     return _back(pid)
 
 
 def _referral_participant(scope: Scope, referral_id: int) -> int:
+    """The referral's participant; 404 when the referral is not in scope."""
     for r in selectors.locate_referral_get(scope=scope, referral_id=referral_id):
         return int(r.case.participant_id)
-    raise NotFound()
+    raise Http404
 
 
 @login_required
 @require_POST
 def referral_attempt(request: HttpRequest, referral_id: int) -> HttpResponse:
     scope = scope_for(request, CASE_ROLES)
-    try:
-        pid = _referral_participant(scope, referral_id)
-        services.locate_attempt_record(
+    pid = _referral_participant(scope, referral_id)
+    form_action(
+        request,
+        lambda: services.locate_attempt_record(
             actor=request.user,
             scope=scope,
             referral_id=referral_id,
             note=request.POST.get("note", ""),
             place=request.POST.get("place", ""),
-        )
-        messages.success(request, "Attempt recorded.")
-    except NotFound:
-        raise Http404 from None
-    except DomainError as exc:
-        messages.error(request, f"Not recorded: {exc}")
+        ),
+        done="Attempt recorded.",
+        refused="Not recorded",
+    )
     return _back(pid)
 
 
@@ -166,21 +166,20 @@ def referral_attempt(request: HttpRequest, referral_id: int) -> HttpResponse:
 @require_POST
 def referral_outcome(request: HttpRequest, referral_id: int) -> HttpResponse:
     scope = scope_for(request, CASE_ROLES)
-    try:
-        pid = _referral_participant(scope, referral_id)
-        services.locate_referral_outcome(
+    pid = _referral_participant(scope, referral_id)
+    form_action(
+        request,
+        lambda: services.locate_referral_outcome(
             actor=request.user,
             scope=scope,
             referral_id=referral_id,
             outcome=request.POST.get("outcome", ""),
             note=request.POST.get("note", ""),
             min_attempts=at_large.referral_min_attempts(),
-        )
-        messages.success(request, "Outcome recorded.")
-    except NotFound:
-        raise Http404 from None
-    except DomainError as exc:
-        messages.error(request, f"Not recorded: {exc}")
+        ),
+        done="Outcome recorded.",
+        refused="Not recorded",
+    )
     return _back(pid)
 
 
@@ -188,20 +187,20 @@ def referral_outcome(request: HttpRequest, referral_id: int) -> HttpResponse:
 @require_POST
 def case_reopen(request: HttpRequest, case_id: int) -> HttpResponse:
     scope = scope_for(request, CASE_ROLES)
-    try:
+    with not_found_as_404():
         pid = _participant_of_case(scope, case_id)
-        services.case_reopen(
+    form_action(
+        request,
+        lambda: services.case_reopen(
             actor=request.user,
             scope=scope,
             case_id=case_id,
             reopen_reason=request.POST.get("reopen_reason", ""),
             note=request.POST.get("note", ""),
-        )
-        messages.success(request, "Case reopened.")
-    except NotFound:
-        raise Http404 from None
-    except DomainError as exc:
-        messages.error(request, f"Not reopened: {exc}")
+        ),
+        done="Case reopened.",
+        refused="Not reopened",
+    )
     return _back(pid)
 
 

@@ -1,6 +1,6 @@
-"""The locate package as a PDF for the field team, in the house style of the report PDFs
-(reporting/pdf.py): a title block, key-value tables, striped tables with repeated headers,
-page numbers, and on every page who generated it, when, and why."""
+"""The locate package as a PDF for the field team, in the house style of every atd PDF
+(atd.core.pdf, shared with the report PDFs): a title block, key-value tables, striped tables
+with repeated headers, page numbers, and on every page who generated it, when, and why."""
 
 from __future__ import annotations
 
@@ -8,73 +8,34 @@ import io
 from collections.abc import Sequence
 from xml.sax.saxutils import escape
 
-from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
-from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import mm
-from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import (
-    BaseDocTemplate,
-    Flowable,
-    Frame,
-    PageTemplate,
-    Paragraph,
-    Spacer,
-    Table,
-    TableStyle,
-)
+from reportlab.platypus import Flowable, Paragraph, Spacer
 
 from atd.console.locate import LocatePackage
-
-PAGE = A4
-MARGIN = 15 * mm
-INK = colors.HexColor("#12263f")
-RULE = colors.HexColor("#c9d1dc")
-STRIPE = colors.HexColor("#f3f5f8")
-
-_styles = getSampleStyleSheet()
-TITLE = ParagraphStyle("locate-title", parent=_styles["Title"], alignment=0, textColor=INK)
-HEADING = ParagraphStyle("locate-h2", parent=_styles["Heading2"], textColor=INK, spaceBefore=8)
-BODY = ParagraphStyle("locate-body", parent=_styles["BodyText"], fontSize=9, leading=12)
-CELL = ParagraphStyle("locate-cell", parent=BODY, fontSize=8, leading=10)
-CELL_HEAD = ParagraphStyle(
-    "locate-cell-head", parent=CELL, fontName="Helvetica-Bold", fontSize=7, leading=9
+from atd.core.pdf import (
+    BODY,
+    CELL_HEAD,
+    HEADING,
+    TITLE,
+    content_width,
+    document,
+    key_values,
+    para,
+    striped_table,
 )
 
-
-def _para(value: object, style: ParagraphStyle = CELL) -> Paragraph:
-    return Paragraph(escape("" if value is None else str(value)), style)
+PAGE = A4
 
 
 def _table(header: Sequence[str], rows: Sequence[Sequence[object]], width: float) -> Flowable:
     if not rows:
         return Paragraph("None recorded.", BODY)
-    head = [_para(h, CELL_HEAD) for h in header]
-    body = [[_para(v) for v in row] for row in rows]
-    table = Table([head, *body], repeatRows=1, colWidths=[width / len(header)] * len(header))
-    style = [
-        ("LINEBELOW", (0, 0), (-1, 0), 0.8, INK),
-        ("LINEBELOW", (0, 1), (-1, -1), 0.25, RULE),
-        ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("TOPPADDING", (0, 0), (-1, -1), 2),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
-    ]
-    style += [("BACKGROUND", (0, r), (-1, r), STRIPE) for r in range(2, len(body) + 1, 2)]
-    table.setStyle(TableStyle(style))
-    return table
-
-
-def _key_values(pairs: Sequence[tuple[str, str]], width: float) -> Table:
-    table = Table(
-        [[_para(k, CELL_HEAD), _para(v, BODY)] for k, v in pairs],
-        colWidths=[width * 0.28, width * 0.72],
+    return striped_table(
+        [para(h, CELL_HEAD) for h in header],
+        [[para(v) for v in row] for row in rows],
+        [width / len(header)] * len(header),
     )
-    table.setStyle(
-        TableStyle(
-            [("LINEBELOW", (0, 0), (-1, -1), 0.25, RULE), ("VALIGN", (0, 0), (-1, -1), "TOP")]
-        )
-    )
-    return table
 
 
 def _t(moment: object) -> str:
@@ -85,32 +46,15 @@ def locate_package_pdf(pkg: LocatePackage) -> bytes:
     buffer = io.BytesIO()
     title = f"Locate package · A-{pkg.a_number}"
     stamp = f"Generated {_t(pkg.generated_at)} by {pkg.generated_by} · reason: {pkg.reason}"
-    doc = BaseDocTemplate(
+    doc = document(
         buffer,
         pagesize=PAGE,
-        leftMargin=MARGIN,
-        rightMargin=MARGIN,
-        topMargin=MARGIN,
-        bottomMargin=MARGIN + 6 * mm,
         title=title,
-        author="atd",
         creator="atd console",
-        invariant=1,
-        pageCompression=0,
+        footer=f"{title} · {stamp}",
+        footer_chars=150,
     )
-
-    def footer(canvas: Canvas, document: BaseDocTemplate) -> None:
-        canvas.saveState()
-        canvas.setFont("Helvetica", 7)
-        canvas.setFillColor(colors.HexColor("#4a5568"))
-        y = MARGIN - 2 * mm
-        canvas.drawString(MARGIN, y, f"{title} · {stamp}"[:150])
-        canvas.drawRightString(PAGE[0] - MARGIN, y, f"Page {document.page}")
-        canvas.restoreState()
-
-    frame = Frame(MARGIN, MARGIN + 6 * mm, PAGE[0] - 2 * MARGIN, PAGE[1] - 2 * MARGIN - 6 * mm)
-    doc.addPageTemplates([PageTemplate(id="page", frames=[frame], onPage=footer)])
-    width = PAGE[0] - 2 * MARGIN
+    width = content_width(PAGE)
     hearing = (
         f"{_t(pkg.hearing.at)}, {pkg.hearing.court} ({pkg.hearing.kind})" if pkg.hearing else "none"
     )
@@ -118,7 +62,7 @@ def locate_package_pdf(pkg: LocatePackage) -> bytes:
         Paragraph(escape(title), TITLE),
         Paragraph(escape("Confidential: for locating the participant only. " + stamp), BODY),
         Spacer(1, 4 * mm),
-        _key_values(
+        key_values(
             [
                 ("Name", pkg.name),
                 ("A-number", pkg.a_number),
@@ -128,6 +72,7 @@ def locate_package_pdf(pkg: LocatePackage) -> bytes:
                 ("Open hearing", hearing),
             ],
             width,
+            key_share=0.28,
         ),
         Paragraph("Last known positions", HEADING),
         _table(

@@ -6,7 +6,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -22,8 +21,9 @@ from atd.core.audit import audit_batch, audit_record
 from atd.core.audit_export import export_audit_record
 from atd.core.audit_selectors import AuditFilters, audit_search_read
 from atd.core.csv_export import EXPORT_MAX_ROWS, csv_response
-from atd.core.errors import DomainError, NotFound
+from atd.core.errors import NotFound
 from atd.core.extensions import dashboard_cards, ordered, participant_panels
+from atd.core.form_actions import form_action
 from atd.core.params import int_param, page_param
 from atd.core.roles import Role
 from atd.core.scope import Scope, scope_for
@@ -251,20 +251,19 @@ def _redirect_to_case_participant(scope: Scope, case_id: int) -> HttpResponse:
 @require_POST
 def case_status(request: HttpRequest, case_id: int) -> HttpResponse:
     scope = scope_for(request, CASE_ROLES)
-    try:
-        services.case_change_status(
+    form_action(
+        request,
+        lambda: services.case_change_status(
             actor=request.user,
             scope=scope,
             case_id=case_id,
             to_status=request.POST.get("to_status", ""),
             closure_reason=request.POST.get("closure_reason", ""),
             reason=request.POST.get("reason", ""),
-        )
-        messages.success(request, "Case status changed.")
-    except NotFound:
-        raise Http404 from None
-    except DomainError as exc:
-        messages.error(request, f"Not changed: {exc}")
+        ),
+        done="Case status changed.",
+        refused="Not changed",
+    )
     return _redirect_to_case_participant(scope, case_id)
 
 
@@ -272,22 +271,22 @@ def case_status(request: HttpRequest, case_id: int) -> HttpResponse:
 @require_POST
 def case_assignment(request: HttpRequest, case_id: int) -> HttpResponse:
     scope = scope_for(request, (Role.SUPERVISOR, Role.ADMIN))
-    try:
-        case = services.case_reassign(
+    outcome = form_action(
+        request,
+        lambda: services.case_reassign(
             actor=request.user,
             scope=scope,
             case_id=case_id,
             officer_id=int_param(request.POST.get("officer_id")),
             reason=request.POST.get("reason", ""),
-        )
-        messages.success(request, "Case reassigned.")
-    except NotFound:
-        raise Http404 from None
-    except DomainError as exc:
-        messages.error(request, f"Not reassigned: {exc}")
+        ),
+        done="Case reassigned.",
+        refused="Not reassigned",
+    )
+    if outcome.value is None:
         return _redirect_to_case_participant(scope, case_id)
     try:
-        return _redirect_to_case_participant(scope, case.pk)
+        return _redirect_to_case_participant(scope, outcome.value.pk)
     except NotFound:
         # Reassigned outside the caller's own scope (admin moving offices is still in scope).
         return redirect("console:participant_list")

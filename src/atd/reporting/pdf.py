@@ -15,39 +15,27 @@ from xml.sax.saxutils import escape
 
 from reportlab.graphics.charts.barcharts import HorizontalBarChart
 from reportlab.graphics.shapes import Drawing, String
-from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4, landscape
-from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import mm
-from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import (
-    BaseDocTemplate,
-    Flowable,
-    Frame,
-    PageBreak,
-    PageTemplate,
-    Paragraph,
-    Spacer,
-    Table,
-    TableStyle,
+from reportlab.platypus import BaseDocTemplate, Flowable, PageBreak, Paragraph, Spacer, Table
+
+from atd.core.pdf import (
+    BODY,
+    CELL,
+    CELL_HEAD,
+    CELL_HEAD_NUMBER,
+    CELL_NUMBER,
+    HEADING,
+    INK,
+    TITLE,
+    content_width,
+    document,
+    key_values,
+    para,
+    striped_table,
 )
 
 PAGE = landscape(A4)
-MARGIN = 15 * mm
-INK = colors.HexColor("#12263f")
-RULE = colors.HexColor("#c9d1dc")
-STRIPE = colors.HexColor("#f3f5f8")
-
-_styles = getSampleStyleSheet()
-TITLE = ParagraphStyle("atd-title", parent=_styles["Title"], alignment=0, textColor=INK)
-HEADING = ParagraphStyle("atd-h2", parent=_styles["Heading2"], textColor=INK, spaceBefore=8)
-BODY = ParagraphStyle("atd-body", parent=_styles["BodyText"], fontSize=9, leading=12)
-CELL = ParagraphStyle("atd-cell", parent=BODY, fontSize=8, leading=10)
-CELL_NUMBER = ParagraphStyle("atd-cell-number", parent=CELL, alignment=2)
-CELL_HEAD = ParagraphStyle(
-    "atd-cell-head", parent=CELL, fontName="Helvetica-Bold", fontSize=7, leading=9
-)
-CELL_HEAD_NUMBER = ParagraphStyle("atd-cell-head-number", parent=CELL_HEAD, alignment=2)
 
 
 @dataclass(frozen=True)
@@ -73,49 +61,20 @@ class CohortDocument:
     content_hash: str = ""
 
 
-def _para(value: object, style: ParagraphStyle = CELL) -> Paragraph:
-    return Paragraph(escape("" if value is None else str(value)), style)
-
-
 def _table(section: Section, width: float) -> Table:
     head = [
-        _para(h, CELL_HEAD_NUMBER if i in section.numeric else CELL_HEAD)
+        para(h, CELL_HEAD_NUMBER if i in section.numeric else CELL_HEAD)
         for i, h in enumerate(section.header)
     ]
     body = [
-        [_para(v, CELL_NUMBER if i in section.numeric else CELL) for i, v in enumerate(row)]
+        [para(v, CELL_NUMBER if i in section.numeric else CELL) for i, v in enumerate(row)]
         for row in section.rows
     ]
     # Text columns get three shares of the width, number columns one (a wide pivot table gives
     # its numbers more room so that their headings are not broken inside a word).
     text_share = 3 if len(section.header) <= 6 else 1.5
     weights = [1 if i in section.numeric else text_share for i in range(len(section.header))] or [1]
-    widths = [width * w / sum(weights) for w in weights]
-    table = Table([head, *body], repeatRows=1, colWidths=widths)
-    style = [
-        ("LINEBELOW", (0, 0), (-1, 0), 0.8, INK),
-        ("LINEBELOW", (0, 1), (-1, -1), 0.25, RULE),
-        ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("TOPPADDING", (0, 0), (-1, -1), 2),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
-    ]
-    style += [("BACKGROUND", (0, r), (-1, r), STRIPE) for r in range(2, len(body) + 1, 2)]
-    table.setStyle(TableStyle(style))
-    return table
-
-
-def _key_values(pairs: Sequence[tuple[str, str]], width: float) -> Table:
-    rows = [[_para(k, CELL_HEAD), _para(v, BODY)] for k, v in pairs]
-    table = Table(rows, colWidths=[width * 0.25, width * 0.75])
-    table.setStyle(
-        TableStyle(
-            [
-                ("LINEBELOW", (0, 0), (-1, -1), 0.25, RULE),
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-            ]
-        )
-    )
-    return table
+    return striped_table(head, body, [width * w / sum(weights) for w in weights])
 
 
 def _bar_chart(title: str, bars: Sequence[tuple[str, int]], width: float) -> Flowable:
@@ -140,50 +99,32 @@ def _bar_chart(title: str, bars: Sequence[tuple[str, int]], width: float) -> Flo
 
 
 def _document(buffer: io.BytesIO, title: str, content_hash: str) -> BaseDocTemplate:
-    doc = BaseDocTemplate(
+    footer = title
+    if content_hash:
+        footer += f" · SHA-256 of the CSV content: {content_hash}"
+    return document(
         buffer,
         pagesize=PAGE,
-        leftMargin=MARGIN,
-        rightMargin=MARGIN,
-        topMargin=MARGIN,
-        bottomMargin=MARGIN + 6 * mm,
         title=title,
-        author="atd",
         creator="atd reporting",
-        invariant=1,
-        pageCompression=0,
+        footer=footer,
+        footer_chars=220,
     )
-
-    def footer(canvas: Canvas, document: BaseDocTemplate) -> None:
-        canvas.saveState()
-        canvas.setFont("Helvetica", 7)
-        canvas.setFillColor(colors.HexColor("#4a5568"))
-        y = MARGIN - 2 * mm
-        left = f"{title}"
-        if content_hash:
-            left += f" · SHA-256 of the CSV content: {content_hash}"
-        canvas.drawString(MARGIN, y, left[:220])
-        canvas.drawRightString(PAGE[0] - MARGIN, y, f"Page {document.page}")
-        canvas.restoreState()
-
-    frame = Frame(MARGIN, MARGIN + 6 * mm, PAGE[0] - 2 * MARGIN, PAGE[1] - 2 * MARGIN - 6 * mm)
-    doc.addPageTemplates([PageTemplate(id="page", frames=[frame], onPage=footer)])
-    return doc
 
 
 def cohort_report_pdf(document: CohortDocument) -> bytes:
     """Title page (parameters in words, summary), the status chart, then each section."""
     buffer = io.BytesIO()
     doc = _document(buffer, document.title, document.content_hash)
-    width = PAGE[0] - 2 * MARGIN
+    width = content_width(PAGE)
     story: list[Flowable] = [
         Paragraph(escape(document.title), TITLE),
         Paragraph(escape(document.subtitle), BODY),
         Spacer(1, 6 * mm),
         Paragraph("Parameters", HEADING),
-        _key_values(document.parameters, width),
+        key_values(document.parameters, width, key_share=0.25),
         Paragraph("Summary", HEADING),
-        _key_values(document.summary, width),
+        key_values(document.summary, width, key_share=0.25),
     ]
     if document.content_hash:
         story += [
@@ -213,7 +154,7 @@ def table_pdf(title: str, header_lines: Sequence[str], rows: Sequence[Sequence[o
     numbers: the KPI and cost reports."""
     buffer = io.BytesIO()
     doc = _document(buffer, title, "")
-    width = PAGE[0] - 2 * MARGIN
+    width = content_width(PAGE)
     story: list[Flowable] = [Paragraph(escape(title), TITLE)]
     story += [Paragraph(escape(line), BODY) for line in header_lines]
     story.append(Spacer(1, 4 * mm))

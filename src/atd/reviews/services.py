@@ -6,12 +6,14 @@ language."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -430,6 +432,20 @@ def reviews_escalate_overdue(*, actor: Any) -> JobResult:
     return result
 
 
+def _in_chunks(ids: QuerySet[Any, int], *, size: int) -> Iterator[int]:
+    """The ids in order, read `size` at a time, each read finished before the caller writes.
+    (A streaming cursor left open across the writes would keep SQLite's read snapshot: the
+    first write after another process's commit then fails at once with "database is locked",
+    which no busy timeout waits out.)"""
+    last = 0
+    while True:
+        chunk = list(ids.filter(participant_id__gt=last)[:size])
+        yield from chunk
+        if len(chunk) < size:
+            return
+        last = chunk[-1]
+
+
 def reviews_propose_eligible(*, actor: Any, limit: int = 500) -> JobResult:
     """De-escalation should not depend on who asks: anyone who has become eligible, has no
     request waiting and had no decision in the last compliant period gets a proposed review."""
@@ -446,7 +462,7 @@ def reviews_propose_eligible(*, actor: Any, limit: int = 500) -> JobResult:
         .values_list("participant_id", flat=True)
         .order_by("participant_id")
     )
-    for participant_id in candidates.iterator(chunk_size=1000):
+    for participant_id in _in_chunks(candidates, size=1000):
         if result.proposed >= limit:
             break
         plan = supervision_selectors.plan_current(participant_id)

@@ -510,3 +510,26 @@ def test_the_enrolment_page_refuses_bad_uploads_with_a_message(world: World, set
     )
     assert "Enrolment photo saved." in response.content.decode()
     assert EnrolmentPhoto.objects.get(participant_id=pid).source == "in_person"
+
+
+def test_review_pages_show_times_in_the_viewers_zone_labelled(
+    world: World, client_for: Any
+) -> None:
+    """Office A keeps Chicago time: 14:00 UTC on 9 March 2026 is 09:00 CDT (DST began on the
+    8th). Every time on the review, the queue and the enrolment page carries its zone."""
+    pid = world.participants["officer_a"].pk
+    plan_for(pid)
+    _enrol(world, pid, at=IN_WINDOW)
+    c = _remote(pid)
+    client = client_for("case_officer")
+    queue = client.get("/checkins/identity/").content.decode()
+    assert "2026-03-09 09:00 CDT" in queue
+    page = client.get(f"/checkins/identity/{c.pk}/").content.decode()
+    assert "received 2026-03-09 09:00 CDT" in page
+    assert "taken 2026-03-09 09:00 CDT" in page
+    assert "Times in America/Chicago (C" in page
+    _verdict(world, c.pk, "match")
+    page = client.get(f"/checkins/identity/{c.pk}/").content.decode()
+    assert "on 2026-03-09 09:00 CDT." in page
+    enrolment = client.get(f"/checkins/participants/{pid}/enrolment-photo/").content.decode()
+    assert "2026-03-09 09:00 CDT" in enrolment

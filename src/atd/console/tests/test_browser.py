@@ -209,6 +209,12 @@ def test_tamper_alert_appears_live_and_is_resolved_with_a_disposition(
     tablet.goto(f"{live_server.url}/participants/{pid}/")
     overflow = tablet.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 1, "the participant page scrolls sideways on a tablet"
+    # On a 393 px phone its tables scroll in their own boxes; the page itself does not.
+    phone = page_for(browser, live_server, world.users["case_officer"], width=393)
+    phone.goto(f"{live_server.url}/participants/{pid}/")
+    phone.wait_for_selector("#track-status:has-text('positions since')")
+    overflow = phone.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 1, f"the participant page is {overflow} px too wide on a phone"
 
 
 def test_supervisor_sees_an_alert_escalated_past_its_sla(

@@ -119,8 +119,21 @@ def _retry_or_fail(run: JobRun, *, error: str) -> JobRun.State:
     JobRun.objects.filter(pk=run.pk).update(
         state=state, finished_at=now, lease_until=None, error=error[-20000:]
     )
-    log.warning("job %s attempt %s failed (%s)", run.job, run.attempt, state)
+    log.warning(
+        "job %s attempt %s of %s failed, %s: %s",
+        run.job,
+        run.attempt,
+        run.max_attempts,
+        "retried after a backoff" if state == JobRun.State.RETRIED else "no attempts left",
+        failure_reason(error),
+    )
     return state
+
+
+def failure_reason(error: str) -> str:
+    """The line of a traceback that says what went wrong (its last non-empty line)."""
+    lines = [line.strip() for line in error.splitlines() if line.strip()]
+    return lines[-1][:500] if lines else "no error recorded"
 
 
 def runs_reap_lost(*, now: datetime | None = None) -> int:

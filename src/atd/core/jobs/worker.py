@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from datetime import timedelta
 from typing import Any
 
@@ -48,12 +49,22 @@ class JobWorker(Worker):
         run = runs.run_begin(db_task=db_task_result, worker_id=self.worker_id)
         progress.progress_clear()
         self._run_id = run.pk
+        started = time.monotonic()
         try:
             super().run_task(db_task_result)
         finally:
             self._run_id = None
             self._flush_progress(run.pk)
-            runs.run_finish(run=run, db_task=db_task_result)
+            state = runs.run_finish(run=run, db_task=db_task_result)
+            # Routine runs at DEBUG (a periodic job runs every few seconds); a failure is
+            # logged at WARNING by run_finish, with its reason.
+            log.debug(
+                "job %s attempt %s %s in %.2f s",
+                run.job,
+                run.attempt,
+                state,
+                time.monotonic() - started,
+            )
 
     def _flush_progress(self, run_id: int) -> None:
         latest = progress.progress_take()

@@ -299,3 +299,41 @@ def test_a_killed_workers_job_is_retried_by_another_worker(tmp_path: Path) -> No
         assert _status(task.id) == "FAILED"
     finally:
         _stop(doomed)
+
+
+@pytest.mark.django_db
+def test_a_failure_is_logged_as_a_warning_with_its_reason(caplog: pytest.LogCaptureFixture) -> None:
+    task = _db_task("atd.core.tests.job_tasks.page", mark="/nonexistent")
+    run = runs.run_begin(db_task=task, worker_id="w1")
+    try:
+        raise RuntimeError("channel down")
+    except RuntimeError as exc:
+        task.set_failed(exc)
+    with caplog.at_level("DEBUG", logger="atd.jobs"):
+        runs.run_finish(run=run, db_task=task)
+    (record,) = [r for r in caplog.records if r.name == "atd.jobs"]
+    assert record.levelname == "WARNING"
+    assert record.getMessage() == (
+        "job atd.core.tests.job_tasks.page attempt 1 of 3 failed, retried after a backoff: "
+        "RuntimeError: channel down"
+    )
+    assert runs.failure_reason("") == "no error recorded"
+
+
+def test_the_worker_logs_routine_task_runs_below_info() -> None:
+    """django-tasks' per-task start/finish lines drop to WARNING at the default verbosity
+    (its failure lines are ERROR), back to DEBUG with -v 2."""
+    import logging
+
+    from atd.core.management.commands.worker import Command
+
+    tasks_logger = logging.getLogger("django_tasks")
+    before = tasks_logger.level
+    try:
+        Command().configure_logging(1)
+        assert tasks_logger.level == logging.WARNING
+        assert logging.getLogger("django_tasks_db").level == logging.INFO  # "Starting worker"
+        Command().configure_logging(2)
+        assert tasks_logger.level == logging.DEBUG
+    finally:
+        tasks_logger.setLevel(before)

@@ -197,3 +197,17 @@ def test_system_does_not_propose_when_the_record_is_not_clean(
     monkeypatch.setattr(services, "compliance_record_build", missed)
     with clock.frozen_at(NOW):
         assert tasks.reviews_propose_eligible().proposed == 0
+
+
+def test_the_candidates_are_read_in_finished_chunks_in_order(on_ankle: World) -> None:
+    """The eligibility job writes between reads: each chunk of ids is read to the end first
+    (a cursor left open across the writes made SQLite answer "database is locked")."""
+    from atd.people.selectors import case_queryset_in_scope
+
+    ids = case_queryset_in_scope(services.ADMIN).values_list("participant_id", flat=True)
+    everyone = sorted(set(ids))
+    assert len(everyone) >= 3
+    chunks = services._in_chunks(ids.order_by("participant_id"), size=1)
+    assert next(chunks) == everyone[0]
+    # The read is over before the caller goes on: no cursor stays open meanwhile.
+    assert list(chunks) == everyone[1:]

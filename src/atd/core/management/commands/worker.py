@@ -7,10 +7,12 @@ atd worker --no-schedule            run jobs only, leave firing to other replica
 
 from __future__ import annotations
 
+import logging
 from argparse import ArgumentParser
 from typing import Any
 
 from django.core.management.base import CommandError
+from django_tasks_db.compat import TASKS_LOGGER
 from django_tasks_db.management.commands import db_worker
 
 from atd.core.jobs.worker import JobWorker
@@ -28,6 +30,15 @@ class Command(db_worker.Command):
             dest="schedule",
             help="do not fire periodic jobs from this worker (other replicas do)",
         )
+
+    def configure_logging(self, verbosity: int) -> None:
+        """django-tasks logs every task's start and finish at INFO (and a failure with its
+        traceback at ERROR); a periodic job runs every few seconds, so at the default verbosity
+        only failures show. The routine runs are logged by atd.jobs at DEBUG, with the job's
+        name (`-v 2` or ATD_LOG_LEVEL=DEBUG shows them); failures and retries at WARNING."""
+        super().configure_logging(verbosity)
+        if verbosity == 1:
+            logging.getLogger(TASKS_LOGGER).setLevel(logging.WARNING)
 
     def handle(self, *args: Any, **options: Any) -> None:
         self.configure_logging(options["verbosity"])

@@ -53,22 +53,23 @@ class Command(BaseCommand):
             self.stdout.write(
                 "demo: database already seeded (delete var/atd.sqlite3 to start over)"
             )
-        self._print_logins(DEMO_PASSWORD)
+        self._print_logins(DEMO_PASSWORD, options["port"])
         if options["seed_only"]:
             return
         self._run(options["port"])
 
-    def _print_logins(self, password: str) -> None:
+    def _print_logins(self, password: str, port: int) -> None:
+        site = f"http://127.0.0.1:{port}"
         participant = Participant.objects.filter(user__isnull=False).order_by("pk").first()
         key_file = settings.VAR_DIR / "demo_api_key"
         lines = [
             "",
             "=" * 72,
-            " atd demo — synthetic data only — http://127.0.0.1:8000",
+            f" atd demo — synthetic data only — {site}",
             "=" * 72,
             f" Password for every demo login: {password}",
             " Staff sign-in then asks for a one-time code (TOTP): open",
-            "   http://127.0.0.1:8000/demo/codes  or run  .venv/bin/atd demo-codes",
+            f"   {site}/demo/codes  or run  .venv/bin/atd demo-codes",
             "",
             "  case officer              officer_hou_1   (caseload in Houston)",
             "  contractor case specialist specialist_hou",
@@ -79,7 +80,7 @@ class Command(BaseCommand):
         ]
         if participant is not None and participant.user is not None:
             lines.append(
-                f"  participant (portal)      {participant.user.username}  -> http://127.0.0.1:8000/portal/"
+                f"  participant (portal)      {participant.user.username}  -> {site}/portal/"
             )
         if key_file.exists():
             lines.append(f"  intake API key (X-API-Key): {key_file.read_text().strip()}")
@@ -114,6 +115,8 @@ class Command(BaseCommand):
     def _run(self, port: int) -> None:
         atd = [sys.executable, "-m", "atd.cli"]
         env = dict(os.environ, ATD_DEMO="1", ATD_HTTPS="0")
+        # The demo phone reports to this server, on whichever port it was given.
+        env.setdefault("ATD_TRACKER_URL", f"http://127.0.0.1:{port}/api/telemetry/osmand")
         outbox = self._outbox_env(env, port)
         commands = [
             ("web", [*atd, "serve", "--port", str(port)]),
