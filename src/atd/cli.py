@@ -13,6 +13,7 @@ COMMANDS = {
     "demo-codes": "demo_codes",
     "import-releases": "import_releases",
     "audit": "audit",
+    "crypto": "crypto",
     "apikey": "apikey",
     "staff": "staff",
     "scheduler": "scheduler",
@@ -54,6 +55,8 @@ commands:
   audit verify          check the audit log's keyed chain and its signed checkpoints
   audit checkpoint      sign the chain head now (also a periodic job)
   audit rotate-key      add a new audit key (the old ones stay for verification)
+  crypto status|rotate-key|reencrypt
+                        field encryption keys: values per key, add a key, re-seal
   apikey issue|revoke   manage integration API keys
   staff create          create a staff account
   manage ARGS...        any Django management command

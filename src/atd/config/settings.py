@@ -42,6 +42,16 @@ ATD_AUDIT_KEYS, ATD_AUDIT_KEY_ID = keyring_from(
     "ATD_AUDIT_KEYS", path=VAR_DIR / "audit_keys", current_id=os.environ.get("ATD_AUDIT_KEY_ID")
 )
 ATD_AUDIT_KEY_FILE = VAR_DIR / "audit_keys"
+# Field encryption of sensitive data at rest (ADR 0021): AES-GCM keys, rotatable (`atd crypto
+# rotate-key`; every ciphertext names its key, old keys keep decrypting), and the HMAC key of
+# the blind indexes that exact lookups use. Outside the database, like the audit keys.
+ATD_FIELD_KEYS, ATD_FIELD_KEY_ID = keyring_from(
+    "ATD_FIELD_KEYS", path=VAR_DIR / "field_keys", current_id=os.environ.get("ATD_FIELD_KEY_ID")
+)
+ATD_FIELD_KEY_FILE = VAR_DIR / "field_keys"
+ATD_INDEX_KEYS, ATD_INDEX_KEY_ID = keyring_from(
+    "ATD_INDEX_KEYS", path=VAR_DIR / "index_keys", current_id=os.environ.get("ATD_INDEX_KEY_ID")
+)
 # Signed checkpoints of the chain head, appended outside the database (ideally a path on
 # append-only or write-once storage) by the periodic job `core.audit_checkpoint`.
 ATD_AUDIT_CHECKPOINT_PATH = Path(
