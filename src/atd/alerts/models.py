@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Q
 
 from atd.alerts.choices import AlertKind, AlertStatus, Disposition, Severity
+from atd.core.fieldcrypt import EncryptedTextField
 
 OPEN_STATES = ("open", "acknowledged")
 
@@ -45,7 +46,7 @@ class Alert(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     disposition = models.CharField(max_length=24, choices=Disposition.choices, blank=True)
-    resolution_note = models.TextField(blank=True)
+    resolution_note = EncryptedTextField(blank=True)
     escalation_level = models.PositiveSmallIntegerField(default=0)
     # Evidence at the latest occurrence: last positions, device health, match explanation...
     evidence = models.JSONField(default=dict)
@@ -114,7 +115,7 @@ class Notification(models.Model):
     channel = models.CharField(max_length=16, blank=True)  # empty: the recipient's preference
     language = models.CharField(max_length=8, default="en")
     subject = models.CharField(max_length=200)
-    body = models.TextField()
+    body = EncryptedTextField()
     dedupe_key = models.CharField(max_length=200, unique=True)
     send_after = models.DateTimeField(db_index=True)
     created_at = models.DateTimeField()
@@ -152,7 +153,7 @@ class AlertTransition(models.Model):
     at = models.DateTimeField()
     actor_label = models.CharField(max_length=150)
     disposition = models.CharField(max_length=24, choices=Disposition.choices, blank=True)
-    note = models.TextField(blank=True)
+    note = EncryptedTextField(blank=True)
     escalation_level = models.PositiveSmallIntegerField(default=0)
 
     class Meta:

@@ -17,6 +17,7 @@ from atd.checkins.choices import (
     WindowSource,
     WindowStatus,
 )
+from atd.core.fieldcrypt import EncryptedBinaryField, EncryptedTextField
 
 
 class CheckinWindow(models.Model):
@@ -90,7 +91,7 @@ class Checkin(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     recorded_by_label = models.CharField(max_length=150, blank=True)
-    note = models.CharField(max_length=500, blank=True)
+    note = EncryptedTextField(max_length=500, blank=True)
 
     class Meta:
         constraints = [
@@ -109,7 +110,7 @@ class CheckinPhoto(models.Model):
     content_type = models.CharField(max_length=32)
     size_bytes = models.PositiveIntegerField()
     sha256 = models.CharField(max_length=64)
-    data = models.BinaryField()
+    data = EncryptedBinaryField()  # sealed at rest (ADR 0021)
     created_at = models.DateTimeField()
 
 

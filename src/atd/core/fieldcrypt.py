@@ -425,3 +425,14 @@ def key_usage(model: type[models.Model]) -> dict[str, int]:
                 key_id = stored_key_id(raw) or "clear"
                 counts[key_id] = counts.get(key_id, 0) + 1
     return counts
+
+
+def seal_existing_rows(app_label: str, *model_names: str) -> Any:
+    """A migration's RunPython function that seals the rows a column change to an encrypted
+    field left in clear (run after the AlterField, in the same migration)."""
+
+    def run(apps: Any, schema_editor: Any) -> None:
+        for name in model_names:
+            reencrypt_model(apps.get_model(app_label, name))
+
+    return run

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from atd.core.fieldcrypt import EncryptedTextField
 from atd.matching.choices import CandidateStatus, FeedChannel, LinkageRunKind, SecondIdentifier
 
 
@@ -133,7 +134,7 @@ class MatchCandidate(models.Model):
     second_identifier = models.CharField(
         max_length=24, choices=SecondIdentifier.choices, blank=True
     )
-    verification_note = models.CharField(max_length=500, blank=True)
+    verification_note = EncryptedTextField(max_length=500, blank=True)
     alert_id = models.PositiveBigIntegerField(null=True, blank=True)
 
     class Meta:

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from atd.core.fieldcrypt import EncryptedTextField
 from atd.supervision.choices import (
     CheckinMode,
     DeviceTaskKind,
@@ -149,7 +150,7 @@ class DeviceTask(models.Model):
     created_at = models.DateTimeField()
     closed_at = models.DateTimeField(null=True, blank=True)
     closed_by_label = models.CharField(max_length=150, blank=True)
-    note = models.CharField(max_length=500, blank=True)
+    note = EncryptedTextField(max_length=500, blank=True)
 
     class Meta:
         # A device has at most one open return task: opening returns again (a retried
