@@ -21,6 +21,7 @@ from django.utils import timezone
 from atd.core.fieldcrypt import (
     EncryptedBinaryField,
     EncryptedDateField,
+    EncryptedJSONField,
     EncryptedTextField,
     encrypted_fields,
     models_with_encrypted_fields,
@@ -44,6 +45,8 @@ def _filler(field: models.Field[Any, Any], n: int) -> Any:
         return CANARY_BYTES + bytes([n % 256])
     if isinstance(field, EncryptedDateField):
         return CANARY_DATE
+    if isinstance(field, EncryptedJSONField):
+        return {"phone_new": f"+1 {CANARY_DIGITS}", "employer": CANARY_TEXT}
     if isinstance(field, EncryptedTextField):
         return f"{CANARY_TEXT} {n}"
     if field.choices:

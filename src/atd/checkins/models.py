@@ -17,7 +17,7 @@ from atd.checkins.choices import (
     WindowSource,
     WindowStatus,
 )
-from atd.core.fieldcrypt import EncryptedBinaryField, EncryptedTextField
+from atd.core.fieldcrypt import EncryptedBinaryField, EncryptedJSONField, EncryptedTextField
 
 
 class CheckinWindow(models.Model):
@@ -85,7 +85,8 @@ class Checkin(models.Model):
     accuracy_m = models.FloatField(null=True, blank=True)
     fix_at = models.DateTimeField(null=True, blank=True)
     flags = models.JSONField(default=list)
-    questionnaire = models.JSONField(default=dict)
+    # May carry a new phone number or address: sealed at rest (ADR 0021).
+    questionnaire = EncryptedJSONField(default=dict)
     user_agent = models.CharField(max_length=300, blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
