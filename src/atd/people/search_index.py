@@ -2,9 +2,9 @@
 so the console's search by name or A-number compares blind indexes instead of text.
 
 A participant's `search_tokens` holds the HMAC of every prefix (3 to 20 characters) of every
-folded word of their names and aliases, the HMAC of the A-number and of its last four digits.
+folded word of their names and aliases, the HMAC of the A-number and of its last 4 to 8 digits.
 A query matches when each of its words is one of those prefixes (so "gar" finds García, "arci"
-no longer does), or when its digits are the whole A-number or its last four digits."""
+no longer does), or when its digits are the whole A-number or its last 4 to 8 digits."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ PREFIX_MIN = 3
 PREFIX_MAX = 20
 NAME = "name-prefix"
 A_NUMBER = "a-number"
-A_NUMBER_LAST4 = "a-number-last4"
+A_NUMBER_LAST4 = "a-number-suffix"
 
 
 def _prefixes(word: str) -> list[str]:
@@ -39,7 +39,7 @@ def participant_search_tokens(
     tokens = sorted(
         {blind_index(p, kind=NAME) for w in words for p in _prefixes(w)}
         | ({blind_index(a_number, kind=A_NUMBER)} if a_number else set())
-        | ({blind_index(a_number[-4:], kind=A_NUMBER_LAST4)} if len(a_number) >= 4 else set())
+        | {blind_index(a_number[-k:], kind=A_NUMBER_LAST4) for k in range(4, min(len(a_number), 9))}
     )
     return f" {' '.join(tokens)} " if tokens else ""
 
@@ -50,10 +50,10 @@ def name_needles(q: str) -> list[str]:
 
 
 def a_number_needle(q: str) -> str:
-    """The token of a search text's digits: the whole A-number (9 digits) or its last four."""
+    """The token of a search text's digits: the whole A-number (9 digits) or its last 4 to 8."""
     digits = "".join(c for c in q if c.isdigit())
     if len(digits) == 9:
         return f" {blind_index(digits, kind=A_NUMBER)} "
-    if len(digits) == 4:
+    if 4 <= len(digits) <= 8:
         return f" {blind_index(digits, kind=A_NUMBER_LAST4)} "
     return ""
