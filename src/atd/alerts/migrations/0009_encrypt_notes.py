@@ -7,7 +7,7 @@ from django.db import migrations
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("alerts", "0005_alert_kind_login_attack"),
+        ("alerts", "0008_alert_kind_identity_and_at_large"),
     ]
 
     operations = [

@@ -7,7 +7,7 @@ from django.db import migrations
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("matching", "0004_blocking_keys_keyed"),
+        ("matching", "0003_blocking_keys"),
     ]
 
     operations = [

@@ -7,7 +7,7 @@ from django.db import migrations
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("checkins", "0003_encrypt_notes"),
+        ("checkins", "0005_encrypt_notes"),
     ]
 
     operations = [

@@ -42,6 +42,6 @@ def _seal_and_index(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("people", "0004_encrypt_sensitive_fields")]
+    dependencies = [("people", "0006_encrypt_sensitive_fields")]
 
     operations = [migrations.RunPython(_seal_and_index, migrations.RunPython.noop, elidable=False)]

@@ -7,7 +7,7 @@ from django.db import migrations
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("reviews", "0001_initial"),
+        ("reviews", "0002_request_kinds_and_outcomes"),
     ]
 
     operations = [

@@ -7,7 +7,7 @@ from django.db import migrations
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("checkins", "0002_window_due_date_index"),
+        ("checkins", "0004_identity_review"),
     ]
 
     operations = [

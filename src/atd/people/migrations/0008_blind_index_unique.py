@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-    dependencies = [("people", "0005_encrypt_existing_rows")]
+    dependencies = [("people", "0007_encrypt_existing_rows")]
 
     operations = [
         migrations.AlterField(

@@ -7,7 +7,7 @@ from django.db import migrations
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("court", "0003_departure"),
+        ("court", "0005_hearing_court_address_and_zone"),
     ]
 
     operations = [

@@ -8,7 +8,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("people", "0003_case_status_at_large_left_program"),
+        ("people", "0005_locate_referrals"),
     ]
 
     operations = [
