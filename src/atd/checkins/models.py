@@ -133,7 +133,7 @@ class EnrolmentPhoto(models.Model):
     sha256 = models.CharField(max_length=64)
     width = models.PositiveIntegerField()
     height = models.PositiveIntegerField()
-    data = models.BinaryField()
+    data = EncryptedBinaryField()  # sealed at rest (ADR 0021)
     taken_at = models.DateTimeField()
     taken_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -167,7 +167,7 @@ class IdentityReview(models.Model):
     )
     reviewer_label = models.CharField(max_length=150, blank=True)
     reviewed_at = models.DateTimeField()
-    note = models.CharField(max_length=500, blank=True)
+    note = EncryptedTextField(max_length=500, blank=True)
     alert_id = models.BigIntegerField(null=True, blank=True)  # raised on no match
     photo_purged_at = models.DateTimeField(null=True, blank=True)
 
@@ -194,7 +194,7 @@ class IdentityFollowUp(models.Model):
     created_at = models.DateTimeField()
     done_at = models.DateTimeField(null=True, blank=True)
     done_by_label = models.CharField(max_length=150, blank=True)
-    done_note = models.CharField(max_length=500, blank=True)
+    done_note = EncryptedTextField(max_length=500, blank=True)
 
     class Meta:
         indexes = [models.Index(fields=["status", "officer"])]

@@ -147,7 +147,7 @@ class DepartureCase(models.Model):
     confirmed_by = models.CharField(max_length=150, blank=True)
     # Asked for by the participant from the portal (issue 19), or opened by an officer.
     requested_via = models.CharField(max_length=12, default="officer")
-    participant_statement = models.TextField(blank=True)
+    participant_statement = EncryptedTextField(blank=True)
     needs_travel_document = models.BooleanField(default=False)
     # The officer's task: contact the participant and start the travel document.
     task_officer = models.ForeignKey(
@@ -158,7 +158,7 @@ class DepartureCase(models.Model):
     task_done_by = models.CharField(max_length=150, blank=True)
     # How the departure was verified (who: confirmed_by / verified_by; when: confirmed_at).
     verification_method = models.CharField(max_length=24, blank=True)
-    verification_note = models.CharField(max_length=500, blank=True)
+    verification_note = EncryptedTextField(max_length=500, blank=True)
     verified_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -303,12 +303,12 @@ class LocateReferral(models.Model):
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="locate_referrals")
     taken_by = models.CharField(max_length=150)  # the field team or person who took it
-    note = models.CharField(max_length=500, blank=True)
+    note = EncryptedTextField(max_length=500, blank=True)
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.OPEN)
     opened_at = models.DateTimeField()
     opened_by = models.CharField(max_length=150)
     outcome = models.CharField(max_length=20, blank=True)
-    outcome_note = models.CharField(max_length=500, blank=True)
+    outcome_note = EncryptedTextField(max_length=500, blank=True)
     outcome_at = models.DateTimeField(null=True, blank=True)
     outcome_by = models.CharField(max_length=150, blank=True)
 
@@ -328,8 +328,8 @@ class LocateAttempt(models.Model):
 
     referral = models.ForeignKey(LocateReferral, on_delete=models.CASCADE, related_name="attempts")
     at = models.DateTimeField()
-    place = models.CharField(max_length=200, blank=True)
-    note = models.CharField(max_length=500)
+    place = EncryptedTextField(max_length=200, blank=True)
+    note = EncryptedTextField(max_length=500)
     recorded_by = models.CharField(max_length=150)
 
     class Meta:

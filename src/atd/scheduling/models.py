@@ -107,7 +107,7 @@ class Appointment(models.Model):
     is_late = models.BooleanField(default=False)
     booked_by = models.CharField(max_length=16, choices=BookedBy.choices)
     reschedule_count = models.PositiveIntegerField(default=0)
-    cancel_reason = models.CharField(max_length=300, blank=True)
+    cancel_reason = EncryptedTextField(max_length=300, blank=True)
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
 

@@ -54,7 +54,7 @@ class PlanChange(models.Model):
     )
     from_technology = models.CharField(max_length=16, blank=True)
     to_technology = models.CharField(max_length=16)
-    reason = models.CharField(max_length=500)
+    reason = EncryptedTextField(max_length=500)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
