@@ -167,6 +167,7 @@ def _row(model: Any, *, one_to_one: bool = False) -> models.Model:
 
 def _canaries_everywhere(world: World) -> int:
     """Writes the canaries; returns how many encrypted fields were filled."""
+    from atd.alerts.models import SmsOptOut, phone_index
     from atd.alerts.services.sms_replies import sms_reply_record
 
     _made.clear()
@@ -209,13 +210,15 @@ def _canaries_everywhere(world: World) -> int:
     )
     # The participant's number replies STOP: the opt-out row is found by its blind index.
     assert sms_reply_record(sender=CANARY_PHONE, body="STOP", reply_ref="SMcanary") == "stop"
+    assert [o.number for o in SmsOptOut.objects.all()] == [CANARY_PHONE]
+    assert SmsOptOut.objects.filter(number_index=phone_index(CANARY_PHONE)).exists()
     # Matching's blocking keys of the participant (clear until the lead's linkage redesign).
     blocking_keys_refresh([p.pk])
     # Every other encrypted field of every model, with a row made for it when none exists.
     filled = 0
     for model in models_with_encrypted_fields():
         fields = encrypted_fields(model)
-        if model in (Participant, Alias, Address):
+        if model in (Participant, Alias, Address, SmsOptOut):
             filled += len(fields)
             continue  # written above through the services
         row = _made.get(model) or _row(model)
@@ -299,10 +302,6 @@ def test_pg_dump_holds_no_sensitive_canary(world: World) -> None:
     opened = [x for x in Participant.objects.all() if x.first_surname == CANARY_TEXT]
     assert opened and opened[0].a_number == CANARY_DIGITS
     assert opened[0].date_of_birth == CANARY_DATE
-    from atd.alerts.models import SmsOptOut
-
-    assert [o.number for o in SmsOptOut.objects.all()] == [CANARY_PHONE]
-
     tables = _tables_of(_pg_dump())
     assert "people_participant" in tables  # it is a dump of this database
     assert b"Springfield" in tables["people_address"]  # positive control: a clear column (city)
