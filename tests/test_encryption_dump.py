@@ -305,8 +305,7 @@ def test_pg_dump_holds_no_sensitive_canary(world: World) -> None:
     tables = _tables_of(_pg_dump())
     assert "people_participant" in tables  # it is a dump of this database
     assert b"Springfield" in tables["people_address"]  # positive control: a clear column (city)
-    # Positive control of the cutting: the blocking keys hold the canary (the lead keys them).
-    assert CANARY_TEXT.lower().encode() in tables["matching_blockingkey"].lower()
+    assert "matching_blockingkey" in tables  # the table cut per COPY block, as excluded below
     needles = _needles()
     found = {
         table: [n.decode() for n in needles if n in text.lower()]
