@@ -103,7 +103,7 @@ PARTICIPANT_COLUMNS = [
     "preferred_language",
     "phone",
     "email",
-    "search_name",
+    "a_number_index",
     "user_id",
     "enrollment_code_hash",
     "enrollment_code_expires_at",
@@ -121,12 +121,16 @@ def participant_row(
     date_of_birth: str,
     sex: str,
     nationality: str,
-    search_name: str,
     created_at: str,
 ) -> str:
     """One COPY row of PARTICIPANT_COLUMNS: Spanish-speaking, no phone, email, account or
-    enrolment code."""
+    enrolment code. The names, A-number and date of birth are written in clear (the encrypted
+    fields read a clear value as it is; `atd crypto reencrypt` seals them); the A-number's
+    blind index (ADR 0021) is what the unique constraint and look-ups use."""
+    from atd.core.fieldcrypt import blind_index
+
+    a_number_index = blind_index(a_number, kind="a-number")
     return (
         f"{i}\t{a_number}\t{given_names}\t{first_surname}\t{second_surname}\t{date_of_birth}\t"
-        f"{sex}\t{nationality}\t[]\tes\t\t\t{search_name}\t\\N\t\t\\N\t{created_at}\n"
+        f"{sex}\t{nationality}\t[]\tes\t\t\t{a_number_index}\t\\N\t\t\\N\t{created_at}\n"
     )

@@ -180,7 +180,7 @@ def build() -> dict[str, Any]:
                 languages=["es"],
                 preferred_language="es",
                 phone="+1 312 555 0100",
-                search_name=f"participant {i}",
+                search_tokens="",
                 created_at=now,
             )
             for i in range(start, min(start + batch, PARTICIPANTS))

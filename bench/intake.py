@@ -96,7 +96,7 @@ def main() -> None:
             "es",
             r["phone"],
             "",
-            "",
+            f"bench{i}",  # a_number_index: unique
             "",
             "2026-01-01T00:00:00+00:00",
         )
@@ -104,7 +104,7 @@ def main() -> None:
     ]
     sql = (
         "INSERT INTO people_participant (a_number, given_names, first_surname, second_surname, date_of_birth, sex, "
-        "country_of_citizenship, languages, preferred_language, phone, email, search_name, enrollment_code_hash, created_at) "
+        "country_of_citizenship, languages, preferred_language, phone, email, a_number_index, enrollment_code_hash, created_at) "
         "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
     )
     started = time.perf_counter()

@@ -355,7 +355,6 @@ def load_population(connection: Any) -> None:
                     date_of_birth=p.date_of_birth.isoformat(),
                     sex=p.sex,
                     nationality="MX",
-                    search_name=f"{p.given_names.lower()} {p.first_surname.lower()}",
                     created_at="2025-01-01 00:00:00+00",
                 )
             )

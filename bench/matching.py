@@ -88,7 +88,7 @@ def enroll(
                 date_of_birth=p["dob"],
                 sex=p.get("sex", "X") or "X",
                 country_of_citizenship="MX",
-                search_name="",
+                search_tokens="",
                 created_at=NOW,
             )
             for i, p in enumerate(people)

@@ -85,7 +85,6 @@ def load(connection) -> None:  # type: ignore[no-untyped-def]
                     date_of_birth="1990-01-01",
                     sex="X",
                     nationality=NATIONALITIES[h(i, 1) % len(NATIONALITIES)],
-                    search_name=f"name{i} surname",
                     created_at="2024-01-01 00:00:00+00",
                 )
 

@@ -95,6 +95,7 @@ def seed_people() -> list[int]:
     """Offices and participants, bulk-inserted (not timed)."""
     from django.db import connection, transaction
 
+    from atd.core.fieldcrypt import blind_index
     from atd.people.models import Office, Participant
 
     offices = Office.objects.bulk_create(
@@ -106,15 +107,15 @@ def seed_people() -> list[int]:
     sql = (
         f"INSERT INTO {table} (id, a_number, given_names, first_surname, second_surname, "  # noqa: S608
         "date_of_birth, sex, country_of_citizenship, languages, preferred_language, phone, "
-        "email, search_name, enrollment_code_hash, created_at) "
+        "email, a_number_index, enrollment_code_hash, created_at) "
         "VALUES (%s, %s, 'Ana', 'Pérez', '', '1990-01-01', 'X', 'HN', '[]', 'es', '', '', "
-        "'ana perez', '', %s)"
+        "%s, '', %s)"
     )
     if connection.vendor == "postgresql":
         columns = sql[sql.index("(") + 1 : sql.index(")")]
         lines = (
             f"{i}\t{200_000_000 + i:09d}\tAna\tPérez\t\t1990-01-01\tX\tHN\t[]\tes\t\t\t"
-            f"ana perez\t\t{stamp}+00\n"
+            f"{blind_index(f'{200_000_000 + i:09d}', kind='a-number')}\t\t{stamp}+00\n"
             for i in range(1, PARTICIPANTS + 1)
         )
         with transaction.atomic():
@@ -125,7 +126,15 @@ def seed_people() -> list[int]:
             cursor.execute(f"VACUUM ANALYZE {table}")
         return [o.pk for o in offices]
     with transaction.atomic(), connection.cursor() as cursor:
-        rows = ((i, f"{200_000_000 + i:09d}", stamp) for i in range(1, PARTICIPANTS + 1))
+        rows = (
+            (
+                i,
+                f"{200_000_000 + i:09d}",
+                blind_index(f"{200_000_000 + i:09d}", kind="a-number"),
+                stamp,
+            )
+            for i in range(1, PARTICIPANTS + 1)
+        )
         while batch := list(itertools.islice(rows, 50_000)):
             cursor.executemany(sql, batch)
     return [o.pk for o in offices]

@@ -7,6 +7,12 @@ from django.db import models
 from django.db.models import Q
 
 from atd.alerts.choices import AlertKind, AlertStatus, Disposition, Severity
+from atd.core.fieldcrypt import (
+    BlindIndexField,
+    EncryptedJSONField,
+    EncryptedTextField,
+    blind_index,
+)
 
 OPEN_STATES = ("open", "acknowledged")
 
@@ -45,10 +51,11 @@ class Alert(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     disposition = models.CharField(max_length=24, choices=Disposition.choices, blank=True)
-    resolution_note = models.TextField(blank=True)
+    resolution_note = EncryptedTextField(blank=True)
     escalation_level = models.PositiveSmallIntegerField(default=0)
     # Evidence at the latest occurrence: last positions, device health, match explanation...
-    evidence = models.JSONField(default=dict)
+    # (may quote a booking's name as recorded and the compared values): sealed at rest.
+    evidence = EncryptedJSONField(default=dict)
 
     class Meta:
         constraints = [
@@ -113,8 +120,8 @@ class Notification(models.Model):
     kind = models.CharField(max_length=40)
     channel = models.CharField(max_length=16, blank=True)  # empty: the recipient's preference
     language = models.CharField(max_length=8, default="en")
-    subject = models.CharField(max_length=200)
-    body = models.TextField()
+    subject = EncryptedTextField(max_length=200)
+    body = EncryptedTextField()
     dedupe_key = models.CharField(max_length=200, unique=True)
     send_after = models.DateTimeField(db_index=True)
     created_at = models.DateTimeField()
@@ -152,7 +159,7 @@ class AlertTransition(models.Model):
     at = models.DateTimeField()
     actor_label = models.CharField(max_length=150)
     disposition = models.CharField(max_length=24, choices=Disposition.choices, blank=True)
-    note = models.TextField(blank=True)
+    note = EncryptedTextField(blank=True)
     escalation_level = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
@@ -171,7 +178,7 @@ class OfficerAlertPreference(models.Model):
     timezone = models.CharField(max_length=64, default="UTC")
     page_severities = models.JSONField(default=list)  # e.g. ["critical", "high"]
     channels = models.JSONField(default=list)  # e.g. ["in_app", "email", "sms"]
-    phone = models.CharField(max_length=32, blank=True)
+    phone = EncryptedTextField(max_length=32, blank=True)
     updated_at = models.DateTimeField()
 
 
@@ -200,7 +207,7 @@ class DeliveryAttempt(models.Model):
     attempt_no = models.PositiveSmallIntegerField()
     at = models.DateTimeField()
     ok = models.BooleanField()
-    error = models.CharField(max_length=500, blank=True)
+    error = EncryptedTextField(max_length=500, blank=True)  # may quote the address
     provider_ref = models.CharField(max_length=200, blank=True)
     # What the provider later reported (status callbacks): queued, sent, delivered, failed,
     # undelivered; with the time of the report and the provider's error code, if any.
@@ -217,10 +224,17 @@ class DeliveryAttempt(models.Model):
         ]
 
 
+def phone_index(number: str) -> str:
+    """The blind index an opted-out number is found by (SmsOptOut.number_index)."""
+    return blind_index(number.strip(), kind="phone")
+
+
 class SmsOptOut(models.Model):
     """A phone number whose owner replied STOP: it is not texted until they reply START. Messages
     to them go by e-mail or the portal instead (alerts.rules.participant_channel)."""
 
-    number = models.CharField(max_length=20, unique=True)  # E.164
+    number = EncryptedTextField(max_length=20)  # E.164, sealed at rest (ADR 0021)
+    # The keyed blind index of the number: the look-up and the uniqueness (ADR 0021).
+    number_index = BlindIndexField(kind="phone", sources=("number",), unique=True)
     since = models.DateTimeField()
     reply_ref = models.CharField(max_length=200, blank=True)

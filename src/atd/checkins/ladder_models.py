@@ -13,6 +13,8 @@ from django.db import models
 from django.db.models import Value
 from django.db.models.functions import Coalesce
 
+from atd.core.fieldcrypt import EncryptedTextField
+
 
 class MissSourceChoice(models.TextChoices):
     WINDOW = "window", "Missed check-in window"
@@ -101,7 +103,7 @@ class LadderMiss(models.Model):
     ended_at = models.DateTimeField(null=True, blank=True)  # a silence: reporting again
     marked_by_label = models.CharField(max_length=150, blank=True)
     marked_at = models.DateTimeField(null=True, blank=True)
-    note = models.CharField(max_length=500, blank=True)
+    note = EncryptedTextField(max_length=500, blank=True)
     created_at = models.DateTimeField()
 
     class Meta:
@@ -133,7 +135,7 @@ class LadderTask(models.Model):
     created_at = models.DateTimeField()
     closed_at = models.DateTimeField(null=True, blank=True)
     closed_by_label = models.CharField(max_length=150, blank=True)
-    note = models.CharField(max_length=500, blank=True)
+    note = EncryptedTextField(max_length=500, blank=True)
 
     class Meta:
         constraints = [

@@ -17,6 +17,7 @@ from atd.checkins.choices import (
     WindowSource,
     WindowStatus,
 )
+from atd.core.fieldcrypt import EncryptedBinaryField, EncryptedJSONField, EncryptedTextField
 
 
 class CheckinWindow(models.Model):
@@ -84,13 +85,14 @@ class Checkin(models.Model):
     accuracy_m = models.FloatField(null=True, blank=True)
     fix_at = models.DateTimeField(null=True, blank=True)
     flags = models.JSONField(default=list)
-    questionnaire = models.JSONField(default=dict)
+    # May carry a new phone number or address: sealed at rest (ADR 0021).
+    questionnaire = EncryptedJSONField(default=dict)
     user_agent = models.CharField(max_length=300, blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     recorded_by_label = models.CharField(max_length=150, blank=True)
-    note = models.CharField(max_length=500, blank=True)
+    note = EncryptedTextField(max_length=500, blank=True)
 
     class Meta:
         constraints = [
@@ -109,7 +111,7 @@ class CheckinPhoto(models.Model):
     content_type = models.CharField(max_length=32)
     size_bytes = models.PositiveIntegerField()
     sha256 = models.CharField(max_length=64)
-    data = models.BinaryField()
+    data = EncryptedBinaryField()  # sealed at rest (ADR 0021)
     created_at = models.DateTimeField()
 
 
@@ -131,7 +133,7 @@ class EnrolmentPhoto(models.Model):
     sha256 = models.CharField(max_length=64)
     width = models.PositiveIntegerField()
     height = models.PositiveIntegerField()
-    data = models.BinaryField()
+    data = EncryptedBinaryField()  # sealed at rest (ADR 0021)
     taken_at = models.DateTimeField()
     taken_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -165,7 +167,7 @@ class IdentityReview(models.Model):
     )
     reviewer_label = models.CharField(max_length=150, blank=True)
     reviewed_at = models.DateTimeField()
-    note = models.CharField(max_length=500, blank=True)
+    note = EncryptedTextField(max_length=500, blank=True)
     alert_id = models.BigIntegerField(null=True, blank=True)  # raised on no match
     photo_purged_at = models.DateTimeField(null=True, blank=True)
 
@@ -192,7 +194,7 @@ class IdentityFollowUp(models.Model):
     created_at = models.DateTimeField()
     done_at = models.DateTimeField(null=True, blank=True)
     done_by_label = models.CharField(max_length=150, blank=True)
-    done_note = models.CharField(max_length=500, blank=True)
+    done_note = EncryptedTextField(max_length=500, blank=True)
 
     class Meta:
         indexes = [models.Index(fields=["status", "officer"])]

@@ -19,6 +19,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import json
 import os
 from collections.abc import Iterable
 from datetime import date
@@ -266,6 +267,24 @@ class EncryptedDateField(_EncryptedMixin, models.Field[Any, Any]):  # type: igno
         return forms.DateField(required=not self.blank, **kwargs)
 
 
+class EncryptedJSONField(_EncryptedMixin, models.Field[Any, Any]):  # type: ignore[misc]
+    """A JSON document (answers that may name a phone or an address) sealed at rest."""
+
+    def get_internal_type(self) -> str:
+        return "TextField"
+
+    def from_db_value(self, value: Any, expression: Any, connection: Any) -> Any:
+        if value is None or value == "":
+            return None if value is None else {}
+        return json.loads(decrypt_text(str(value), context=self._context()))
+
+    def get_prep_value(self, value: Any) -> Any:
+        if value is None:
+            return None
+        text = json.dumps(value, sort_keys=True, separators=(",", ":"))
+        return encrypt_text(text, context=self._context())
+
+
 class EncryptedBinaryField(_EncryptedMixin, models.BinaryField):  # type: ignore[misc]
     """Bytes (a photo) sealed at rest."""
 
@@ -326,7 +345,9 @@ def encrypted_fields(model: type[models.Model]) -> list[models.Field[Any, Any]]:
     return [
         f
         for f in model._meta.concrete_fields
-        if isinstance(f, EncryptedTextField | EncryptedDateField | EncryptedBinaryField)
+        if isinstance(
+            f, EncryptedTextField | EncryptedDateField | EncryptedBinaryField | EncryptedJSONField
+        )
     ]
 
 
@@ -425,3 +446,14 @@ def key_usage(model: type[models.Model]) -> dict[str, int]:
                 key_id = stored_key_id(raw) or "clear"
                 counts[key_id] = counts.get(key_id, 0) + 1
     return counts
+
+
+def seal_existing_rows(app_label: str, *model_names: str) -> Any:
+    """A migration's RunPython function that seals the rows a column change to an encrypted
+    field left in clear (run after the AlterField, in the same migration)."""
+
+    def run(apps: Any, schema_editor: Any) -> None:
+        for name in model_names:
+            reencrypt_model(apps.get_model(app_label, name))
+
+    return run

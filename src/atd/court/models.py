@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from atd.core.fieldcrypt import EncryptedTextField
 from atd.court.choices import HearingOutcome, HearingType, LegalStatus, NoticeKind, ServiceMethod
 
 
@@ -60,7 +61,7 @@ class Hearing(models.Model):
     court_timezone = models.CharField(max_length=64, blank=True)
     hearing_type = models.CharField(max_length=16, choices=HearingType.choices)
     outcome = models.CharField(max_length=20, choices=HearingOutcome.choices, blank=True)
-    outcome_note = models.CharField(max_length=500, blank=True)
+    outcome_note = EncryptedTextField(max_length=500, blank=True)
     outcome_recorded_at = models.DateTimeField(null=True, blank=True)
     recorded_at = models.DateTimeField()
     recorded_by = models.CharField(max_length=150)
@@ -88,7 +89,7 @@ class LegalStatusEvent(models.Model):
     effective_on = models.DateField()
     recorded_at = models.DateTimeField()
     source = models.CharField(max_length=64, blank=True)
-    note = models.CharField(max_length=500, blank=True)
+    note = EncryptedTextField(max_length=500, blank=True)
     recorded_by = models.CharField(max_length=150)
 
     class Meta:
@@ -139,14 +140,14 @@ class DepartureCase(models.Model):
     planned_departure_on = models.DateField(null=True, blank=True)
     departed_on = models.DateField(null=True, blank=True)
     device_return_required = models.BooleanField(default=False)
-    note = models.CharField(max_length=500, blank=True)
+    note = EncryptedTextField(max_length=500, blank=True)
     opened_at = models.DateTimeField()
     opened_by = models.CharField(max_length=150)
     confirmed_at = models.DateTimeField(null=True, blank=True)
     confirmed_by = models.CharField(max_length=150, blank=True)
     # Asked for by the participant from the portal (issue 19), or opened by an officer.
     requested_via = models.CharField(max_length=12, default="officer")
-    participant_statement = models.TextField(blank=True)
+    participant_statement = EncryptedTextField(blank=True)
     needs_travel_document = models.BooleanField(default=False)
     # The officer's task: contact the participant and start the travel document.
     task_officer = models.ForeignKey(
@@ -157,7 +158,7 @@ class DepartureCase(models.Model):
     task_done_by = models.CharField(max_length=150, blank=True)
     # How the departure was verified (who: confirmed_by / verified_by; when: confirmed_at).
     verification_method = models.CharField(max_length=24, blank=True)
-    verification_note = models.CharField(max_length=500, blank=True)
+    verification_note = EncryptedTextField(max_length=500, blank=True)
     verified_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from atd.core.fieldcrypt import EncryptedDateField, EncryptedJSONField, EncryptedTextField
 from atd.matching.choices import CandidateStatus, FeedChannel, LinkageRunKind, SecondIdentifier
 
 
@@ -40,22 +41,24 @@ class FeedRowError(models.Model):
 
 
 class BookingRecord(models.Model):
-    """An arrest/booking entry as the feed recorded it (names as recorded, never corrected)."""
+    """An arrest/booking entry as the feed recorded it (names as recorded, never corrected).
+    Names, date of birth, street and postal code are sealed at rest (ADR 0021); the linkage
+    reads them through the model."""
 
     source = models.CharField(max_length=64)
     booking_id = models.CharField(max_length=100)
     booking_date = models.DateField()
     agency = models.CharField(max_length=200)
-    given_names = models.CharField(max_length=150)
-    first_surname = models.CharField(max_length=150)
-    second_surname = models.CharField(max_length=150, blank=True)
-    name_as_recorded = models.CharField(max_length=400, blank=True)
-    date_of_birth = models.DateField(null=True, blank=True)
+    given_names = EncryptedTextField(max_length=150)
+    first_surname = EncryptedTextField(max_length=150)
+    second_surname = EncryptedTextField(max_length=150, blank=True)
+    name_as_recorded = EncryptedTextField(max_length=400, blank=True)
+    date_of_birth = EncryptedDateField(null=True, blank=True)
     # An impossible date as the feed recorded it ("1965-13-32"): compared, never trusted.
-    date_of_birth_recorded = models.CharField(max_length=10, blank=True)
+    date_of_birth_recorded = EncryptedTextField(max_length=10, blank=True)
     sex = models.CharField(max_length=1, blank=True)
-    address = models.CharField(max_length=300, blank=True)
-    postal_code = models.CharField(max_length=16, blank=True)
+    address = EncryptedTextField(max_length=300, blank=True)
+    postal_code = EncryptedTextField(max_length=16, blank=True)
     city = models.CharField(max_length=100, blank=True)
     charges = models.JSONField(default=list)
     fingerprint_id = models.CharField(max_length=64, blank=True, db_index=True)
@@ -118,7 +121,8 @@ class MatchCandidate(models.Model):
     probability = models.FloatField()
     match_weight = models.FloatField()
     # Waterfall: [{"comparison", "level", "bayes_factor", "log2_bayes_factor", "left", "right"}]
-    explanation = models.JSONField(default=list)
+    # The compared values of both sides (folded names, date of birth, street): sealed at rest.
+    explanation = EncryptedJSONField(default=list)
     model = models.ForeignKey(LinkageModel, on_delete=models.PROTECT, related_name="+")
     run = models.ForeignKey(LinkageRun, null=True, on_delete=models.SET_NULL, related_name="+")
     status = models.CharField(
@@ -129,11 +133,11 @@ class MatchCandidate(models.Model):
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    decision_reason = models.CharField(max_length=500, blank=True)
+    decision_reason = EncryptedTextField(max_length=500, blank=True)
     second_identifier = models.CharField(
         max_length=24, choices=SecondIdentifier.choices, blank=True
     )
-    verification_note = models.CharField(max_length=500, blank=True)
+    verification_note = EncryptedTextField(max_length=500, blank=True)
     alert_id = models.PositiveBigIntegerField(null=True, blank=True)
 
     class Meta:

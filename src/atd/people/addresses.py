@@ -13,6 +13,7 @@ from datetime import datetime
 from django.conf import settings
 from django.db.models import Count
 
+from atd.core.fieldcrypt import blind_index
 from atd.people.models import Address, AddressFlag, KnownAddress
 from atd.people.rules import (
     AddressFinding,
@@ -27,14 +28,25 @@ from atd.people.rules import (
 
 @dataclass(frozen=True)
 class PreparedAddress:
+    """An address with the keyed blind indexes of its dwelling and building (what
+    Address.normalized_key / building_key store: the clear keys would spell out the address),
+    and the clear dwelling key, compared with the known offices, shelters and businesses."""
+
     value: AddressInput
     key: str
     building_key: str
+    clear_key: str = ""
 
 
 def address_prepare(address: AddressInput) -> PreparedAddress:
     value = address_split_unit(address)
-    return PreparedAddress(value, address_key(value), address_building_key(value))
+    clear = address_key(value)
+    return PreparedAddress(
+        value,
+        blind_index(clear, kind="dwelling"),
+        blind_index(address_building_key(value), kind="building"),
+        clear,
+    )
 
 
 def _chunks(items: Sequence[str], size: int = 500) -> Iterable[Sequence[str]]:
@@ -49,6 +61,7 @@ class AddressContext:
         self, prepared: Sequence[PreparedAddress], *, exclude_participant: int | None = None
     ):
         keys = sorted({p.key for p in prepared})
+        clear_keys = sorted({p.clear_key for p in prepared})
         buildings = sorted({p.building_key for p in prepared})
         self.existing_at_key: Counter[str] = Counter()
         self.buildings_with_units: set[str] = set()
@@ -59,6 +72,8 @@ class AddressContext:
                 rows = rows.exclude(participant_id=exclude_participant)
             for row in rows.values("normalized_key").annotate(n=Count("id")):
                 self.existing_at_key[row["normalized_key"]] = row["n"]
+        for chunk in _chunks(clear_keys):
+            # Known places (offices, shelters, businesses) are not personal: kept clear.
             for k in KnownAddress.objects.filter(normalized_key__in=chunk).values(
                 "normalized_key", "kind"
             ):
@@ -85,7 +100,7 @@ class AddressContext:
             others_at_dwelling=others,
             shared_threshold=settings.ATD_ADDRESS_SHARED_THRESHOLD,
             building_has_units=has_units,
-            known_kind=self.known.get(prepared.key),
+            known_kind=self.known.get(prepared.clear_key),
         )
 
 

@@ -14,6 +14,8 @@ from typing import Any
 
 from django.db import connection
 
+from atd.core.fieldcrypt import decrypt_text
+
 
 @dataclass(frozen=True)
 class AliasRow:
@@ -53,9 +55,19 @@ def _id_in(column: str, ids: list[int], params: list[Any]) -> str:
     return f"{column} IN ({_marks(ids)})"
 
 
-def _as_date(value: Any) -> date | None:
+def _open(value: Any, column: str) -> str:
+    """A value of an encrypted column read by raw SQL, decrypted (ADR 0021): every name, date
+    of birth and street of the linkage read is decrypted here, in Python, one value at a time."""
+    if value is None or value == "":
+        return ""
+    return decrypt_text(str(value), context=column)
+
+
+def _as_date(value: Any, column: str = "") -> date | None:
     if value is None or value == "":
         return None
+    if column and isinstance(value, str):
+        value = _open(value, column)
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):
@@ -114,19 +126,25 @@ def participants_for_linkage(
             )
             for alias_id, pid, given, first, second, dob in cursor.fetchall():
                 aliases.setdefault(pid, []).append(
-                    AliasRow(alias_id, given, first, second or "", _as_date(dob))
+                    AliasRow(
+                        alias_id,
+                        _open(given, "people_alias.given_names"),
+                        _open(first, "people_alias.first_surname"),
+                        _open(second, "people_alias.second_surname"),
+                        _as_date(dob, "people_alias.date_of_birth"),
+                    )
                 )
     return [
         ParticipantLinkRow(
             participant_id=pid,
-            given_names=given,
-            first_surname=first,
-            second_surname=second or "",
-            date_of_birth=_as_date(dob),
+            given_names=_open(given, "people_participant.given_names"),
+            first_surname=_open(first, "people_participant.first_surname"),
+            second_surname=_open(second, "people_participant.second_surname"),
+            date_of_birth=_as_date(dob, "people_participant.date_of_birth"),
             sex=sex or "",
-            postal_code=postal or "",
+            postal_code=_open(postal, "people_address.postal_code"),
             city=city or "",
-            street=street or "",
+            street=_open(street, "people_address.line1"),
             aliases=tuple(aliases.get(pid, ())),
         )
         for pid, given, first, second, dob, sex, postal, city, street in people
@@ -145,7 +163,7 @@ def participant_dob(participant_id: int) -> date | None:
             "SELECT date_of_birth FROM people_participant WHERE id = %s", [participant_id]
         )
         row = cursor.fetchone()
-    return _as_date(row[0]) if row else None
+    return _as_date(row[0], "people_participant.date_of_birth") if row else None
 
 
 def alias_dob(alias_id: int | None) -> date | None:
@@ -154,7 +172,7 @@ def alias_dob(alias_id: int | None) -> date | None:
     with connection.cursor() as cursor:
         cursor.execute("SELECT date_of_birth FROM people_alias WHERE id = %s", [alias_id])
         row = cursor.fetchone()
-    return _as_date(row[0]) if row else None
+    return _as_date(row[0], "people_alias.date_of_birth") if row else None
 
 
 def participant_names(participant_ids: list[int]) -> dict[int, dict[str, Any]]:
@@ -171,10 +189,12 @@ def participant_names(participant_ids: list[int]) -> dict[int, dict[str, Any]]:
                 chunk,
             )
             for pid, given, first, second, dob, sex in cursor.fetchall():
+                first = _open(first, "people_participant.first_surname")
+                second = _open(second, "people_participant.second_surname")
                 out[pid] = {
-                    "given_names": given,
+                    "given_names": _open(given, "people_participant.given_names"),
                     "surnames": " ".join(s for s in (first, second) if s),
-                    "date_of_birth": _as_date(dob),
+                    "date_of_birth": _as_date(dob, "people_participant.date_of_birth"),
                     "sex": sex,
                 }
     return out
@@ -189,7 +209,18 @@ def alias_names(alias_ids: list[int]) -> dict[int, str]:
             "WHERE id IN ({marks})".replace("{marks}", _marks(alias_ids)),
             alias_ids,
         )
-        return {aid: " ".join(p for p in (g, f, s) if p) for aid, g, f, s in cursor.fetchall()}
+        return {
+            aid: " ".join(
+                p
+                for p in (
+                    _open(g, "people_alias.given_names"),
+                    _open(f, "people_alias.first_surname"),
+                    _open(s, "people_alias.second_surname"),
+                )
+                if p
+            )
+            for aid, g, f, s in cursor.fetchall()
+        }
 
 
 # --- feeds ------------------------------------------------------------------------------

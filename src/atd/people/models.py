@@ -6,6 +6,11 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from atd.core.fieldcrypt import (
+    BlindIndexField,
+    EncryptedDateField,
+    EncryptedTextField,
+)
 from atd.people.choices import CaseStatus, ClosureReason, ReleaseType, Sex
 
 
@@ -53,19 +58,23 @@ class KnownAddress(models.Model):
 
 
 class Participant(models.Model):
-    a_number = models.CharField(max_length=9, unique=True)
-    given_names = models.CharField(max_length=150)
-    first_surname = models.CharField(max_length=150)
-    second_surname = models.CharField(max_length=150, blank=True)
-    date_of_birth = models.DateField()
+    # Encrypted at rest (ADR 0021): names, A-number, date of birth, phone, e-mail. Exact
+    # lookups use the blind indexes; the console's search uses `search_tokens`.
+    a_number = EncryptedTextField(max_length=9)
+    a_number_index = BlindIndexField(sources=("a_number",), kind="a-number", unique=True)
+    given_names = EncryptedTextField(max_length=150)
+    first_surname = EncryptedTextField(max_length=150)
+    second_surname = EncryptedTextField(max_length=150, blank=True)
+    date_of_birth = EncryptedDateField()
     sex = models.CharField(max_length=1, choices=Sex.choices, default=Sex.OTHER)
     country_of_citizenship = models.CharField(max_length=2)
     languages = models.JSONField(default=list)
     preferred_language = models.CharField(max_length=8, default="en")
-    phone = models.CharField(max_length=32, blank=True)
-    email = models.EmailField(blank=True)
-    # Lower-cased, accent-free name for search; never shown.
-    search_name = models.CharField(max_length=500, db_index=True, default="")
+    phone = EncryptedTextField(max_length=32, blank=True)
+    email = EncryptedTextField(max_length=254, blank=True)
+    # Keyed tokens of the names' prefixes and of the A-number, for search; never shown
+    # (people.search_index).
+    search_tokens = models.TextField(default="", blank=True)
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -76,13 +85,6 @@ class Participant(models.Model):
     enrollment_code_hash = models.CharField(max_length=64, blank=True)
     enrollment_code_expires_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField()
-
-    class Meta:
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(a_number__regex=r"^[0-9]{9}$"), name="participant_a_number_9_digits"
-            )
-        ]
 
     def __str__(self) -> str:
         return f"Participant {self.pk}"
@@ -96,18 +98,20 @@ class Alias(models.Model):
         MAIDEN_OR_MARRIED = "maiden_married", "Maiden or married name"
 
     participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="aliases")
-    given_names = models.CharField(max_length=150)
-    first_surname = models.CharField(max_length=150)
-    second_surname = models.CharField(max_length=150, blank=True)
-    date_of_birth = models.DateField(null=True, blank=True)
+    given_names = EncryptedTextField(max_length=150)
+    first_surname = EncryptedTextField(max_length=150)
+    second_surname = EncryptedTextField(max_length=150, blank=True)
+    name_index = BlindIndexField(
+        sources=("given_names", "first_surname", "second_surname"), kind="alias-name"
+    )
+    date_of_birth = EncryptedDateField(null=True, blank=True)
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.SPELLING)
     source = models.CharField(max_length=100, blank=True)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["participant", "given_names", "first_surname", "second_surname"],
-                name="alias_unique_per_participant",
+                fields=["participant", "name_index"], name="alias_unique_per_participant"
             )
         ]
 
@@ -118,8 +122,8 @@ class PhoneChange(models.Model):
     participant = models.ForeignKey(
         Participant, on_delete=models.CASCADE, related_name="phone_changes"
     )
-    old_phone = models.CharField(max_length=32, blank=True)
-    new_phone = models.CharField(max_length=32)
+    old_phone = EncryptedTextField(max_length=32, blank=True)
+    new_phone = EncryptedTextField(max_length=32)
     changed_at = models.DateTimeField()
     recorded_by = models.CharField(max_length=150, blank=True)
     reason = models.CharField(max_length=300)
@@ -135,12 +139,15 @@ class Address(models.Model):
         FAILED = "failed", "Verification failed"
 
     participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="addresses")
-    line1 = models.CharField(max_length=200, blank=True)
-    unit = models.CharField(max_length=32, blank=True)
+    # Street, unit and postal code are encrypted at rest (ADR 0021); city, state and country
+    # (coarse geography, report dimensions) stay clear.
+    line1 = EncryptedTextField(max_length=200, blank=True)
+    unit = EncryptedTextField(max_length=32, blank=True)
     city = models.CharField(max_length=100, blank=True)
     state = models.CharField(max_length=32, blank=True)
-    postal_code = models.CharField(max_length=16, blank=True)
+    postal_code = EncryptedTextField(max_length=16, blank=True)
     country = models.CharField(max_length=2, default="US")
+    # Keyed blind indexes of the normalised dwelling and building (people.addresses).
     normalized_key = models.CharField(max_length=300, db_index=True)
     building_key = models.CharField(max_length=300, db_index=True, default="")
     latitude = models.FloatField(null=True, blank=True)
@@ -296,12 +303,12 @@ class LocateReferral(models.Model):
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="locate_referrals")
     taken_by = models.CharField(max_length=150)  # the field team or person who took it
-    note = models.CharField(max_length=500, blank=True)
+    note = EncryptedTextField(max_length=500, blank=True)
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.OPEN)
     opened_at = models.DateTimeField()
     opened_by = models.CharField(max_length=150)
     outcome = models.CharField(max_length=20, blank=True)
-    outcome_note = models.CharField(max_length=500, blank=True)
+    outcome_note = EncryptedTextField(max_length=500, blank=True)
     outcome_at = models.DateTimeField(null=True, blank=True)
     outcome_by = models.CharField(max_length=150, blank=True)
 
@@ -321,8 +328,8 @@ class LocateAttempt(models.Model):
 
     referral = models.ForeignKey(LocateReferral, on_delete=models.CASCADE, related_name="attempts")
     at = models.DateTimeField()
-    place = models.CharField(max_length=200, blank=True)
-    note = models.CharField(max_length=500)
+    place = EncryptedTextField(max_length=200, blank=True)
+    note = EncryptedTextField(max_length=500)
     recorded_by = models.CharField(max_length=150)
 
     class Meta:

@@ -15,6 +15,7 @@ from typing import Any
 
 from django.db.models import Count, Max, Min, Q
 
+from atd.core.fieldcrypt import decrypt_text
 from atd.people.models import Case, CaseAssignment, CaseStatusChange, Participant
 
 
@@ -46,6 +47,12 @@ def case_status_at_sql(*, case_id: str, moment: str, column: str = "to_status") 
 def participant_a_number_join_sql(*, alias: str, participant_id: str) -> str:
     """`JOIN` of the participant table (as `alias`) for the A-number of `participant_id`."""
     return f"JOIN {Participant._meta.db_table} {alias} ON {alias}.id = {participant_id}"
+
+
+def participant_a_number_open(stored: Any) -> str:
+    """The A-number from the value `participant_a_number_join_sql`'s column holds (it is
+    encrypted at rest, ADR 0021): decrypted in Python, one per row."""
+    return decrypt_text(str(stored or ""), context=f"{Participant._meta.db_table}.a_number")
 
 
 def case_history_marks() -> dict[str, int]:

@@ -24,6 +24,7 @@ from django.db.models.functions import Concat
 
 from atd.core.audit import audit_record, read_one_audited
 from atd.core.errors import NotFound
+from atd.core.fieldcrypt import blind_index
 from atd.core.roles import CASELOAD_ROLES, Role
 from atd.core.scope import Scope
 
@@ -59,11 +60,13 @@ from atd.people.report_read import (  # noqa: F401
     case_report_rows,
     case_status_at_sql,
     participant_a_number_join_sql,
+    participant_a_number_open,
 )
 
 # at_large_findings is published with the selectors: the pure rule the at-large job (in the
 # console, which reads the event sources) asks whether a case should be proposed at large.
 from atd.people.rules import at_large_findings, text_fold  # noqa: F401
+from atd.people.search_index import a_number_needle, name_needles
 from atd.people.types import CaseRouting
 
 
@@ -150,12 +153,7 @@ def participant_list_read(
     """One page of the caller's caseload; the ids shown are audited."""
     qs = participant_queryset_in_scope(scope)
     if filters.q:
-        folded = text_fold(filters.q)
-        digits = "".join(c for c in filters.q if c.isdigit())
-        condition = Q(search_name__contains=folded)
-        if len(digits) >= 4:
-            condition |= Q(a_number__contains=digits)
-        qs = qs.filter(condition)
+        qs = qs.filter(_search_condition(filters.q))
     case_filter = Q()
     if filters.office_id:
         case_filter &= Q(office_id=filters.office_id)
@@ -178,10 +176,11 @@ def participant_list_read(
             cleared_at__isnull=True,
         )
         qs = qs.filter(Exists(flagged))
-    qs = qs.order_by("first_surname", "given_names", "pk")
     total = qs.count()
-    page = list(
-        qs.prefetch_related(
+    page_ids = _page_ids_by_name(qs, total=total, offset=offset, limit=limit)
+    found = {
+        p.pk: p
+        for p in Participant.objects.filter(pk__in=page_ids).prefetch_related(
             Prefetch(
                 "cases",
                 queryset=Case.objects.select_related("office", "officer").order_by("-release_date"),
@@ -190,8 +189,9 @@ def participant_list_read(
                 "addresses",
                 queryset=Address.objects.filter(is_current=True).prefetch_related("flags"),
             ),
-        )[offset : offset + limit]
-    )
+        )
+    }
+    page = [found[i] for i in page_ids if i in found]
     audit_record(
         actor=actor,
         action="participant.list",
@@ -200,6 +200,36 @@ def participant_list_read(
         reason=f"caseload page offset={offset}",
     )
     return page, total
+
+
+# Names are encrypted (ADR 0021), so the database cannot sort by them: up to this many
+# matching participants are sorted by name in Python (two names decrypted per row); a larger
+# list (an admin's whole program, unfiltered) is paged in enrolment order.
+NAME_SORT_LIMIT = 5000
+
+
+def _search_condition(q: str) -> Q:
+    """Each word of `q` is a prefix of a name word, or its digits are the A-number or its last
+    four digits (blind tokens, people.search_index)."""
+    needles = name_needles(q)
+    condition = Q(pk__in=[])
+    if needles:
+        words = Q()
+        for needle in needles:
+            words &= Q(search_tokens__contains=needle)
+        condition = words
+    digits_needle = a_number_needle(q)
+    if digits_needle:
+        condition |= Q(search_tokens__contains=digits_needle)
+    return condition
+
+
+def _page_ids_by_name(qs: QuerySet[Any], *, total: int, offset: int, limit: int) -> list[int]:
+    if total > NAME_SORT_LIMIT:
+        return list(qs.order_by("pk").values_list("pk", flat=True)[offset : offset + limit])
+    rows = qs.values_list("pk", "first_surname", "given_names")
+    ordered = sorted(rows, key=lambda r: (r[1].casefold(), r[2].casefold(), r[0]))
+    return [pk for pk, _, _ in ordered[offset : offset + limit]]
 
 
 def participant_detail_read(
@@ -390,21 +420,17 @@ def participant_id_for_a_number(*, scope: Scope, a_number: str) -> int | None:
         return None
     return (
         participant_queryset_in_scope(scope)
-        .filter(a_number=digits)
+        .filter(a_number_index=blind_index(digits, kind="a-number"))
         .values_list("pk", flat=True)
         .first()
     )
 
 
 def participant_ids_matching(scope: Scope, q: str) -> QuerySet[Any]:
-    """A subquery of visible participant ids whose name (accents and case folded) contains
-    `q`, or whose A-number contains its digits (4 or more): the alert queue's text search."""
-    folded = text_fold(q)
-    digits = "".join(c for c in q if c.isdigit())
-    condition = Q(search_name__contains=folded) if folded.strip() else Q(pk__in=[])
-    if len(digits) >= 4:
-        condition |= Q(a_number__contains=digits)
-    return participant_queryset_in_scope(scope).filter(condition).values("pk")
+    """A subquery of visible participant ids whose names have each word of `q` as a prefix of
+    a word (accents and case folded), or whose A-number is `q`'s digits or ends with them (four
+    digits): the alert queue's text search (blind tokens, ADR 0021)."""
+    return participant_queryset_in_scope(scope).filter(_search_condition(q)).values("pk")
 
 
 def address_flag_labels() -> dict[str, str]:

@@ -18,6 +18,7 @@ from atd.core.actors import actor_for
 from atd.core.audit import audit_record
 from atd.core.errors import Conflict, FieldError, NotFound, ValidationFailed
 from atd.core.extensions import office_move_hooks, participants_changed
+from atd.core.fieldcrypt import blind_index
 from atd.core.roles import CASELOAD_ROLES, Role
 from atd.core.scope import Scope
 from atd.people.addresses import (
@@ -52,13 +53,13 @@ from atd.people.rules import (
     AddressInput,
     case_reopen_problem,
     case_transition_problem,
-    participant_search_name,
     phone_is_change,
     phone_normalize,
 )
 from atd.people.rules import (
     phone_is_e164 as phone_is_e164,
 )
+from atd.people.search_index import participant_search_tokens
 from atd.people.selectors import case_get_in_scope, participant_get_in_scope
 
 ENROLLMENT_CODE_TTL = timedelta(days=14)
@@ -187,20 +188,32 @@ def alias_add(
     participant = participant_get_in_scope(scope=scope, participant_id=participant_id)
     if not given_names.strip() or not first_surname.strip():
         raise ValidationFailed(detail="an alias needs given names and a surname")
-    alias, _ = Alias.objects.get_or_create(
+    alias = Alias(
         participant=participant,
         given_names=given_names.strip(),
         first_surname=first_surname.strip(),
         second_surname=second_surname.strip(),
-        defaults={"kind": kind, "source": source},
+        kind=kind,
+        source=source,
     )
+    # Names are encrypted: the alias is found by the blind index of its names.
+    name_index = Alias._meta.get_field("name_index").value_from(alias)  # type: ignore[attr-defined]
+    existing = Alias.objects.filter(participant=participant, name_index=name_index).first()
+    if existing is not None:
+        alias = existing
+    else:
+        alias.save()
     names = [
         f"{a.given_names} {a.first_surname} {a.second_surname}" for a in participant.aliases.all()
     ]
-    participant.search_name = participant_search_name(
-        participant.given_names, participant.first_surname, participant.second_surname, names
+    participant.search_tokens = participant_search_tokens(
+        participant.given_names,
+        participant.first_surname,
+        participant.second_surname,
+        names,
+        a_number=participant.a_number,
     )
-    participant.save(update_fields=["search_name"])
+    participant.save(update_fields=["search_tokens"])
     participants_changed([participant.pk])
     audit_record(
         actor=actor, action="alias.add", object_type="participant", object_ids=[participant.pk]
@@ -350,7 +363,11 @@ def participant_enrollment_code_issue(*, actor: Any, scope: Scope, participant_i
 @transaction.atomic
 def participant_account_enroll(*, a_number: str, code: str, password: str) -> Any:
     """Creates the participant's own account. Wrong A-number or code answer the same error."""
-    participant = Participant.objects.select_for_update().filter(a_number=a_number.strip()).first()
+    participant = (
+        Participant.objects.select_for_update()
+        .filter(a_number_index=blind_index(a_number.strip(), kind="a-number"))
+        .first()
+    )
     invalid = ValidationFailed(detail=gettext("the A-number or enrollment code is not valid"))
     if (
         participant is None

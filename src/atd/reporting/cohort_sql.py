@@ -33,6 +33,7 @@ from atd.people.selectors import (
     case_office_at_sql,
     case_status_at_sql,
     participant_a_number_join_sql,
+    participant_a_number_open,
 )
 from atd.reporting.models import CaseFact
 from atd.reporting.rules import CATEGORY_KEYS, NOTICE_KEYS, CohortFilters, as_of_cutoff
@@ -314,7 +315,7 @@ def _list_sql(q: CohortQuery, t: dict[str, str], params: dict[str, Any]) -> str:
       {_NOTICE} AS notice, f.participant_id
     FROM {t["facts"]} f {t["participant_join"]}
     WHERE {_where(q, params)}
-    ORDER BY p.a_number, f.case_id"""  # noqa: S608 -- names from model metadata; values bound
+    ORDER BY f.case_id"""  # noqa: S608 -- names from model metadata; values bound
 
 
 def _office_ids(codes: tuple[str, ...]) -> tuple[int, ...]:
@@ -388,10 +389,21 @@ def cohort_list_rows(q: CohortQuery) -> list[tuple[str, str, int, str, str, int]
     by A-number (the participant id is for the audit entry of the export, not the file)."""
     params = _params(q)
     sql = _list_sql(q, _tables(), params)
-    return [
-        (a_number, nat or "", office_id, CATEGORY_KEYS[cat - 1], NOTICE_KEYS[notice - 1], pid)
+    # A-numbers are encrypted at rest (ADR 0021): decrypted here, one per row, and sorted in
+    # Python (the rows come in case order, so equal A-numbers keep it).
+    rows = [
+        (
+            participant_a_number_open(a_number),
+            nat or "",
+            office_id,
+            CATEGORY_KEYS[cat - 1],
+            NOTICE_KEYS[notice - 1],
+            pid,
+        )
         for a_number, nat, office_id, cat, notice, pid in _run(sql, params)
     ]
+    rows.sort(key=lambda r: r[0])
+    return rows
 
 
 def _run(sql: str, params: dict[str, Any]) -> list[Any]:

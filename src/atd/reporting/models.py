@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.db import models
 
+from atd.core.fieldcrypt import EncryptedBinaryField
+
 
 class Cohort(models.Model):
     """A saved set of cases defined by filters (see rules.CohortFilters)."""
@@ -35,7 +37,7 @@ class GeneratedReport(models.Model):
         Cohort, null=True, blank=True, on_delete=models.PROTECT, related_name="reports"
     )
     parameters = models.JSONField()
-    content = models.BinaryField()
+    content = EncryptedBinaryField()  # the report's rows (A-numbers): sealed at rest
     content_sha256 = models.CharField(max_length=64)
     pdf_sha256 = models.CharField(max_length=64, blank=True)
     participants = models.PositiveIntegerField(default=0)

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from atd.core.fieldcrypt import EncryptedTextField
 from atd.reviews.choices import (
     AppealStatus,
     DecisionReason,
@@ -25,7 +26,7 @@ class ReviewRequest(models.Model):
     kind = models.CharField(
         max_length=16, choices=RequestKind.choices, default=RequestKind.STEP_DOWN
     )
-    statement = models.TextField(blank=True)
+    statement = EncryptedTextField(blank=True)
     requested_at = models.DateTimeField()
     requested_by = models.CharField(max_length=150)
     due_at = models.DateTimeField()
@@ -50,7 +51,7 @@ class ReviewRequest(models.Model):
     )
     decided_by_label = models.CharField(max_length=150, blank=True)
     reason = models.CharField(max_length=24, choices=DecisionReason.choices, blank=True)
-    reason_text = models.TextField(blank=True)
+    reason_text = EncryptedTextField(blank=True)
     appeal_until = models.DateTimeField(null=True, blank=True)
     device_return_required = models.BooleanField(default=False)
 
@@ -68,7 +69,7 @@ class ReviewRequest(models.Model):
 
 class ReviewAppeal(models.Model):
     request = models.OneToOneField(ReviewRequest, on_delete=models.PROTECT, related_name="appeal")
-    statement = models.TextField(blank=True)
+    statement = EncryptedTextField(blank=True)
     filed_at = models.DateTimeField()
     filed_by = models.CharField(max_length=150)
     due_at = models.DateTimeField()
@@ -82,7 +83,7 @@ class ReviewAppeal(models.Model):
     )
     decided_by_label = models.CharField(max_length=150, blank=True)
     reason = models.CharField(max_length=24, choices=DecisionReason.choices, blank=True)
-    reason_text = models.TextField(blank=True)
+    reason_text = EncryptedTextField(blank=True)
 
     class Meta:
         indexes = [models.Index(fields=["status", "due_at"])]

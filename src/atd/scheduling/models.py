@@ -7,6 +7,7 @@ from datetime import time
 from django.db import models
 from django.db.models import Q
 
+from atd.core.fieldcrypt import EncryptedTextField
 from atd.scheduling.choices import AppointmentKind, AppointmentStatus, BookedBy
 
 
@@ -52,7 +53,7 @@ class StaffAvailability(models.Model):
     office = models.ForeignKey("people.Office", on_delete=models.CASCADE, related_name="+")
     day = models.DateField()
     staff_on_duty = models.PositiveIntegerField()
-    note = models.CharField(max_length=200, blank=True)
+    note = EncryptedTextField(max_length=200, blank=True)
 
     class Meta:
         constraints = [
@@ -106,7 +107,7 @@ class Appointment(models.Model):
     is_late = models.BooleanField(default=False)
     booked_by = models.CharField(max_length=16, choices=BookedBy.choices)
     reschedule_count = models.PositiveIntegerField(default=0)
-    cancel_reason = models.CharField(max_length=300, blank=True)
+    cancel_reason = EncryptedTextField(max_length=300, blank=True)
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
 

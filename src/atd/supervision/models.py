@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from atd.core.fieldcrypt import EncryptedTextField
 from atd.supervision.choices import (
     CheckinMode,
     DeviceTaskKind,
@@ -53,7 +54,7 @@ class PlanChange(models.Model):
     )
     from_technology = models.CharField(max_length=16, blank=True)
     to_technology = models.CharField(max_length=16)
-    reason = models.CharField(max_length=500)
+    reason = EncryptedTextField(max_length=500)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -149,7 +150,7 @@ class DeviceTask(models.Model):
     created_at = models.DateTimeField()
     closed_at = models.DateTimeField(null=True, blank=True)
     closed_by_label = models.CharField(max_length=150, blank=True)
-    note = models.CharField(max_length=500, blank=True)
+    note = EncryptedTextField(max_length=500, blank=True)
 
     class Meta:
         # A device has at most one open return task: opening returns again (a retried

@@ -6,6 +6,8 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import Q
 
+from atd.core.fieldcrypt import EncryptedTextField
+
 # Positions are the one very large table. Its foreign keys are declared without database
 # constraints (db_constraint=False): devices and participants are never deleted (PROTECT
 # elsewhere), and per-row FK checks would cost a third of the bulk-load rate. Every unique key
@@ -176,7 +178,7 @@ class LegalHold(models.Model):
     participant = models.ForeignKey(
         "people.Participant", on_delete=models.PROTECT, related_name="+"
     )
-    reason = models.CharField(max_length=300)
+    reason = EncryptedTextField(max_length=300)
     placed_at = models.DateTimeField()
     placed_by = models.CharField(max_length=150)
     released_at = models.DateTimeField(null=True, blank=True)

@@ -16,6 +16,7 @@ from django.contrib.auth import get_user_model
 from atd.core import clock
 from atd.core.roles import Role
 from atd.people.models import Address, Case, CaseStatus, Office, Organisation, Participant
+from atd.people.search_index import participant_search_tokens
 
 PASSWORD = "correct-horse-battery-staple-42"
 
@@ -81,7 +82,7 @@ def participant_with_case(
         languages=["es"],
         preferred_language="es",
         phone="+1 312 555 0100",
-        search_name=f"{given} {surname} garcia".lower().replace("é", "e"),
+        search_tokens=participant_search_tokens(given, surname, "García", a_number=str(_seq["n"])),
         created_at=now,
     )
     Address.objects.create(

@@ -17,7 +17,7 @@ from django.db import transaction
 from django.db.models import Q
 
 from atd.alerts.channels import DeliveryResult, OutgoingMessage, channel_get
-from atd.alerts.models import DeliveryAttempt, Notification, SmsOptOut
+from atd.alerts.models import DeliveryAttempt, Notification, SmsOptOut, phone_index
 from atd.alerts.policy import alert_policy
 from atd.alerts.rules import (
     LEGAL_NOTICE_KINDS,
@@ -102,7 +102,7 @@ def _targets(notification: Notification, now: datetime) -> list[tuple[str, str]]
         scope=_SYSTEM_SCOPE, participant_id=notification.participant_id or -1
     )
     number = phone_e164(participant.phone, settings.ATD_SMS_DEFAULT_REGION) or participant.phone
-    opted_out = bool(number) and SmsOptOut.objects.filter(number=number).exists()
+    opted_out = bool(number) and SmsOptOut.objects.filter(number_index=phone_index(number)).exists()
     channel = notification.channel or participant_channel(
         phone=participant.phone, sms_opted_out=opted_out, email=participant.email
     )

@@ -7,7 +7,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import transaction
 
-from atd.alerts.models import DeliveryAttempt, SmsOptOut
+from atd.alerts.models import DeliveryAttempt, SmsOptOut, phone_index
 from atd.alerts.rules import phone_e164, sms_reply_intent, sms_status_advances
 from atd.core import clock
 from atd.core.actors import Actor
@@ -55,8 +55,10 @@ def sms_reply_record(*, sender: str, body: str, reply_ref: str = "") -> str:
         raise ValidationFailed(errors=[FieldError("From", "not a valid phone number")])
     intent = sms_reply_intent(body)
     if intent == "stop":
+        # The number is encrypted at rest: the row is found by its blind index (ADR 0021).
         row, created = SmsOptOut.objects.get_or_create(
-            number=number, defaults={"since": clock.now(), "reply_ref": reply_ref[:200]}
+            number_index=phone_index(number),
+            defaults={"number": number, "since": clock.now(), "reply_ref": reply_ref[:200]},
         )
         if created:
             # The audit names the opt-out row, not the number: the log holds no phone numbers.
@@ -68,7 +70,7 @@ def sms_reply_record(*, sender: str, body: str, reply_ref: str = "") -> str:
                 reason="reply STOP",
             )
     elif intent == "start":
-        previous = SmsOptOut.objects.filter(number=number).first()
+        previous = SmsOptOut.objects.filter(number_index=phone_index(number)).first()
         if previous is not None:
             audit_record(
                 actor=PROVIDER,

@@ -16,7 +16,7 @@ from atd.alerts.channels import channels_override
 from atd.alerts.channels.email import EmailChannel
 from atd.alerts.channels.sms import SmsChannel
 from atd.alerts.channels.sms.http import HttpSmsConfig, HttpSmsGateway
-from atd.alerts.models import DeliveryAttempt, Notification, SmsOptOut
+from atd.alerts.models import DeliveryAttempt, Notification, SmsOptOut, phone_index
 from atd.alerts.services import notification_enqueue
 from atd.alerts.services.delivery import notification_deliver_due
 from atd.core import clock
@@ -176,7 +176,7 @@ def test_stop_in_spanish_moves_texts_to_email_and_start_brings_them_back(
     participant.email = "ana@example.org"
     participant.save(update_fields=["email"])
     assert provider.reply(live_server.url, "(312) 555-0100", "Parar, por favor") == 204
-    assert SmsOptOut.objects.filter(number=NUMBER).exists()
+    assert SmsOptOut.objects.filter(number_index=phone_index(NUMBER)).exists()
     assert AuditEntry.objects.filter(action="sms.opt_out").exists()
     with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
         with channels_override(sms=sms, email=EmailChannel()):

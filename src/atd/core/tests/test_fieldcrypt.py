@@ -78,3 +78,15 @@ def test_blind_index_is_keyed_deterministic_and_separated_by_kind(settings: Any)
     settings.ATD_INDEX_KEYS = {"i2": b"z" * 48}
     settings.ATD_INDEX_KEY_ID = "i2"
     assert blind_index("123456789", kind="a-number") != a
+
+
+def test_json_documents_round_trip_sealed() -> None:
+    from atd.core.fieldcrypt import EncryptedJSONField
+
+    field = EncryptedJSONField()
+    field.column = "questionnaire"
+    answers = {"phone_new": "+1 312 555 0177", "travel_planned": True, "n": [1, "ñ"]}
+    stored = field.get_prep_value(answers)
+    assert stored.startswith("e1.") and "555" not in stored
+    assert field.from_db_value(stored, None, None) == answers
+    assert field.from_db_value('{"legacy": 1}', None, None) == {"legacy": 1}  # clear, pre-migration

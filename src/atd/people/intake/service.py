@@ -20,6 +20,7 @@ from atd.core.actors import Actor, actor_for
 from atd.core.audit import audit_record
 from atd.core.errors import FieldError, ValidationFailed
 from atd.core.extensions import participants_changed
+from atd.core.fieldcrypt import blind_index
 from atd.people.addresses import (
     AddressContext,
     address_flags_write,
@@ -41,7 +42,8 @@ from atd.people.models import (
     Participant,
 )
 from atd.people.phones import phone_default_region
-from atd.people.rules import participant_search_name, phone_for_storage
+from atd.people.rules import phone_for_storage
+from atd.people.search_index import participant_search_tokens
 
 CHUNK = 900  # below SQLite's 999-variable limit for IN (...) lists
 
@@ -197,8 +199,12 @@ def _stored_for(records: list[ReleaseRecord]) -> _Stored:
     existing: dict[str, Participant] = {}
     a_numbers = sorted({r.a_number for r in records})
     for chunk in _chunks(a_numbers):
-        for p in Participant.objects.filter(a_number__in=chunk).only("id", "a_number"):
-            existing[p.a_number] = p
+        by_index = {blind_index(a, kind="a-number"): a for a in chunk}
+        for pk, index in Participant.objects.filter(a_number_index__in=list(by_index)).values_list(
+            "id", "a_number_index"
+        ):
+            # Only the id is needed: no A-number is decrypted.
+            existing[by_index[index]] = Participant(pk=pk, a_number=by_index[index])
     existing_ids = [p.pk for p in existing.values()]
     case_keys: set[tuple[int, Any]] = set()
     open_case: set[int] = set()
@@ -271,11 +277,12 @@ def _participants_create(records: list[ReleaseRecord], *, now: datetime) -> list
             preferred_language=r.preferred_language,
             phone=phone_for_storage(r.phone, phone_default_region()),
             email=r.email,
-            search_name=participant_search_name(
+            search_tokens=participant_search_tokens(
                 r.given_names,
                 r.first_surname,
                 r.second_surname,
                 [f"{a.given_names} {a.first_surname} {a.second_surname}" for a in r.aliases],
+                a_number=r.a_number,
             ),
             created_at=now,
         )
@@ -284,12 +291,12 @@ def _participants_create(records: list[ReleaseRecord], *, now: datetime) -> list
     Participant.objects.bulk_create(participants, batch_size=CHUNK)
     if any(p.pk is None for p in participants):  # backends without RETURNING
         ids = dict(
-            Participant.objects.filter(a_number__in=[p.a_number for p in participants]).values_list(
-                "a_number", "id"
-            )
+            Participant.objects.filter(
+                a_number_index__in=[blind_index(p.a_number, kind="a-number") for p in participants]
+            ).values_list("a_number_index", "id")
         )
         for p in participants:
-            p.pk = ids[p.a_number]
+            p.pk = ids[blind_index(p.a_number, kind="a-number")]
     return participants
 
 

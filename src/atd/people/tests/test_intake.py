@@ -55,7 +55,10 @@ def test_good_rows_import_and_each_bad_row_is_reported(world: World) -> None:
     reported = {(e.row, e.field) for e in result.errors}
     assert reported == {(4, "date_of_birth"), (6, "a_number"), (6, "office_code"), (8, "phone")}
     assert batch.row_errors.count() == 4
-    assert Participant.objects.filter(a_number__startswith="3").count() == 7
+    # A-numbers are encrypted at rest: read through the model, compared in Python.
+    assert (
+        sum(1 for a in Participant.objects.values_list("a_number", flat=True) if a[0] == "3") == 7
+    )
     assert Alias.objects.filter(source="intake").count() == 7
 
 
@@ -90,11 +93,13 @@ def test_duplicate_record_inside_one_file_is_reported(world: World) -> None:
 @pytest.mark.django_db
 def test_cases_are_spread_over_the_office_officers(world: World) -> None:
     intake_import(actor=SYSTEM, rows=[_row(i) for i in range(6)], source="cli")
-    officers = set(
-        Case.objects.filter(participant__a_number__startswith="3").values_list(
-            "officer__username", flat=True
+    officers = {
+        username
+        for a_number, username in Case.objects.values_list(
+            "participant__a_number", "officer__username"
         )
-    )
+        if a_number.startswith("3")
+    }
     assert officers == {"officer_a", "specialist_a"}
 
 
@@ -103,7 +108,13 @@ def test_shared_address_is_flagged_on_every_participant_there(world: World, sett
     settings.ATD_ADDRESS_SHARED_THRESHOLD = 3
     rows = [_row(i, address_line1="9 Crowded Way") for i in range(4)]
     intake_import(actor=SYSTEM, rows=rows, source="cli")
-    flagged = AddressFlag.objects.filter(kind="shared", address__line1="9 Crowded Way").count()
+    flagged = sum(
+        1
+        for line1 in AddressFlag.objects.filter(kind="shared").values_list(
+            "address__line1", flat=True
+        )
+        if line1 == "9 Crowded Way"
+    )
     assert flagged == 4
 
 
