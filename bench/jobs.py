@@ -51,7 +51,13 @@ REPLICAS = 2
 SUFFIX = os.environ.get("BENCH_DB_SUFFIX", "_small" if SMALL else "")
 ADMIN_URL = os.environ.get("BENCH_PG_ADMIN_URL", "postgres://postgres@127.0.0.1:5432/postgres")
 BASE = ADMIN_URL.rsplit("/", 1)[0]
-VAR = Path(tempfile.mkdtemp(prefix="atd-bench-jobs-"))
+# A kept database (BENCH_KEEP=1) keeps its keys with it: its blocking keys are blind indexes
+# and its features, booking records and names are sealed under this directory's keys.
+if os.environ.get("BENCH_KEEP") == "1":
+    VAR = ROOT / "var" / f"bench-jobs{SUFFIX}"
+    VAR.mkdir(parents=True, exist_ok=True)
+else:
+    VAR = Path(tempfile.mkdtemp(prefix="atd-bench-jobs-"))
 os.environ["ATD_VAR_DIR"] = str(VAR)
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "atd.config.settings")
 os.environ.setdefault("ATD_LOG_LEVEL", "WARNING")

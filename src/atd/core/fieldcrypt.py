@@ -21,7 +21,7 @@ import hashlib
 import hmac
 import json
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date
 from functools import lru_cache
 from typing import Any
@@ -149,6 +149,33 @@ def decrypt_bytes(value: bytes, *, context: str) -> bytes:
         return _aead(secret).decrypt(body[:NONCE_BYTES], body[NONCE_BYTES:], context.encode())
     except InvalidTag as exc:
         raise DecryptionError(f"{context}: the stored value does not decrypt") from exc
+
+
+def sealed_opener(context: str) -> Callable[[bytes], bytes]:
+    """`decrypt_bytes` for many values of one column: the keys are resolved once, not per value
+    (a feed batch opens a hundred thousand sealed rows). Raises DecryptionError as it does."""
+    aeads: dict[bytes, AESGCM] = {}
+    associated = context.encode()
+
+    def open_one(value: bytes) -> bytes:
+        raw = bytes(value)
+        if raw[:2] != BINARY_PREFIX:
+            return raw
+        length = raw[2]
+        kid = raw[3 : 3 + length]
+        aead = aeads.get(kid)
+        if aead is None:
+            secret = settings.ATD_FIELD_KEYS.get(kid.decode("ascii", errors="replace"))
+            if secret is None:
+                raise DecryptionError(f"{context}: no field key with id {kid!r}")
+            aead = aeads[kid] = _aead(secret)
+        body = raw[3 + length :]
+        try:
+            return aead.decrypt(body[:NONCE_BYTES], body[NONCE_BYTES:], associated)
+        except InvalidTag as exc:
+            raise DecryptionError(f"{context}: the stored value does not decrypt") from exc
+
+    return open_one
 
 
 # --- blind indexes ----------------------------------------------------------------------------

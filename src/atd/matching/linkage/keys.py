@@ -38,7 +38,7 @@ import pandas as pd
 from django.conf import settings
 from django.db import connection, transaction
 
-from atd.core.fieldcrypt import blind_index, decrypt_bytes, encrypt_bytes
+from atd.core.fieldcrypt import blind_index, encrypt_bytes, sealed_opener
 from atd.matching import selectors
 from atd.matching.linkage.blocking import (
     ALL_RULES,
@@ -317,19 +317,16 @@ def _read_candidates(cursor: Any, participant_ids: list[int]) -> pd.DataFrame:
             marks = ", ".join(["%s"] * len(chunk))
             cursor.execute(select + f"WHERE participant_id IN ({marks})", chunk)
             rows.extend(cursor.fetchall())
-    opened = [
-        decrypt_bytes(features, context=FEATURE_CONTEXT).decode("utf-8").split(SEP)
-        for _, _, features in rows
-    ]
-    out: dict[str, Any] = {}
-    for index, column in enumerate(STORED_COLUMNS):
-        values = [v[index] or None for v in opened]
-        if column in LIST_COLUMNS:
-            out[column] = [v.split(" ") if v else None for v in values]
-        elif column == "dob_year":
-            out[column] = pd.array([int(v) if v else None for v in values], dtype="Int64")
-        else:
-            out[column] = values
+    open_sealed = sealed_opener(FEATURE_CONTEXT)
+    frame = pd.DataFrame(
+        [open_sealed(features).decode("utf-8").split(SEP) for _, _, features in rows],
+        columns=list(STORED_COLUMNS),
+    )
+    frame = frame.mask(frame.eq(""), None)  # "" is NULL (no feature is an empty string)
+    out: dict[str, Any] = {c: frame[c] for c in STORED_COLUMNS}
+    for column in LIST_COLUMNS:
+        out[column] = [v.split(" ") if v else None for v in frame[column]]
+    out["dob_year"] = pd.to_numeric(frame["dob_year"]).astype("Int64")
     pids = [pid for pid, _, _ in rows]
     aliases = [alias for _, alias, _ in rows]
     out["participant_id"] = pd.array(pids, dtype="Int64")
