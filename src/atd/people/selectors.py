@@ -9,18 +9,14 @@ from typing import Any
 
 from django.db import connection
 from django.db.models import (
-    CharField,
     Count,
     Exists,
-    F,
     OuterRef,
     Prefetch,
     Q,
     QuerySet,
-    Value,
 )
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Concat
 
 from atd.core.audit import audit_record, read_one_audited
 from atd.core.errors import NotFound
@@ -393,11 +389,11 @@ def participant_labels_in_scope(
 
 def participant_names_in_scope(scope: Scope) -> dict[int, str]:
     """participant id -> "Surname, Given names" of every participant the caller may see, in
-    one query, the name joined by the database: the lean form of `participant_labels_in_scope`
-    for a whole office's map (no list of 10,000 ids to send). The caller audits the ids it
-    shows."""
-    name = Concat(F("first_surname"), Value(", "), F("given_names"), output_field=CharField())
-    return dict(participant_queryset_in_scope(scope).values_list("pk", name))
+    one query: the lean form of `participant_labels_in_scope` for a whole office's map (no list
+    of 10,000 ids to send). The names are sealed at rest (ADR 0021), so they are opened here,
+    by their fields, not joined by the database. The caller audits the ids it shows."""
+    rows = participant_queryset_in_scope(scope).values_list("pk", "first_surname", "given_names")
+    return {pk: f"{surname}, {given}" for pk, surname, given in rows}
 
 
 def _pk_filters(ids: list[int]) -> Iterable[Q]:
