@@ -191,7 +191,18 @@ class GroupCommit:
         assert self._loop is not None
         task = self._loop.create_task(self._append(messages, groups))
         self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        task.add_done_callback(lambda done: self._finished(done, groups))
+
+    def _finished(
+        self,
+        task: asyncio.Task[None],
+        groups: list[list[tuple[Member, asyncio.Future[str | None]]]],
+    ) -> None:
+        """A task cancelled before it ever ran (the server stopping right after a flush) never
+        reaches _append's own handler: its members are answered here, never left waiting."""
+        self._tasks.discard(task)
+        if task.cancelled() and any(not f.done() for group in groups for _, f in group):
+            self._settle([asyncio.CancelledError()] * len(groups), groups)
 
     def _alone(self, member: Member, via: str) -> LogMessage:
         """The log message the door appended before group commit (message_for_records)."""

@@ -229,3 +229,27 @@ def test_an_unexpected_error_in_the_log_still_answers_every_member() -> None:
     gc = packer(Broken())
     with pytest.raises(LogFull, match="bug"):
         asyncio.run(gc.commit("osmand", [fix("D-1", 1)]))
+
+
+def test_a_pack_cancelled_before_its_append_ever_ran_answers_every_member() -> None:
+    """The server stops right after a flush: the append task is cancelled before its first
+    step, so _append's own handler never runs. Every member is still answered (an error, never
+    OK), none left waiting (this hung a CI run)."""
+    log = FakeLog()
+    gc = GroupCommit(log, CFG, window_s=60, max_members=2)  # the second member flushes
+
+    async def go() -> list[Any]:
+        first = asyncio.ensure_future(gc.commit("osmand", [fix("A", 1)]))
+        await asyncio.sleep(0)
+        second = asyncio.ensure_future(gc.commit("osmand", [fix("B", 2)]))
+        await asyncio.sleep(0)  # `second` ran: it flushed and created the append task
+        (task,) = gc._tasks
+        task.cancel()  # before the task's first step
+        return list(
+            await asyncio.wait_for(asyncio.gather(first, second, return_exceptions=True), 5)
+        )
+
+    answers = asyncio.run(go())
+    assert all(isinstance(a, LogFull) for a in answers), answers
+    assert log.calls == []  # the append never ran
+    assert not gc._inflight
