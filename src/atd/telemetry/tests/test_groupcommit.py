@@ -236,7 +236,8 @@ def test_a_pack_cancelled_before_its_append_ever_ran_answers_every_member() -> N
     step, so _append's own handler never runs. Every member is still answered (an error, never
     OK), none left waiting (this hung a CI run)."""
     log = FakeLog()
-    gc = GroupCommit(log, CFG, window_s=60, max_members=2)  # the second member flushes
+    # (max_members=2: the second member flushes)
+    gc = GroupCommit(log, CFG, window_s=60, max_members=2)  # type: ignore[arg-type]
 
     async def go() -> list[Any]:
         first = asyncio.ensure_future(gc.commit("osmand", [fix("A", 1)]))
