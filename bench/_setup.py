@@ -108,6 +108,7 @@ PARTICIPANT_COLUMNS = [
     "enrollment_code_hash",
     "enrollment_code_expires_at",
     "created_at",
+    "search_tokens",
 ]
 
 
@@ -126,11 +127,12 @@ def participant_row(
     """One COPY row of PARTICIPANT_COLUMNS: Spanish-speaking, no phone, email, account or
     enrolment code. The names, A-number and date of birth are written in clear (the encrypted
     fields read a clear value as it is; `atd crypto reencrypt` seals them); the A-number's
-    blind index (ADR 0021) is what the unique constraint and look-ups use."""
+    blind index (ADR 0021) is what the unique constraint and look-ups use. No search tokens
+    (the console's name search finds none of them; no bench searches by name)."""
     from atd.core.fieldcrypt import blind_index
 
     a_number_index = blind_index(a_number, kind="a-number")
     return (
         f"{i}\t{a_number}\t{given_names}\t{first_surname}\t{second_surname}\t{date_of_birth}\t"
-        f"{sex}\t{nationality}\t[]\tes\t\t\t{a_number_index}\t\\N\t\t\\N\t{created_at}\n"
+        f"{sex}\t{nationality}\t[]\tes\t\t\t{a_number_index}\t\\N\t\t\\N\t{created_at}\t\n"
     )

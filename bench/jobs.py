@@ -399,7 +399,11 @@ def part_link_setup() -> tuple[str, int]:
     from atd.matching import services
     from atd.matching.models import BlockingKey, FeedBatch
 
-    if fresh or not BlockingKey.objects.exists():
+    if not fresh and not BlockingKey.objects.exists():  # a kept load that never finished
+        connections.close_all()
+        fresh = create_database(ADMIN_URL, db)
+        call_command("migrate", verbosity=0)
+    if fresh:
         t0 = time.perf_counter()
         load_population(connection)
         with connection.cursor() as cur:

@@ -9,10 +9,10 @@ the name row's linkage features, so a batch's candidates are read from this one 
 — never from the people tables, never everyone.
 
 A batch: its own keys go into a temporary table; for every rule, each booking's key is looked
-up with a bounded count (`LIMIT cap + 1`), which gives both the per-key cap (blocking.py: a key
-shared by more names than its tier's cap does not block) and each wide rule's
-pair count without building a pair; the chosen rules' reach is one UNION into a second
-temporary table; the candidates' name rows come back in one read.
+up with one bounded index-only read of the participant ids sharing it (`LIMIT cap + 1`), which
+gives at once the per-key cap (blocking.py: a key shared by more names than its tier's cap does
+not block), each wide rule's pair count without building a pair, and the reach of the rules the
+plan keeps; the candidates' name rows come back in one read.
 
 Exactly the pairs of a run against everyone, with exactly the same scores:
 - the cap and the wide rules' pair counts (which decide which wide rules run) are counted here
@@ -34,7 +34,10 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from django.conf import settings
 from django.db import connection, transaction
 
@@ -284,18 +287,39 @@ def _load_left(cursor: Any, left: list[dict[str, Any]]) -> None:
 
 
 def _key_counts(cursor: Any, rule: Rule, key_max_rows: int) -> dict[int, int]:
-    """For each booking with a full key under `rule`: how many enrolled names share it, counted
-    up to `key_max_rows + 1` (enough to tell "over the cap"; exact below it). Without a cap, the
-    exact count."""
+    """For each booking with a full key under `rule`: how many enrolled names share it (the
+    exact count; used for a rule without a cap)."""
     table = BlockingKey._meta.db_table
     match = " AND ".join(f"r.{b} = l.{a}" for a, b in rule)
-    limit = f" LIMIT {int(key_max_rows) + 1}" if key_max_rows > 0 else ""
     not_null = " AND ".join(f"l.{a} IS NOT NULL" for a, _ in rule)
     cursor.execute(
-        f"SELECT l.i, (SELECT count(*) FROM (SELECT 1 FROM {table} r "  # noqa: S608
-        f"WHERE {match}{limit}) s) FROM {LEFT_TABLE} l WHERE {not_null}"
+        f"SELECT l.i, (SELECT count(*) FROM {table} r WHERE {match}) "  # noqa: S608
+        f"FROM {LEFT_TABLE} l WHERE {not_null}"
     )
     return {int(i): int(n) for i, n in cursor.fetchall() if n}
+
+
+def _key_reach(cursor: Any, rule: Rule, key_max_rows: int) -> dict[int, list[int]]:
+    """For each booking with a full key under `rule`: the participant ids of the enrolled names
+    that share it, up to `key_max_rows + 1` of them (enough to tell "over the cap"; all of them
+    below it) — the count and the reach in one bounded index-only read per booking."""
+    table = BlockingKey._meta.db_table
+    match = " AND ".join(f"r.{b} = l.{a}" for a, b in rule)
+    limit = int(key_max_rows) + 1
+    not_null = " AND ".join(f"l.{a} IS NOT NULL" for a, _ in rule)
+    inner = f"SELECT r.participant_id FROM {table} r WHERE {match} LIMIT {limit}"  # noqa: S608
+    if connection.vendor == "postgresql":
+        found = f"ARRAY({inner})"
+    else:
+        found = f"(SELECT group_concat(participant_id) FROM ({inner}))"  # noqa: S608
+    cursor.execute(f"SELECT l.i, {found} FROM {LEFT_TABLE} l WHERE {not_null}")  # noqa: S608
+    out: dict[int, list[int]] = {}
+    for i, ids in cursor.fetchall():
+        if isinstance(ids, str):
+            ids = [int(pid) for pid in ids.split(",")]
+        if ids:
+            out[int(i)] = list(ids)
+    return out
 
 
 def _read_candidates(cursor: Any, participant_ids: list[int]) -> pd.DataFrame:
@@ -310,32 +334,56 @@ def _read_candidates(cursor: Any, participant_ids: list[int]) -> pd.DataFrame:
             # Integers from our own reach, sent as one array literal: psycopg's list dumper
             # costs more than the query for a hundred thousand ids.
             literal = "{" + ",".join(str(int(i)) for i in participant_ids) + "}"
-            cursor.execute(select + "WHERE participant_id = ANY(%s::bigint[])", [literal])
-            rows = cursor.fetchall()
+            # A server-binding psycopg cursor (Django's binds client-side): binary results,
+            # so the sealed blobs do not travel as hex text.
+            import psycopg
+
+            with psycopg.Cursor(connection.connection) as raw:
+                raw.execute(
+                    select + "WHERE participant_id = ANY(%s::bigint[])", [literal], binary=True
+                )
+                rows = raw.fetchall()
     else:
         for chunk in _chunks(participant_ids, 900):
             marks = ", ".join(["%s"] * len(chunk))
             cursor.execute(select + f"WHERE participant_id IN ({marks})", chunk)
             rows.extend(cursor.fetchall())
+    return _candidate_frame(rows)
+
+
+def _candidate_frame(rows: list[tuple[Any, ...]]) -> pd.DataFrame:
+    """(participant_id, alias_id, sealed features) rows as the engine's right input, built in
+    Arrow: the only per-row Python work is opening each blob; splitting, the NULLs and the name
+    lists are vectorised (a batch reaches ~150,000 name rows: 0.9 s here against 3.4 s as Python
+    lists), and DuckDB scans the Arrow-backed columns without converting Python objects."""
     open_sealed = sealed_opener(FEATURE_CONTEXT)
-    frame = pd.DataFrame(
-        [open_sealed(features).decode("utf-8").split(SEP) for _, _, features in rows],
-        columns=list(STORED_COLUMNS),
+    width = len(STORED_COLUMNS)
+    clear = pa.array([open_sealed(features) for _, _, features in rows], pa.binary())
+    parts = pc.split_pattern(clear.cast(pa.string()), SEP)
+    if len(parts) and pc.min(pc.list_value_length(parts)).as_py() != width:
+        raise ValueError("a sealed key row does not hold every linkage feature")
+    cells = parts.flatten()
+    at = np.arange(len(cells), dtype=np.int64).reshape(-1, width)
+    out: dict[str, Any] = {}
+    for j, column in enumerate(STORED_COLUMNS):
+        values = cells.take(pa.array(at[:, j]))
+        # "" is NULL (no feature is an empty string)
+        values = pc.if_else(pc.equal(values, ""), pa.scalar(None, pa.string()), values)
+        if column in LIST_COLUMNS:
+            values = pc.split_pattern(values, " ")
+        out[column] = values
+    out["dob_year"] = out["dob_year"].cast(pa.int64())
+    pids = pa.array([pid for pid, _, _ in rows], pa.int64())
+    aliases = pa.array([alias for _, alias, _ in rows], pa.int64())
+    out["participant_id"] = pids
+    out["alias_id"] = aliases
+    out["unique_id"] = pc.if_else(
+        pc.is_null(aliases),
+        pc.binary_join_element_wise("p", pids.cast(pa.string()), ""),
+        pc.binary_join_element_wise("a", aliases.cast(pa.string()), ""),
     )
-    frame = frame.mask(frame.eq(""), None)  # "" is NULL (no feature is an empty string)
-    out: dict[str, Any] = {c: frame[c] for c in STORED_COLUMNS}
-    for column in LIST_COLUMNS:
-        out[column] = [v.split(" ") if v else None for v in frame[column]]
-    out["dob_year"] = pd.to_numeric(frame["dob_year"]).astype("Int64")
-    pids = [pid for pid, _, _ in rows]
-    aliases = [alias for _, alias, _ in rows]
-    out["participant_id"] = pd.array(pids, dtype="Int64")
-    out["alias_id"] = pd.array(aliases, dtype="Int64")
-    out["unique_id"] = [
-        f"a{a}" if a is not None else f"p{p}" for p, a in zip(pids, aliases, strict=True)
-    ]
-    out["booking_id"] = [None] * len(rows)
-    return pd.DataFrame({c: out[c] for c in COLUMNS})
+    out["booking_id"] = pa.nulls(len(rows), pa.int64())
+    return pd.DataFrame({c: pd.arrays.ArrowExtensionArray(out[c]) for c in COLUMNS})
 
 
 def _tf_lookup(
@@ -408,9 +456,14 @@ def feed_candidates(
         pairs: dict[Rule, int] = {}
         capped: list[tuple[Rule, int]] = []
         over: dict[Rule, set[int]] = {}
+        reach: dict[Rule, dict[int, list[int]]] = {}
         for rule in ALL_RULES:
             cap = key_caps.of(rule)
-            counts = _key_counts(cursor, rule, cap)
+            if cap > 0:
+                reach[rule] = _key_reach(cursor, rule, cap)
+                counts = {i: len(ids) for i, ids in reach[rule].items()}
+            else:  # no cap: counted exactly here, joined below only if the plan runs it
+                counts = _key_counts(cursor, rule, cap)
             over[rule] = {i for i, n in counts.items() if cap > 0 and n > cap}
             pairs[rule] = sum(n for i, n in counts.items() if i not in over[rule])
             if over[rule]:
@@ -426,13 +479,14 @@ def feed_candidates(
         seconds["counts"] = time.perf_counter() - started - seconds["keys"]
         reached: set[int] = set()
         for rule in plan.rules:
-            # Bookings over the cap are left out of the rule by their row number (bounded by
-            # the batch; the numbers are ours, not input).
-            outside = ",".join(str(i) for i in sorted(over[rule]))
-            skip = f" WHERE l.i NOT IN ({outside})" if outside else ""
+            if rule in reach:  # bookings over the cap are left out of the rule
+                for i, ids in reach[rule].items():
+                    if i not in over[rule]:
+                        reached.update(ids)
+                continue
             cursor.execute(
                 f"SELECT r.participant_id FROM {LEFT_TABLE} l JOIN {table} r "  # noqa: S608
-                f"ON {_rule_join(rule)}{skip}"
+                f"ON {_rule_join(rule)}"
             )
             reached.update(pid for (pid,) in cursor.fetchall())
         seconds["reach"] = time.perf_counter() - started - sum(seconds.values())

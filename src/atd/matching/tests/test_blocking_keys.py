@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+import pyarrow as pa
 import pytest
 
 from atd.core.scope import Scope
@@ -89,7 +90,7 @@ def test_a_batch_reads_only_the_participants_its_rules_reach(
     everyone = participant_rows(selectors.participants_for_linkage())
     assert found.population == BlockingKey.objects.count() == len(everyone)  # names and aliases
     _counts_match_the_keys()
-    rows = found.right.astype(object).where(found.right.notna(), None).to_dict("records")
+    rows = pa.Table.from_pandas(found.right).to_pylist()  # Arrow-backed columns: plain values
     ids = {row["participant_id"] for row in rows}
     assert found.participants == len(ids)
     assert people[3].pk not in ids and people[4].pk not in ids  # nothing in common
