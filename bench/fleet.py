@@ -78,6 +78,45 @@ def descendants(pid: int) -> list[int]:
     return out
 
 
+def cpu_by_role(roots: dict[str, list[int]]) -> dict[str, float]:
+    """CPU seconds used so far by every process on the machine, by role: the atd processes by
+    their root pid (and its children), the servers by name, the rest as "other" — so that a
+    phase's cost per fix can be split between the door, the log, the workers and the database."""
+    owner: dict[int, str] = {}
+    for role, pids in roots.items():
+        for pid in pids:
+            for p in descendants(pid):
+                owner[p] = role
+    by_name = {"nats-server": "nats", "postgres": "postgres", "mosquitto": "mosquitto"}
+    out: dict[str, float] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        pid = int(entry.name)
+        try:
+            comm = (entry / "comm").read_text().strip()
+        except OSError:
+            continue
+        role = owner.get(pid) or by_name.get(comm, "other")
+        out[role] = out.get(role, 0.0) + cpu_seconds(pid)
+    return out
+
+
+def cpu_budget(before: dict[str, float], after: dict[str, float], fixes: int) -> str:
+    """CPU seconds per 1,000 fixes by role, and the rate those costs allow on this machine's
+    cores if nothing else ran: what bounds a door (issue 21: where a target is not met, say what
+    bounds it). Processes that ended within the phase are not counted (none of the servers)."""
+    per = {
+        r: (after.get(r, 0.0) - before.get(r, 0.0)) * 1000 / max(fixes, 1)
+        for r in sorted(set(before) | set(after))
+    }
+    per = {r: v for r, v in per.items() if v > 0.0005}
+    total = sum(v for r, v in per.items() if r != "other")
+    parts = ", ".join(f"{r} {v:.3f}" for r, v in sorted(per.items(), key=lambda kv: -kv[1]))
+    bound = NCPU * 1000 / total if total else float("inf")
+    return f"CPU s per 1,000 fixes: {parts}; without other: {total:.3f} -> at most {bound:,.0f}/s on {NCPU} cores"
+
+
 class RssWatch:
     """Peak resident memory of each atd process (VmHWM), sampled until stopped."""
 
@@ -377,12 +416,15 @@ def main() -> None:  # noqa: PLR0915 - one run, in order
         files = publisher_files(mqtt_devices, base + timedelta(hours=1), baseline=False)
         topics = [f"atd/devices/{s}/telemetry" for s, _ in mqtt_devices]
         killer = threading.Timer(2.0, cluster.kill9, args=(1,))
+        roles = {"bridge": [bridge.pid], "workers": [w.pid for w in workers]}
+        cpu_before = cpu_by_role(roles)
         started_mqtt = time.monotonic()
         killer.start()
         pub_s, pub_cpu = publish(mqtt_port, topics, files)
         serials = [s for s, _ in mqtt_devices]
         stored, finished = wait_rows(serials, total_mqtt, timeout=600)
         killer.join()
+        cpu_mqtt = cpu_budget(cpu_before, cpu_by_role(roles), stored)
         mqtt_rate = stored / (finished - started_mqtt)
         mqtt_rows, mqtt_distinct = rows_of(serials)
         log(
@@ -390,6 +432,7 @@ def main() -> None:  # noqa: PLR0915 - one run, in order
             f"{mqtt_rate:,.0f}/s (publishers done in {pub_s:.1f} s, their CPU share "
             f"{pub_cpu / pub_s / NCPU:.0%}); NATS node n1 killed with -9 at 2 s"
         )
+        log(f"  MQTT {cpu_mqtt} (mosquitto includes the publishers' side of the broker)")
         cluster.start(1)
 
         # --- OsmAnd ------------------------------------------------------------------------
@@ -429,11 +472,14 @@ def main() -> None:  # noqa: PLR0915 - one run, in order
         rss.roots.append(door.pid)
         wait_port(door_port, timeout=180)  # a loaded machine can take long to import Django
         time.sleep(1)
+        roles["door"] = [door.pid]
+        cpu_before = cpu_by_role(roles)
         started = time.monotonic()
         real = wrk_run(door_port, devices_file, base_ts)
         ok = int(real.get("ok", 0))
         serials_o = [s for s, _ in osmand_devices]
         stored_o, finished_o = wait_rows(serials_o, ok, timeout=600)
+        cpu_osmand = cpu_budget(cpu_before, cpu_by_role(roles), stored_o)
         osmand_rows, osmand_distinct = rows_of(serials_o)
         log(
             f"OsmAnd door: {real['rps']:,.0f} requests/s, p50 {real.get('p50_ms', 0):.1f} ms, "
@@ -441,6 +487,7 @@ def main() -> None:  # noqa: PLR0915 - one run, in order
             f"{int(real.get('bad', 0))} other; wrk CPU share {real['cpu_share']:.0%}; "
             f"{stored_o} rows committed {finished_o - started:.1f} s after the start"
         )
+        log(f"  OsmAnd {cpu_osmand} (other includes wrk)")
         mqtt_elapsed = finished - started_mqtt
         osmand_elapsed = finished_o - started
         end_to_end = (stored + stored_o) / (mqtt_elapsed + osmand_elapsed)

@@ -225,7 +225,7 @@ def load(connection) -> None:  # type: ignore[no-untyped-def]
                 if h(i, 7) < 40:
                     n += 1
                     at = datetime(2026, 1, 1, 9, tzinfo=UTC) + timedelta(days=h(i, 8) % 150)
-                    yield f"{n}\t{i}\t{i}\t{at.isoformat()}\tCourt\tmaster\tfailed_to_appear\t\t{at.isoformat()}\t{at.isoformat()}\tbench\t1\n"
+                    yield f"{n}\t{i}\t{i}\t{at.isoformat()}\tCourt\tmaster\tfailed_to_appear\t\t{at.isoformat()}\t{at.isoformat()}\tbench\t1\t\t\n"
 
         copy_rows(
             cur,
@@ -243,6 +243,8 @@ def load(connection) -> None:  # type: ignore[no-untyped-def]
                 "recorded_at",
                 "recorded_by",
                 "revision",
+                "court_address",
+                "court_timezone",
             ],
             hearings(),
         )
