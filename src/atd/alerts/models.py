@@ -130,7 +130,8 @@ class Notification(models.Model):
         Alert, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     attempt_count = models.PositiveSmallIntegerField(default=0)
-    # A worker claims a message by a conditional UPDATE of this column (see services.delivery).
+    # A worker claims a message by a conditional UPDATE of this column; its value identifies the
+    # claim, so the outcome is written only by the claim's holder (see services.delivery).
     claimed_until = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     read_at = models.DateTimeField(null=True, blank=True)  # in-app messages

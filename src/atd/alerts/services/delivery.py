@@ -1,8 +1,20 @@
 """Delivering queued notifications through the channel plug-ins, with retries.
 
-Workers claim a message with a conditional UPDATE (`claimed_until`), so two workers never send
-the same message and a crashed worker's claim simply expires. Each channel try is recorded as
-a DeliveryAttempt; a failure is retried after a back-off until the channel's limit."""
+One message goes claim → send → record, and no transaction is open while a channel sends (a
+network call of up to its timeout): on SQLite an open write transaction would hold the database's
+one write lock, and every other writer (web requests, workers) would wait on the network.
+
+- **claim**: one conditional UPDATE of `claimed_until` (autocommit): of two workers, only one
+  sees rowcount 1. The claim is a lease (CLAIM_FOR): a crashed worker's claim simply expires.
+- **send**: each channel not yet sent, outside any transaction; each try is recorded as a
+  DeliveryAttempt at once (its own short write), so a crash later does not resend it.
+- **record**: one short transaction writes the outcome (sent, retry after a back-off, or failed
+  with an audit entry), conditional on still holding the claim.
+
+Delivery is at least once: a worker that dies after a channel accepted a message but before the
+attempt was written leaves a claim that expires, and the next worker sends that channel again.
+It is never sent by two workers at once: a worker starts a send only while its claim has at
+least SEND_MARGIN left (renewing it when short, which fails if another worker has claimed it)."""
 
 from __future__ import annotations
 
@@ -14,7 +26,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q, QuerySet
 
 from atd.alerts.channels import DeliveryResult, OutgoingMessage, channel_get
 from atd.alerts.models import DeliveryAttempt, Notification, SmsOptOut, phone_index
@@ -45,6 +57,10 @@ from atd.people.selectors import (
 
 log = logging.getLogger(__name__)
 CLAIM_FOR = timedelta(minutes=2)
+# Longer than one channel send can take (SMS, e-mail and webhook time out after 10 s): a send is
+# started only while the claim outlasts it by this much, so no other worker can claim the
+# message while it runs.
+SEND_MARGIN = timedelta(seconds=30)
 _SYSTEM_SCOPE = Scope.system()
 
 
@@ -57,24 +73,58 @@ class DeliveryRun:
     held: int = 0  # texts put off until the participant's quiet hours end
 
 
-def _claim(limit: int, now: datetime) -> list[int]:
-    free = Q(claimed_until__isnull=True) | Q(claimed_until__lt=now)
-    candidates = list(
+@dataclass
+class _Claim:
+    """A message this worker holds until `until`. `until` is also the claim's identity: a new
+    claim needs `claimed_until < now`, so it always writes a later `until` than any claim
+    before it, and a write conditional on `claimed_until = until` succeeds only while no other
+    worker has claimed the message since."""
+
+    pk: int
+    until: datetime
+
+    def held(self) -> QuerySet[Notification]:
+        return Notification.objects.filter(pk=self.pk, claimed_until=self.until)
+
+
+def _free(now: datetime) -> Q:
+    return Q(claimed_until__isnull=True) | Q(claimed_until__lt=now)
+
+
+def _due(limit: int, now: datetime) -> list[int]:
+    return list(
         Notification.objects.filter(status=Notification.Status.QUEUED, send_after__lte=now)
-        .filter(free)
+        .filter(_free(now))
         .order_by("send_after", "pk")
         .values_list("pk", flat=True)[:limit]
     )
-    claimed = []
-    for pk in candidates:
-        # The conditional UPDATE is the lock: only one worker sees rowcount 1.
-        if (
-            Notification.objects.filter(pk=pk, status=Notification.Status.QUEUED)
-            .filter(free)
-            .update(claimed_until=now + CLAIM_FOR)
-        ):
-            claimed.append(pk)
-    return claimed
+
+
+def _claim(pk: int, now: datetime) -> _Claim | None:
+    """Claims one message just before sending it (not a batch up front, whose last leases
+    would run out while the first messages are sent). The conditional UPDATE is the lock, in
+    autocommit: on PostgreSQL a second worker's UPDATE waits for the first to commit (at once),
+    then finds the row taken and changes nothing; on SQLite the writes are serialised."""
+    until = now + CLAIM_FOR
+    won = (
+        Notification.objects.filter(pk=pk, status=Notification.Status.QUEUED, send_after__lte=now)
+        .filter(_free(now))
+        .update(claimed_until=until)
+    )
+    return _Claim(pk=pk, until=until) if won else None
+
+
+def _claim_keep(claim: _Claim) -> bool:
+    """Before a send: True if the claim outlasts it, renewing the lease when it runs short
+    (False: the lease ran out and another worker claimed the message; it is theirs now)."""
+    now = clock.now()
+    if now + SEND_MARGIN <= claim.until:
+        return True  # nobody can have claimed it: the lease has not run out
+    until = now + CLAIM_FOR
+    if not claim.held().update(claimed_until=until):
+        return False
+    claim.until = until
+    return True
 
 
 def _targets(notification: Notification, now: datetime) -> list[tuple[str, str]]:
@@ -179,102 +229,136 @@ def _payload(notification: Notification) -> dict[str, Any]:
     }
 
 
-def _deliver_one(pk: int, run: DeliveryRun) -> None:
+def _send(
+    notification: Notification, channel_name: str, address: str
+) -> tuple[DeliveryResult, int]:
+    """One channel try, outside any transaction: (result, the channel's max attempts)."""
+    try:
+        channel = channel_get(channel_name)
+        result = channel.send(
+            OutgoingMessage(
+                notification_id=notification.pk,
+                kind=notification.kind,
+                subject=notification.subject,
+                body=notification.body,
+                language=notification.language,
+                address=address,
+                payload=_payload(notification),
+            )
+        )
+        return result, channel.max_attempts
+    except Exception as exc:  # noqa: BLE001 - a broken plug-in is a failed attempt
+        return DeliveryResult(ok=False, error=f"{type(exc).__name__}: {exc}"[:500]), 1
+
+
+def _attempt_record(
+    notification: Notification, channel_name: str, attempt_no: int, result: DeliveryResult
+) -> None:
+    """Written at once after the send (one INSERT, its own transaction): once recorded, a
+    success is never resent and a failure counts towards the channel's limit, whatever happens
+    to this worker next."""
+    DeliveryAttempt.objects.create(
+        notification=notification,
+        channel=channel_name,
+        attempt_no=attempt_no,
+        at=clock.now(),
+        ok=result.ok,
+        error=result.error[:500],
+        provider_ref=result.provider_ref[:200],
+    )
+
+
+def _outcome_record(
+    claim: _Claim, failures: list[tuple[str, int, int, str]], run: DeliveryRun
+) -> None:
+    """The message's outcome, in one short transaction, only while this worker still holds the
+    claim: sent, retried after a back-off, or failed (with its audit entry)."""
     now = clock.now()
-    notification = Notification.objects.select_related("alert").get(pk=pk)
+    fields: dict[str, Any] = {"claimed_until": None, "attempt_count": F("attempt_count") + 1}
+    delays = [retry_after(n, m) for _, n, m, _ in failures]
+    if not failures:
+        fields.update(status=Notification.Status.SENT, sent_at=now)
+    elif any(d is not None for d in delays):
+        fields["send_after"] = now + min(d for d in delays if d is not None)
+    else:
+        fields["status"] = Notification.Status.FAILED
+    with transaction.atomic():
+        if not claim.held().update(**fields):
+            log.warning(
+                "notification %s: another worker claimed it before its outcome was recorded; "
+                "its attempts are recorded, its state is theirs to write",
+                claim.pk,
+            )
+            return
+        if fields.get("status") == Notification.Status.FAILED:
+            # A message nobody will receive must not vanish into a log line.
+            audit_record(
+                actor=SYSTEM,
+                action="notification.failed",
+                object_type="notification",
+                object_ids=[claim.pk],
+                outcome="failed",
+                reason="; ".join(f"{c}: {e}" for c, _, _, e in failures),
+            )
+    if not failures:
+        run.sent += 1
+    elif "send_after" in fields:
+        run.retried += 1
+    else:
+        run.failed += 1
+
+
+def _deliver_one(claim: _Claim, run: DeliveryRun) -> None:
+    """Reads, then each channel's send and attempt, then the outcome; never a transaction
+    around a send."""
+    now = clock.now()
+    notification = Notification.objects.select_related("alert").get(pk=claim.pk)
     done = set(
         DeliveryAttempt.objects.filter(notification=notification, ok=True).values_list(
             "channel", flat=True
         )
     )
-    failures: list[tuple[str, int, int]] = []  # channel, attempts so far, max attempts
-    errors: list[str] = []
     targets = _targets(notification, now)
     release = _quiet_release(notification, targets, now)
     if release is not None and release > now:
         # Held, not failed: no attempt is recorded; the message goes when the quiet hours end.
-        notification.send_after = release
-        notification.claimed_until = None
-        notification.save(update_fields=["send_after", "claimed_until"])
-        run.held += 1
+        if claim.held().update(send_after=release, claimed_until=None):
+            run.held += 1
         return
     if not done:
+        # Idempotent (its dedupe key), so a resend after a crash queues no second task.
         _letter_task(notification, targets)
+    failures: list[tuple[str, int, int, str]] = []  # channel, attempt no, max attempts, error
     for channel_name, address in targets:
         if channel_name in done:
             continue
+        if not _claim_keep(claim):
+            log.warning("notification %s: claim lost before sending by %s", claim.pk, channel_name)
+            return
         tries = DeliveryAttempt.objects.filter(
             notification=notification, channel=channel_name
         ).count()
-        try:
-            channel = channel_get(channel_name)
-            result = channel.send(
-                OutgoingMessage(
-                    notification_id=notification.pk,
-                    kind=notification.kind,
-                    subject=notification.subject,
-                    body=notification.body,
-                    language=notification.language,
-                    address=address,
-                    payload=_payload(notification),
-                )
-            )
-            max_attempts = channel.max_attempts
-        except Exception as exc:  # noqa: BLE001 - a broken plug-in is a failed attempt
-            result = DeliveryResult(ok=False, error=f"{type(exc).__name__}: {exc}"[:500])
-            max_attempts = 1
-        DeliveryAttempt.objects.create(
-            notification=notification,
-            channel=channel_name,
-            attempt_no=tries + 1,
-            at=now,
-            ok=result.ok,
-            error=result.error[:500],
-            provider_ref=result.provider_ref[:200],
-        )
+        result, max_attempts = _send(notification, channel_name, address)
+        _attempt_record(notification, channel_name, tries + 1, result)
         if not result.ok:
             # A permanent failure (refused by the provider, not a phone number) is not retried.
-            failures.append((channel_name, tries + 1, 1 if result.permanent else max_attempts))
-            errors.append(result.error[:200])
-    notification.attempt_count += 1
-    notification.claimed_until = None
-    delays = [retry_after(n, m) for _, n, m in failures]
-    if not failures:
-        notification.status = Notification.Status.SENT
-        notification.sent_at = now
-        run.sent += 1
-    elif any(d is not None for d in delays):
-        notification.send_after = now + min(d for d in delays if d is not None)
-        run.retried += 1
-    else:
-        notification.status = Notification.Status.FAILED
-        run.failed += 1
-        # A message nobody will receive must not vanish into a log line.
-        audit_record(
-            actor=SYSTEM,
-            action="notification.failed",
-            object_type="notification",
-            object_ids=[notification.pk],
-            outcome="failed",
-            reason="; ".join(
-                f"{c}: {e}" for c, e in zip((c for c, _, _ in failures), errors, strict=True)
-            ),
-        )
-    notification.save(
-        update_fields=["status", "sent_at", "send_after", "attempt_count", "claimed_until"]
-    )
+            limit = 1 if result.permanent else max_attempts
+            failures.append((channel_name, tries + 1, limit, result.error[:200]))
+    _outcome_record(claim, failures, run)
 
 
 def notification_deliver_due(*, limit: int = 200) -> DeliveryRun:
     """One pass of the delivery worker (a periodic job; safe to run in parallel or after a
-    crash). Each message commits on its own, so one bad message does not block the rest."""
+    crash). Messages are claimed one at a time, just before they are sent; one bad message
+    does not stop the rest."""
     run = DeliveryRun()
-    ids = _claim(limit, clock.now())
-    run.claimed = len(ids)
-    for pk in ids:
+    for pk in _due(limit, clock.now()):
+        claim = _claim(pk, clock.now())
+        if claim is None:
+            continue  # another worker has it
+        run.claimed += 1
         try:
-            with transaction.atomic():
-                _deliver_one(pk, run)
+            _deliver_one(claim, run)
         except Exception:
             log.exception("delivery of notification %s failed; its claim will expire", pk)
     return run

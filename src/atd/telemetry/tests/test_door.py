@@ -32,7 +32,7 @@ async def _django_stub(scope: Any, receive: Any, send: Any) -> None:
     await send({"type": "http.response.body", "body": b"django"})
 
 
-def call(
+async def call_full(
     app: Any,
     method: str,
     path: str,
@@ -40,6 +40,7 @@ def call(
     body: bytes = b"",
     headers: dict[str, str] | None = None,
 ) -> tuple[int, dict[str, str], bytes]:
+    """One HTTP request through an ASGI app: (status, response headers, body)."""
     scope = {
         "type": "http",
         "method": method,
@@ -56,10 +57,30 @@ def call(
     async def send(message: dict[str, Any]) -> None:
         sent.append(message)
 
-    asyncio.run(app(scope, receive, send))
+    await app(scope, receive, send)
     start = sent[0]
     out_headers = {k.decode(): v.decode() for k, v in start.get("headers", [])}
     return start["status"], out_headers, b"".join(m.get("body", b"") for m in sent[1:])
+
+
+def call(
+    app: Any,
+    method: str,
+    path: str,
+    query: str = "",
+    body: bytes = b"",
+    headers: dict[str, str] | None = None,
+) -> tuple[int, dict[str, str], bytes]:
+    """One request on its own event loop."""
+    return asyncio.run(call_full(app, method, path, query, body, headers))
+
+
+async def call_async(
+    app: Any, method: str, path: str, query: str, body: bytes, headers: dict[str, str] | None = None
+) -> tuple[int, bytes]:
+    """One request on the caller's event loop (many at once with gather): (status, body)."""
+    status, _, answer = await call_full(app, method, path, query, body, headers)
+    return status, answer
 
 
 def osmand(t: Tracked, **extra: Any) -> dict[str, Any]:
@@ -479,29 +500,6 @@ def test_a_door_killed_before_the_log_answered_said_ok_to_no_one(
     assert call_many(nxt, reports) == [(200, b"OK")] * len(reports)
     drain(stream_cfg)
     assert Position.objects.count() == len(reports)
-
-
-async def call_async(
-    app: Any, method: str, path: str, query: str, body: bytes, headers: dict[str, str] | None = None
-) -> tuple[int, bytes]:
-    scope = {
-        "type": "http",
-        "method": method,
-        "path": path,
-        "query_string": query.encode(),
-        "headers": [(k.lower().encode(), v.encode()) for k, v in (headers or {}).items()],
-    }
-    sent: list[dict[str, Any]] = []
-    chunks = [{"type": "http.request", "body": body, "more_body": False}]
-
-    async def receive() -> dict[str, Any]:
-        return chunks.pop(0) if chunks else {"type": "http.disconnect"}
-
-    async def send(message: dict[str, Any]) -> None:
-        sent.append(message)
-
-    await app(scope, receive, send)
-    return sent[0]["status"], b"".join(m.get("body", b"") for m in sent[1:])
 
 
 # (content type, body, the door's answer now). Two differ from the Django view and did before
