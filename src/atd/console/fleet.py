@@ -5,10 +5,10 @@ audited with the participant ids it returns."""
 
 from __future__ import annotations
 
-import json
 from datetime import timedelta
 from typing import Any
 
+import orjson
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -64,8 +64,10 @@ def fleet_positions(request: HttpRequest) -> HttpResponse:
     """[participant id, lat, lon, state, minutes since the fix, name] per participant.
 
     A supervisor polls a whole office's (~10,000) every few seconds, so the reads are lean: one
-    query of plain tuples with the fix's age computed by the database, the names joined by the
-    database, and compact JSON (gzipped when the browser accepts it)."""
+    query of plain tuples with the fix's age computed by the database, one scoped query of the
+    sealed names (each opened once per process: people.name_cache), and compact JSON (gzipped
+    when the browser accepts it). A name may be "" (a record without one): the page then
+    labels the dot by its id."""
     scope = scope_for(request, STAFF_CASE_ROLES)
     now = clock.now()
     points = fleet_rows(scope, now=now)
@@ -99,7 +101,6 @@ def fleet_positions(request: HttpRequest) -> HttpResponse:
         "counts": counts,
         "points": rows,
     }
-    return HttpResponse(
-        json.dumps(body, ensure_ascii=False, separators=(",", ":")),
-        content_type="application/json",
-    )
+    # orjson: compact UTF-8 like json.dumps(ensure_ascii=False, separators=(",", ":")), in a
+    # tenth of the time for an office's 10,000 rows.
+    return HttpResponse(orjson.dumps(body), content_type="application/json")
