@@ -13,8 +13,9 @@ per office, devices of the three kinds, 30 % of participants with an open alert,
 loaders, which bench/console.py uses too.
 
 Besides the totals, each line's phases: the median time per request spent in the view's
-collaborators (fleet_rows, open alerts, names, audit write, json, gzip when asked for), timed
-inside the real requests; "rest" is the remainder (session and user, scope, the row loop, the
+collaborators (fleet_rows, open alerts, names, audit write, json, gzip when asked for) and in
+the garbage collector (gc, which overlaps the others), timed inside the real requests; "rest"
+is the remainder (session and user, scope, the row loop, the
 response). The office is timed plain (as bench/console.py asks) and gzipped (as a browser
 asks).
 
@@ -23,6 +24,7 @@ asks).
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import random
@@ -227,6 +229,15 @@ def instrument() -> dict[str, float]:
             wrap(serializer, "dumps", "json")
             setattr(fleet, module, serializer)
     wrap(gzip_middleware, "compress_string", "gzip")
+    started: list[float] = []
+
+    def collected(phase: str, info: dict[str, Any]) -> None:  # time in the garbage collector
+        if phase == "start":
+            started[:] = [time.perf_counter()]
+        elif started:
+            spent["gc"] = spent.get("gc", 0.0) + (time.perf_counter() - started[0]) * 1000
+
+    gc.callbacks.append(collected)
     return spent
 
 
@@ -252,12 +263,15 @@ def main() -> None:
         size = len(first.content)
         points = len(json.loads(first.content)["points"]) if not headers else 0
         times: list[float] = []
-        phases: dict[str, list[float]] = {}
+        requests: list[dict[str, float]] = []
         for _ in range(SAMPLES):
             spent.clear()
             times.append(timed(client, "/map.json", **headers)[0])
-            for label, ms in [*spent.items(), ("rest", times[-1] - sum(spent.values()))]:
-                phases.setdefault(label, []).append(ms)
+            own = sum(ms for label, ms in spent.items() if label != "gc")
+            requests.append({**spent, "rest": times[-1] - own})
+        labels = list(dict.fromkeys(label for r in requests for label in r if label != "gc"))
+        phases = {label: [r.get(label, 0.0) for r in requests] for label in labels}
+        gc_ms = [r.get("gc", 0.0) for r in requests]
         print(
             f"  map.json {name:20s} {points:6d} points {size / 1024:7.1f} KiB  "
             f"p50={statistics.median(times):7.1f} ms  p95={pct(times, 0.95):7.1f} ms "
@@ -266,7 +280,8 @@ def main() -> None:
         )
         print(
             "    phases p50 ms: "
-            + "  ".join(f"{k}={statistics.median(v):.1f}" for k, v in phases.items()),
+            + "  ".join(f"{k}={statistics.median(v):.1f}" for k, v in phases.items())
+            + f"  (gc mean={statistics.mean(gc_ms):.1f} max={max(gc_ms):.1f})",
             flush=True,
         )
     print(f"  load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}", flush=True)

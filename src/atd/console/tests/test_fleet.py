@@ -357,3 +357,30 @@ def test_a_participant_without_name_fields_is_still_shown_and_odd_names_stay_tex
     assert entry is not None and entry.object_ids == ",".join(
         map(str, sorted([mine, colleague, other_office]))
     )
+
+
+def test_the_collector_is_on_again_after_a_poll_even_a_failing_one(
+    world: Any, client_for: Any, monkeypatch: Any
+) -> None:
+    import gc
+
+    import pytest
+
+    from atd.console import fleet
+
+    _wear(world, "officer_a", "F-1", minutes_ago=2)
+    client = client_for("supervisor")
+    assert gc.isenabled() and client.get("/map.json").status_code == 200 and gc.isenabled()
+    gc.disable()
+    try:  # a process that runs without the collector keeps running without it
+        assert client.get("/map.json").status_code == 200 and not gc.isenabled()
+    finally:
+        gc.enable()
+
+    def broken(scope: Any, *, now: Any) -> Any:
+        raise RuntimeError("database gone")
+
+    monkeypatch.setattr(fleet, "fleet_rows", broken)
+    with pytest.raises(RuntimeError):
+        client.get("/map.json")
+    assert gc.isenabled()
