@@ -33,7 +33,7 @@ _opened: dict[tuple[str, str], str] = {}
 
 
 def _capacity() -> int:
-    return max(0, int(getattr(settings, "ATD_NAME_CACHE_ENTRIES", 200_000)))
+    return max(0, int(getattr(settings, "ATD_NAME_CACHE_ENTRIES", 50_000)))
 
 
 def participant_names_open(rows: Iterable[tuple[int, str, str]]) -> dict[int, str]:
