@@ -65,6 +65,8 @@ def participant_names_open(rows: Iterable[tuple[int, str, str]]) -> dict[int, st
 
 def _remember(fresh: dict[tuple[str, str], str]) -> None:
     capacity = _capacity()
+    if len(fresh) > capacity:  # one read bigger than the cache (an admin's whole map)
+        fresh = dict(islice(fresh.items(), capacity))
     with _lock:
         overflow = len(_opened) + len(fresh) - capacity
         if overflow > 0:
@@ -72,8 +74,7 @@ def _remember(fresh: dict[tuple[str, str], str]) -> None:
             # is not trimmed on every poll.
             for key in list(islice(_opened, overflow + capacity // 4)):
                 del _opened[key]
-        if len(fresh) <= capacity:
-            _opened.update(fresh)
+        _opened.update(fresh)
 
 
 def name_cache_clear() -> None:

@@ -52,7 +52,7 @@ def test_the_cache_is_bounded_and_a_zero_size_caches_nothing(settings: Any) -> N
     settings.ATD_NAME_CACHE_ENTRIES = 8
     rows = [_sealed(i, f"Surname{i}", f"Given{i}") for i in range(30)]
     assert participant_names_open(rows) == {i: f"Surname{i}, Given{i}" for i in range(30)}
-    assert name_cache_size() <= 8
+    assert name_cache_size() == 8  # a read bigger than the cache keeps what fits
     for start in range(0, 30, 5):
         chunk = rows[start : start + 5]
         assert participant_names_open(chunk) == {
