@@ -7,6 +7,7 @@ import os
 import sys
 import tempfile
 from collections.abc import Iterable
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -176,3 +177,145 @@ def participant_row(
         f"{i}\t{a_number}\t{given_names}\t{first_surname}\t{second_surname}\t{date_of_birth}\t"
         f"{sex}\t{nationality}\t[]\tes\t\t\t{a_number_index}\t\\N\t\t\\N\t{created_at}\t\n"
     )
+
+
+# --- the console benches' world (bench/console.py, bench/fleet_json.py) ------------------------
+# Built with the ORM (so names, A-numbers and dates are sealed as the application seals them:
+# the pages' timings include opening them). Model imports are inside the functions: this module
+# is imported before Django is set up.
+
+
+def bench_var_dir(prefix: str, *, keep_as: str = "") -> Path:
+    """ATD_VAR_DIR for a bench, set in the environment: a fresh temporary directory, or with
+    `keep_as` var/<keep_as> under the checkout, kept between runs. A kept database must be
+    kept with this directory: its field and index keys are generated here (ADR 0021), and
+    another directory's keys do not open its names."""
+    if keep_as:
+        var = ROOT / "var" / keep_as
+        var.mkdir(parents=True, exist_ok=True)
+    else:
+        var = Path(tempfile.mkdtemp(prefix=prefix))
+    os.environ["ATD_VAR_DIR"] = str(var)
+    return var
+
+
+def staff_create(
+    *,
+    code: str,
+    name: str,
+    offices: int,
+    officers_per_office: int,
+    username: str,
+    latitude_step: float = 0.0,
+) -> tuple[list[Any], list[Any], Any]:
+    """(offices, officers, supervisor): `offices` offices (Chicago time, one organisation),
+    `officers_per_office` case officers in each (listed office by office), one supervisor of
+    the first office; the supervisor and the first officer are MFA-enrolled (the console asks
+    for it)."""
+    from django.contrib.auth import get_user_model
+
+    from atd.core.roles import Role
+    from atd.people.models import Office, Organisation
+    from atd.testing.world import mfa_enroll
+
+    users = get_user_model()
+    org = Organisation.objects.create(name="Bench agency (synthetic)", kind="agency")
+    office_rows = [
+        Office.objects.create(
+            code=f"{code}{i:02d}",
+            name=f"{name} {i}",
+            timezone="America/Chicago",
+            organisation=org,
+            latitude=41.88 + i * latitude_step,
+            longitude=-87.63,
+        )
+        for i in range(offices)
+    ]
+    officers = users.objects.bulk_create(
+        users(
+            username=f"{username}_officer_{o.pk}_{n}",
+            role=Role.CASE_OFFICER,
+            office=o,
+            first_name="Officer",
+            last_name=f"{o.code}-{n}",
+        )
+        for o in office_rows
+        for n in range(officers_per_office)
+    )
+    supervisor = users.objects.create_user(
+        username=f"{username}_supervisor",
+        password=None,
+        role=Role.SUPERVISOR,
+        office=office_rows[0],
+    )
+    mfa_enroll(supervisor)
+    mfa_enroll(officers[0])
+    return office_rows, officers, supervisor
+
+
+def participant_new(i: int, rnd: Any, *, a_number_base: int, now: Any) -> Any:
+    """An unsaved synthetic participant (two random draws from `rnd`: given name, surname)."""
+    from atd.people.models import Participant
+
+    return Participant(
+        a_number=f"{a_number_base + i}",
+        given_names=rnd.choice(["Ana", "João", "Luis", "María", "José"]),
+        first_surname=rnd.choice(["Pérez", "Silva", "Núñez", "García", "Souza"]),
+        second_surname="Bench",
+        date_of_birth=date(1990, 1, 2),
+        sex="F",
+        country_of_citizenship="HN",
+        languages=["es"],
+        preferred_language="es",
+        phone="+1 312 555 0100",
+        search_tokens="",
+        created_at=now,
+    )
+
+
+def case_new(participant: Any, officer: Any, *, office_id: int, now: Any) -> Any:
+    """An unsaved active parole case of `participant` held by `officer` in `office_id`."""
+    from atd.people.models import Case
+
+    return Case(
+        participant=participant,
+        release_type="parole",
+        release_date=date(2026, 1, 5),
+        office_id=office_id,
+        officer=officer,
+        status="active",
+        opened_at=now,
+    )
+
+
+def alert_new(case: Any, *, kind: str, severity: str, opened: Any, status: str = "open") -> Any:
+    """An unsaved alert on `case` (its participant, office and officer), 4 h to acknowledge."""
+    from atd.alerts.models import Alert
+
+    return Alert(
+        participant_id=case.participant_id,
+        case=case,
+        office_id=case.office_id,
+        officer_id=case.officer_id,
+        kind=kind,
+        severity=severity,
+        title=kind.replace("_", " ").capitalize(),
+        status=status,
+        opened_at=opened,
+        first_event_at=opened,
+        last_event_at=opened,
+        ack_due_at=opened + timedelta(hours=4),
+    )
+
+
+def kept_database_opens() -> bool:
+    """Whether a kept database's sealed names open with this run's keys (bench_var_dir): one
+    built under other keys must be rebuilt, or every page that names someone fails."""
+    from atd.core.fieldcrypt import DecryptionError
+    from atd.people.models import Participant
+
+    try:
+        Participant.objects.values_list("first_surname", flat=True).first()
+    except DecryptionError:
+        return False
+    return True

@@ -30,10 +30,9 @@ import socket
 import statistics
 import subprocess
 import sys
-import tempfile
 import threading
 import time
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -61,9 +60,19 @@ REUSE = os.environ.get("BENCH_REUSE") == "1"
 SKIP_LATENCY = os.environ.get("BENCH_SKIP_LATENCY") == "1"
 REUSED: list[bool] = []  # set by _choose_database: an earlier complete database is kept
 
+from _setup import (  # noqa: E402
+    alert_new,
+    bench_var_dir,
+    case_new,
+    kept_database_opens,
+    participant_new,
+    staff_create,
+)
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 os.environ["DJANGO_SETTINGS_MODULE"] = "atd.config.settings"
-os.environ["ATD_VAR_DIR"] = tempfile.mkdtemp(prefix="atd-bench-console-")
+# A kept database (BENCH_REUSE=1) keeps its field keys beside it, in var/bench-<database>.
+bench_var_dir("atd-bench-console-", keep_as=f"bench-{DB_NAME}" if REUSE else "")
 os.environ.setdefault("ATD_LOG_LEVEL", "WARNING")
 os.environ["ATD_HTTPS"] = "0"  # the in-process client and the bench server speak plain HTTP
 
@@ -119,12 +128,10 @@ from django.test import Client  # noqa: E402
 from atd.alerts.models import Alert, AlertEvent  # noqa: E402
 from atd.checkins.models import CheckinWindow  # noqa: E402
 from atd.core import clock  # noqa: E402
-from atd.core.roles import Role  # noqa: E402
 from atd.court.models import Hearing  # noqa: E402
 from atd.devices.models import Device  # noqa: E402
 from atd.devices.rules import credential_hash  # noqa: E402
-from atd.people.models import Address, Case, Office, Organisation, Participant  # noqa: E402
-from atd.testing.world import mfa_enroll  # noqa: E402
+from atd.people.models import Address, Case, Office, Participant  # noqa: E402
 
 
 def pct(values: list[float], q: float) -> float:
@@ -135,54 +142,19 @@ def pct(values: list[float], q: float) -> float:
 def build() -> dict[str, Any]:
     started = time.perf_counter()
     call_command("migrate", verbosity=0)
-    users = get_user_model()
-    org = Organisation.objects.create(name="Bench agency (synthetic)", kind="agency")
-    offices = [
-        Office.objects.create(
-            code=f"B{i:02d}",
-            name=f"Bench office {i}",
-            timezone="America/Chicago",
-            organisation=org,
-            latitude=41.88,
-            longitude=-87.63,
-        )
-        for i in range(OFFICES)
-    ]
-    officers = users.objects.bulk_create(
-        users(
-            username=f"bench_officer_{o.pk}_{n}",
-            role=Role.CASE_OFFICER,
-            office=o,
-            first_name="Officer",
-            last_name=f"{o.code}-{n}",
-        )
-        for o in offices
-        for n in range(OFFICERS_PER_OFFICE)
+    offices, officers, supervisor = staff_create(
+        code="B",
+        name="Bench office",
+        offices=OFFICES,
+        officers_per_office=OFFICERS_PER_OFFICE,
+        username="bench",
     )
-    supervisor = users.objects.create_user(
-        username="bench_supervisor", password=None, role=Role.SUPERVISOR, office=offices[0]
-    )
-    mfa_enroll(supervisor)
-    mfa_enroll(officers[0])
     now = clock.now()
     rnd = random.Random(7)
     batch = 5000
     for start in range(0, PARTICIPANTS, batch):
         people = Participant.objects.bulk_create(
-            Participant(
-                a_number=f"{200000000 + i}",
-                given_names=rnd.choice(["Ana", "João", "Luis", "María", "José"]),
-                first_surname=rnd.choice(["Pérez", "Silva", "Núñez", "García", "Souza"]),
-                second_surname="Bench",
-                date_of_birth=date(1990, 1, 2),
-                sex="F",
-                country_of_citizenship="HN",
-                languages=["es"],
-                preferred_language="es",
-                phone="+1 312 555 0100",
-                search_tokens="",
-                created_at=now,
-            )
+            participant_new(i, rnd, a_number_base=200_000_000, now=now)
             for i in range(start, min(start + batch, PARTICIPANTS))
         )
         Address.objects.bulk_create(
@@ -201,17 +173,7 @@ def build() -> dict[str, Any]:
         cases = []
         for p in people:
             officer = officers[p.pk % len(officers)]
-            cases.append(
-                Case(
-                    participant=p,
-                    release_type="parole",
-                    release_date=date(2026, 1, 5),
-                    office_id=officer.office_id,
-                    officer=officer,
-                    status="active",
-                    opened_at=now,
-                )
-            )
+            cases.append(case_new(p, officer, office_id=officer.office_id, now=now))
         Case.objects.bulk_create(cases)
         Device.objects.bulk_create(
             Device(
@@ -226,25 +188,12 @@ def build() -> dict[str, Any]:
             for p, c in zip(people, cases, strict=True)
         )
         alerts = []
-        for p, c in zip(people, cases, strict=True):
+        for c in cases:
             if rnd.random() < OPEN_ALERT_SHARE:
                 kind = rnd.choice(["battery_low", "no_signal", "zone_exit", "missed_checkin"])
                 opened = now - timedelta(minutes=rnd.randint(1, 60 * 48))
-                alerts.append(
-                    Alert(
-                        participant=p,
-                        case=c,
-                        office_id=c.office_id,
-                        officer_id=c.officer_id,
-                        kind=kind,
-                        severity="high" if kind in ("zone_exit", "missed_checkin") else "medium",
-                        title=kind.replace("_", " ").capitalize(),
-                        opened_at=opened,
-                        first_event_at=opened,
-                        last_event_at=opened,
-                        ack_due_at=opened + timedelta(hours=4),
-                    )
-                )
+                severity = "high" if kind in ("zone_exit", "missed_checkin") else "medium"
+                alerts.append(alert_new(c, kind=kind, severity=severity, opened=opened))
         Alert.objects.bulk_create(alerts)
         AlertEvent.objects.bulk_create(
             AlertEvent(
@@ -766,6 +715,11 @@ def reuse_world() -> dict[str, Any] | None:
     users = get_user_model()
     if not (REUSED and REUSED[0]):
         return None
+    if not kept_database_opens():
+        raise SystemExit(
+            f"{DB_NAME} was sealed under other keys than var/bench-{DB_NAME}'s (built by a run "
+            "without BENCH_REUSE=1): drop it and run again with BENCH_REUSE=1"
+        )
     officer = users.objects.filter(username__startswith="bench_officer_").order_by("pk").first()
     caseload = Case.objects.filter(officer=officer).values_list("participant_id", flat=True)
     print("reusing the database of an earlier run", flush=True)

@@ -4,24 +4,34 @@ an officer's caseload of ~100), p50 / p95 over SAMPLES calls. Not the contract b
 (bench/console.py measures every page at full size); this one builds in ~1 minute.
 
 PostgreSQL only: its own database FLEET_DB_NAME (default `atd_bench_fleet_json`), dropped and
-rebuilt unless FLEET_REUSE=1 finds a complete one. FLEET_OFFICES offices (default 2; 10 is the
-contract bench's table sizes) of FLEET_PER_OFFICE participants each (default 10,000), ids interleaved between the offices as they are in a real installation
-(so the audit entry's id list has no long runs), 100 officers per office, devices of the three
-kinds, 30 % of participants with an open alert, last fixes 0-180 minutes old (some past the
-no-signal limit).
+rebuilt unless FLEET_REUSE=1 finds a complete one; its field keys are kept beside it in
+var/bench-<database>. FLEET_OFFICES offices (default 2; 10 is the contract bench's table sizes)
+of FLEET_PER_OFFICE participants each (default 10,000), ids interleaved between the offices as
+they are in a real installation (so the audit entry's id list has no long runs), 100 officers
+per office, devices of the three kinds, 30 % of participants with an open alert, last fixes
+0-180 minutes old (some past the no-signal limit). The world is built by bench/_setup.py's
+loaders, which bench/console.py uses too.
+
+Besides the totals, each line's phases: the median time per request spent in the view's
+collaborators (fleet_rows, open alerts, names, audit write, json, gzip when asked for) and in
+the garbage collector (gc, which overlaps the others), timed inside the real requests; "rest"
+is the remainder (session and user, scope, the row loop, the
+response). The office is timed plain (as bench/console.py asks) and gzipped (as a browser
+asks).
 
     FLEET_DB_NAME=atd_h_x nice -n 19 python bench/fleet_json.py
 """
 
 from __future__ import annotations
 
+import gc
+import json
 import os
 import random
 import statistics
 import sys
-import tempfile
 import time
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -33,9 +43,21 @@ PG_URL = os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432")
 DB_NAME = os.environ.get("FLEET_DB_NAME", "atd_bench_fleet_json")
 REUSE = os.environ.get("FLEET_REUSE") == "1"
 
+from _setup import (  # noqa: E402
+    alert_new,
+    bench_var_dir,
+    case_new,
+    create_database,
+    kept_database_opens,
+    participant_new,
+    staff_create,
+)
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 os.environ["DJANGO_SETTINGS_MODULE"] = "atd.config.settings"
-os.environ["ATD_VAR_DIR"] = tempfile.mkdtemp(prefix="atd-bench-fleet-")
+# The database's field keys are kept beside it (var/bench-<database>), so FLEET_REUSE=1 opens
+# the names of a database an earlier run built.
+bench_var_dir("atd-bench-fleet-json-", keep_as=f"bench-{DB_NAME}")
 os.environ.setdefault("ATD_LOG_LEVEL", "WARNING")
 os.environ["ATD_HTTPS"] = "0"
 
@@ -44,20 +66,16 @@ def _prepare_database() -> bool:
     """True when a complete database of an earlier run is reused."""
     import psycopg
 
-    with psycopg.connect(f"{PG_URL}/postgres", autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DB_NAME]).fetchone()
-        if exists and REUSE:
-            with psycopg.connect(f"{PG_URL}/{DB_NAME}") as db:
-                try:
-                    row = db.execute("SELECT count(*) FROM telemetry_lastposition").fetchone()
-                except psycopg.Error:
-                    row = None
-            if row and row[0] == PER_OFFICE * OFFICES:
-                os.environ["DATABASE_URL"] = f"{PG_URL}/{DB_NAME}"
-                return True
-        conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {DB_NAME}")
     os.environ["DATABASE_URL"] = f"{PG_URL}/{DB_NAME}"
+    if REUSE:
+        try:
+            with psycopg.connect(f"{PG_URL}/{DB_NAME}") as db:
+                row = db.execute("SELECT count(*) FROM telemetry_lastposition").fetchone()
+        except psycopg.Error:
+            row = None
+        if row and row[0] == PER_OFFICE * OFFICES:
+            return True
+    create_database(f"{PG_URL}/postgres", DB_NAME)
     return False
 
 
@@ -76,9 +94,8 @@ from atd.alerts.models import Alert  # noqa: E402
 from atd.core import clock  # noqa: E402
 from atd.core.roles import Role  # noqa: E402
 from atd.devices.models import Device  # noqa: E402
-from atd.people.models import Case, Office, Organisation, Participant  # noqa: E402
+from atd.people.models import Case, Office, Participant  # noqa: E402
 from atd.telemetry.models import LastPosition  # noqa: E402
-from atd.testing.world import mfa_enroll  # noqa: E402
 
 KINDS = ("gps_ankle", "gps_ankle", "wrist", "smartphone")
 
@@ -86,37 +103,17 @@ KINDS = ("gps_ankle", "gps_ankle", "wrist", "smartphone")
 def build() -> None:
     started = time.perf_counter()
     call_command("migrate", verbosity=0)
-    users = get_user_model()
-    org = Organisation.objects.create(name="Bench agency (synthetic)", kind="agency")
-    offices = [
-        Office.objects.create(
-            code=f"F{i:02d}",
-            name=f"Fleet office {i}",
-            timezone="America/Chicago",
-            organisation=org,
-            latitude=41.88 + i * 0.5,
-            longitude=-87.63,
-        )
-        for i in range(OFFICES)
-    ]
-    officers = {
-        o.pk: users.objects.bulk_create(
-            users(
-                username=f"fleet_officer_{o.pk}_{n}",
-                role=Role.CASE_OFFICER,
-                office=o,
-                first_name="Officer",
-                last_name=f"{o.code}-{n}",
-            )
-            for n in range(OFFICERS_PER_OFFICE)
-        )
-        for o in offices
-    }
-    supervisor = users.objects.create_user(
-        username="fleet_supervisor", password=None, role=Role.SUPERVISOR, office=offices[0]
+    offices, officer_rows, _ = staff_create(
+        code="F",
+        name="Fleet office",
+        offices=OFFICES,
+        officers_per_office=OFFICERS_PER_OFFICE,
+        username="fleet",
+        latitude_step=0.5,
     )
-    mfa_enroll(supervisor)
-    mfa_enroll(officers[offices[0].pk][0])
+    officers: dict[int, list[Any]] = {}
+    for officer in officer_rows:
+        officers.setdefault(officer.office_id, []).append(officer)
     now = clock.now()
     rnd = random.Random(18)
     total = PER_OFFICE * OFFICES
@@ -126,37 +123,14 @@ def build() -> None:
     batch = 5000
     for start in range(0, total, batch):
         people = Participant.objects.bulk_create(
-            Participant(
-                a_number=f"{300000000 + i}",
-                given_names=rnd.choice(["Ana", "João", "Luis", "María", "José"]),
-                first_surname=rnd.choice(["Pérez", "Silva", "Núñez", "García", "Souza"]),
-                second_surname="Bench",
-                date_of_birth=date(1990, 1, 2),
-                sex="F",
-                country_of_citizenship="HN",
-                languages=["es"],
-                preferred_language="es",
-                phone="+1 312 555 0100",
-                search_name=f"participant {i}",
-                created_at=now,
-            )
+            participant_new(i, rnd, a_number_base=300_000_000, now=now)
             for i in range(start, min(start + batch, total))
         )
         cases = []
         for i, p in enumerate(people):
             office = office_order[start + i]
             officer = officers[office.pk][p.pk % OFFICERS_PER_OFFICE]
-            cases.append(
-                Case(
-                    participant=p,
-                    release_type="parole",
-                    release_date=date(2026, 1, 5),
-                    office_id=office.pk,
-                    officer=officer,
-                    status="active",
-                    opened_at=now,
-                )
-            )
+            cases.append(case_new(p, officer, office_id=office.pk, now=now))
         Case.objects.bulk_create(cases)
         devices = Device.objects.bulk_create(
             Device(
@@ -184,23 +158,13 @@ def build() -> None:
             for p, c, d in zip(people, cases, devices, strict=True)
         )
         alerts = []
-        for p, c in zip(people, cases, strict=True):
+        for c in cases:
             if rnd.random() < 0.3:
                 opened = now - timedelta(minutes=rnd.randint(1, 60 * 48))
+                status = rnd.choice(["open", "open", "acknowledged"])
                 alerts.append(
-                    Alert(
-                        participant=p,
-                        case=c,
-                        office_id=c.office_id,
-                        officer_id=c.officer_id,
-                        kind="battery_low",
-                        severity="medium",
-                        title="Battery low",
-                        status=rnd.choice(["open", "open", "acknowledged"]),
-                        opened_at=opened,
-                        first_event_at=opened,
-                        last_event_at=opened,
-                        ack_due_at=opened + timedelta(hours=4),
+                    alert_new(
+                        c, kind="battery_low", severity="medium", opened=opened, status=status
                     )
                 )
         Alert.objects.bulk_create(alerts)
@@ -223,25 +187,101 @@ def timed(client: Client, url: str, **headers: Any) -> tuple[float, Any]:
     return elapsed, response
 
 
+PHASES = (
+    ("fleet_rows", "fleet_rows"),
+    ("alerts", "participant_ids_with_open_alerts"),
+    ("names", "participant_names_in_scope"),
+    ("names", "fleet_names"),
+    ("audit", "audit_record"),
+)
+
+
+def instrument() -> dict[str, float]:
+    """Wraps the view's collaborators (looked up by name in atd.console.fleet, so the phases
+    are timed inside real requests) and gzip's compressor; returns the dict the times (ms) of
+    the current request accumulate in."""
+    import types
+
+    import django.middleware.gzip as gzip_middleware
+
+    from atd.console import fleet
+
+    spent: dict[str, float] = {}
+
+    def wrap(owner: Any, attr: str, label: str) -> None:
+        original = getattr(owner, attr)
+
+        def timed_call(*args: Any, **kwargs: Any) -> Any:
+            t = time.perf_counter()
+            try:
+                return original(*args, **kwargs)
+            finally:
+                spent[label] = spent.get(label, 0.0) + (time.perf_counter() - t) * 1000
+
+        setattr(owner, attr, timed_call)
+
+    for label, attr in PHASES:
+        if hasattr(fleet, attr):
+            wrap(fleet, attr, label)
+    for module in ("orjson", "json"):  # whichever the view serializes with
+        if hasattr(fleet, module):
+            serializer = types.SimpleNamespace(dumps=getattr(fleet, module).dumps)
+            wrap(serializer, "dumps", "json")
+            setattr(fleet, module, serializer)
+    wrap(gzip_middleware, "compress_string", "gzip")
+    started: list[float] = []
+
+    def collected(phase: str, info: dict[str, Any]) -> None:  # time in the garbage collector
+        if phase == "start":
+            started[:] = [time.perf_counter()]
+        elif started:
+            spent["gc"] = spent.get("gc", 0.0) + (time.perf_counter() - started[0]) * 1000
+
+    gc.callbacks.append(collected)
+    return spent
+
+
 def main() -> None:
     if not REUSED:
         build()
+    elif not kept_database_opens():
+        raise SystemExit(f"{DB_NAME}'s names do not open with var/bench-{DB_NAME}'s keys: drop it")
     users = get_user_model()
     office = Office.objects.order_by("pk").first()
     supervisor = users.objects.get(username="fleet_supervisor")
     officer = users.objects.filter(office=office, role=Role.CASE_OFFICER).order_by("pk").first()
-    runs: list[tuple[str, Any]] = [("office (supervisor)", supervisor), ("caseload", officer)]
-    for name, user in runs:
+    spent = instrument()
+    runs: list[tuple[str, Any, dict[str, str]]] = [
+        ("office (supervisor)", supervisor, {}),
+        ("office, gzip", supervisor, {"HTTP_ACCEPT_ENCODING": "gzip"}),
+        ("caseload", officer, {}),
+    ]
+    for name, user, headers in runs:
         client = Client()
         client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
-        _, first = timed(client, "/map.json")  # warm
+        _, first = timed(client, "/map.json", **headers)  # warm
         size = len(first.content)
-        points = len(first.json()["points"])
-        times = [timed(client, "/map.json")[0] for _ in range(SAMPLES)]
+        points = len(json.loads(first.content)["points"]) if not headers else 0
+        times: list[float] = []
+        requests: list[dict[str, float]] = []
+        for _ in range(SAMPLES):
+            spent.clear()
+            times.append(timed(client, "/map.json", **headers)[0])
+            own = sum(ms for label, ms in spent.items() if label != "gc")
+            requests.append({**spent, "rest": times[-1] - own})
+        labels = list(dict.fromkeys(label for r in requests for label in r if label != "gc"))
+        phases = {label: [r.get(label, 0.0) for r in requests] for label in labels}
+        gc_ms = [r.get("gc", 0.0) for r in requests]
         print(
             f"  map.json {name:20s} {points:6d} points {size / 1024:7.1f} KiB  "
             f"p50={statistics.median(times):7.1f} ms  p95={pct(times, 0.95):7.1f} ms "
             f"(n={SAMPLES})",
+            flush=True,
+        )
+        print(
+            "    phases p50 ms: "
+            + "  ".join(f"{k}={statistics.median(v):.1f}" for k, v in phases.items())
+            + f"  (gc mean={statistics.mean(gc_ms):.1f} max={max(gc_ms):.1f})",
             flush=True,
         )
     print(f"  load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}", flush=True)

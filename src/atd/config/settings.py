@@ -421,6 +421,10 @@ ATD_DEMO_OUTBOX = os.environ.get("ATD_DEMO_OUTBOX", "")
 # --- console ---
 # Seconds between the dashboard's and the queue's live refreshes.
 ATD_CONSOLE_POLL_SECONDS = env_int("ATD_CONSOLE_POLL_SECONDS", 5, minimum=1)
+# Participants' names opened from their sealed text, kept per web process keyed by that text
+# (people.name_cache: the fleet map names a whole office every poll). ~400 bytes an entry
+# (the sealed texts are its key): 50,000 is ~20 MB a process, five offices of 10,000; 0 = off.
+ATD_NAME_CACHE_ENTRIES = env_int("ATD_NAME_CACHE_ENTRIES", 50_000, minimum=0)
 # --- court / reviews / reporting ---
 # Days a notice may stay unserved after issue before the notice-not-served alert.
 ATD_COURT_NOTICE_SERVICE_DAYS = env_int("ATD_COURT_NOTICE_SERVICE_DAYS", 30, minimum=1)

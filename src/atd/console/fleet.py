@@ -5,10 +5,11 @@ audited with the participant ids it returns."""
 
 from __future__ import annotations
 
-import json
+import gc
 from datetime import timedelta
 from typing import Any
 
+import orjson
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -21,7 +22,7 @@ from atd.console.rules import fleet_state_seconds
 from atd.core import clock
 from atd.core.audit import audit_record
 from atd.core.roles import Role
-from atd.core.scope import STAFF_CASE_ROLES, scope_for
+from atd.core.scope import STAFF_CASE_ROLES, Scope, scope_for
 from atd.people.selectors import office_list, participant_names_in_scope
 from atd.telemetry.selectors import fleet_rows
 
@@ -64,9 +65,27 @@ def fleet_positions(request: HttpRequest) -> HttpResponse:
     """[participant id, lat, lon, state, minutes since the fix, name] per participant.
 
     A supervisor polls a whole office's (~10,000) every few seconds, so the reads are lean: one
-    query of plain tuples with the fix's age computed by the database, the names joined by the
-    database, and compact JSON (gzipped when the browser accepts it)."""
+    query of plain tuples with the fix's age computed by the database, one scoped query of the
+    sealed names (each opened once per process: people.name_cache), and compact JSON (gzipped
+    when the browser accepts it). A name may be "" (a record without one): the page then
+    labels the dot by its id."""
     scope = scope_for(request, STAFF_CASE_ROLES)
+    # The garbage collector is held off while the ~40,000 short-lived rows, tuples and lists of
+    # an office's answer exist: they would trigger full collections of the whole process (up to
+    # ~200 ms, the page's slowest polls), yet they hold no cycle and are all freed by reference
+    # counting when _positions_json returns, so the collector's allocation count falls back and
+    # nothing is left for it. Process-wide for that moment; only re-enabled if it was enabled.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        answer = _positions_json(request, scope)
+    finally:
+        if collecting:
+            gc.enable()
+    return HttpResponse(answer, content_type="application/json")
+
+
+def _positions_json(request: HttpRequest, scope: Scope) -> bytes:
     now = clock.now()
     points = fleet_rows(scope, now=now)
     alerting = participant_ids_with_open_alerts(scope)
@@ -99,7 +118,6 @@ def fleet_positions(request: HttpRequest) -> HttpResponse:
         "counts": counts,
         "points": rows,
     }
-    return HttpResponse(
-        json.dumps(body, ensure_ascii=False, separators=(",", ":")),
-        content_type="application/json",
-    )
+    # orjson: compact UTF-8 like json.dumps(ensure_ascii=False, separators=(",", ":")), in a
+    # tenth of the time for an office's 10,000 rows.
+    return orjson.dumps(body)

@@ -47,6 +47,13 @@ def text_fold(value: str) -> str:
     return " ".join(stripped.lower().replace("-", " ").split())
 
 
+def participant_display_name(first_surname: str, given_names: str) -> str:
+    """ "Surname, Given names" as officers read a name; either part alone when the other is
+    blank (no stray comma), "" when both are."""
+    surname, given = (first_surname or "").strip(), (given_names or "").strip()
+    return f"{surname}, {given}" if surname and given else surname or given
+
+
 def participant_search_name(
     given_names: str, first_surname: str, second_surname: str, aliases: list[str] | None = None
 ) -> str:

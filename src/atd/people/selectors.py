@@ -15,8 +15,10 @@ from django.db.models import (
     Prefetch,
     Q,
     QuerySet,
+    TextField,
 )
 from django.db.models.expressions import RawSQL
+from django.db.models.functions import Cast
 
 from atd.core.audit import audit_record, read_one_audited
 from atd.core.errors import NotFound
@@ -48,6 +50,7 @@ from atd.people.models import (
     Participant,
     PhoneChange,
 )
+from atd.people.name_cache import participant_names_open
 from atd.people.report_read import (  # noqa: F401
     case_history_marks,
     case_ids_all,
@@ -88,6 +91,16 @@ def participant_queryset_in_scope(scope: Scope) -> QuerySet[Participant]:
 def participant_ids_in_scope(scope: Scope) -> QuerySet[Any]:
     """A subquery of visible participant ids, for `filter(participant_id__in=...)` elsewhere."""
     return participant_queryset_in_scope(scope).values("pk")
+
+
+def participant_ids_in_scope_by_case(scope: Scope) -> QuerySet[Any]:
+    """The same ids as `participant_ids_in_scope`, read from the visible cases alone (no
+    participant row is touched; an id may repeat, which `__in` ignores): for bulk reads that
+    filter their own table by participant, such as the fleet map's 10,000 last positions,
+    where the participant table's scan was a third of the query."""
+    if scope.role in (Role.PARTICIPANT, Role.ADMIN) or not scope.sees_cases:
+        return participant_ids_in_scope(scope)
+    return Case.objects.filter(scope.case_q()).values("participant_id")
 
 
 def participant_get_in_scope(*, scope: Scope, participant_id: int) -> Participant:
@@ -390,10 +403,16 @@ def participant_labels_in_scope(
 def participant_names_in_scope(scope: Scope) -> dict[int, str]:
     """participant id -> "Surname, Given names" of every participant the caller may see, in
     one query: the lean form of `participant_labels_in_scope` for a whole office's map (no list
-    of 10,000 ids to send). The names are sealed at rest (ADR 0021), so they are opened here,
-    by their fields, not joined by the database. The caller audits the ids it shows."""
-    rows = participant_queryset_in_scope(scope).values_list("pk", "first_surname", "given_names")
-    return {pk: f"{surname}, {given}" for pk, surname, given in rows}
+    of 10,000 ids to send). The names are sealed at rest (ADR 0021): the scoped query reads
+    the sealed text (every poll: who is shown is the database's answer) and each sealed name
+    is opened once per process (people.name_cache, keyed by the ciphertext, so a rename shows
+    on the next poll). The caller audits the ids it shows."""
+    sealed = participant_queryset_in_scope(scope).values_list(
+        "pk",
+        Cast("first_surname", output_field=TextField()),  # the stored text, not opened
+        Cast("given_names", output_field=TextField()),
+    )
+    return participant_names_open(sealed)
 
 
 def _pk_filters(ids: list[int]) -> Iterable[Q]:

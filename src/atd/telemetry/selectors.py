@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import connections
-from django.db.models import DateTimeField, F, FloatField, Func, QuerySet, Value, Window
+from django.db.models import F, FloatField, Func, QuerySet, Value, Window
 from django.db.models.functions import Mod, RowNumber
 
 from atd.core import clock
@@ -20,6 +20,7 @@ from atd.people.selectors import (
     participant_exists_in_scope,
     participant_get_in_scope,
     participant_ids_in_scope,
+    participant_ids_in_scope_by_case,
 )
 from atd.telemetry.models import (
     DeadLetter,
@@ -215,31 +216,41 @@ def device_events_since(
 
 class _SecondsSince(Func):
     """Seconds from a datetime column to a given moment, a float computed by the database (no
-    timestamp travels to Python to be parsed there: the fleet map reads a whole office's)."""
+    timestamp travels to Python to be parsed there: the fleet map reads a whole office's).
+    On PostgreSQL the moment is sent as epoch seconds and the column's are read with
+    date_part, in float8: EXTRACT and interval arithmetic go through numeric, which cost a
+    third of the query for an office's 10,000 rows."""
 
     output_field = FloatField()
-    # moment - column: an interval on PostgreSQL (the moment's placeholder typed), its seconds.
-    template = "EXTRACT(EPOCH FROM (%(expressions)s))::float8"
-    arg_joiner = "::timestamptz - "
 
     def __init__(self, column: str, moment: datetime) -> None:
-        super().__init__(Value(moment, output_field=DateTimeField()), F(column))
+        super().__init__(Value(moment.timestamp(), output_field=FloatField()), F(column))
 
-    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
-        return self.as_sql(
-            compiler,
-            connection,
-            template="((julianday(%(expressions)s)) * 86400.0)",
-            arg_joiner=") - julianday(",
-            **extra,
-        )
+    def as_sql(
+        self,
+        compiler: Any,
+        connection: Any,
+        function: str | None = None,
+        template: str | None = None,
+        arg_joiner: str | None = None,
+        **extra_context: Any,
+    ) -> Any:
+        moment, column = self.get_source_expressions()
+        moment_sql, moment_params = compiler.compile(moment)
+        column_sql, column_params = compiler.compile(column)
+        if connection.vendor == "sqlite":  # julian days; 2440587.5 is the Unix epoch's
+            sql = f"({moment_sql} - (julianday({column_sql}) - 2440587.5) * 86400.0)"
+        else:
+            sql = f"({moment_sql}::float8 - date_part('epoch', {column_sql}))"
+        return sql, (*moment_params, *column_params)
 
 
 class _Rounded(Func):
-    """A float column rounded to 5 decimals (~1 m) by the database."""
+    """A float column rounded to 5 decimals (~1 m) by the database, in float8 (a round trip
+    through numeric costs more than the rest of the row on PostgreSQL)."""
 
     output_field = FloatField()
-    template = "ROUND(%(expressions)s::numeric, 5)::float8"
+    template = "(ROUND(%(expressions)s * 100000.0) / 100000.0)"
 
     def __init__(self, column: str) -> None:
         super().__init__(F(column))
@@ -257,7 +268,8 @@ def fleet_rows(scope: Scope, *, now: datetime) -> list[FleetRow]:
     map, polled for a whole office): one query whose rows come back as the driver reads them,
     the age and rounding computed by the database (no timestamp parsed, no converter run per
     row in Python). The caller audits the ids it shows."""
-    query = last_positions_in_scope(scope).values_list(
+    visible = participant_ids_in_scope_by_case(scope)
+    query = LastPosition.objects.filter(participant_id__in=visible).values_list(
         "participant_id",
         _Rounded("lat"),
         _Rounded("lon"),

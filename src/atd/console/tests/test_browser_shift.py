@@ -19,6 +19,7 @@ from atd.core.actors import SYSTEM
 from atd.core.scope import Scope
 from atd.devices import services
 from atd.devices.models import Device
+from atd.people.models import Participant
 from atd.supervision.models import DeviceTask
 from atd.supervision.services import plan_set
 from atd.telemetry.pipeline import Submission, pipeline_run
@@ -121,6 +122,8 @@ def test_fleet_map_clusters_refreshes_and_a_click_opens_the_participant(
             )
         ],
     )
+    # Names are shown as text: markup in a name is never run or rendered in the tooltip.
+    Participant.objects.filter(pk__in=pids).update(first_surname='<b id="injected">Ortega</b>')
     page = page_for(browser, live_server, world.user("case_officer"))
     requests: list[str] = []
     page.on("request", lambda r: requests.append(r.url))
@@ -139,6 +142,11 @@ def test_fleet_map_clusters_refreshes_and_a_click_opens_the_participant(
     assert sum("/map.json" in u for u in requests) >= 2
     assert all(live_server.url not in u or "/map/" not in u for u in requests[1:])
     assert not any(u.startswith("http") and live_server.url not in u for u in requests)
+    page.locator("path.leaflet-interactive").last.hover(force=True)
+    tooltip = page.locator(".leaflet-tooltip").first
+    tooltip.wait_for()
+    assert '<b id="injected">Ortega</b>, Nadia' in tooltip.inner_text()
+    assert page.locator("#injected").count() == 0
     # A click on a single dot opens that participant.
     page.locator("path.leaflet-interactive").last.click(force=True)
     page.wait_for_url("**/participants/*/")

@@ -57,7 +57,11 @@
         var m = L.circleMarker(at, {
           radius: 7, color: "#fff", weight: 2, fillColor: COLOURS[p[3]], fillOpacity: 1
         });
-        m.bindTooltip(p[5] + " · " + LABELS[p[3]] + " · fix " + p[4] + " min ago");
+        // Leaflet reads a string tooltip as HTML: the name goes in as text, never markup.
+        var tip = document.createElement("span");
+        tip.textContent = (p[5] || "Participant " + p[0]) + " · " + LABELS[p[3]] +
+          " · fix " + p[4] + " min ago";
+        m.bindTooltip(tip);
         m.on("click", function () { window.location.href = baseUrl + p[0] + "/"; });
         m.addTo(layer);
         return;
