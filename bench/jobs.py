@@ -509,12 +509,15 @@ def main() -> None:
     connections.close_all()
     out = subprocess.run(  # noqa: S603 (this script)
         [sys.executable, __file__, "link-child", db, str(batch_id)],
-        env=dict(os.environ, PYTHONPATH=str(ROOT / "src")),
+        env=dict(os.environ, PYTHONPATH=str(ROOT / "src"), ATD_LOG_LEVEL="INFO"),
         capture_output=True,
         text=True,
         check=True,
     )
     link = json.loads(out.stdout.strip().splitlines()[-1])
+    for line in (out.stdout + out.stderr).splitlines():
+        if "feed batch" in line:  # the service's own log: reach, rows and time by phase
+            print(f"part 2: {line.split(' INFO ', 1)[-1]}")
     print(
         f"part 2: one batch of {BATCH} bookings against {LINK_PARTICIPANTS:,} enrolled: "
         f"{link['reached']:,} participants reached, {link['pairs']:,} pairs at or above the "
