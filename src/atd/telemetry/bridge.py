@@ -23,6 +23,7 @@ import time
 from collections.abc import Callable
 
 import paho.mqtt.client as mqtt
+from paho.mqtt.enums import CallbackAPIVersion
 
 from atd.telemetry.devicelog import (
     DeviceLog,
@@ -30,11 +31,15 @@ from atd.telemetry.devicelog import (
     LogFull,
     message_id,
     messages_for_mqtt_packed,
+    partition_of,
 )
 from atd.telemetry.mqtt import IngestWorker, _topic_of, serial_of_topic
+from atd.telemetry.mqtt_lean import LeanClient
 
 # At most this many message ids are kept for de-duplication (about 100 MB).
 RECENT_MAX = 1_000_000
+# Topics whose serial and partition are remembered (one per device; cleared when full).
+ROUTES_MAX = 100_000
 
 log = logging.getLogger(__name__)
 
@@ -67,40 +72,69 @@ class MqttBridge(IngestWorker):
         self.appended = 0
         self.repeats = 0
         self.recent: dict[str, float] = {}  # message id -> when appended (insertion order)
+        self.routes: dict[bytes, tuple[str, str, int]] = {}  # raw topic -> topic, serial, partition
 
-    def _fresh(self, messages: list[mqtt.MQTTMessage]) -> tuple[list[tuple[str, bytes]], list[str]]:
+    def _client_new(self, client_id: str) -> mqtt.Client:
+        # paho's per-message receive and PUBACK path was most of the bridge's CPU (mqtt_lean).
+        return LeanClient(
+            CallbackAPIVersion.VERSION2,
+            client_id=client_id,
+            protocol=mqtt.MQTTv5,
+            manual_ack=True,
+        )
+
+    def _route(self, message: mqtt.MQTTMessage) -> tuple[str, str, int]:
+        """The message's topic, device serial (the topic itself when it names none) and log
+        partition, remembered per topic: a device publishes on one topic again and again."""
+        raw = message._topic
+        route = self.routes.get(raw)
+        if route is None:
+            if len(self.routes) >= ROUTES_MAX:
+                self.routes.clear()
+            topic = _topic_of(message)
+            serial = serial_of_topic(topic) or topic
+            route = (topic, serial, partition_of(serial, self.cfg.partitions))
+            self.routes[raw] = route
+        return route
+
+    def _fresh(
+        self, messages: list[mqtt.MQTTMessage]
+    ) -> tuple[list[tuple[str, bytes]], list[int], list[str]]:
         """The messages not already appended within the de-duplication window (a device's
-        retry: the same topic and bytes), with their ids. Packs carry ids of their own, so the
-        log's de-duplication of a single device message happens here, per bridge; a retry that
-        reaches another bridge, or this one after a restart, is stored once by the database's
-        unique keys."""
+        retry: the same topic and bytes), with their partitions and ids. Packs carry ids of
+        their own, so the log's de-duplication of a single device message happens here, per
+        bridge; a retry that reaches another bridge, or this one after a restart, is stored
+        once by the database's unique keys."""
         now = time.monotonic()
         horizon = now - self.cfg.dedup_window_s
-        while self.recent:
-            oldest = next(iter(self.recent))
-            if self.recent[oldest] > horizon and len(self.recent) <= RECENT_MAX:
+        recent = self.recent
+        while recent:
+            oldest = next(iter(recent))
+            if recent[oldest] > horizon and len(recent) <= RECENT_MAX:
                 break
-            del self.recent[oldest]
+            del recent[oldest]
         fresh: list[tuple[str, bytes]] = []
+        partitions: list[int] = []
         ids: list[str] = []
         seen: set[str] = set()
         for m in messages:
-            topic = _topic_of(m)
-            mid = message_id(serial_of_topic(topic) or topic, m.payload)
-            if mid in self.recent or mid in seen:
+            topic, serial, partition = self._route(m)
+            mid = message_id(serial, m.payload)
+            if mid in recent or mid in seen:
                 self.repeats += 1
                 continue
             seen.add(mid)
             ids.append(mid)
             fresh.append((topic, m.payload))
-        return fresh, ids
+            partitions.append(partition)
+        return fresh, partitions, ids
 
     def process(self, messages: list[mqtt.MQTTMessage]) -> None:
-        fresh, ids = self._fresh(messages)
+        fresh, partitions, ids = self._fresh(messages)
         # Group commit: one log message per partition's run of MQTT messages (devicelog.py).
-        batch = messages_for_mqtt_packed(self.cfg, fresh)
+        batch = messages_for_mqtt_packed(self.cfg, fresh, partitions)
         delay = 0.2
-        while True:
+        while batch:
             try:
                 self.loop.run_until_complete(self.devicelog.append(batch))
                 break
@@ -115,11 +149,22 @@ class MqttBridge(IngestWorker):
         now = time.monotonic()
         for mid in ids:
             self.recent[mid] = now
-        for message in messages:
-            self.client.ack(message.mid, message.qos)
+        # Only now, every message of the batch (repeats included: their first copy is in the
+        # log) is acknowledged to the broker.
+        self._ack(messages)
         self.appended += len(fresh)
         self.stats.messages += len(messages)
         self.stats.batches += 1
+
+    def _ack(self, messages: list[mqtt.MQTTMessage]) -> None:
+        client = self.client
+        if isinstance(client, LeanClient):
+            client.acks_send([m.mid for m in messages if m.qos == 1])
+            for m in messages:
+                if m.qos == 2:
+                    client.ack(m.mid, m.qos)
+        else:
+            super()._ack(messages)
 
     def close(self) -> None:
         self.loop.run_until_complete(self.devicelog.close())

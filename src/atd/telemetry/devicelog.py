@@ -178,24 +178,33 @@ def pack_decode(body: bytes) -> list[tuple[str, bytes]]:
 
 
 def messages_for_mqtt_packed(
-    cfg: LogConfig, messages: Sequence[tuple[str, bytes]]
+    cfg: LogConfig,
+    messages: Sequence[tuple[str, bytes]],
+    partitions: Sequence[int] | None = None,
 ) -> list[LogMessage]:
     """Group commit for the MQTT bridge: the messages of one partition, in arrival order, packed
     into as few log messages as PACK_MAX_BYTES / PACK_MAX_MESSAGES allow. One append and one
     worker acknowledgement then carry many fixes; a device's messages stay in its partition and
     in order. The pack's id is a hash of its bytes: the bridge's retry of the same batch after a
     refused append is dropped by JetStream; a message the broker redelivers after a bridge crash
-    lands in another pack, and the database's unique keys store its fix once."""
+    lands in another pack, and the database's unique keys store its fix once. `partitions`,
+    when given, is each message's partition (the bridge remembers them per topic)."""
     from atd.telemetry.mqtt import serial_of_topic
 
     by_partition: dict[int, list[tuple[str, bytes]]] = {}
     out: list[LogMessage] = []
-    for topic, payload in messages:
-        serial = serial_of_topic(topic) or topic
+    for i, (topic, payload) in enumerate(messages):
         if len(payload) > PACK_MAX_BYTES:
             out.append(message_for_mqtt(cfg, topic=topic, payload=payload))
             continue
-        by_partition.setdefault(partition_of(serial, cfg.partitions), []).append((topic, payload))
+        if partitions is not None:
+            partition = partitions[i]
+        else:
+            partition = partition_of(serial_of_topic(topic) or topic, cfg.partitions)
+        items = by_partition.get(partition)
+        if items is None:
+            items = by_partition[partition] = []
+        items.append((topic, payload))
     for partition, items in by_partition.items():
         for chunk in pack_chunks(items):
             out.append(pack_message(cfg, partition, chunk, via="mqtt"))

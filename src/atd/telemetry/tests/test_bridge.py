@@ -16,7 +16,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 
 from atd.core import clock
 from atd.telemetry.bridge import MqttBridge
-from atd.telemetry.devicelog import LogConfig, LogIngestWorker, log_backlog
+from atd.telemetry.devicelog import LogConfig, LogFull, LogIngestWorker, log_backlog
 from atd.telemetry.models import Position
 from atd.telemetry.mqtt import session_forget, topic_for
 from atd.telemetry.tests.conftest import HOME, make_tracked
@@ -82,3 +82,69 @@ def test_messages_reach_the_log_once_and_the_worker_stores_them(
     while log_backlog(stream_cfg) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert log_backlog(stream_cfg) == 0
+
+
+def _bridge_run(bridge: MqttBridge, ready: threading.Event, idle_exit_s: float) -> threading.Thread:
+    thread = threading.Thread(target=bridge.run, kwargs={"idle_exit_s": idle_exit_s}, daemon=True)
+    thread.start()
+    assert ready.wait(timeout=30), "bridge did not subscribe"
+    return thread
+
+
+def test_a_message_is_pubacked_only_after_its_append_and_then_never_comes_again(
+    world: Any, stream_cfg: LogConfig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The broker keeps every message the log refused (no PUBACK) and gives it to the next
+    bridge with the same session; once appended, the batched PUBACKs reached the broker: a
+    third connection of that session gets nothing."""
+    require_mqtt()
+    client_id = f"atd-bridge-test-{uuid.uuid4().hex[:8]}"
+    group = f"b{uuid.uuid4().hex[:8]}"
+    root = f"atdtest-{uuid.uuid4().hex[:8]}"
+    try:
+        ready = threading.Event()
+        refusing = MqttBridge(
+            stream_cfg, client_id=client_id, group=group, on_ready=ready.set, topic_root=root
+        )
+        refused = threading.Event()
+
+        async def refuse(batch: Any) -> int:
+            refused.set()
+            raise LogFull("no quorum (test)")
+
+        monkeypatch.setattr(refusing.devicelog, "append", refuse)
+        thread = _bridge_run(refusing, ready, idle_exit_s=60)
+        pub = mqtt.Client(CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv5)
+        pub.connect("127.0.0.1", 1883)
+        pub.loop_start()
+        infos = [
+            pub.publish(topic_for(f"dev{i % 3}", root), f'{{"n": {i}}}', qos=1) for i in range(40)
+        ]
+        for info in infos:
+            info.wait_for_publish(timeout=30)
+        pub.loop_stop()
+        pub.disconnect()
+        assert refused.wait(timeout=30)
+        refusing.stopping = True
+        thread.join(timeout=30)
+        assert not thread.is_alive()
+        refusing.close()
+        assert refusing.appended == 0
+
+        ready = threading.Event()
+        second = MqttBridge(
+            stream_cfg, client_id=client_id, group=group, on_ready=ready.set, topic_root=root
+        )
+        _bridge_run(second, ready, idle_exit_s=2.0).join(timeout=60)
+        second.close()
+        assert second.appended == 40 and second.repeats == 0
+
+        ready = threading.Event()
+        third = MqttBridge(
+            stream_cfg, client_id=client_id, group=group, on_ready=ready.set, topic_root=root
+        )
+        _bridge_run(third, ready, idle_exit_s=2.0).join(timeout=60)
+        third.close()
+        assert third.stats.messages == 0
+    finally:
+        session_forget(client_id)

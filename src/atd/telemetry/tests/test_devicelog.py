@@ -226,6 +226,12 @@ def test_packs_follow_partitions_keep_arrival_order_and_stay_bounded() -> None:
         assert mine == [p for t, p in messages if t.split("/")[2] == serial]
     again = messages_for_mqtt_packed(cfg, [*messages, big])  # a retried batch: same ids
     assert [m.headers["Nats-Msg-Id"] for m in again] == [m.headers["Nats-Msg-Id"] for m in packs]
+    # The bridge passes the partitions it remembers per topic: the very same packs.
+    known = [partition_of(t.split("/")[2], 4) for t, _ in [*messages, big]]
+    routed = messages_for_mqtt_packed(cfg, [*messages, big], known)
+    assert [(m.subject, m.body, m.headers) for m in routed] == [
+        (m.subject, m.body, m.headers) for m in packs
+    ]
 
 
 @pytest.mark.nats
