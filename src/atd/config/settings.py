@@ -458,6 +458,8 @@ ATD_MATCHING_WIDE_BLOCK_MAX_PAIRS = env_int(
 )
 # ... and at most this many per booking on average (a rule comparing every booking with
 # hundreds of people is a scan, not a block). 0 turns this limit off.
+# Connections that read a feed batch's blocking keys at once (PostgreSQL; 1: one connection).
+ATD_MATCHING_KEY_READERS = env_int("ATD_MATCHING_KEY_READERS", 4, minimum=1)
 ATD_MATCHING_WIDE_BLOCK_PAIRS_PER_BOOKING = env_int(
     "ATD_MATCHING_WIDE_BLOCK_PAIRS_PER_BOOKING", 200, minimum=0
 )

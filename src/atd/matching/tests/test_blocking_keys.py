@@ -218,3 +218,32 @@ def test_a_crowded_key_does_not_block_and_both_paths_agree(
 
     assert scored(by_key) == scored(everyone)
     assert not {pid for _, pid in scored(everyone)} & {p.pk for p in crowd}
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("caps", [KeyCaps(core=100, wide=300, address=1000), KeyCaps(1, 1, 1)])
+def test_keys_read_on_several_connections_give_what_one_connection_gives(
+    world: World, active_model: Any, settings: Any, caps: KeyCaps
+) -> None:
+    """PostgreSQL outside a transaction reads the rules' keys on several connections at once
+    (ATD_MATCHING_KEY_READERS): the same caps, plan, reach and rows as one connection."""
+    from atd.matching.linkage import keys as keys_module
+    from atd.testing.services import require_postgres
+
+    require_postgres()
+    _population(world)
+    batch = _batch()
+    left = booking_rows(selectors.bookings_for_linkage(batch_ids=[batch.pk]))
+
+    def found(readers: int) -> Any:
+        settings.ATD_MATCHING_KEY_READERS = readers
+        assert keys_module._parallel_readers() == readers  # the path under test is taken
+        return feed_candidates(left, wide_max_pairs=2_000_000, key_caps=caps)
+
+    one, many = found(1), found(4)
+    assert many.plan == one.plan and many.participants == one.participants > 0
+    assert many.left == one.left  # the cap columns of each booking
+    key = lambda row: row["unique_id"]  # noqa: E731
+    assert sorted(pa.Table.from_pandas(many.right).to_pylist(), key=key) == sorted(
+        pa.Table.from_pandas(one.right).to_pylist(), key=key
+    )
