@@ -31,7 +31,7 @@ from typing import Any
 
 import orjson
 from django.conf import settings
-from django.db import close_old_connections
+from django.db import close_old_connections, connection
 
 from atd.telemetry.batch import Submission
 
@@ -531,6 +531,14 @@ class LogIngestWorker:
 
         from atd.telemetry.pipeline import pipeline_run
 
+        # The database thread keeps its one connection from batch to batch. CONN_MAX_AGE is 0
+        # (settings: for the ASGI server's threads), which makes close_old_connections close
+        # it at every batch: under small batches (OsmAnd, ~2 fixes a log message) a new
+        # PostgreSQL connection, its backend started and its session set up, per batch. A
+        # connection an error left unusable is still replaced here (errors_occurred ->
+        # is_usable), and a database restart still ends in connections.close_all
+        # (_process_until_committed).
+        connection.close_at = None
         close_old_connections()
         by_via: dict[str, list[Submission]] = {}
         for msg in messages:

@@ -18,12 +18,14 @@ counts records appended to the log; `queued` says so), problem+json for every re
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import json
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -33,7 +35,7 @@ from django.conf import settings
 from atd.core import clock
 from atd.core.errors import DomainError, Unauthorized
 from atd.devices.selectors import DeviceIdentity, device_secret_matches, devices_for_ingest
-from atd.telemetry.config import TelemetryConfig, telemetry_config
+from atd.telemetry.config import TelemetryConfig
 from atd.telemetry.devicelog import DeviceLog, LogConfig, LogFull, log_config
 from atd.telemetry.groupcommit import GroupCommit, Member
 from atd.telemetry.rules.records import (
@@ -76,16 +78,34 @@ def record_rejected(problem: RecordProblem) -> Refused:
 class DeviceCache:
     """serial -> the device's identity (or None: unknown), kept `ttl_s` seconds. A revoked
     key or a new assignment is seen within that time; an unknown serial is cached too, so a
-    flood of made-up serials costs one query per serial per period, not one per request."""
+    flood of made-up serials costs one query per serial per period, not one per request.
+
+    Misses are coalesced: every serial missed by requests in flight while a query runs joins
+    the next query (at most LOAD_MAX serials each), so a cold cache (a door starting, a fleet
+    coming back after an outage, the TTL expiring for many devices at once) costs one query
+    per batch of devices instead of one thread hop and one query per device. Queries still run
+    one at a time (sync_to_async's one database thread), as before."""
+
+    LOAD_MAX = 1000
 
     def __init__(self, ttl_s: float) -> None:
         self.ttl_s = ttl_s
         self.entries: dict[str, tuple[float, DeviceIdentity | None]] = {}
+        self.queries = 0  # database queries made (tests, profiling)
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._reset()
+
+    def _reset(self) -> None:
+        # Futures and the loading task belong to one event loop (one per server worker; tests
+        # run several loops one after another).
+        self._waiting: dict[str, asyncio.Future[DeviceIdentity | None]] = {}
+        self._queued: list[str] = []
+        self._loader: asyncio.Task[None] | None = None
 
     async def lookup(self, serials: set[str]) -> dict[str, DeviceIdentity | None]:
         now = time.monotonic()
         out: dict[str, DeviceIdentity | None] = {}
-        missing: list[str] = []
+        waits: dict[str, asyncio.Future[DeviceIdentity | None]] = {}
         for serial in serials:
             if not text_storable(serial):  # NUL or a lone surrogate: no device has it
                 out[serial] = None
@@ -94,16 +114,60 @@ class DeviceCache:
             if entry is not None and entry[0] > now:
                 out[serial] = entry[1]
             else:
-                missing.append(serial)
-        if missing:
-            found = await sync_to_async(devices_for_ingest)(missing)
-            if len(self.entries) > 1_000_000:
-                self.entries.clear()  # bounded memory under a flood of made-up serials
-            for serial in missing:
-                device = found.get(serial)
-                out[serial] = device
-                self.entries[serial] = (now + self.ttl_s, device)
+                waits[serial] = self._wait_for(serial)
+        if waits:
+            # asyncio.wait does not cancel the shared futures if this request is cancelled.
+            await asyncio.wait(waits.values())
+            for serial, future in waits.items():
+                out[serial] = future.result()  # the query's error, if it failed
         return out
+
+    def _wait_for(self, serial: str) -> asyncio.Future[DeviceIdentity | None]:
+        loop = asyncio.get_running_loop()
+        if self._loop is not loop:
+            self._loop = loop
+            self._reset()
+        future = self._waiting.get(serial)
+        if future is None:
+            future = loop.create_future()
+            self._waiting[serial] = future
+            self._queued.append(serial)
+            if self._loader is None:
+                self._loader = loop.create_task(self._load())
+        return future
+
+    async def _load(self) -> None:
+        try:
+            while self._queued:
+                batch = self._queued[: self.LOAD_MAX]
+                del self._queued[: self.LOAD_MAX]
+                try:
+                    self.queries += 1
+                    found = await sync_to_async(devices_for_ingest)(batch)
+                except asyncio.CancelledError:
+                    self._queued[:0] = batch  # answered below, in `finally`
+                    raise
+                except Exception as exc:  # every waiter gets the error, as a lone query did
+                    for serial in batch:
+                        future = self._waiting.pop(serial)
+                        if not future.done():
+                            future.set_exception(exc)
+                            future.exception()  # retrieved: a waiter gone away leaves no warning
+                    continue
+                expires = time.monotonic() + self.ttl_s
+                if len(self.entries) > 1_000_000:
+                    self.entries.clear()  # bounded memory under a flood of made-up serials
+                for serial in batch:
+                    device = found.get(serial)
+                    self.entries[serial] = (expires, device)
+                    future = self._waiting.pop(serial)
+                    if not future.done():
+                        future.set_result(device)
+        finally:
+            self._loader = None
+            for serial in self._queued:  # cancelled (the server stopping): no waiter left hanging
+                self._waiting.pop(serial).cancel()
+            self._queued.clear()
 
 
 def device_problem(
@@ -119,7 +183,23 @@ def device_problem(
     return None
 
 
-def record_problem_at_door(item: Any, cfg: TelemetryConfig) -> RecordProblem | None:
+@dataclass(frozen=True)
+class TimeLimits:
+    """The two limits `record_time_problem` needs, read from the settings per request (as
+    telemetry_config, whose full build cost about a sixth of an OsmAnd request's own time)."""
+
+    future_tolerance: timedelta
+    max_age: timedelta
+
+
+def time_limits() -> TimeLimits:
+    return TimeLimits(
+        future_tolerance=timedelta(seconds=settings.ATD_TELEMETRY_FUTURE_TOLERANCE_S),
+        max_age=timedelta(days=settings.ATD_TELEMETRY_MAX_AGE_DAYS),
+    )
+
+
+def record_problem_at_door(item: Any, cfg: TelemetryConfig | TimeLimits) -> RecordProblem | None:
     """The pipeline's `validate` step, for one decoded record."""
     now = clock.now()
     problem = record_time_problem(
@@ -279,9 +359,7 @@ class TelemetryDoor:
 
     async def osmand(self, request: Request) -> tuple[int, bytes, bytes]:
         """Same answers as the Django view (telemetry.api.telemetry_osmand)."""
-        params: dict[str, Any] = dict(
-            parse_qsl(request.query.decode("latin-1"), keep_blank_values=True)
-        )
+        params: dict[str, Any] = dict(query_pairs(request.query.decode("latin-1")))
         content_type = request.headers.get("content-type", "")
         try:
             record = osmand_record(request, content_type, params)
@@ -302,7 +380,7 @@ class TelemetryDoor:
         device = (await self.devices.lookup({item.serial}))[item.serial]
         problem = device_problem(item.serial, device, item.secret)
         if problem is None:
-            problem = record_problem_at_door(item, telemetry_config())
+            problem = record_problem_at_door(item, time_limits())
         if problem is not None:
             await self.dead_letter(problem.reason, without_key(record), item.serial, "osmand")
             if problem.reason in CREDENTIAL_REASONS:
@@ -329,7 +407,7 @@ class TelemetryDoor:
                     serial,
                 )
                 raise Unauthorized(detail=CREDENTIAL_REFUSED)
-        cfg = telemetry_config()
+        cfg = time_limits()
         items: list[tuple[int, Any]] = []
         rejected: list[tuple[int, RecordProblem, str]] = []
         for index, record in enumerate(records):
@@ -385,6 +463,21 @@ class TelemetryDoor:
             return batch_decode(request.body, ndjson=ndjson, limits=wire_limits())
         except PayloadProblem as unreadable:
             raise await self.refuse_payload(unreadable, request.body, "http") from None
+
+
+def query_pairs(query: str) -> list[tuple[str, str]]:
+    """`parse_qsl(query, keep_blank_values=True)`, with a fast path for what trackers send: a
+    query with no escapes (no '%', no '+') is split as parse_qsl splits it (empty pieces skipped,
+    a name without '=' gets ''), without its per-field unquoting; any other query goes to
+    parse_qsl itself."""
+    if "%" in query or "+" in query:
+        return parse_qsl(query, keep_blank_values=True)
+    pairs: list[tuple[str, str]] = []
+    for piece in query.split("&") if query else ():
+        if piece:
+            name, _, value = piece.partition("=")
+            pairs.append((name, value))
+    return pairs
 
 
 def osmand_record(request: Request, content_type: str, params: dict[str, Any]) -> Any:

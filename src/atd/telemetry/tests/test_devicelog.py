@@ -304,3 +304,39 @@ def test_a_door_pack_is_judged_member_by_member(world: Any, stream_cfg: LogConfi
     assert reasons == ["bad_coordinates", "malformed", "unknown_device"]
     assert set(DeadLetter.objects.values_list("via", flat=True)) == {"osmand"}
     assert log_backlog(stream_cfg) == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_worker_keeps_its_database_connection_from_batch_to_batch(
+    world: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """CONN_MAX_AGE is 0 for the web server's threads; the ingest worker's one database thread
+    must not reconnect (a new PostgreSQL backend) for every batch it commits."""
+    from types import SimpleNamespace
+
+    from django.db import connection
+
+    from atd.telemetry.devicelog import pack_message
+
+    cfg = LogConfig("nats://unused", "S", "s", 4, 1, 120, 30, 10**6)
+    t = make_tracked(world)
+    batches = fix_records(t, 4)
+    worker = LogIngestWorker(cfg)
+    seen = []
+    for records in (batches[:2], batches[2:]):
+        pack = pack_message(
+            cfg, 0, [(t.serial, records_body(r)) for r in records], via="osmand", trusted=True
+        )
+        worker.process([SimpleNamespace(data=pack.body, headers=pack.headers)])
+        seen.append(connection.connection)
+    assert seen[0] is not None and seen[0] is seen[1]
+    assert Position.objects.filter(device_id=t.device_id).count() == 4
+    # An unusable connection is still replaced before the next batch.
+    connection.errors_occurred = True
+    monkeypatch.setattr(connection, "is_usable", lambda: False)  # SQLite's is always True
+    pack = pack_message(
+        cfg, 0, [(t.serial, records_body(fix_records(t, 5)[4]))], via="osmand", trusted=True
+    )
+    worker.process([SimpleNamespace(data=pack.body, headers=pack.headers)])
+    assert connection.connection is not seen[0]
+    assert Position.objects.filter(device_id=t.device_id).count() == 5
