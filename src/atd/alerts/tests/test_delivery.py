@@ -104,8 +104,9 @@ def test_a_message_that_keeps_failing_is_marked_failed_and_audited(world: World)
     assert AuditEntry.objects.filter(action="notification.failed").exists()
 
 
-@pytest.mark.django_db
-def test_new_critical_alert_pages_the_officer_by_their_chosen_channels(world: World) -> None:
+def officer_pages_by_all_channels(world: World) -> None:
+    """The case officer is on call all week and is paged for critical alerts in the app, by
+    e-mail and by text."""
     user = world.users["case_officer"]
     user.email = "officer@example.org"
     user.save()
@@ -120,6 +121,11 @@ def test_new_critical_alert_pages_the_officer_by_their_chosen_channels(world: Wo
         channels=["in_app", "email", "sms"],
         phone="+1 312 555 0199",
     )
+
+
+@pytest.mark.django_db
+def test_new_critical_alert_pages_the_officer_by_their_chosen_channels(world: World) -> None:
+    officer_pages_by_all_channels(world)
     inbox, mailer, sms = FakeInbox(), FakeMailer(), FakeSmsGateway()
     raise_alert(world)
     with channels_override(

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import threading
 import time as wall
-from datetime import time, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -21,7 +21,7 @@ from atd.alerts.channels.sms.fake import FakeSmsGateway
 from atd.alerts.models import DeliveryAttempt, Notification
 from atd.alerts.services import notification_enqueue
 from atd.alerts.services.delivery import CLAIM_FOR, DeliveryRun, notification_deliver_due
-from atd.alerts.services.preferences import officer_preference_set
+from atd.alerts.tests.test_delivery import officer_pages_by_all_channels
 from atd.alerts.tests.test_lifecycle import raise_alert
 from atd.core import clock
 from atd.core.actors import SYSTEM
@@ -182,26 +182,9 @@ def test_a_worker_killed_between_send_and_record_leaves_a_claim_that_expires_the
     assert Notification.objects.get(dedupe_key="killed").status == "sent"
 
 
-def _officer_pages_by_all_channels(world: World) -> None:
-    user = world.users["case_officer"]
-    user.email = "officer@example.org"
-    user.save()
-    officer_preference_set(
-        actor=user,
-        user_id=user.pk,
-        on_call_weekdays=list(range(7)),
-        on_call_start=time(0, 0),
-        on_call_end=time(23, 59),
-        timezone="UTC",
-        page_severities=["critical"],
-        channels=["in_app", "email", "sms"],
-        phone="+1 312 555 0199",
-    )
-
-
 @pytest.mark.django_db
 def test_a_channel_recorded_as_sent_before_a_crash_is_not_sent_again(world: World) -> None:
-    _officer_pages_by_all_channels(world)
+    officer_pages_by_all_channels(world)
     raise_alert(world)
     inbox, sms = FakeInbox(), KilledAfterSending()
     sms.kill = False
@@ -249,7 +232,7 @@ class OverrunningMailer:
 def test_a_worker_whose_claim_ran_out_sends_nothing_more_and_records_no_outcome(
     world: World,
 ) -> None:
-    _officer_pages_by_all_channels(world)
+    officer_pages_by_all_channels(world)
     raise_alert(world)
     other_runs: list[DeliveryRun] = []
 
