@@ -45,9 +45,9 @@ PUBLISHERS = 8
 # BENCH_FLEET_MESSAGES / BENCH_FLEET_SECONDS override the sizes (a smoke run of the script).
 PER_PUBLISHER = int(os.environ.get("BENCH_FLEET_MESSAGES") or (4_000 if SMALL else 25_000))
 WRK_SECONDS = int(os.environ.get("BENCH_FLEET_SECONDS") or (10 if SMALL else 30))
-WRK_CONNECTIONS = 64
+WRK_CONNECTIONS = int(os.environ.get("BENCH_FLEET_CONNECTIONS") or 256)
 OSMAND_DEVICES = 2_000
-PARTITIONS = 16
+PARTITIONS = int(os.environ.get("BENCH_FLEET_PARTITIONS") or 4)
 NCPU = os.cpu_count() or 1
 
 HERE = Path(__file__).resolve().parent

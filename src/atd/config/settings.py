@@ -532,6 +532,12 @@ ATD_DOOR_AUTH_CACHE_S = env_int("ATD_DOOR_AUTH_CACHE_S", 30, minimum=0)
 # ATD_DOOR_PACK_MAX are waiting) share one append per partition (docs/telemetry.md).
 ATD_DOOR_PACK_WINDOW_MS = env_int("ATD_DOOR_PACK_WINDOW_MS", 2, minimum=0)
 ATD_DOOR_PACK_MAX = env_int("ATD_DOOR_PACK_MAX", 256, minimum=1)
+# At most this many group-commit flushes in flight per door process (0: no limit); members
+# arriving meanwhile are flushed together when one returns, so packs grow with the load.
+ATD_DOOR_PACK_INFLIGHT = env_int("ATD_DOOR_PACK_INFLIGHT", 2, minimum=0)
+# `atd ingest log`: once a fetch brought messages, wait this long for more before the
+# transaction (fewer, larger batches; a fix is stored that much later).
+ATD_INGEST_LINGER_MS = env_int("ATD_INGEST_LINGER_MS", 50, minimum=0)
 ATD_TELEMETRY_ZONE_CACHE_S = env_int(
     "ATD_TELEMETRY_ZONE_CACHE_S", 0 if _testing else 900, minimum=0
 )

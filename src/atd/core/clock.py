@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timedelta
-
-from django.utils import timezone
+from datetime import UTC, datetime, timedelta
 
 _offset = timedelta(0)
 _frozen: datetime | None = None
@@ -15,7 +13,9 @@ _frozen: datetime | None = None
 def now() -> datetime:
     if _frozen is not None:
         return _frozen
-    return timezone.now() + _offset
+    # django.utils.timezone.now() without its settings lookup (USE_TZ is always on here):
+    # this is on every device fix's path at the door.
+    return datetime.now(UTC) + _offset
 
 
 @contextmanager

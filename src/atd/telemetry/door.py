@@ -248,6 +248,7 @@ class TelemetryDoor:
                 self.cfg,
                 window_s=settings.ATD_DOOR_PACK_WINDOW_MS / 1000,
                 max_members=settings.ATD_DOOR_PACK_MAX,
+                max_inflight=settings.ATD_DOOR_PACK_INFLIGHT,
             )
             if self.log is not None and self.cfg is not None
             else None

@@ -98,11 +98,15 @@ class GroupCommit:
         *,
         window_s: float = 0.002,
         max_members: int = 256,
+        max_inflight: int = 0,
     ) -> None:
         self.devicelog = devicelog
         self.cfg = cfg
         self.window_s = window_s
         self.max_members = max(1, max_members)
+        # 0: no limit (every window's packs are appended at once). N: at most N flushes in
+        # flight; members arriving meanwhile wait and are flushed together when one returns.
+        self.max_inflight = max(0, max_inflight)
         self.stats = GroupCommitStats()
         self.recent: dict[str, float] = {}  # member id -> when acknowledged (insertion order)
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -116,6 +120,7 @@ class GroupCommit:
         self._timer: asyncio.TimerHandle | None = None
         self._inflight: dict[str, asyncio.Future[str | None]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
+        self._flying = 0  # flushes whose appends have not returned yet
 
     async def commit(self, via: str, members: Sequence[Member]) -> None:
         """Returns once every member is in the log (acknowledged by JetStream); raises LogFull
@@ -144,13 +149,17 @@ class GroupCommit:
             waits.append(future)
         if self._count >= self.max_members:
             self._flush()
-        elif self._count and self._timer is None:
+        elif self._count and self._timer is None and not self._full():
             self._timer = loop.call_later(self.window_s, self._flush)
+        # else: flights full; the next flight to return flushes what waits (_finished).
         if not waits:
             return
         # asyncio.wait neither cancels the shared futures if this request is cancelled (a
         # client that went away) nor stops at the first failure.
-        await asyncio.wait(waits)
+        if len(waits) == 1:  # the common case (an OsmAnd report): shield is the cheaper wait
+            await asyncio.shield(waits[0])
+        else:
+            await asyncio.wait(waits)
         errors = [f.result() for f in waits if f.result() is not None]
         if errors:
             raise LogFull(str(errors[0]))
@@ -164,6 +173,9 @@ class GroupCommit:
                 break
             del recent[oldest]
 
+    def _full(self) -> bool:
+        return 0 < self.max_inflight <= self._flying
+
     def _flush(self) -> None:
         if self._timer is not None:
             self._timer.cancel()
@@ -171,6 +183,7 @@ class GroupCommit:
         pending, self._pending, self._count = self._pending, {}, 0
         if not pending:
             return
+        self._flying += 1
         messages: list[LogMessage] = []
         groups: list[list[tuple[Member, asyncio.Future[str | None]]]] = []
         for (partition, via), group in pending.items():
@@ -201,8 +214,12 @@ class GroupCommit:
         """A task cancelled before it ever ran (the server stopping right after a flush) never
         reaches _append's own handler: its members are answered here, never left waiting."""
         self._tasks.discard(task)
+        self._flying -= 1
         if task.cancelled() and any(not f.done() for group in groups for _, f in group):
             self._settle([asyncio.CancelledError()] * len(groups), groups)
+        if self._count and not self._full() and self._timer is None and not task.cancelled():
+            # What arrived while the flights were full has waited at least one append: now.
+            self._flush()
 
     def _alone(self, member: Member, via: str) -> LogMessage:
         """The log message the door appended before group commit (message_for_records)."""

@@ -102,7 +102,9 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 def parse_time(value: Any) -> datetime:
     """Epoch seconds (or milliseconds), or ISO 8601; a time without offset is UTC."""
-    if type(value) is str:  # the common case first: it is on every record's path
+    # The common cases first: they are on every record's path. Ten digits (epoch seconds, as
+    # OsmAnd trackers send them) never parse as ISO 8601: skip its ValueError.
+    if type(value) is str and not (len(value) == 10 and value.isdigit()):
         try:
             moment = datetime.fromisoformat(value)
             return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)

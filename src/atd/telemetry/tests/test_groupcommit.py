@@ -99,6 +99,57 @@ def test_max_members_flushes_without_waiting_for_the_window() -> None:
     assert [len(members_of(m)) for m in log.messages] == [10, 10, 10]
 
 
+def test_members_arriving_while_the_flights_are_full_go_together_when_one_returns() -> None:
+    """max_inflight=1: the first request's append is held; 30 requests arriving meanwhile start
+    no append of their own and are flushed in one when it returns, each device in order."""
+    log = FakeLog()
+    gc = packer(log, window_s=0.0, max_inflight=1)
+
+    async def go() -> None:
+        log.release = asyncio.Event()
+        first = asyncio.ensure_future(gc.commit("osmand", [fix("D-1", 0)]))
+        while not log.calls:
+            await asyncio.sleep(0)
+        rest = [
+            asyncio.ensure_future(gc.commit("osmand", [fix(f"D-{n % 5}", n)])) for n in range(1, 31)
+        ]
+        for _ in range(20):
+            await asyncio.sleep(0)
+        assert len(log.calls) == 1 and not first.done()  # nobody else started an append
+        log.release.set()
+        await asyncio.wait_for(asyncio.gather(first, *rest), 5)
+
+    asyncio.run(go())
+    assert len(log.calls) == 2
+    second = [member for m in log.calls[1] for member in members_of(m)]
+    assert len(second) == 30
+    for serial in {s for s, _ in second}:
+        times = [records[0]["time"] for s, records in second if s == serial]
+        assert times == sorted(times)
+    assert gc.stats.members == 31 and gc.stats.failed == 0
+
+
+def test_a_full_pack_flushes_even_when_the_flights_are_full() -> None:
+    """The in-flight limit never holds more than max_members: the bound on what waits."""
+    log = FakeLog()
+    gc = packer(log, window_s=0.0, max_inflight=1, max_members=10)
+
+    async def go() -> None:
+        log.release = asyncio.Event()
+        first = asyncio.ensure_future(gc.commit("osmand", [fix("D-1", 0)]))
+        while not log.calls:
+            await asyncio.sleep(0)
+        rest = [asyncio.ensure_future(gc.commit("osmand", [fix("D-2", n)])) for n in range(1, 11)]
+        for _ in range(20):
+            await asyncio.sleep(0)
+        assert len(log.calls) == 2  # the tenth waiting member flushed without waiting
+        log.release.set()
+        await asyncio.wait_for(asyncio.gather(first, *rest), 5)
+
+    asyncio.run(go())
+    assert gc.stats.members == 11
+
+
 def test_door_kinds_and_oversized_members_travel_apart() -> None:
     log = FakeLog()
     gc = packer(log)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from atd.telemetry.devicelog import LogIngestWorker, log_config
@@ -19,6 +20,13 @@ class Command(BaseCommand):
         parser.add_argument("--count", type=int, default=1, help="how many workers share the log")
         parser.add_argument("--batch", type=int, default=10_000, help="messages per transaction")
         parser.add_argument("--max-wait", type=float, default=0.1, help="seconds to fill a batch")
+        parser.add_argument(
+            "--linger",
+            type=float,
+            default=None,
+            help="seconds to wait for more once a fetch brought something "
+            "(default ATD_INGEST_LINGER_MS)",
+        )
         parser.add_argument("--url", default=None, help="nats://host:port[,nats://...]")
         add_idle_exit(parser)
 
@@ -34,6 +42,11 @@ class Command(BaseCommand):
             count=opts["count"],
             batch_size=opts["batch"],
             max_wait_s=opts["max_wait"],
+            linger_s=(
+                opts["linger"]
+                if opts["linger"] is not None
+                else settings.ATD_INGEST_LINGER_MS / 1000
+            ),
             on_ready=say_ready,
         )
 
