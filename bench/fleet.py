@@ -242,13 +242,33 @@ def rows_of(serials: list[str]) -> tuple[int, int]:
     return int(n), int(distinct)
 
 
-def wait_rows(serials: list[str], expected: int, timeout: float) -> tuple[int, float]:
+def wait_rows(
+    serials: list[str],
+    expected: int,
+    timeout: float,
+    progress: list[tuple[float, int]] | None = None,
+) -> tuple[int, float]:
+    """Polls the rows stored every 0.25 s until `expected`; (time, rows) go to `progress`."""
     deadline = time.monotonic() + timeout
     while True:
         n, _ = rows_of(serials)
+        if progress is not None:
+            progress.append((time.monotonic(), n))
         if n >= expected or time.monotonic() > deadline:
             return n, time.monotonic()
         time.sleep(0.25)
+
+
+def longest_stall(progress: list[tuple[float, int]], started: float) -> tuple[float, float]:
+    """(seconds after `started` the longest stretch without a new row began, its length)."""
+    best = (0.0, 0.0)
+    last_t, last_n = started, 0
+    for t, n in progress:
+        if n > last_n:
+            if t - last_t > best[1]:
+                best = (last_t - started, t - last_t)
+            last_t, last_n = t, n
+    return best
 
 
 def mosquitto(port: int) -> subprocess.Popen[bytes]:
@@ -339,7 +359,7 @@ def wrk_run(port: int, devices_file: Path, base_ts: int) -> dict[str, float]:
     for line in out.splitlines():
         if line.startswith("Requests/sec:"):
             figures["rps"] = float(line.split()[1])
-        for key in ("p99_ms", "p50_ms", "ok", "bad", "requests"):
+        for key in ("p99_ms", "p50_ms", "p90_ms", "p999_ms", "ok", "bad", "requests"):
             if line.startswith(key + "="):
                 figures[key] = float(line.split("=", 1)[1])
     if "rps" not in figures:
@@ -440,9 +460,15 @@ def main() -> None:  # noqa: PLR0915 - one run, in order
         cpu_before = cpu_by_role(roles)
         started_mqtt = time.monotonic()
         killer.start()
-        pub_s, pub_cpu = publish(mqtt_port, topics, files)
         serials = [s for s, _ in mqtt_devices]
-        stored, finished = wait_rows(serials, total_mqtt, timeout=600)
+        progress: list[tuple[float, int]] = []
+        watcher = threading.Thread(
+            target=wait_rows, args=(serials, total_mqtt, 600, progress), daemon=True
+        )
+        watcher.start()
+        pub_s, pub_cpu = publish(mqtt_port, topics, files)
+        watcher.join()
+        stored, finished = progress[-1][1], progress[-1][0]
         killer.join()
         cpu_mqtt = cpu_budget(cpu_before, cpu_by_role(roles), stored)
         mqtt_rate = stored / (finished - started_mqtt)
@@ -451,6 +477,11 @@ def main() -> None:  # noqa: PLR0915 - one run, in order
             f"MQTT end to end: {stored} of {total_mqtt} rows in {finished - started_mqtt:.1f} s = "
             f"{mqtt_rate:,.0f}/s (publishers done in {pub_s:.1f} s, their CPU share "
             f"{pub_cpu / pub_s / NCPU:.0%}); NATS node n1 killed with -9 at 2 s"
+        )
+        stall_at, stall = longest_stall(progress, started_mqtt)
+        log(
+            f"  longest stretch with no new row: {stall:.1f} s, from {stall_at:.1f} s "
+            "(the kill's fail-over when it starts near 2 s)"
         )
         log(f"  MQTT {cpu_mqtt} (mosquitto includes the publishers' side of the broker)")
         cluster.start(1)
@@ -506,7 +537,8 @@ def main() -> None:  # noqa: PLR0915 - one run, in order
         osmand_rows, osmand_distinct = rows_of(serials_o)
         log(
             f"OsmAnd door: {real['rps']:,.0f} requests/s, p50 {real.get('p50_ms', 0):.1f} ms, "
-            f"p99 {real.get('p99_ms', 0):.1f} ms, {ok} answered 200, "
+            f"p90 {real.get('p90_ms', 0):.1f} ms, p99 {real.get('p99_ms', 0):.1f} ms, "
+            f"p99.9 {real.get('p999_ms', 0):.1f} ms, {ok} answered 200, "
             f"{int(real.get('bad', 0))} other; wrk CPU share {real['cpu_share']:.0%}; "
             f"{stored_o} rows committed {finished_o - started:.1f} s after the start"
         )

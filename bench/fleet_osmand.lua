@@ -38,6 +38,8 @@ function done(summary, latency, requests)
     other = other + (t:get("bad") or 0)
   end
   io.write(string.format("p50_ms=%.2f\n", latency:percentile(50) / 1000))
+  io.write(string.format("p90_ms=%.2f\n", latency:percentile(90) / 1000))
+  io.write(string.format("p999_ms=%.2f\n", latency:percentile(99.9) / 1000))
   io.write(string.format("p99_ms=%.2f\n", latency:percentile(99) / 1000))
   io.write(string.format("ok=%d\nbad=%d\n", good, other + summary.errors.connect
     + summary.errors.read + summary.errors.write + summary.errors.timeout))

@@ -527,6 +527,9 @@ ATD_NATS_REPLICAS = env_int("ATD_NATS_REPLICAS", 1, minimum=1)
 ATD_NATS_DEDUP_WINDOW_S = env_int("ATD_NATS_DEDUP_WINDOW_S", 600, minimum=1)
 ATD_NATS_ACK_WAIT_S = env_int("ATD_NATS_ACK_WAIT_S", 60, minimum=1)
 ATD_NATS_MAX_BYTES = env_int("ATD_NATS_MAX_BYTES", 8 * 1024**3, minimum=1024**2)
+# A device-log append not acknowledged within this many seconds is refused (503 at the door,
+# retried by the bridge); one cut off by a lost connection is refused at once.
+ATD_NATS_APPEND_TIMEOUT_S = env_int("ATD_NATS_APPEND_TIMEOUT_S", 2, minimum=1)
 ATD_DOOR_AUTH_CACHE_S = env_int("ATD_DOOR_AUTH_CACHE_S", 30, minimum=0)
 # Group commit in the lean door: requests arriving within this many milliseconds (or until
 # ATD_DOOR_PACK_MAX are waiting) share one append per partition (docs/telemetry.md).

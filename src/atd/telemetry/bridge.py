@@ -145,7 +145,8 @@ class MqttBridge(IngestWorker):
                     return
                 log.warning("device log refused %d message(s): %s; retrying", len(batch), exc)
                 time.sleep(delay)
-                delay = min(delay * 2, 5.0)
+                # A stream leader's election takes 2-5 s: retry often enough to follow it.
+                delay = min(delay * 2, 0.5)
         now = time.monotonic()
         for mid in ids:
             self.recent[mid] = now

@@ -64,6 +64,9 @@ class LogConfig:
     dedup_window_s: int
     ack_wait_s: int
     max_bytes: int
+    # An append not acknowledged within this many seconds is answered LogFull (the sender
+    # retries); one cut off by a lost connection is answered at once (DeviceLog).
+    append_timeout_s: float = 2.0
 
     @property
     def servers(self) -> list[str]:
@@ -87,6 +90,7 @@ def log_config(**overrides: Any) -> LogConfig | None:
         "dedup_window_s": settings.ATD_NATS_DEDUP_WINDOW_S,
         "ack_wait_s": settings.ATD_NATS_ACK_WAIT_S,
         "max_bytes": settings.ATD_NATS_MAX_BYTES,
+        "append_timeout_s": settings.ATD_NATS_APPEND_TIMEOUT_S,
     }
     values.update(overrides)
     if not values["url"]:
@@ -351,6 +355,10 @@ class DeviceLog:
         self.js: Any = None
         self.loop: asyncio.AbstractEventLoop | None = None
         self._lock: asyncio.Lock | None = None
+        # Resolved when the connection drops, then replaced: appends in flight on it will
+        # never be answered, so they are failed at once instead of after their timeout.
+        self._lost: asyncio.Future[None] | None = None
+        self.cut_off = 0  # appends failed by a lost connection (tests, logs)
 
     async def connect(self) -> None:
         loop = asyncio.get_running_loop()
@@ -358,12 +366,22 @@ class DeviceLog:
             # A connection belongs to the event loop that opened it (one per server worker;
             # tests run several loops one after another).
             self.loop, self._lock, self.nc, self.js = loop, asyncio.Lock(), None, None
+            self._lost = loop.create_future()
         assert self._lock is not None
         async with self._lock:
             if self.nc is None:
-                self.nc = await nats_connect(self.cfg, name="atd-door")
+                self.nc = await nats_connect(
+                    self.cfg, name="atd-door", disconnected_cb=self._disconnected
+                )
                 self.js = self.nc.jetstream(timeout=5)
                 await stream_ensure(self.js, self.cfg)
+
+    async def _disconnected(self) -> None:
+        lost = self._lost
+        if self.loop is not None:
+            self._lost = self.loop.create_future()
+        if lost is not None and not lost.done():
+            lost.set_result(None)
 
     async def append(self, messages: Sequence[LogMessage]) -> int:
         """Appends all, concurrently; returns how many were repeats JetStream dropped."""
@@ -385,13 +403,28 @@ class DeviceLog:
         except (TimeoutError, OSError, NatsError) as exc:
             full = LogFull(str(exc) or type(exc).__name__)
             return [full for _ in messages]
-        results = await asyncio.gather(
+        timeout = self.cfg.append_timeout_s
+        lost = self._lost
+        assert lost is not None
+        gathered = asyncio.gather(
             *(
-                self.js.publish(m.subject, m.body, stream=self.cfg.stream, headers=m.headers)
+                self.js.publish(
+                    m.subject, m.body, timeout=timeout, stream=self.cfg.stream, headers=m.headers
+                )
                 for m in messages
             ),
             return_exceptions=True,
         )
+        await asyncio.wait((gathered, lost), return_when=asyncio.FIRST_COMPLETED)
+        if not gathered.done():
+            # The connection dropped with these in flight: their answers went with it. They
+            # may or may not be stored; the sender retries (the ids make a stored one a repeat).
+            gathered.cancel()
+            gathered.add_done_callback(lambda g: g.cancelled() or g.exception())
+            self.cut_off += 1
+            cut = LogFull("connection to the device log lost")
+            return [cut for _ in messages]
+        results = gathered.result()
         outcomes: list[bool | LogFull] = []
         for result in results:
             if isinstance(result, (TimeoutError, NatsError)):

@@ -62,12 +62,17 @@ class NatsCluster:
             f"nats://127.0.0.1:{p}" for j, p in enumerate(self.route_ports) if j != i
         )
         path = self.root / f"n{i}.conf"
+        # One node: a lone server (JetStream refuses a cluster block without routes).
+        cluster = (
+            f"cluster {{ name: atd, listen: 127.0.0.1:{self.route_ports[i]}, "
+            f"routes: [{routes}] }}\n"
+            if self.size > 1
+            else ""
+        )
         path.write_text(
             f"server_name: n{i}\n"
             f"listen: 127.0.0.1:{self.ports[i]}\n"
-            f"jetstream {{ store_dir: {self.root / f'n{i}'} }}\n"
-            f"cluster {{ name: atd, listen: 127.0.0.1:{self.route_ports[i]}, "
-            f"routes: [{routes}] }}\n"
+            f"jetstream {{ store_dir: {self.root / f'n{i}'} }}\n" + cluster
         )
         return path
 

@@ -16,6 +16,7 @@ from atd.telemetry.devicelog import (
     PACK_MAX_MESSAGES,
     DeviceLog,
     LogConfig,
+    LogFull,
     LogIngestWorker,
     log_backlog,
     log_config,
@@ -340,3 +341,48 @@ def test_the_worker_keeps_its_database_connection_from_batch_to_batch(
     worker.process([SimpleNamespace(data=pack.body, headers=pack.headers)])
     assert connection.connection is not seen[0]
     assert Position.objects.filter(device_id=t.device_id).count() == 5
+
+
+def test_an_append_cut_off_by_a_lost_connection_fails_at_once_not_after_its_timeout() -> None:
+    """A NATS node killed with appends in flight on the door's (or bridge's) connection: their
+    answers went with it. They fail at once as LogFull (the sender retries; the ids make a
+    stored one a repeat), not after the append timeout: with the timeout, every append of the
+    bridge stalled 5 s per kill in the fleet benchmark."""
+    import signal
+    import time
+
+    from atd.testing.cluster import NatsCluster
+    from atd.testing.services import require_nats_server
+
+    cluster = NatsCluster(require_nats_server(), size=1)
+    cluster.start()
+    cfg = LogConfig(cluster.url, "CUT", "cut", 2, 1, 60, 30, 1 << 24, append_timeout_s=30)
+    log = DeviceLog(cfg)
+
+    async def go() -> tuple[list[bool | LogFull], list[bool | LogFull], float]:
+        records = [{"time": 1, "lat": 1, "lon": 2}]
+        messages = [message_for_records(cfg, serial="D-1", via="osmand", records=records)]
+        healthy = await log.append_each(messages)
+        proc = cluster.procs[0]
+        assert proc is not None
+        proc.send_signal(signal.SIGSTOP)  # the append below is sent and never answered
+        pending = asyncio.ensure_future(log.append_each(messages))
+        await asyncio.sleep(0.3)
+        assert not pending.done()
+        started = time.monotonic()
+        cluster.kill9(0)  # the connection drops with the append in flight
+        outcomes = await asyncio.wait_for(pending, 10)
+        elapsed = time.monotonic() - started
+        if log.nc is not None:
+            await log.nc.close()
+        return healthy, outcomes, elapsed
+
+    try:
+        healthy, outcomes, elapsed = asyncio.run(go())
+    finally:
+        cluster.stop()
+    assert healthy == [False]  # stored
+    assert len(outcomes) == 1 and isinstance(outcomes[0], LogFull)
+    assert "lost" in str(outcomes[0])
+    assert elapsed < 5  # the timeout was 30 s
+    assert log.cut_off == 1
