@@ -540,7 +540,7 @@ ATD_DOOR_PACK_MAX = env_int("ATD_DOOR_PACK_MAX", 256, minimum=1)
 ATD_DOOR_PACK_INFLIGHT = env_int("ATD_DOOR_PACK_INFLIGHT", 2, minimum=0)
 # `atd ingest log`: once a fetch brought messages, wait this long for more before the
 # transaction (fewer, larger batches; a fix is stored that much later).
-ATD_INGEST_LINGER_MS = env_int("ATD_INGEST_LINGER_MS", 50, minimum=0)
+ATD_INGEST_LINGER_MS = env_int("ATD_INGEST_LINGER_MS", 150, minimum=0)
 ATD_TELEMETRY_ZONE_CACHE_S = env_int(
     "ATD_TELEMETRY_ZONE_CACHE_S", 0 if _testing else 900, minimum=0
 )
