@@ -134,6 +134,7 @@ class MqttBridge(IngestWorker):
         # Group commit: one log message per partition's run of MQTT messages (devicelog.py).
         batch = messages_for_mqtt_packed(self.cfg, fresh, partitions)
         delay = 0.2
+        said = 0.0
         while batch:
             try:
                 self.loop.run_until_complete(self.devicelog.append(batch))
@@ -143,7 +144,9 @@ class MqttBridge(IngestWorker):
                 # subscription's order is kept (a NATS node failing over takes seconds).
                 if self.stopping:
                     return
-                log.warning("device log refused %d message(s): %s; retrying", len(batch), exc)
+                if time.monotonic() - said >= 30:  # an outage: one line per 30 s, not per retry
+                    said = time.monotonic()
+                    log.warning("device log refused %d message(s): %s; retrying", len(batch), exc)
                 time.sleep(delay)
                 # A stream leader's election takes 2-5 s: retry often enough to follow it.
                 delay = min(delay * 2, 0.5)
