@@ -8,7 +8,8 @@ device log on a 3-node cluster, to rows committed in PostgreSQL (its own databas
   Baseline from the same run: the same publishers against the same broker with a QoS 1
   `mosquitto_sub` that only counts.
 - OsmAnd: `wrk` with a Lua script (Traccar Client-style GETs, a unique timestamp each, devices
-  in turn) against `atd serve --workers 2` (uvicorn, uvloop, httptools) with the lean door.
+  in turn) against `atd serve --workers 2` (uvicorn, uvloop, httptools with core.httpserver's
+  one write per answer) with the lean door.
   Baseline: the same wrk and script against the same uvicorn configuration serving a constant
   200 (bench/fleet_const.py).
 - End to end: rows committed / time from the first message to the last row committed.
@@ -528,7 +529,7 @@ def main() -> None:  # noqa: PLR0915 - one run, in order
             "--loop",
             "uvloop",
             "--http",
-            "httptools",
+            "atd.core.httpserver:CoalescingHttpToolsProtocol",  # as `atd serve`
             "--no-access-log",
             "--log-level",
             "warning",

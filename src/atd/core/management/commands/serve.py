@@ -43,9 +43,10 @@ class Command(BaseCommand):
             # itself must not rewrite the client address from them.
             proxy_headers=False,
             # uvloop and httptools (C event loop and HTTP parser): measured in
-            # docs/benchmarks.md against the pure-Python defaults on the device door.
+            # docs/benchmarks.md against the pure-Python defaults on the device door; each
+            # answer's head and body in one write (core.httpserver).
             loop="uvloop",
-            http="httptools",
+            http="atd.core.httpserver:CoalescingHttpToolsProtocol",
             access_log=options["access_log"],
             log_config=log_config,
             # A device door keeps many idle keep-alive connections from trackers.
