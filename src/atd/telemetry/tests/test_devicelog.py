@@ -386,3 +386,14 @@ def test_an_append_cut_off_by_a_lost_connection_fails_at_once_not_after_its_time
     assert "lost" in str(outcomes[0])
     assert elapsed < 5  # the timeout was 30 s
     assert log.cut_off == 1
+
+
+@pytest.mark.parametrize("linger", ["inf", "nan", "-1", "11"])
+def test_ingest_log_refuses_a_linger_that_would_stall_or_mean_nothing(linger: str) -> None:
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+    from django.test import override_settings
+
+    with override_settings(ATD_NATS_URL="nats://127.0.0.1:1"):
+        with pytest.raises(CommandError, match="--linger"):
+            call_command("ingest_log", f"--linger={linger}")

@@ -36,17 +36,18 @@ class Command(BaseCommand):
         if cfg is None:
             raise CommandError("ATD_NATS_URL is not set: there is no log to drain")
 
+        linger = (
+            opts["linger"] if opts["linger"] is not None else settings.ATD_INGEST_LINGER_MS / 1000
+        )
+        if not 0 <= linger <= 10:  # also refuses NaN; inf would never process a batch
+            raise CommandError("--linger must be between 0 and 10 seconds")
         worker = LogIngestWorker(
             cfg,
             index=opts["index"],
             count=opts["count"],
             batch_size=opts["batch"],
             max_wait_s=opts["max_wait"],
-            linger_s=(
-                opts["linger"]
-                if opts["linger"] is not None
-                else settings.ATD_INGEST_LINGER_MS / 1000
-            ),
+            linger_s=linger,
             on_ready=say_ready,
         )
 
