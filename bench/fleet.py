@@ -322,9 +322,11 @@ class LogWatch:
 
         asyncio.run(go())
 
-    def longest_stall(self, start: float, end: float) -> tuple[float, float]:
+    def longest_stall(self, start: float, end: float) -> tuple[float, float] | None:
         """(seconds after `start` the longest stretch with no newly acknowledged message
-        began, its length), up to `end`."""
+        began, its length), up to `end`; None if the log could not be asked meanwhile."""
+        if not any(start <= t <= end for t, _, _ in self.samples):
+            return None
         best = (0.0, 0.0)
         last_t, last_n = start, -1
         for t, _, n in self.samples:
@@ -594,13 +596,17 @@ def main() -> None:  # noqa: PLR0915 - one run, in order
             f"{pub_cpu / pub_s / NCPU:.0%}); NATS node n1 killed with -9 at 2 s "
             f"(the stream's leader then: {killed.get('leader') or 'unknown'})"
         )
-        stall_at, stall = log_watch.longest_stall(started_mqtt, finished)
+        stalled = log_watch.longest_stall(started_mqtt, finished)
         log(
-            f"  longest stretch with no log message newly committed: {stall:.1f} s, from "
-            f"{stall_at:.1f} s "
-            "(the kill's fail-over when it starts near 2 s)"
+            "  longest stretch with no log message newly committed: "
+            + (
+                f"{stalled[1]:.1f} s, from {stalled[0]:.1f} s "
+                "(the kill's fail-over when it starts near 2 s)"
+                if stalled
+                else "not known (the log could not be asked)"
+            )
         )
-        left = log_watch.samples[-1][1] if log_watch.samples else -1
+        left = log_watch.samples[-1][1] if log_watch.samples else "not known"
         log(
             f"  messages still in the log when the rows were complete: {left} (acknowledgements "
             "lost in the fail-over: delivered again after ATD_NATS_ACK_WAIT_S, stored as repeats)"
