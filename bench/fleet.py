@@ -281,8 +281,8 @@ class LogWatch:
     (device, fix time) over every row so far) took 275 ms at 84,000 rows, so polled every
     0.25 s it kept most of a core busy and slowed the very ingestion it measured."""
 
-    def __init__(self, url: str, stream: str, partitions: int) -> None:
-        self.url, self.stream, self.partitions = url, stream, partitions
+    def __init__(self, cfg: Any) -> None:
+        self.cfg = cfg  # devicelog.LogConfig of the bench's stream
         self.samples: list[tuple[float, int, int]] = []  # (monotonic time, in stream, acked)
         self.stop = threading.Event()
         self.thread = threading.Thread(target=self._run, daemon=True)
@@ -291,27 +291,24 @@ class LogWatch:
     def _run(self) -> None:
         import asyncio
 
-        import nats
+        from atd.telemetry.devicelog import nats_connect
+
+        cfg = self.cfg
 
         async def go() -> None:
-            nc = await nats.connect(
-                servers=self.url.split(","),
-                connect_timeout=2,
-                max_reconnect_attempts=-1,
-                reconnect_time_wait=0.1,
-            )
+            nc = await nats_connect(cfg, name="fleet-bench-watch")
             js = nc.jetstream(timeout=0.5)
-            acked = [0] * self.partitions
+            acked = [0] * cfg.partitions
             try:
                 while not self.stop.is_set():
                     t = time.monotonic()
                     try:
-                        held = (await js.stream_info(self.stream)).state.messages
+                        held = (await js.stream_info(cfg.stream)).state.messages
                     except Exception:  # no leader (failing over): not known (-1)
                         held = -1
-                    for p in range(self.partitions):
+                    for p in range(cfg.partitions):
                         try:
-                            info = await js.consumer_info(self.stream, f"ingest-p{p}")
+                            info = await js.consumer_info(cfg.stream, cfg.durable_of(p))
                         except Exception:  # noqa: S112 - as above
                             continue
                         # Deliveries no longer waiting for an ack (the ack floor would stop
@@ -497,6 +494,7 @@ def main() -> None:  # noqa: PLR0915 - one run, in order
     # BENCH_FLEET_DB: another database name, so a run does not drop another engineer's.
     var = bench_django(postgres_db=os.environ.get("BENCH_FLEET_DB") or "atd_bench_fleet")
     from atd.core import clock
+    from atd.telemetry.devicelog import log_config
     from atd.telemetry.partitions import partitions_create_ahead
 
     rng = random.Random(21)  # noqa: S311 (synthetic)
@@ -592,7 +590,15 @@ def main() -> None:  # noqa: PLR0915 - one run, in order
         serials = [s for s, _ in mqtt_devices]
         mqtt_ids = ids_of(serials)
         killer = threading.Timer(KILL_AT_S, kill_n1)
-        log_watch = watch = LogWatch(cluster.url, env["ATD_NATS_STREAM"], PARTITIONS)
+        log_watch = watch = LogWatch(
+            log_config(
+                url=cluster.url,
+                stream=env["ATD_NATS_STREAM"],
+                subject=env["ATD_NATS_SUBJECT"],
+                partitions=PARTITIONS,
+                replicas=3,
+            )
+        )
         roles = {"bridge": [bridge.pid], "workers": [w.pid for w in workers]}
         cpu_before = cpu_by_role(roles)
         started_mqtt = time.monotonic()

@@ -148,7 +148,8 @@ class MqttBridge(IngestWorker):
                     said = time.monotonic()
                     log.warning("device log refused %d message(s): %s; retrying", len(batch), exc)
                 time.sleep(delay)
-                # A stream leader's election takes 2-5 s: retry often enough to follow it.
+                # A stream leader's election took 4-7 s here (docs/operations.md): retry
+                # often enough to follow it.
                 delay = min(delay * 2, 0.5)
         now = time.monotonic()
         for mid in ids:
